@@ -1,0 +1,50 @@
+# cph-conformance. `make help` lists the targets; each is thin and calls a tool or a module.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(CURDIR)/$(VENV)/bin
+STAMP  := $(VENV)/.installed-from-lock
+# Everything below runs the locked tools of .venv, never whatever else PATH holds.
+export PATH := $(BIN):$(PATH)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help setup lock generate check-generated wheel lint test mock conformance bench clean
+
+help: ## List every target with one line each
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): requirements/dev.lock
+	@echo "==> creating $(VENV) from requirements/dev.lock (hash-pinned)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.lock
+	@touch $@
+
+setup: $(STAMP) ## Create .venv from the hash-pinned lock (does nothing when it is up to date)
+
+lock: $(STAMP) ## Recompile requirements/*.lock from requirements/*.in and generated/pyproject.toml
+	uv pip compile requirements/dev.in --universal --generate-hashes --python-version 3.11 -o requirements/dev.lock
+	uv pip compile generated/pyproject.toml -c requirements/dev.lock --universal --generate-hashes --python-version 3.11 -o requirements/client.lock
+
+generate: $(STAMP) ## Regenerate generated/ from openapi/cph.yaml (a bad spec leaves it untouched)
+	@python -m cph_conformance.codegen generate
+
+check-generated: $(STAMP) ## Fail, with the diff, if generated/ differs from what the spec generates
+	@python -m cph_conformance.codegen check
+
+wheel: $(STAMP) ## Build dist/<name>-<version>-py3-none-any.whl and dist/SHA256SUMS, byte-reproducibly
+	@python -m cph_conformance.wheel
+
+lint: $(STAMP) ## ruff, mypy --strict (hand-written code and generated/), and the CI workflow's schema
+	@echo "==> ruff"
+	@ruff check --quiet . && ruff format --check --quiet .
+	@echo "==> mypy --strict"
+	@mypy
+	@echo "==> workflow schema"
+	@check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml
+
+test: lint check-generated ## Set up if needed, then run every check and test
+	@echo "==> pytest"
+	@python -m pytest
+
+clean: ## Remove .venv, dist/, reports/ and caches
+	rm -rf $(VENV) dist reports .mypy_cache .ruff_cache .hypothesis

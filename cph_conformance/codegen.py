@@ -1,0 +1,166 @@
+"""Regenerate generated/ from the spec, or check that it matches the spec.
+
+    python -m cph_conformance.codegen generate   # make generate
+    python -m cph_conformance.codegen check      # make check-generated
+
+The client is always rendered into a scratch folder first: a spec the generator rejects leaves
+generated/ as it was, and the generator's own reason is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import filecmp
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+from openapi_spec_validator import validate
+from openapi_spec_validator.readers import read_from_filename
+
+from cph_conformance.spec import ROOT, SPEC_PATH
+
+GENERATED = ROOT / "generated"
+CONFIG = ROOT / "generator-config.yaml"
+TEMPLATES = ROOT / "templates"
+PACKAGE = "cph_client"
+# Left behind by tools that ran inside generated/; never part of the output.
+IGNORED = {"__pycache__", ".ruff_cache", ".mypy_cache", ".pytest_cache"}
+
+
+class GenerationError(Exception):
+    """The spec or the toolchain stopped generation; the message says why and what to do."""
+
+
+def _tool_path() -> str:
+    """PATH with this environment's scripts first, after checking ruff there is the pinned one.
+
+    The generator's post-hooks run whichever `ruff` PATH finds, and ruff's version changes the output.
+    """
+    bindir = Path(sys.executable).parent
+    path = f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"
+    found = shutil.which("ruff", path=path)
+    if found is None or Path(found).parent != bindir:
+        raise GenerationError(f"the pinned ruff is not installed in {bindir}: run `make setup`")
+    out = subprocess.run([found, "--version"], capture_output=True, text=True, check=True).stdout.split()
+    if out[-1] != metadata.version("ruff"):
+        raise GenerationError(f"{found} reports {out[-1]}, the lock pins {metadata.version('ruff')}: run `make setup`")
+    return path
+
+
+def validate_spec(spec: Path = SPEC_PATH) -> None:
+    try:
+        spec_dict, base_uri = read_from_filename(str(spec))
+        validate(spec_dict, base_uri=base_uri)
+    except Exception as exc:  # the validator raises several unrelated types; all mean "bad spec"
+        # Its messages can quote the whole document: keep the reason and where it is.
+        reason = (getattr(exc, "message", None) or str(exc)).splitlines()[0]
+        where = getattr(exc, "json_path", "")
+        raise GenerationError(f"{spec} is not a valid OpenAPI document: {reason[:500]} {where}".rstrip()) from exc
+
+
+def render(dest: Path, spec: Path = SPEC_PATH) -> None:
+    """Generate the client project into dest, which must not exist."""
+    validate_spec(spec)
+    cmd = [
+        sys.executable,
+        "-m",
+        "openapi_python_client",
+        "generate",
+        "--path",
+        str(spec),
+        "--config",
+        str(CONFIG),
+        "--meta",
+        "uv",
+        "--fail-on-warning",
+        "--custom-template-path",
+        str(TEMPLATES),
+        "--output-path",
+        str(dest),
+    ]
+    env = {**os.environ, "PATH": _tool_path()}
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=dest.parent)
+    if result.returncode != 0 or not (dest / PACKAGE).is_dir():
+        raise GenerationError(
+            f"openapi-python-client rejected {spec.relative_to(ROOT) if spec.is_relative_to(ROOT) else spec}:\n"
+            f"{result.stdout}{result.stderr}".rstrip()
+        )
+    # The wheel carries the contract it was generated from.
+    shutil.copyfile(spec, dest / PACKAGE / "openapi.yaml")
+    # --overwrite only clears models/ and api/, and ruff leaves a cache: neither belongs in the output.
+    shutil.rmtree(dest / ".ruff_cache", ignore_errors=True)
+
+
+def generate(spec: Path = SPEC_PATH, dest: Path = GENERATED) -> None:
+    """Replace dest with a fresh rendering; dest is untouched when the spec is rejected."""
+    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".generate-") as scratch:
+        fresh = Path(scratch) / "generated"
+        render(fresh, spec)
+        shutil.rmtree(dest, ignore_errors=True)
+        fresh.rename(dest)
+
+
+def _files(tree: Path) -> set[Path]:
+    return {
+        p.relative_to(tree)
+        for p in tree.rglob("*")
+        if p.is_file() and not IGNORED.intersection(p.relative_to(tree).parts)
+    }
+
+
+def diff_trees(expected: Path, actual: Path) -> list[str]:
+    """A unified diff, file by file, of what actual (generated/) must change to equal expected."""
+    lines: list[str] = []
+    want, have = _files(expected), _files(actual)
+    for rel in sorted(want | have):
+        a, b = actual / rel, expected / rel
+        if rel in want and rel in have and filecmp.cmp(a, b, shallow=False):
+            continue
+        old = a.read_text(encoding="utf-8").splitlines(keepends=True) if rel in have else []
+        new = b.read_text(encoding="utf-8").splitlines(keepends=True) if rel in want else []
+        lines.extend(difflib.unified_diff(old, new, f"generated/{rel}", f"regenerated/{rel}"))
+        if rel not in have:
+            lines.append(f"+++ missing from generated/: {rel}\n")
+        if rel not in want:
+            lines.append(f"--- not produced by the generator: generated/{rel}\n")
+    return lines
+
+
+def check() -> bool:
+    with tempfile.TemporaryDirectory(prefix="cph-check-generated-") as scratch:
+        fresh = Path(scratch) / "generated"
+        render(fresh)
+        lines = diff_trees(fresh, GENERATED)
+    if lines:
+        sys.stdout.writelines(lines)
+        print(
+            "\ngenerated/ does not match openapi/ and the generator config: run `make generate` and commit the result."
+        )
+        return False
+    print(f"generated/ matches the spec ({len(_files(GENERATED))} files).")
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["generate", "check"])
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "generate":
+            generate()
+            print(f"generated/ regenerated from {SPEC_PATH.relative_to(ROOT)}.")
+            return 0
+        return 0 if check() else 1
+    except GenerationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

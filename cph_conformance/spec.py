@@ -1,0 +1,66 @@
+"""The one OpenAPI document, loaded once, and the few look-ups the tooling needs from it."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC_PATH = ROOT / "openapi" / "cph.yaml"
+OPERATION_PATH = "/v1/{project_id}/cloud-phone/phone-images"
+
+
+@functools.cache
+def load() -> dict[str, Any]:
+    """The parsed spec. Callers must not mutate it."""
+    with SPEC_PATH.open(encoding="utf-8") as f:
+        data: dict[str, Any] = yaml.safe_load(f)
+    return data
+
+
+def schema(name: str) -> dict[str, Any]:
+    result: dict[str, Any] = load()["components"]["schemas"][name]
+    return result
+
+
+def enum(name: str) -> list[Any]:
+    """The values of a component schema's enum, in the spec's order."""
+    return list(schema(name)["enum"])
+
+
+def operation() -> dict[str, Any]:
+    result: dict[str, Any] = load()["paths"][OPERATION_PATH]["get"]
+    return result
+
+
+def parameter(name: str) -> dict[str, Any]:
+    for param in operation()["parameters"]:
+        if param["name"] == name:
+            return dict(param)
+    raise KeyError(f"the operation has no parameter {name!r}")
+
+
+def example_response() -> dict[str, Any]:
+    """The seed page's example 200 body."""
+    result: dict[str, Any] = operation()["responses"]["200"]["content"]["application/json"]["examples"]["doc"]["value"]
+    return result
+
+
+def error_example(status: int) -> dict[str, Any]:
+    """Huawei's error body the spec gives as the example for a status (error_code and error_msg)."""
+    ref: str = operation()["responses"][str(status)]["$ref"]
+    response = load()["components"]["responses"][ref.rsplit("/", 1)[1]]
+    result: dict[str, Any] = response["content"]["application/json"]["example"]
+    return result
+
+
+def documented_statuses() -> set[int]:
+    return {int(code) for code in operation()["responses"]}
+
+
+def property_names(name: str) -> set[str]:
+    """The fields a component schema declares."""
+    return set(schema(name)["properties"])

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.page_info import PageInfo
+    from ..models.phone_image import PhoneImage
+
+
+T = TypeVar("T", bound="ListCloudPhoneImagesResponse")
+
+
+@_attrs_define
+class ListCloudPhoneImagesResponse:
+    """One page of images. Nothing here is required: Huawei's SDK changelog made `request_id` and
+    `phone_images` optional to match the live service, which omits them in some answers, and
+    `page_info` is absent from the seed page's example.
+
+        Attributes:
+            request_id (str | Unset): Specifies the unique request ID.
+            phone_images (list[PhoneImage] | Unset): Specifies images of cloud phones.
+            page_info (PageInfo | Unset): Pagination state. `next_marker` is absent on the last page.
+    """
+
+    request_id: str | Unset = UNSET
+    phone_images: list[PhoneImage] | Unset = UNSET
+    page_info: PageInfo | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        request_id = self.request_id
+
+        phone_images: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.phone_images, Unset):
+            phone_images = []
+            for phone_images_item_data in self.phone_images:
+                phone_images_item = phone_images_item_data.to_dict()
+                phone_images.append(phone_images_item)
+
+        page_info: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.page_info, Unset):
+            page_info = self.page_info.to_dict()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if request_id is not UNSET:
+            field_dict["request_id"] = request_id
+        if phone_images is not UNSET:
+            field_dict["phone_images"] = phone_images
+        if page_info is not UNSET:
+            field_dict["page_info"] = page_info
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.page_info import PageInfo  # noqa: PLC0415
+        from ..models.phone_image import PhoneImage  # noqa: PLC0415
+
+        d = dict(src_dict)
+        request_id = d.pop("request_id", UNSET)
+
+        _phone_images = d.pop("phone_images", UNSET)
+        phone_images: list[PhoneImage] | Unset = UNSET
+        if _phone_images is not UNSET:
+            phone_images = []
+            for phone_images_item_data in _phone_images:
+                phone_images_item = PhoneImage.from_dict(phone_images_item_data)
+
+                phone_images.append(phone_images_item)
+
+        _page_info = d.pop("page_info", UNSET)
+        page_info: PageInfo | Unset
+        if isinstance(_page_info, Unset):
+            page_info = UNSET
+        else:
+            page_info = PageInfo.from_dict(_page_info)
+
+        list_cloud_phone_images_response = cls(
+            request_id=request_id,
+            phone_images=phone_images,
+            page_info=page_info,
+        )
+
+        list_cloud_phone_images_response.additional_properties = d
+        return list_cloud_phone_images_response
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,71 @@
+"""generated/ is what the spec generates, drift is caught with a diff, and a bad spec loses nothing."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cph_conformance import codegen, spec
+
+
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("regen") / "generated"
+    codegen.render(dest)
+    return dest
+
+
+def test_generated_matches_the_spec(regenerated: Path) -> None:
+    assert codegen.diff_trees(regenerated, codegen.GENERATED) == []
+
+
+def test_regeneration_is_deterministic(regenerated: Path, tmp_path: Path) -> None:
+    again = tmp_path / "elsewhere" / "generated"
+    again.parent.mkdir()
+    codegen.render(again)
+    assert codegen.diff_trees(regenerated, again) == []
+
+
+def test_a_hand_edit_is_reported_file_by_file(regenerated: Path, tmp_path: Path) -> None:
+    edited = tmp_path / "generated"
+    shutil.copytree(regenerated, edited)
+    target = edited / "cph_client" / "models" / "phone_image.py"
+    target.write_text(target.read_text().replace("image_id = d.pop", "image_id = d.get"))
+    (edited / "cph_client" / "stray.py").write_text("x = 1\n")
+    diff = "".join(codegen.diff_trees(regenerated, edited))
+    assert "generated/cph_client/models/phone_image.py" in diff
+    assert "+        image_id = d.pop" in diff
+    assert "not produced by the generator: generated/cph_client/stray.py" in diff
+
+
+def _bad_spec(tmp_path: Path, mutate: str) -> Path:
+    doc = yaml.safe_load(spec.SPEC_PATH.read_text())
+    op = doc["paths"][spec.OPERATION_PATH]["get"]
+    if mutate == "invalid":
+        del op["responses"]  # not valid OpenAPI
+    else:  # valid OpenAPI the generator cannot honour: it warns, and --fail-on-warning stops it
+        op["responses"]["200"]["content"] = {"application/xml": {"schema": {"type": "object"}}}
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("mutate", "reason"),
+    [("invalid", '"responses" is a required property'), ("warning", "Unsupported content_type application/xml")],
+)
+def test_a_bad_spec_fails_with_the_reason_and_loses_nothing(tmp_path: Path, mutate: str, reason: str) -> None:
+    dest = tmp_path / "generated"
+    shutil.copytree(codegen.GENERATED, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    before = {p: p.read_bytes() for p in dest.rglob("*") if p.is_file()}
+    with pytest.raises(codegen.GenerationError, match=reason):
+        codegen.generate(_bad_spec(tmp_path, mutate), dest)
+    assert {p: p.read_bytes() for p in dest.rglob("*") if p.is_file()} == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".generate-")] == []
+
+
+def test_the_package_carries_its_spec() -> None:
+    assert (codegen.GENERATED / "cph_client" / "openapi.yaml").read_bytes() == spec.SPEC_PATH.read_bytes()

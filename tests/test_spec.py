@@ -1,0 +1,98 @@
+"""The spec is valid OpenAPI, holds every fact of Huawei's page, and its example validates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+import pytest
+from openapi_spec_validator import validate
+from openapi_spec_validator.readers import read_from_filename
+
+from cph_conformance import spec
+from tests import doc_page
+
+DOC = doc_page.read()
+
+
+def _resolved_schema(name: str) -> dict[str, Any]:
+    """A component schema with its $refs resolvable by jsonschema (OpenAPI 3.0 schemas are close enough)."""
+    return {"$ref": f"#/components/schemas/{name}", "components": spec.load()["components"]}
+
+
+def test_spec_is_valid_openapi() -> None:
+    spec_dict, base_uri = read_from_filename(str(spec.SPEC_PATH))
+    validate(spec_dict, base_uri=base_uri)
+    assert spec_dict["openapi"] == "3.0.3"
+
+
+def test_operation_is_the_documented_one() -> None:
+    paths = spec.load()["paths"]
+    assert list(paths) == [DOC.path]
+    assert list(paths[DOC.path]) == [DOC.method.lower()]
+    assert spec.operation()["operationId"] == "ListCloudPhoneImages"
+
+
+def test_every_documented_image_type_and_no_other() -> None:
+    assert spec.enum("ImageType") == DOC.image_types
+    assert spec.parameter("image_type")["required"] is False
+
+
+def test_every_documented_label_with_its_server_flavour() -> None:
+    assert spec.enum("ImageLabel") == list(DOC.labels)
+    description = spec.schema("ImageLabel")["description"]
+    for label, flavour in DOC.labels.items():
+        assert f"- {label}: {flavour}" in description
+
+
+def test_is_public_values_and_names() -> None:
+    assert spec.enum("IsPublic") == list(DOC.is_public)
+    assert spec.schema("IsPublic")["x-enum-varnames"] == ["PUBLIC", "PRIVATE"]
+
+
+def test_phone_image_fields_and_byte_limits() -> None:
+    props = spec.schema("PhoneImage")["properties"]
+    assert set(DOC.phone_image_fields) <= set(props)
+    # Anything beyond the page must say where it comes from.
+    for extra in set(props) - set(DOC.phone_image_fields):
+        ref = props[extra].get("$ref", "")
+        described = spec.schema(ref.rsplit("/", 1)[1]) if ref else props[extra]
+        assert "huaweicloudsdkcph" in described["x-source"], extra
+    for field, limit in DOC.max_bytes.items():
+        assert props[field]["maxLength"] == limit, field
+        assert f"maximum of {limit} bytes" in props[field]["description"], field
+
+
+def test_auth_header_is_an_api_key_required_on_the_operation() -> None:
+    schemes = spec.load()["components"]["securitySchemes"]
+    (name,) = schemes
+    assert schemes[name] == {**schemes[name], "type": "apiKey", "in": "header", "name": DOC.header}
+    assert "X-Subject-Token" in schemes[name]["description"]
+    assert spec.operation()["security"] == [{name: []}]
+
+
+def test_items_not_on_the_page_carry_their_source() -> None:
+    for name in ("marker", "limit"):
+        assert "huaweicloudsdkcph" in spec.parameter(name)["x-source"]
+    assert "huaweicloudsdkcph" in spec.schema("PageInfo")["x-source"]
+
+
+def test_the_pages_example_is_the_200_example_and_validates() -> None:
+    assert spec.example_response() == DOC.example
+    jsonschema.validate(DOC.example, _resolved_schema("ListCloudPhoneImagesResponse"))
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 429, 500])
+def test_error_responses_use_huaweis_body(status: int) -> None:
+    example = spec.error_example(status)
+    jsonschema.validate(example, _resolved_schema("ErrorBody"))
+    assert example["error_code"].split(".")[0] in {"CPS", "APIGW"}
+
+
+def test_schemas_reject_what_the_page_forbids() -> None:
+    image = dict(DOC.example["phone_images"][0])
+    schema = _resolved_schema("PhoneImage")
+    for bad in ({"is_public": 3}, {"is_public": "1"}, {"image_id": "x" * 33}, {"image_name": "n" * 129}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({**image, **bad}, schema)
+    jsonschema.validate({**image, "image_label": "a_label_added_later"}, schema)  # open enum
