@@ -1,0 +1,147 @@
+"""The mock's ASGI app: connexion 3 reads routes, parameter validation and response validation from the spec;
+this module adds only the behaviour the spec cannot state (the catalog, the one project, Huawei's error body)."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from connexion import AsyncApp
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware import ConnexionMiddleware
+from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.resolver import Resolver
+from connexion.security import ApiKeySecurityHandler
+from starlette.exceptions import HTTPException
+
+from cph_conformance import spec
+from cph_conformance.mock import catalog, faults
+
+JSON = "application/json"
+# Huawei's error body for statuses the operation does not declare itself.
+UNDECLARED_ERRORS = {
+    405: {"error_code": "APIGW.0102", "error_msg": "The method is not allowed for this API."},
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    project_id: str
+    token: str
+    images: int = 60
+    fault: str | None = None
+
+
+def request_id() -> str:
+    return secrets.token_hex(16)
+
+
+def huawei_error(status: int, detail: str | None = None, headers: dict[str, str] | None = None) -> ConnexionResponse:
+    """Huawei's error body for a status, taken from the spec's example for it, with a fresh request_id."""
+    documented = status in spec.documented_statuses()
+    example = spec.error_example(status) if documented else UNDECLARED_ERRORS.get(status, spec.error_example(500))
+    rid = request_id()
+    body = {"request_id": rid, "error_code": example["error_code"], "error_msg": example["error_msg"]}
+    if detail and status == 400:  # say which parameter, in one line, as Huawei's messages do
+        body["error_msg"] = f"{example['error_msg']} {detail.splitlines()[0]}"
+    return ConnexionResponse(
+        status_code=status if documented or status in UNDECLARED_ERRORS else 500,
+        mimetype=JSON,
+        body=json.dumps(body),  # error handlers' bodies reach starlette unencoded
+        headers={**(headers or {}), "Content-Type": JSON, "X-Request-Id": rid},
+    )
+
+
+def _token_checker(expected: str) -> type[ApiKeySecurityHandler]:
+    """connexion's API-key handler, with the key checked against the mock's token instead of a named function."""
+
+    def key_info(api_key: str, *_: Any, **__: Any) -> dict[str, str] | None:
+        return {"sub": "mock-user"} if hmac.compare_digest(api_key.encode(), expected.encode()) else None
+
+    class TokenHandler(ApiKeySecurityHandler):
+        def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
+            return key_info
+
+    return TokenHandler
+
+
+def _handler(settings: Settings, images: catalog.Catalog) -> Any:
+    fault = settings.fault
+    default_limit = int(spec.parameter("limit")["schema"]["default"])
+
+    async def list_cloud_phone_images(
+        project_id: str, image_type: str | None = None, marker: str | None = None, limit: int | None = None
+    ) -> ConnexionResponse:
+        if project_id != settings.project_id:
+            return huawei_error(403)
+        if fault == "server-error" and image_type == "share":
+            return huawei_error(500)
+        limit = default_limit if limit is None else limit
+        selection_type = image_type if image_type in ("public", "private", "share", "all") else "all"
+        if fault == "public-filter-leak" and image_type == "public":
+            selection_type = "all"
+        page, next_marker = images.page(selection_type, marker, limit)
+        rid = request_id()
+        body: dict[str, Any] = {
+            "request_id": rid,
+            "phone_images": list(page),
+            "page_info": {"next_marker": next_marker} if next_marker else {},
+        }
+        body = faults.mutate_body(fault, body, limit)
+        status = 203 if fault == "undocumented-status" else 200
+        mimetype = "text/plain" if fault == "wrong-content-type" else JSON
+        if mimetype != JSON:
+            return ConnexionResponse(status_code=status, mimetype=mimetype, body=json.dumps(body))
+        return ConnexionResponse(status_code=status, mimetype=mimetype, body=body, headers={"X-Request-Id": rid})
+
+    return list_cloud_phone_images
+
+
+def create_app(settings: Settings) -> AsyncApp:
+    faults.check(settings.fault)
+    images = catalog.build(settings.images)
+    handler = _handler(settings, images)
+    security_map = {} if settings.fault == "no-auth" else {"apiKey": _token_checker(settings.token)}
+    app = AsyncApp(__name__, security_map=security_map, middlewares=_middlewares(settings.fault))
+    specification = spec.load()
+    if settings.fault == "no-auth":
+        specification = {**specification, "security": []}
+        operation = {**spec.operation(), "security": []}
+        specification["paths"] = {spec.OPERATION_PATH: {"get": operation}}
+    app.add_api(
+        specification,
+        resolver=Resolver(function_resolver=lambda _operation_id: handler),
+        # Self-validation keeps the clean mock honest; in fault mode the drift must reach the wire.
+        validate_responses=settings.fault is None,
+        strict_validation=False,  # like the live gateway, unknown query parameters are ignored
+    )
+
+    def on_problem(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        assert isinstance(exc, ProblemException)
+        return huawei_error(exc.status, exc.detail, dict(exc.headers or {}))
+
+    def on_http(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        assert isinstance(exc, HTTPException)
+        return huawei_error(exc.status_code, None, dict(exc.headers or {}))
+
+    def on_crash(_request: ConnexionRequest, _exc: Exception) -> ConnexionResponse:
+        return huawei_error(500)
+
+    app.add_error_handler(ProblemException, on_problem)
+    app.add_error_handler(HTTPException, on_http)
+    app.add_error_handler(Exception, on_crash)
+    return app
+
+
+def _middlewares(fault: str | None) -> list[Any]:
+    """connexion's defaults, less the Swagger UI (the live service serves no spec), and less request validation
+    for the invalid-image-type-200 fault, which must let invalid requests reach the handler."""
+    skip: set[Any] = {SwaggerUIMiddleware}
+    if fault == "invalid-image-type-200":
+        skip.add(RequestValidationMiddleware)
+    return [m for m in ConnexionMiddleware.default_middlewares if m not in skip]

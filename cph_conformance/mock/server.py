@@ -1,0 +1,93 @@
+"""Run the mock with uvicorn on 127.0.0.1, and start/stop it as a child process for tests and the runner."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import uvicorn
+
+from cph_conformance.mock.app import Settings, create_app
+from cph_conformance.spec import OPERATION_PATH, ROOT
+
+HOST = "127.0.0.1"
+
+
+def serve(settings: Settings, port: int) -> None:
+    """Serve in the foreground. Port 0 takes a free port; the first stdout line is the base URL either way."""
+    app = create_app(settings)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((HOST, port))
+    print(f"http://{HOST}:{sock.getsockname()[1]}", flush=True)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+@dataclass(frozen=True)
+class RunningMock:
+    base_url: str
+    project_id: str
+    token: str = ""
+
+    def __repr__(self) -> str:  # the token stays out of reprs and test reports
+        return f"RunningMock(base_url={self.base_url!r}, project_id={self.project_id!r})"
+
+    @property
+    def images_url(self) -> str:
+        return self.base_url + OPERATION_PATH.format(project_id=self.project_id)
+
+
+@contextlib.contextmanager
+def running(images: int = 60, fault: str | None = None, timeout: float = 20.0) -> Iterator[RunningMock]:
+    """Start the mock in a child process on a free loopback port, wait until it answers, always stop it."""
+    mock = RunningMock(base_url="", project_id=secrets.token_hex(16), token=secrets.token_urlsafe(32))
+    env = {
+        **os.environ,
+        "CPH_MOCK_PROJECT_ID": mock.project_id,
+        "CPH_MOCK_TOKEN": mock.token,
+        "PYTHONPATH": str(ROOT),
+    }
+    cmd = [sys.executable, "-m", "cph_conformance.mock", "--port", "0", "--images", str(images), "--quiet"]
+    if fault:
+        cmd += ["--fault", fault]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        base_url = proc.stdout.readline().strip()
+        if not base_url.startswith("http://"):
+            raise RuntimeError(f"the mock did not start (exit status {proc.wait(timeout)})")
+        mock = RunningMock(base_url=base_url, project_id=mock.project_id, token=mock.token)
+        _wait_until_answering(mock.base_url, proc, timeout)
+        yield mock
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+
+
+def _wait_until_answering(base_url: str, proc: subprocess.Popen[str], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            httpx.get(base_url + "/", timeout=1.0)
+            return
+        except httpx.TransportError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the mock exited with status {proc.returncode} before answering") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the mock did not answer on {base_url} within {timeout:.0f} s") from None
+            time.sleep(0.05)
