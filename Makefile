@@ -46,5 +46,11 @@ test: lint check-generated ## Set up if needed, then run every check and test
 	@echo "==> pytest"
 	@python -m pytest
 
+conformance: $(STAMP) ## The main job: schemathesis against CPH_BASE_URL, or a local mock (SEED=, MAX_EXAMPLES=, RATE_LIMIT=, STRICT=1)
+	@python -m cph_conformance.conformance
+
+mock: $(STAMP) ## Run the mock endpoint in the foreground on 127.0.0.1:$${CPH_MOCK_PORT:-8080} (FAULT=name breaks it)
+	@python -m cph_conformance.mock $(if $(FAULT),--fault $(FAULT))
+
 clean: ## Remove .venv, dist/, reports/ and caches
 	rm -rf $(VENV) dist reports .mypy_cache .ruff_cache .hypothesis

@@ -64,3 +64,28 @@ def documented_statuses() -> set[int]:
 def property_names(name: str) -> set[str]:
     """The fields a component schema declares."""
     return set(schema(name)["properties"])
+
+
+def deref(node: dict[str, Any]) -> dict[str, Any]:
+    """Follow a local $ref (one or more hops) to the node it names."""
+    while "$ref" in node:
+        target: Any = load()
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def response_schema(status: int) -> dict[str, Any] | None:
+    """The JSON schema the operation documents for a status, or None."""
+    response = operation()["responses"].get(str(status))
+    if response is None:
+        return None
+    content = deref(response).get("content", {}).get("application/json")
+    return deref(content["schema"]) if content else None
+
+
+def enum_names(name: str) -> dict[str, Any]:
+    """x-enum-varnames of an enum schema, lower-cased, mapped to their values."""
+    s = schema(name)
+    return {n.lower(): v for n, v in zip(s["x-enum-varnames"], s["enum"], strict=True)}

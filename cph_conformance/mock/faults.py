@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cph_conformance import spec
-
 Body = dict[str, Any]
 
 
@@ -58,10 +56,9 @@ def mutate_body(fault: str | None, body: Body, limit: int) -> Body:
         images[0]["image_id"] = images[0]["image_id"] * 2
     elif fault == "duplicate-image-ids" and images:
         images = [*images[:-1], images[0]] if len(images) > 1 else images * 2
-    elif fault == "over-limit":
-        images = images + [dict(images[0] if images else spec.example_response()["phone_images"][0])] * (
-            limit + 1 - len(images)
-        )
+    elif fault == "over-limit" and images:
+        # Pad with copies of this page's own images under fresh ids: only the count is wrong.
+        images += [dict(images[n % len(images)]) for n in range(limit + 1 - len(images))]
         for n, image in enumerate(images):
             image["image_id"] = f"{n:032x}"
     elif fault == "undocumented-field":
