@@ -11,18 +11,25 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
-import uvicorn
 
-from cph_conformance.mock.app import Settings, create_app
 from cph_conformance.spec import OPERATION_PATH, ROOT
+
+if TYPE_CHECKING:
+    from cph_conformance.mock.app import Settings
 
 HOST = "127.0.0.1"
 
 
 def serve(settings: Settings, port: int) -> None:
     """Serve in the foreground. Port 0 takes a free port; the first stdout line is the base URL either way."""
+    # Imported here: processes that only start and stop the mock (the runner, tests) need neither.
+    import uvicorn
+
+    from cph_conformance.mock.app import create_app
+
     app = create_app(settings)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -1,0 +1,134 @@
+"""The mock over real HTTP: Huawei's behaviour and error bodies, from the doc, the SDK and the spec."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import jsonschema
+import pytest
+
+from cph_conformance import spec
+from cph_conformance.mock import catalog
+from cph_conformance.mock.server import RunningMock
+
+REQUEST_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def get(mock: RunningMock, token: str | None = "", url: str | None = None, **params: Any) -> httpx.Response:
+    headers = {} if token is None else {"X-Auth-Token": token or mock.token}
+    return httpx.get(url or mock.images_url, params=params, headers=headers, timeout=10)
+
+
+def assert_huawei_error(response: httpx.Response, status: int, code_prefix: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body: dict[str, Any] = response.json()
+    assert set(body) == {"request_id", "error_code", "error_msg"}
+    assert body["error_code"].startswith(code_prefix)
+    assert REQUEST_ID.fullmatch(body["request_id"])
+    assert response.headers["X-Request-Id"] == body["request_id"]
+    return body
+
+
+def validate(response: httpx.Response) -> dict[str, Any]:
+    schema = {**spec.response_schema(response.status_code), "components": spec.load()["components"]}  # type: ignore[dict-item]
+    body: dict[str, Any] = response.json()
+    jsonschema.validate(body, schema)
+    return body
+
+
+@pytest.mark.parametrize("token", [None, "not-the-token"])
+def test_no_or_wrong_token_is_401_from_the_gateway(mock: RunningMock, token: str | None) -> None:
+    body = assert_huawei_error(get(mock, token=token), 401, "APIGW.")
+    assert body == {**body, **spec.error_example(401), "request_id": body["request_id"]}
+
+
+def test_another_project_is_403(mock: RunningMock) -> None:
+    other = mock.images_url.replace(mock.project_id, "f" * 32)
+    assert_huawei_error(get(mock, url=other), 403, "CPS.")
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"image_type": "bogus"}, {"image_type": ""}, {"limit": 0}, {"limit": 501}, {"limit": "ten"}, {"marker": ""}],
+)
+def test_invalid_parameters_are_400_with_huaweis_body(mock: RunningMock, params: dict[str, Any]) -> None:
+    body = assert_huawei_error(get(mock, **params), 400, "CPS.")
+    assert "\n" not in body["error_msg"]
+
+
+def test_unknown_path_is_404_and_wrong_method_405_with_allow(mock: RunningMock) -> None:
+    assert_huawei_error(get(mock, url=mock.base_url + "/v1/nothing/here"), 404, "APIGW.")
+    response = httpx.post(mock.images_url, headers={"X-Auth-Token": mock.token})
+    assert_huawei_error(response, 405, "APIGW.")
+    assert "GET" in response.headers["Allow"]
+
+
+def test_every_answer_has_a_fresh_request_id(mock: RunningMock) -> None:
+    ids = set()
+    for _ in range(3):
+        response = get(mock, limit=1)
+        body = validate(response)
+        assert REQUEST_ID.fullmatch(body["request_id"])
+        assert response.headers["X-Request-Id"] == body["request_id"]
+        ids.add(body["request_id"])
+    assert len(ids) == 3
+
+
+def _all_pages(mock: RunningMock, image_type: str | None, limit: int) -> list[dict[str, Any]]:
+    images: list[dict[str, Any]] = []
+    marker = None
+    for _ in range(1000):
+        params: dict[str, Any] = {"limit": limit}
+        if image_type:
+            params["image_type"] = image_type
+        if marker:
+            params["marker"] = marker
+        page = validate(get(mock, **params))
+        assert len(page["phone_images"]) <= limit
+        images += page["phone_images"]
+        marker = page["page_info"].get("next_marker")
+        if not marker:
+            return images
+    raise AssertionError("pagination did not end")
+
+
+@pytest.mark.parametrize("image_type", ["public", "private", "share", "all", None])
+def test_filters_and_pagination(mock: RunningMock, image_type: str | None) -> None:
+    images = _all_pages(mock, image_type, limit=7)
+    ids = [i["image_id"] for i in images]
+    assert len(ids) == len(set(ids))
+    assert ids == [i["image_id"] for i in _all_pages(mock, image_type, limit=500)]
+    public, private = spec.enum("IsPublic")
+    if image_type == "public":
+        assert {i["is_public"] for i in images} == {public}
+    if image_type == "private":
+        assert {i["is_public"] for i in images} == {private}
+        assert not any("receive_status" in i for i in images)
+    if image_type == "share":
+        assert {i["receive_status"] for i in images} == set(spec.enum("ReceiveStatus"))
+    if image_type in ("all", None):
+        kinds = [
+            "share" if "receive_status" in i else "public" if i["is_public"] == public else "private" for i in images
+        ]
+        assert kinds == sorted(kinds, key=["public", "private", "share"].index)  # public, then private, then shared
+
+
+def test_an_unknown_marker_ends_the_listing(mock: RunningMock) -> None:
+    body = validate(get(mock, marker="no-such-image"))
+    assert body["phone_images"] == []
+    assert "next_marker" not in body["page_info"]
+
+
+def test_catalog_covers_every_label_kind_and_status() -> None:
+    images = catalog.build(catalog.MIN_COVERING)
+    public, _ = spec.enum("IsPublic")
+    for label in spec.enum("ImageLabel"):
+        assert any(i["image_label"] == label and i["is_public"] == public for i in images.public)
+        assert any(i["image_label"] == label for i in images.private)
+    assert {i["receive_status"] for i in images.shared} == set(spec.enum("ReceiveStatus"))
+    assert images.public[:3] == tuple(spec.example_response()["phone_images"])
+    assert catalog.build(10_000) == catalog.build(10_000)  # deterministic
+    assert len(catalog.build(10_000)) == 10_000
