@@ -1,4 +1,5 @@
 from enum import StrEnum
+from typing import Any
 
 
 class ImageLabel(StrEnum):
@@ -10,3 +11,14 @@ class ImageLabel(StrEnum):
 
     def __str__(self) -> str:
         return str(self.value)
+
+    @classmethod
+    def from_value(cls, value: Any) -> "ImageLabel":
+        """The member for value, as ImageLabel(value) gives it, without the Enum call's overhead."""
+        try:
+            return _MEMBERS[value]
+        except (KeyError, TypeError):
+            return cls(value)
+
+
+_MEMBERS = {member.value: member for member in ImageLabel}

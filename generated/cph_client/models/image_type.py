@@ -1,4 +1,5 @@
 from enum import StrEnum
+from typing import Any
 
 
 class ImageType(StrEnum):
@@ -9,3 +10,14 @@ class ImageType(StrEnum):
 
     def __str__(self) -> str:
         return str(self.value)
+
+    @classmethod
+    def from_value(cls, value: Any) -> "ImageType":
+        """The member for value, as ImageType(value) gives it, without the Enum call's overhead."""
+        try:
+            return _MEMBERS[value]
+        except (KeyError, TypeError):
+            return cls(value)
+
+
+_MEMBERS = {member.value: member for member in ImageType}

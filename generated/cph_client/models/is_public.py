@@ -1,4 +1,5 @@
 from enum import IntEnum
+from typing import Any
 
 
 class IsPublic(IntEnum):
@@ -7,3 +8,14 @@ class IsPublic(IntEnum):
 
     def __str__(self) -> str:
         return str(self.value)
+
+    @classmethod
+    def from_value(cls, value: Any) -> "IsPublic":
+        """The member for value, as IsPublic(value) gives it, without the Enum call's overhead."""
+        try:
+            return _MEMBERS[value]
+        except (KeyError, TypeError):
+            return cls(value)
+
+
+_MEMBERS = {member.value: member for member in IsPublic}

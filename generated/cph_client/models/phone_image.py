@@ -102,22 +102,16 @@ class PhoneImage:
 
         os_type = d.pop("os_type")
 
-        is_public = IsPublic(d.pop("is_public"))
+        is_public = IsPublic.from_value(d.pop("is_public"))
 
         os_name = d.pop("os_name")
 
-        def _parse_image_label(data: object) -> ImageLabel | str:
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                image_label_type_0 = ImageLabel(data)
-
-                return image_label_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ImageLabel | str, data)
-
-        image_label = _parse_image_label(d.pop("image_label"))
+        _image_label = d.pop("image_label")
+        image_label: ImageLabel | str
+        try:
+            image_label = ImageLabel.from_value(_image_label)
+        except ValueError:  # a value the spec does not know yet: kept as it came, as the default does
+            image_label = cast(ImageLabel | str, _image_label)
 
         image_id = d.pop("image_id")
 
@@ -128,7 +122,7 @@ class PhoneImage:
         if isinstance(_receive_status, Unset):
             receive_status = UNSET
         else:
-            receive_status = ReceiveStatus(_receive_status)
+            receive_status = ReceiveStatus.from_value(_receive_status)
 
         phone_image = cls(
             image_name=image_name,

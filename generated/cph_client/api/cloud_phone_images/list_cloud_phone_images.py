@@ -3,6 +3,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import orjson
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
@@ -49,37 +50,37 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> ErrorBody | ListCloudPhoneImagesResponse | None:
     if response.status_code == 200:
-        response_200 = ListCloudPhoneImagesResponse.from_dict(response.json())
+        response_200 = ListCloudPhoneImagesResponse.from_dict(orjson.loads(response.content))
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = ErrorBody.from_dict(response.json())
+        response_400 = ErrorBody.from_dict(orjson.loads(response.content))
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = ErrorBody.from_dict(response.json())
+        response_401 = ErrorBody.from_dict(orjson.loads(response.content))
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = ErrorBody.from_dict(response.json())
+        response_403 = ErrorBody.from_dict(orjson.loads(response.content))
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = ErrorBody.from_dict(response.json())
+        response_404 = ErrorBody.from_dict(orjson.loads(response.content))
 
         return response_404
 
     if response.status_code == 429:
-        response_429 = ErrorBody.from_dict(response.json())
+        response_429 = ErrorBody.from_dict(orjson.loads(response.content))
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = ErrorBody.from_dict(response.json())
+        response_500 = ErrorBody.from_dict(orjson.loads(response.content))
 
         return response_500
 
