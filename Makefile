@@ -6,6 +6,8 @@ STAMP  := $(VENV)/.installed-from-lock
 # Everything below runs the locked tools of .venv, never whatever else PATH holds.
 export PATH := $(BIN):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
+# The generated client is imported from its source tree by the tests and benchmarks, as pytest does.
+export PYTHONPATH := $(CURDIR)/generated
 
 .DEFAULT_GOAL := help
 .PHONY: help setup lock generate check-generated wheel lint test mock conformance bench clean
@@ -51,6 +53,9 @@ conformance: $(STAMP) ## The main job: schemathesis against CPH_BASE_URL, or a l
 
 mock: $(STAMP) ## Serve the mock in the foreground on 127.0.0.1, port CPH_MOCK_PORT or 8080 (FAULT=name breaks it)
 	@python -m cph_conformance.mock $(if $(FAULT),--fault $(FAULT))
+
+bench: $(STAMP) ## Measure the client, the mock and the conformance run (~3 min) and rewrite BENCHMARKS.md
+	@python -m cph_conformance.bench
 
 clean: ## Remove .venv, dist/, reports/ and caches
 	rm -rf $(VENV) dist reports .mypy_cache .ruff_cache .hypothesis

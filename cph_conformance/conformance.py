@@ -96,19 +96,23 @@ def preflight(t: Target) -> None:
         raise CannotRun(f"{t.base_url} answered {response.status_code} ({said}): {what}")
 
 
-def run_schemathesis(t: Target, extra_env: dict[str, str] | None = None) -> int:
+def run_schemathesis(
+    t: Target, overrides: dict[str, str] | None = None, extra_args: tuple[str, ...] = (), quiet: bool = False
+) -> int:
+    """Run the schemathesis CLI against t; overrides take the place of the environment's SEED, MAX_EXAMPLES,
+    RATE_LIMIT, CPH_REPORTS_DIR and STRICT."""
+    given = {**os.environ, **(overrides or {})}
     env = {
-        **os.environ,
+        **given,
         "CPH_BASE_URL": t.base_url,
         "CPH_PROJECT_ID": t.project_id,
         "CPH_AUTH_TOKEN": t.token,
-        "CPH_RATE_LIMIT": os.environ.get("RATE_LIMIT") or RATE_LIMITS[t.kind],
-        "CPH_REPORTS_DIR": str(reports_dir()),
+        "CPH_RATE_LIMIT": given.get("RATE_LIMIT") or RATE_LIMITS[t.kind],
+        "CPH_REPORTS_DIR": given.get("CPH_REPORTS_DIR") or str(reports_dir()),
         "PYTHONPATH": str(ROOT),
-        **(extra_env or {}),
     }
-    seed = os.environ.get("SEED") or DEFAULTS["SEED"]
-    examples = os.environ.get("MAX_EXAMPLES") or DEFAULTS["MAX_EXAMPLES"]
+    seed = given.get("SEED") or DEFAULTS["SEED"]
+    examples = given.get("MAX_EXAMPLES") or DEFAULTS["MAX_EXAMPLES"]
     cmd = [
         str(Path(sys.executable).parent / "schemathesis"),
         "run",
@@ -117,8 +121,10 @@ def run_schemathesis(t: Target, extra_env: dict[str, str] | None = None) -> int:
         seed,
         "--max-examples",
         examples,
+        *extra_args,
     ]
-    return subprocess.run(cmd, env=env, cwd=ROOT).returncode
+    output = subprocess.DEVNULL if quiet else None
+    return subprocess.run(cmd, env=env, cwd=ROOT, stdout=output, stderr=output).returncode
 
 
 def main() -> int:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import fastjsonschema
 import httpx
 import jsonschema
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.mock import catalog
+from cph_conformance.mock import catalog, validation
 from cph_conformance.mock.server import RunningMock
 
 REQUEST_ID = re.compile(r"[0-9a-f]{32}")
@@ -132,3 +133,32 @@ def test_catalog_covers_every_label_kind_and_status() -> None:
     assert images.public[:3] == tuple(spec.example_response()["phone_images"])
     assert catalog.build(10_000) == catalog.build(10_000)  # deterministic
     assert len(catalog.build(10_000)) == 10_000
+
+
+def _inlined(node: Any) -> Any:
+    """A schema with every local $ref replaced by what it names, as connexion hands schemas to validators."""
+    if isinstance(node, dict):
+        return {k: _inlined(v) for k, v in spec.deref(node).items()}
+    if isinstance(node, list):
+        return [_inlined(v) for v in node]
+    return node
+
+
+@pytest.mark.parametrize(
+    "drift",
+    [{"request_id": 5}, {"phone_images": [{"image_id": "x"}]}, {"phone_images": "none"}, {"page_info": []}],
+)
+def test_the_compiled_self_validation_rejects_what_the_spec_forbids(drift: dict[str, Any]) -> None:
+    check = validation.compiled(_inlined(spec.response_schema(200)))
+    check(spec.example_response())
+    with pytest.raises(fastjsonschema.JsonSchemaValueException):
+        check({**spec.example_response(), **drift})
+
+
+@pytest.mark.parametrize(("value", "ok"), [("public", True), ("bogus", False), ("", False)])
+def test_the_compiled_parameter_check_matches_the_spec(value: str, ok: bool) -> None:
+    param = _inlined(spec.parameter("image_type"))
+    error = validation.CompiledParameterValidator.validate_parameter("query", value, param)
+    assert (error is None) == ok
+    if not ok:
+        assert error is not None and error.startswith("image_type must be one of")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import hmac
 import json
+import logging
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -21,8 +22,10 @@ from starlette.exceptions import HTTPException
 
 from cph_conformance import spec
 from cph_conformance.mock import catalog, faults
+from cph_conformance.mock.validation import VALIDATORS
 
 JSON = "application/json"
+log = logging.getLogger("cph_conformance.mock")
 # Huawei's error body for statuses the operation does not declare itself.
 UNDECLARED_ERRORS = {
     405: {"error_code": "APIGW.0102", "error_msg": "The method is not allowed for this API."},
@@ -114,6 +117,7 @@ def create_app(settings: Settings) -> AsyncApp:
     app.add_api(
         specification,
         resolver=Resolver(function_resolver=lambda _operation_id: handler),
+        validator_map=VALIDATORS,
         # Self-validation keeps the clean mock honest; in fault mode the drift must reach the wire.
         validate_responses=settings.fault is None,
         strict_validation=False,  # like the live gateway, unknown query parameters are ignored
@@ -127,7 +131,9 @@ def create_app(settings: Settings) -> AsyncApp:
         assert isinstance(exc, HTTPException)
         return huawei_error(exc.status_code, None, dict(exc.headers or {}))
 
-    def on_crash(_request: ConnexionRequest, _exc: Exception) -> ConnexionResponse:
+    def on_crash(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        # A 500 from the clean mock is a bug in the mock: say where, on its stderr.
+        log.error("answering 500 for %s", exc, exc_info=exc)
         return huawei_error(500)
 
     app.add_error_handler(ProblemException, on_problem)

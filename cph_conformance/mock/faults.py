@@ -44,6 +44,8 @@ def check(name: str | None) -> str | None:
 
 def mutate_body(fault: str | None, body: Body, limit: int) -> Body:
     """The 200 body with the fault's drift applied (body faults only; others act elsewhere)."""
+    if fault is None:
+        return body
     images: list[Body] = [dict(i) for i in body.get("phone_images", [])]
     if fault == "request-id-type":
         body["request_id"] = int(body["request_id"][:8], 16)

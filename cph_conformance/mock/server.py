@@ -34,8 +34,8 @@ def serve(settings: Settings, port: int) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((HOST, port))
-    print(f"http://{HOST}:{sock.getsockname()[1]}", flush=True)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    print(f"http://{HOST}:{sock.getsockname()[1]}", flush=True)  # the first line, which child() reads
+    config = uvicorn.Config(app, log_level="error", access_log=False, lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])
 
 
@@ -44,6 +44,7 @@ class RunningMock:
     base_url: str
     project_id: str
     token: str = ""
+    pid: int = 0
 
     def __repr__(self) -> str:  # the token stays out of reprs and test reports
         return f"RunningMock(base_url={self.base_url!r}, project_id={self.project_id!r})"
@@ -56,25 +57,24 @@ class RunningMock:
 @contextlib.contextmanager
 def running(images: int = 60, fault: str | None = None, timeout: float = 20.0) -> Iterator[RunningMock]:
     """Start the mock in a child process on a free loopback port, wait until it answers, always stop it."""
-    mock = RunningMock(base_url="", project_id=secrets.token_hex(16), token=secrets.token_urlsafe(32))
-    env = {
-        **os.environ,
-        "CPH_MOCK_PROJECT_ID": mock.project_id,
-        "CPH_MOCK_TOKEN": mock.token,
-        "PYTHONPATH": str(ROOT),
-    }
-    cmd = [sys.executable, "-m", "cph_conformance.mock", "--port", "0", "--images", str(images), "--quiet"]
-    if fault:
-        cmd += ["--fault", fault]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
+    args = ["--port", "0", "--images", str(images), "--quiet", *(["--fault", fault] if fault else [])]
+    with child("cph_conformance.mock", args, timeout) as mock:
+        yield mock
+
+
+@contextlib.contextmanager
+def child(module: str, args: list[str], timeout: float = 20.0) -> Iterator[RunningMock]:
+    """Run `python -m module args` as a loopback server whose first stdout line is its base URL; always stop it."""
+    project_id, token = secrets.token_hex(16), secrets.token_urlsafe(32)
+    env = {**os.environ, "CPH_MOCK_PROJECT_ID": project_id, "CPH_MOCK_TOKEN": token, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", module, *args], env=env, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         base_url = proc.stdout.readline().strip()
-        if not base_url.startswith("http://"):
-            raise RuntimeError(f"the mock did not start (exit status {proc.wait(timeout)})")
-        mock = RunningMock(base_url=base_url, project_id=mock.project_id, token=mock.token)
-        _wait_until_answering(mock.base_url, proc, timeout)
-        yield mock
+        if not base_url.startswith(f"http://{HOST}:"):
+            raise RuntimeError(f"{module} did not start (exit status {proc.wait(timeout)})")
+        _wait_until_answering(base_url, proc, timeout)
+        yield RunningMock(base_url=base_url, project_id=project_id, token=token, pid=proc.pid)
     finally:
         proc.terminate()
         try:

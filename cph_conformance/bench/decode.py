@@ -1,0 +1,124 @@
+"""Listing images: the generated client vs Huawei's official SDK vs plain httpx + json.loads.
+
+(a) from bytes in memory: each library's own decode step on one page;
+(b) over HTTP from the mock on 127.0.0.1: listing N images, in pages of at most 500 (the API's limit).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, cast
+
+import httpx
+import requests
+from cph_client import AuthenticatedClient
+from cph_client.api.cloud_phone_images import list_cloud_phone_images
+from cph_client.models import ImageType, ListCloudPhoneImagesResponse
+from cph_client.types import UNSET, Unset
+
+from cph_conformance import official_sdk
+from cph_conformance.bench.timing import Stats, interleaved
+from cph_conformance.mock import catalog
+from cph_conformance.mock.server import RunningMock
+from cph_conformance.spec import OPERATION_PATH
+
+SIZES = (10, 1_000, 10_000)
+CONTENDERS = ("generated client", "official SDK", "httpx + json.loads")
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class Case:
+    mode: str  # "memory" or "http"
+    images: int
+    stats: dict[str, Stats]
+
+
+def _page_bytes(size: int) -> bytes:
+    images = list(catalog.build(max(size, catalog.MIN_COVERING)).select("all")[:size])
+    return json.dumps({"request_id": "0" * 32, "phone_images": images, "page_info": {}}).encode()
+
+
+def from_memory(size: int, rounds: int) -> Case:
+    body = _page_bytes(size)
+    unused = "not-sent"  # nothing goes over the network in this case
+    client = AuthenticatedClient(base_url="http://127.0.0.1", token=unused)
+    sdk = official_sdk.client("http://127.0.0.1", "0" * 32, unused)
+
+    def generated() -> object:
+        # The generated endpoint's own parsing step, on an httpx.Response holding the bytes.
+        parsed = list_cloud_phone_images._parse_response(client=client, response=httpx.Response(200, content=body))
+        assert isinstance(parsed, ListCloudPhoneImagesResponse)
+        return parsed
+
+    def official() -> object:
+        # The SDK's own parsing step (what its sync response handler calls), on a requests.Response.
+        response = requests.Response()
+        response._content = body
+        response.status_code = 200
+        response.encoding = "utf-8"
+        response.headers["Content-Type"] = "application/json"
+        return sdk.deserialize(response, "ListCloudPhoneImagesResponse", None)
+
+    def plain() -> object:
+        return json.loads(body)
+
+    stats = interleaved(dict(zip(CONTENDERS, (generated, official, plain), strict=True)), rounds)
+    return Case("memory", size, stats)
+
+
+def over_http(mock: RunningMock, size: int, rounds: int) -> Case:
+    limit = min(size, MAX_PAGE)
+    client = AuthenticatedClient(base_url=mock.base_url, token=mock.token)
+    sdk = official_sdk.client(mock.base_url, mock.project_id, mock.token)
+    plain_client = httpx.Client(base_url=mock.base_url, headers={"X-Auth-Token": mock.token})
+    url = OPERATION_PATH.format(project_id=mock.project_id)
+
+    def generated() -> int:
+        count, marker = 0, cast(str | Unset, UNSET)
+        while count < size:
+            page = list_cloud_phone_images.sync(
+                mock.project_id, client=client, image_type=ImageType.ALL, marker=marker, limit=limit
+            )
+            assert isinstance(page, ListCloudPhoneImagesResponse) and isinstance(page.phone_images, list)
+            count += len(page.phone_images)
+            next_marker = page.page_info.next_marker if not isinstance(page.page_info, Unset) else UNSET
+            if not isinstance(next_marker, str):
+                break
+            marker = next_marker
+        return count
+
+    def official() -> int:
+        from huaweicloudsdkcph.v1 import ListCloudPhoneImagesRequest
+
+        count, marker = 0, None
+        while count < size:
+            page = sdk.list_cloud_phone_images(
+                ListCloudPhoneImagesRequest(image_type="all", marker=marker, limit=limit)
+            )
+            count += len(page.phone_images)
+            marker = page.page_info.next_marker if page.page_info else None
+            if not marker:
+                break
+        return count
+
+    def plain() -> int:
+        count, params = 0, {"image_type": "all", "limit": str(limit)}
+        while count < size:
+            body: dict[str, Any] = json.loads(plain_client.get(url, params=params).content)
+            count += len(body["phone_images"])
+            marker = body.get("page_info", {}).get("next_marker")
+            if not marker:
+                break
+            params["marker"] = marker
+        return count
+
+    try:
+        for fn in (generated, official, plain):
+            assert fn() == size, fn.__name__  # each lists exactly the images asked for
+        stats = interleaved(dict(zip(CONTENDERS, (generated, official, plain), strict=True)), rounds)
+    finally:
+        client.get_httpx_client().close()
+        plain_client.close()
+    return Case("http", size, stats)

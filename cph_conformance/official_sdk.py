@@ -1,0 +1,43 @@
+"""Huawei's official SDK (huaweicloudsdkcph) pointed at a CPH endpoint such as the mock.
+
+It signs requests with AK/SK; fake keys and an explicit project_id skip its IAM look-up, and a request
+handler adds the X-Auth-Token the mock asks for (the mock ignores the signature).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkcore.http.http_config import HttpConfig
+from huaweicloudsdkcore.http.http_handler import HttpHandler
+from huaweicloudsdkcph.v1 import CphClient, ListCloudPhoneImagesRequest
+
+
+def client(base_url: str, project_id: str, token: str) -> Any:
+    def add_token(**kwargs: Any) -> None:
+        kwargs["request"].header_params["X-Auth-Token"] = token
+
+    return (
+        CphClient.new_builder()
+        .with_credentials(BasicCredentials("fake-ak", "fake-sk", project_id))
+        .with_endpoints([base_url])
+        .with_http_config(HttpConfig.get_default_config())
+        .with_http_handler(HttpHandler().add_request_handler(add_token))
+        .build()
+    )
+
+
+def list_images(sdk: Any, image_type: str | None, limit: int) -> list[dict[str, Any]]:
+    """Every image of a type, walking the pages; each image as a dict without the SDK's None fields."""
+    images: list[dict[str, Any]] = []
+    marker = None
+    while True:
+        response = sdk.list_cloud_phone_images(
+            ListCloudPhoneImagesRequest(image_type=image_type, marker=marker, limit=limit)
+        )
+        for image in response.phone_images or []:
+            images.append({k: v for k, v in image.to_dict().items() if v is not None})
+        marker = response.page_info.next_marker if response.page_info else None
+        if not marker:
+            return images
