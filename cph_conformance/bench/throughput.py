@@ -5,6 +5,7 @@ negative cases would turn into failures and shrinking, which is not throughput."
 from __future__ import annotations
 
 import json
+import statistics
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,3 +42,18 @@ def measure(name: str, server: RunningMock) -> Throughput:
             if "EngineFinished" in event:
                 seconds = event["EngineFinished"]["running_time"]
     return Throughput(name, cases, seconds, status)
+
+
+def mock_cost(pairs: int) -> tuple[list[Throughput], list[Throughput], float]:
+    """Alternate runs against the mock and the constant server; the cost is the median over pairs of
+    1 - mock/constant cases per second."""
+    from cph_conformance.mock import server
+
+    mocks, constants, costs = [], [], []
+    for _ in range(pairs):
+        with server.running() as mock:
+            mocks.append(measure("mock (60 images)", mock))
+        with server.child("cph_conformance.bench.constant_server", []) as constant:
+            constants.append(measure("constant server", constant))
+        costs.append(1 - mocks[-1].per_second / constants[-1].per_second)
+    return mocks, constants, statistics.median(costs)

@@ -1,8 +1,10 @@
 """Interleaved timing: every contender runs once per round, so drift on a shared machine hits them alike,
-and ratios are taken per round (paired) before their median."""
+and ratios are taken per round (paired) before their median. The garbage collector stays on, as users
+have it, but is emptied before each sample so no contender pays for another's garbage."""
 
 from __future__ import annotations
 
+import gc
 import statistics
 import time
 from collections.abc import Callable
@@ -28,6 +30,7 @@ def interleaved(contenders: dict[str, Callable[[], object]], rounds: int, warmup
     samples: dict[str, list[float]] = {name: [] for name in contenders}
     for n in range(warmup + rounds):
         for name, fn in contenders.items():
+            gc.collect()
             start = time.perf_counter()
             fn()
             elapsed = time.perf_counter() - start

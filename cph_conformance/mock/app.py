@@ -123,11 +123,13 @@ def create_app(settings: Settings) -> AsyncApp:
         strict_validation=False,  # like the live gateway, unknown query parameters are ignored
     )
 
-    def on_problem(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    # Async, so connexion calls them in the event loop rather than a thread. on_crash stays sync: starlette's
+    # ServerErrorMiddleware, which serves it, does not await connexion's wrapper.
+    async def on_problem(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, ProblemException)
         return huawei_error(exc.status, exc.detail, dict(exc.headers or {}))
 
-    def on_http(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    async def on_http(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, HTTPException)
         return huawei_error(exc.status_code, None, dict(exc.headers or {}))
 
