@@ -144,7 +144,7 @@ def main() -> int:
         print(f"error: schemathesis exited with {status} and wrote no report", file=sys.stderr)
         return 2
     summary = report.summarize(events)
-    text = summary.render(f"{t.base_url} ({t.kind})")
+    text = summary.render(f"{t.base_url} ({t.kind})", status)
     (reports / "summary.md").write_text(text, encoding="utf-8")
     print(text, end="")
     if status == 0 and summary.failures:  # never pass a run whose own report shows a failure

@@ -35,9 +35,16 @@ class Summary:
     def failed_checks(self) -> set[str]:
         return {f.check for f in self.failures}
 
-    def render(self, target: str) -> str:
+    def render(self, target: str, exit_status: int = 0) -> str:
         lines = [f"# Conformance of {target}", ""]
         lines.append(f"{self.cases} cases; {len(self.checks)} checks ran: {', '.join(sorted(self.checks))}.")
+        if not self.failures and exit_status != 0:
+            lines += [
+                "",
+                f"No check failed, but schemathesis ended the run with status {exit_status}: a warning that fails the "
+                "run (such as missing_auth: every request was refused) or an error. Its output above says which.",
+            ]
+            return "\n".join(lines) + "\n"
         if not self.failures:
             lines += ["", "Every check passed."]
             return "\n".join(lines) + "\n"

@@ -132,3 +132,25 @@ def test_partial_credentials_name_what_is_missing(tmp_path: Path) -> None:
     done = conformance({"CPH_BASE_URL": "http://127.0.0.1:9"}, tmp_path)
     assert done.returncode == 2
     assert "CPH_PROJECT_ID, CPH_AUTH_TOKEN not set" in done.stderr
+
+
+def test_a_failed_run_without_a_check_failure_does_not_say_every_check_passed(tmp_path: Path) -> None:
+    events = tmp_path / "events.ndjson"
+    events.write_text("")
+    summary = report.summarize(events)
+    assert "Every check passed." in summary.render("x", 0)
+    failed = summary.render("x", 1)
+    assert "Every check passed." not in failed
+    assert "status 1" in failed
+
+
+def test_a_wall_of_401s_fails_the_schemathesis_run_itself(mock: server.RunningMock, tmp_path: Path) -> None:
+    """Past the preflight too: schemathesis.toml makes its missing_auth warning fail the run."""
+    from cph_conformance.conformance import Target, run_schemathesis
+
+    refused = Target("mock", mock.base_url, mock.project_id, "a-token-the-mock-refuses")
+    overrides = {"CPH_REPORTS_DIR": str(tmp_path), "MAX_EXAMPLES": "5", "RATE_LIMIT": "1000/s"}
+    status = run_schemathesis(refused, overrides, quiet=True)
+    assert status != 0
+    summary = report.summarize(tmp_path / "events.ndjson")
+    assert "Every check passed." not in summary.render("mock", status)

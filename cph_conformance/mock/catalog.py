@@ -55,6 +55,8 @@ class Catalog:
         every = self.public + self.private + self.shared
         # No image_type lists everything, as `all` does: the page leaves it open and this is the superset.
         selections = {"public": self.public, "private": self.private, "share": self.shared, "all": every, None: every}
+        if set(selections) - {None} != set(spec.enum("ImageType")):
+            raise ValueError(f"the spec's ImageType {spec.enum('ImageType')} has values the mock cannot select")
         object.__setattr__(self, "_selections", selections)
         positions = {k: {image["image_id"]: i for i, image in enumerate(v)} for k, v in selections.items()}
         object.__setattr__(self, "_positions", positions)
