@@ -31,17 +31,8 @@ def main(argv: list[str] | None = None) -> int:
         images=args.images,
         fault=args.fault,
     )
-    if not args.quiet:
-        # `make mock` is for a person at a terminal: they need the token to call it.
-        print(
-            f"CPH mock: {settings.images} images, fault: {settings.fault or 'none'}. Ctrl-C stops it.\n"
-            f"  export CPH_BASE_URL=<the URL below> CPH_PROJECT_ID={settings.project_id} "
-            f"CPH_AUTH_TOKEN={settings.token}",
-            file=sys.stderr,
-            flush=True,
-        )
     with contextlib.suppress(KeyboardInterrupt):
-        serve(settings, args.port)
+        serve(settings, args.port, announce=not args.quiet)
     return 0
 
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 HOST = "127.0.0.1"
 
 
-def serve(settings: Settings, port: int) -> None:
+def serve(settings: Settings, port: int, announce: bool = False) -> None:
     """Serve in the foreground. Port 0 takes a free port; the first stdout line is the base URL either way."""
     # Imported here: processes that only start and stop the mock (the runner, tests) need neither.
     import uvicorn
@@ -34,7 +34,15 @@ def serve(settings: Settings, port: int) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((HOST, port))
-    print(f"http://{HOST}:{sock.getsockname()[1]}", flush=True)  # the first line, which child() reads
+    base_url = f"http://{HOST}:{sock.getsockname()[1]}"
+    print(base_url, flush=True)  # the first line, which child() reads
+    if announce:  # `make mock` is for a person at a terminal: they need the project and token to call it
+        print(
+            f"CPH mock: {settings.images} images, fault: {settings.fault or 'none'}. Ctrl-C stops it. To test it:\n"
+            f"  export CPH_BASE_URL={base_url} CPH_PROJECT_ID={settings.project_id} CPH_AUTH_TOKEN={settings.token}",
+            file=sys.stderr,
+            flush=True,
+        )
     config = uvicorn.Config(app, log_level="error", access_log=False, lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])
 
