@@ -6,6 +6,7 @@ handler adds the X-Auth-Token the mock asks for (the mock ignores the signature)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
@@ -28,16 +29,23 @@ def client(base_url: str, project_id: str, token: str) -> Any:
     )
 
 
-def list_images(sdk: Any, image_type: str | None, limit: int) -> list[dict[str, Any]]:
-    """Every image of a type, walking the pages; each image as a dict without the SDK's None fields."""
-    images: list[dict[str, Any]] = []
+def pages(sdk: Any, image_type: str | None, limit: int) -> Iterator[Any]:
+    """Every page (the SDK's ListCloudPhoneImagesResponse), first to last."""
     marker = None
     while True:
-        response = sdk.list_cloud_phone_images(
+        page = sdk.list_cloud_phone_images(
             ListCloudPhoneImagesRequest(image_type=image_type, marker=marker, limit=limit)
         )
-        for image in response.phone_images or []:
-            images.append({k: v for k, v in image.to_dict().items() if v is not None})
-        marker = response.page_info.next_marker if response.page_info else None
+        yield page
+        marker = page.page_info.next_marker if page.page_info else None
         if not marker:
-            return images
+            return
+
+
+def list_images(sdk: Any, image_type: str | None, limit: int) -> list[dict[str, Any]]:
+    """Every image of a type, each as a dict without the SDK's None fields."""
+    return [
+        {k: v for k, v in image.to_dict().items() if v is not None}
+        for page in pages(sdk, image_type, limit)
+        for image in page.phone_images or []
+    ]

@@ -11,6 +11,7 @@ from cph_client.api.cloud_phone_images import list_cloud_phone_images
 from cph_client.models import ErrorBody, ImageLabel, ImageType, IsPublic, ListCloudPhoneImagesResponse, PhoneImage
 from cph_client.types import UNSET, Unset
 
+from cph_conformance import paging
 from cph_conformance.mock import server
 from cph_conformance.mock.server import RunningMock
 
@@ -21,19 +22,11 @@ def client_for(mock: RunningMock, token: str | None = None) -> AuthenticatedClie
 
 def walk(client: AuthenticatedClient, project_id: str, image_type: ImageType | Unset, limit: int) -> list[PhoneImage]:
     images: list[PhoneImage] = []
-    marker: str | Unset = UNSET
-    while True:
-        page = list_cloud_phone_images.sync(
-            project_id, client=client, image_type=image_type, marker=marker, limit=limit
-        )
-        assert isinstance(page, ListCloudPhoneImagesResponse), page
+    for page in paging.pages(client, project_id, image_type, limit):
         assert isinstance(page.phone_images, list)
         assert len(page.phone_images) <= limit
         images += page.phone_images
-        next_marker = page.page_info.next_marker if not isinstance(page.page_info, Unset) else UNSET
-        if not isinstance(next_marker, str):
-            return images
-        marker = next_marker
+    return images
 
 
 @pytest.mark.parametrize("image_type", [*ImageType, UNSET])

@@ -7,30 +7,21 @@ from typing import Any
 
 import pytest
 from cph_client import AuthenticatedClient
-from cph_client.api.cloud_phone_images import list_cloud_phone_images
-from cph_client.models import ImageType, ListCloudPhoneImagesResponse
+from cph_client.models import ImageType
 from cph_client.types import UNSET, Unset
 
-from cph_conformance import official_sdk
+from cph_conformance import official_sdk, paging
 from cph_conformance.mock.server import RunningMock
 
 
 def generated_client_images(mock: RunningMock, image_type: str | None, limit: int) -> list[dict[str, Any]]:
-    client = AuthenticatedClient(base_url=mock.base_url, token=mock.token)
     kind: ImageType | Unset = ImageType(image_type) if image_type else UNSET
-    images: list[dict[str, Any]] = []
-    marker: str | Unset = UNSET
-    with client:
-        while True:
-            page = list_cloud_phone_images.sync(
-                mock.project_id, client=client, image_type=kind, marker=marker, limit=limit
-            )
-            assert isinstance(page, ListCloudPhoneImagesResponse)
-            images += [image.to_dict() for image in page.phone_images or []]
-            next_marker = page.page_info.next_marker if not isinstance(page.page_info, Unset) else UNSET
-            if not isinstance(next_marker, str):
-                return images
-            marker = next_marker
+    with AuthenticatedClient(base_url=mock.base_url, token=mock.token) as client:
+        return [
+            image.to_dict()
+            for page in paging.pages(client, mock.project_id, kind, limit)
+            for image in page.phone_images or []
+        ]
 
 
 @pytest.mark.parametrize("image_type", ["public", "private", "share", "all", None])

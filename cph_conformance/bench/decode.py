@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import requests
 from cph_client import AuthenticatedClient
 from cph_client.api.cloud_phone_images import list_cloud_phone_images
 from cph_client.models import ImageType, ListCloudPhoneImagesResponse
-from cph_client.types import UNSET, Unset
 
-from cph_conformance import official_sdk
+from cph_conformance import official_sdk, paging
 from cph_conformance.bench.timing import Stats, interleaved
 from cph_conformance.mock import catalog
 from cph_conformance.mock.server import RunningMock
@@ -79,30 +78,18 @@ def over_http(mock: RunningMock, size: int, rounds: int) -> Case:
     url = OPERATION_PATH.format(project_id=mock.project_id)
 
     def generated() -> int:
-        count, marker = 0, cast(str | Unset, UNSET)
-        while count < size:
-            page = list_cloud_phone_images.sync(
-                mock.project_id, client=client, image_type=ImageType.ALL, marker=marker, limit=limit
-            )
-            assert isinstance(page, ListCloudPhoneImagesResponse) and isinstance(page.phone_images, list)
-            count += len(page.phone_images)
-            next_marker = page.page_info.next_marker if not isinstance(page.page_info, Unset) else UNSET
-            if not isinstance(next_marker, str):
+        count = 0
+        for page in paging.pages(client, mock.project_id, ImageType.ALL, limit):
+            count += len(page.phone_images or [])
+            if count >= size:
                 break
-            marker = next_marker
         return count
 
     def official() -> int:
-        from huaweicloudsdkcph.v1 import ListCloudPhoneImagesRequest
-
-        count, marker = 0, None
-        while count < size:
-            page = sdk.list_cloud_phone_images(
-                ListCloudPhoneImagesRequest(image_type="all", marker=marker, limit=limit)
-            )
-            count += len(page.phone_images)
-            marker = page.page_info.next_marker if page.page_info else None
-            if not marker:
+        count = 0
+        for page in official_sdk.pages(sdk, "all", limit):
+            count += len(page.phone_images or [])
+            if count >= size:
                 break
         return count
 
