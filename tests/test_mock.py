@@ -162,3 +162,27 @@ def test_the_compiled_parameter_check_matches_the_spec(value: str, ok: bool) -> 
     assert (error is None) == ok
     if not ok:
         assert error is not None and error.startswith("image_type must be one of")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=1&limit=2",
+        "image_type=public&image_type=all",
+        "limit=1.5",
+        "limit=-1",
+        "limit=99999999999999999999",
+        "marker=%00",
+        "marker=%ff%fe",
+        "image_type=%00",
+        "limit=%20",
+        "image_type[]=x",
+    ],
+)
+def test_odd_input_never_gets_a_500_or_an_undocumented_status(mock: RunningMock, query: str) -> None:
+    response = httpx.get(f"{mock.images_url}?{query}", headers={"X-Auth-Token": mock.token}, timeout=10)
+    assert response.status_code in spec.documented_statuses() - {500}, response.text
+    if response.status_code == 200:
+        validate(response)
+    else:
+        assert_huawei_error(response, response.status_code, "CPS.")
