@@ -60,13 +60,15 @@ def test_installs_by_hash_into_a_fresh_venv_and_calls(built: Path, tmp_path: Pat
         + f"huaweicloud-cph-client @ {built.as_uri()} --hash=sha256:{wheel.sha256(built)}\n"
     )
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, with_pip=True)
+    venv.create(env_dir, with_pip=False)  # this environment's pip installs into it: no ensurepip bootstrap
     python = env_dir / "bin" / "python"
     install = subprocess.run(
         [
-            python,
+            sys.executable,
             "-m",
             "pip",
+            "--python",
+            python,
             "install",
             "--quiet",
             "--disable-pip-version-check",
