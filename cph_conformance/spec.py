@@ -43,6 +43,11 @@ def parameter(name: str) -> dict[str, Any]:
     raise KeyError(f"the operation has no parameter {name!r}")
 
 
+def parameter_default(name: str) -> Any:
+    """The default the spec gives a parameter (the service's value when the parameter is absent)."""
+    return parameter(name)["schema"]["default"]
+
+
 def example_response() -> dict[str, Any]:
     """The seed page's example 200 body."""
     result: dict[str, Any] = operation()["responses"]["200"]["content"]["application/json"]["examples"]["doc"]["value"]

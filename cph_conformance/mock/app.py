@@ -75,7 +75,7 @@ def _token_checker(expected: str) -> type[ApiKeySecurityHandler]:
 
 def _handler(settings: Settings, images: catalog.Catalog) -> Any:
     fault = settings.fault
-    default_limit = int(spec.parameter("limit")["schema"]["default"])
+    default_limit = int(spec.parameter_default("limit"))
     known_types = set(spec.enum("ImageType"))
 
     async def list_cloud_phone_images(
