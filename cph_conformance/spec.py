@@ -49,7 +49,7 @@ def parameter_default(name: str) -> Any:
 
 
 def example_response() -> dict[str, Any]:
-    """The seed page's example 200 body."""
+    """The example 200 body of Huawei's documentation page."""
     result: dict[str, Any] = operation()["responses"]["200"]["content"]["application/json"]["examples"]["doc"]["value"]
     return result
 
@@ -94,3 +94,90 @@ def enum_names(name: str) -> dict[str, Any]:
     """x-enum-varnames of an enum schema, lower-cased, mapped to their values."""
     s = schema(name)
     return {n.lower(): v for n, v in zip(s["x-enum-varnames"], s["enum"], strict=True)}
+
+
+# Where a fact comes from. x-source starts with its kind; an item without one comes from the page.
+PAGE = "Huawei's documentation page"
+SOURCE_KINDS = ("page", "huawei-docs", "sdk", "assumption")
+DEFAULT_SOURCE = f"page: {PAGE}, Querying the Image of a Cloud Phone"
+
+
+def source_of(node: dict[str, Any] | None) -> str:
+    """The x-source of a node (following $ref), or the page by default."""
+    if node is None:
+        return DEFAULT_SOURCE
+    text = node.get("x-source") or deref(node).get("x-source")
+    return str(text) if text else DEFAULT_SOURCE
+
+
+def is_assumption(source: str) -> bool:
+    return source.startswith("assumption:")
+
+
+def assumed_keywords(node: dict[str, Any]) -> dict[str, str]:
+    """The constraint keywords of a schema node that no Huawei source states, each with why it is there."""
+    return dict(deref(node).get("x-assumed") or {})
+
+
+def _without_assumptions(node: Any) -> Any:
+    if isinstance(node, dict):
+        assumed = set(node.get("x-assumed") or {})
+        return {k: _without_assumptions(v) for k, v in node.items() if k not in assumed}
+    if isinstance(node, list):
+        return [_without_assumptions(v) for v in node]
+    return node
+
+
+@functools.cache
+def sourced() -> dict[str, Any]:
+    """The spec less every constraint marked x-assumed: what Huawei's own sources state, and only that.
+
+    A request or answer that breaks the spec but not this view breaks only an assumption."""
+    result: dict[str, Any] = _without_assumptions(load())
+    return result
+
+
+def resolve(node: Any, document: dict[str, Any]) -> Any:
+    """node with every local $ref replaced by what it names in document (no cycles in this spec's schemas)."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target: Any = document
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part]
+            return resolve(target, document)
+        return {k: resolve(v, document) for k, v in node.items()}
+    if isinstance(node, list):
+        return [resolve(v, document) for v in node]
+    return node
+
+
+def auth_header() -> str:
+    """The header that carries the IAM token (the operation's apiKey security scheme)."""
+    (scheme,) = (load()["components"]["securitySchemes"][name] for entry in operation()["security"] for name in entry)
+    return str(scheme["name"])
+
+
+def request_id_header() -> str:
+    """The response header that repeats the body's request_id."""
+    (name,) = operation()["responses"]["200"]["headers"]
+    return str(name)
+
+
+def request_id_header_node() -> dict[str, Any]:
+    return deref(operation()["responses"]["200"]["headers"][request_id_header()])
+
+
+def limit_bounds() -> tuple[int, int]:
+    """limit's minimum and maximum: the smallest and the largest page."""
+    s = parameter("limit")["schema"]
+    return int(s["minimum"]), int(s["maximum"])
+
+
+def max_bytes(name: str = "PhoneImage") -> dict[str, int]:
+    """The fields of a schema whose length the page states in UTF-8 bytes, with the limit."""
+    return {k: int(v["x-max-bytes"]) for k, v in schema(name)["properties"].items() if "x-max-bytes" in v}
+
+
+def image_type_selects() -> dict[str, dict[str, Any]]:
+    """What each image_type selects (ImageType's x-selects): {is_public: v}, {carries: field} or {union: [...]}."""
+    return dict(schema("ImageType")["x-selects"])

@@ -20,7 +20,7 @@ T = TypeVar("T", bound="ListCloudPhoneImagesResponse")
 class ListCloudPhoneImagesResponse:
     """One page of images. Nothing here is required: Huawei's SDK changelog made `request_id` and
     `phone_images` optional to match the live service, which omits them in some answers, and
-    `page_info` is absent from the seed page's example.
+    `page_info` is absent from the example of Huawei's documentation page.
 
         Attributes:
             request_id (str | Unset): Specifies the unique request ID.

@@ -16,11 +16,11 @@ T = TypeVar("T", bound="PhoneImage")
 
 @_attrs_define
 class PhoneImage:
-    """A cloud phone image. The six fields present in every image of the seed page's example are
-    required: they are what a caller identifies and picks an image by. `is_support_encrypt` and
-    `receive_status` are absent from that example, so they are optional.
-    Length limits: the page states them in bytes; JSON Schema's maxLength counts characters, which
-    equals bytes for the ASCII values the service uses.
+    """A cloud phone image. The six fields present in every image of the example of Huawei's
+    documentation page are required: they are what a caller identifies and picks an image by.
+    `is_support_encrypt` and `receive_status` are absent from that example, so they are optional.
+    Length limits: the page states them in bytes (`x-max-bytes`); maxLength counts characters,
+    which are never fewer than bytes, so it holds too.
 
         Attributes:
             image_name (str): Specifies the cloud phone image name. The value can contain a maximum of 128 bytes.
