@@ -49,7 +49,7 @@ test: lint ## Set up if needed, then lint and run every test (check-generated is
 	@python -m pytest
 
 conformance: $(STAMP) ## The main job: schemathesis against CPH_BASE_URL, or a local mock (SEED=, MAX_EXAMPLES=, RATE_LIMIT=, STRICT=1)
-	@python -m cph_conformance.conformance
+	@python -m cph_conformance.run
 
 mock: $(STAMP) ## Serve the mock in the foreground on 127.0.0.1, port CPH_MOCK_PORT or 8080 (FAULT=name breaks it)
 	@python -m cph_conformance.mock $(if $(FAULT),--fault $(FAULT))

@@ -4,14 +4,14 @@ negative cases would turn into failures and shrinking, which is not throughput."
 
 from __future__ import annotations
 
-import json
 import statistics
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from cph_conformance.conformance import Target, run_schemathesis
+from cph_conformance import spec
 from cph_conformance.mock.server import RunningMock
+from cph_conformance.run import gateway, report, runner, target
 
 EXAMPLES = "150"
 SEED = "20261126"
@@ -30,13 +30,14 @@ class Throughput:
 
 
 def measure(name: str, server: RunningMock) -> Throughput:
-    target = Target("mock", server.base_url, server.project_id, server.token)
+    """One positive-mode run through the credential gateway, as `make conformance` runs it."""
+    t = target.mock_target(server)
     with tempfile.TemporaryDirectory(prefix="cph-bench-") as reports:
-        env = {"CPH_REPORTS_DIR": reports, "MAX_EXAMPLES": EXAMPLES, "SEED": SEED, "RATE_LIMIT": "100000/s"}
-        status = run_schemathesis(target, env, ("--mode", "positive"), quiet=True)
+        env = {"MAX_EXAMPLES": EXAMPLES, "SEED": SEED, "RATE_LIMIT": "100000/s"}
+        with gateway.running(server.base_url, spec.auth_header(), t.credential, t.secrets, 10.0) as gw:
+            status = runner.run_schemathesis(gw.base_url, t, Path(reports), env, ("--mode", "positive"), quiet=True)
         cases, seconds = 0, 0.0
-        for line in (Path(reports) / "events.ndjson").read_text().splitlines():
-            event = json.loads(line)
+        for event in report.read_events(Path(reports) / "events.ndjson"):
             if "ScenarioFinished" in event:
                 cases += len(event["ScenarioFinished"].get("recorder", {}).get("cases", {}))
             if "EngineFinished" in event:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connexion import AsyncApp
+from connexion import request as connexion_request
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import ConnexionMiddleware
@@ -44,7 +45,9 @@ def request_id() -> str:
     return secrets.token_hex(16)
 
 
-def huawei_error(status: int, detail: str | None = None, headers: dict[str, str] | None = None) -> ConnexionResponse:
+def huawei_error(
+    status: int, detail: str | None = None, headers: dict[str, str] | None = None, fault: faults.Fault | None = None
+) -> ConnexionResponse:
     """Huawei's error body for a status, taken from the spec's example for it, with a fresh request_id."""
     documented = status in spec.documented_statuses()
     example = spec.error_example(status) if documented else UNDECLARED_ERRORS.get(status, spec.error_example(500))
@@ -52,12 +55,30 @@ def huawei_error(status: int, detail: str | None = None, headers: dict[str, str]
     body = {"request_id": rid, "error_code": example["error_code"], "error_msg": example["error_msg"]}
     if detail and status == 400:  # say which parameter, in one line, as Huawei's messages do
         body["error_msg"] = f"{example['error_msg']} {detail.splitlines()[0]}"
+    status = status if documented or status in UNDECLARED_ERRORS else 500
+    if fault is not None and fault.error is not None:
+        answer = fault.error(status, body, _received_token())
+        if answer is not None:
+            return _response(answer)
     return ConnexionResponse(
-        status_code=status if documented or status in UNDECLARED_ERRORS else 500,
+        status_code=status,
         mimetype=JSON,
         body=json.dumps(body),  # error handlers' bodies reach starlette unencoded
-        headers={**(headers or {}), "Content-Type": JSON, "X-Request-Id": rid},
+        headers={**(headers or {}), "Content-Type": JSON, spec.request_id_header(): rid},
     )
+
+
+def _response(answer: faults.Answer) -> ConnexionResponse:
+    return ConnexionResponse(
+        status_code=answer.status, body=answer.body, headers={**answer.headers, "Content-Type": answer.content_type}
+    )
+
+
+def _received_token() -> str:
+    try:
+        return str(connexion_request.headers.get(spec.auth_header(), ""))
+    except (LookupError, RuntimeError):  # outside a request
+        return ""
 
 
 def _token_checker(expected: str) -> type[ApiKeySecurityHandler]:
@@ -74,54 +95,58 @@ def _token_checker(expected: str) -> type[ApiKeySecurityHandler]:
 
 
 def _handler(settings: Settings, images: catalog.Catalog) -> Any:
-    fault = settings.fault
+    fault = faults.get(settings.fault)
     default_limit = int(spec.parameter_default("limit"))
     known_types = set(spec.enum("ImageType"))
 
     async def list_cloud_phone_images(
         project_id: str, image_type: str | None = None, marker: str | None = None, limit: int | None = None
     ) -> ConnexionResponse:
-        if project_id != settings.project_id:
-            return huawei_error(403)
-        if fault == "server-error" and image_type == "share":
-            return huawei_error(500)
-        limit = default_limit if limit is None else limit
-        # Only the invalid-image-type-200 fault lets an unknown type through validation: it lists everything.
+        call = faults.Call(
+            project_id, image_type, marker or None, default_limit if limit is None else limit, _received_token()
+        )
+        if project_id != settings.project_id and not (fault and fault.any_project):
+            return huawei_error(403, fault=fault)
+        failure = fault.fail_with(call) if fault and fault.fail_with else None
+        if failure is not None:
+            return huawei_error(failure, fault=fault)
+        # Only a fault that loosens image_type lets an unknown type through validation: it lists everything.
         selection_type = image_type if image_type in known_types else "all"
-        if fault == "public-filter-leak" and image_type == "public":
-            selection_type = "all"
-        page, next_marker = images.page(selection_type, marker, limit)
+        if fault and fault.select:
+            selection_type = fault.select(selection_type)
+        if fault and fault.pager:
+            page, next_marker = fault.pager(images.select(selection_type), call)
+        else:
+            page, next_marker = images.page(selection_type, call.marker, call.limit)
         rid = request_id()
         body: dict[str, Any] = {
             "request_id": rid,
             "phone_images": list(page),
             "page_info": {"next_marker": next_marker} if next_marker else {},
         }
-        body = faults.mutate_body(fault, body, limit)
-        status = 203 if fault == "undocumented-status" else 200
-        mimetype = "text/plain" if fault == "wrong-content-type" else JSON
-        if mimetype != JSON:
-            return ConnexionResponse(
-                status_code=status, body=json.dumps(body), headers={"Content-Type": mimetype, "X-Request-Id": rid}
-            )
-        return ConnexionResponse(status_code=status, mimetype=mimetype, body=body, headers={"X-Request-Id": rid})
+        if fault and fault.page:
+            body = fault.page(body, call)
+        if fault and fault.answer:
+            answer = fault.answer(body, call)
+            if answer is not None:
+                return _response(answer)
+        return ConnexionResponse(status_code=200, mimetype=JSON, body=body, headers={spec.request_id_header(): rid})
 
     return list_cloud_phone_images
 
 
 def create_app(settings: Settings) -> AsyncApp:
-    faults.check(settings.fault)
+    fault = faults.get(settings.fault)
     images = catalog.build(settings.images)
     handler = _handler(settings, images)
-    security_map = {} if settings.fault == "no-auth" else {"apiKey": _token_checker(settings.token)}
+    security_map = {"apiKey": _token_checker(settings.token)} if fault is None or fault.authenticates else {}
     app = AsyncApp(__name__, security_map=security_map, middlewares=_MIDDLEWARES)
-    specification = _served_spec(settings.fault)
     app.add_api(
-        specification,
+        _served_spec(fault),
         resolver=Resolver(function_resolver=lambda _operation_id: handler),
         validator_map=VALIDATORS,
         # Self-validation keeps the clean mock honest; in fault mode the drift must reach the wire.
-        validate_responses=settings.fault is None,
+        validate_responses=fault is None,
         strict_validation=False,  # like the live gateway, unknown query parameters are ignored
     )
 
@@ -129,16 +154,16 @@ def create_app(settings: Settings) -> AsyncApp:
     # ServerErrorMiddleware, which serves it, does not await connexion's wrapper.
     async def on_problem(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, ProblemException)
-        return huawei_error(exc.status, exc.detail, dict(exc.headers or {}))
+        return huawei_error(exc.status, exc.detail, dict(exc.headers or {}), fault)
 
     async def on_http(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, HTTPException)
-        return huawei_error(exc.status_code, None, dict(exc.headers or {}))
+        return huawei_error(exc.status_code, None, dict(exc.headers or {}), fault)
 
     def on_crash(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         # A 500 from the clean mock is a bug in the mock: say where, on its stderr.
         log.error("answering 500 for %s", exc, exc_info=exc)
-        return huawei_error(500)
+        return huawei_error(500, fault=fault)
 
     app.add_error_handler(ProblemException, on_problem)
     app.add_error_handler(HTTPException, on_http)
@@ -150,15 +175,10 @@ def create_app(settings: Settings) -> AsyncApp:
 _MIDDLEWARES = [m for m in ConnexionMiddleware.default_middlewares if m is not SwaggerUIMiddleware]
 
 
-def _served_spec(fault: str | None) -> dict[str, Any]:
+def _served_spec(fault: faults.Fault | None) -> dict[str, Any]:
     """The spec connexion serves: the one spec, loosened where a fault must get past connexion's checks."""
-    if fault not in ("no-auth", "invalid-image-type-200"):
+    if fault is None or fault.loosen is None:
         return spec.load()
     operation = copy.deepcopy(spec.operation())
-    if fault == "no-auth":
-        operation["security"] = []
-    else:
-        for param in operation["parameters"]:
-            if param["name"] == "image_type":
-                param["schema"] = {"type": "string"}
+    fault.loosen(operation)
     return {**spec.load(), "security": [], "paths": {spec.OPERATION_PATH: {"get": operation}}}

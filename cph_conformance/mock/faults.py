@@ -1,71 +1,324 @@
-"""Named, deliberate violations of the contract, one at a time (`--fault NAME` or CPH_MOCK_FAULT).
+"""Named, deliberate violations of the contract, one at a time (`--fault NAME` or CPH_MOCK_FAULT), and faithful
+variants: behaviours Huawei's sources allow that the spec's assumptions do not, which the run must accept.
 
-Each fault says which conformance check must catch it; tests/test_fault_matrix.py holds the mock to that.
-In fault mode the mock's response self-validation is off, so the drift reaches the wire.
+Each fault owns its behaviour: how it loosens the spec the mock serves, how it pages, how it changes a page, an
+error answer or the answer as a whole. mock/app.py only calls these hooks, so adding a fault is one entry here.
+`caught_by` names the conformance check that must fail (None: a faithful variant, which must pass); the fault
+matrix (tests/test_fault_matrix.py) holds the mock to it. In fault mode the mock's self-validation is off.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from cph_conformance import spec
+
 Body = dict[str, Any]
+Image = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request as the mock's handler sees it."""
+
+    project_id: str
+    image_type: str | None
+    marker: str | None
+    limit: int
+    token: str  # the X-Auth-Token received ("" without one)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: bytes
+    content_type: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Pager = Callable[[Sequence[Image], Call], tuple[Sequence[Image], str | None]]
 
 
 @dataclass(frozen=True)
 class Fault:
     description: str
-    caught_by: str  # the conformance check that must fail
+    caught_by: str | None  # the check that must fail; None for a faithful variant
     strict_only: bool = False  # only reported with STRICT=1
+    loosen: Callable[[dict[str, Any]], None] | None = None  # edits (a copy of) the operation the mock serves
+    authenticates: bool = True  # False: no credential is asked for
+    any_project: bool = False  # True: every project id gets the run's images
+    fail_with: Callable[[Call], int | None] | None = None  # a status to answer instead of a page
+    select: Callable[[str | None], str | None] | None = None  # the image_type whose images are listed
+    pager: Pager | None = None  # how a selection is cut into pages
+    page: Callable[[Body, Call], Body] | None = None  # changes a 200 body
+    answer: Callable[[Body, Call], Answer | None] | None = None  # replaces the 200 answer as a whole
+    error: Callable[[int, Body, str], Answer | None] | None = None  # replaces an error answer (status, body, token)
+
+
+def _images(body: Body) -> list[Image]:
+    return [dict(i) for i in body.get("phone_images", [])]
+
+
+def _with_images(body: Body, images: list[Image]) -> Body:
+    return {**body, "phone_images": images}
+
+
+def _each(change: Callable[[Image], None]) -> Callable[[Body, Call], Body]:
+    def page(body: Body, _call: Call) -> Body:
+        images = _images(body)
+        for image in images:
+            change(image)
+        return _with_images(body, images)
+
+    return page
+
+
+def _first(change: Callable[[Image], None]) -> Callable[[Body, Call], Body]:
+    def page(body: Body, _call: Call) -> Body:
+        images = _images(body)
+        if images:
+            change(images[0])
+        return _with_images(body, images)
+
+    return page
+
+
+def _json(status: int, body: Body, headers: dict[str, str] | None = None) -> Answer:
+    import json
+
+    return Answer(status, json.dumps(body).encode(), "application/json", headers or {})
+
+
+def _set(key: str, value: Any) -> Callable[[Image], None]:
+    return lambda image: image.__setitem__(key, value)
+
+
+# --- pagers: Catalog.page's contract, broken in one way each ---------------------------------------------------
+
+
+def _position(selection: Sequence[Image], marker: str | None) -> int:
+    if marker is None:
+        return 0
+    ids = [str(i["image_id"]) for i in selection]
+    return ids.index(marker) + 1 if marker in ids else len(selection)
+
+
+def _marker_ignored(selection: Sequence[Image], call: Call) -> tuple[Sequence[Image], str | None]:
+    images = selection[: call.limit]
+    more = call.limit < len(selection)
+    return images, (images[-1]["image_id"] if more and images else None)
+
+
+def _last_page_points_back(selection: Sequence[Image], call: Call) -> tuple[Sequence[Image], str | None]:
+    start = _position(selection, call.marker)
+    images = selection[start : start + call.limit]
+    if start + call.limit < len(selection):
+        return images, images[-1]["image_id"] if images else None
+    return images, (selection[0]["image_id"] if selection and start > 0 else None)
+
+
+def _pages_overlap(selection: Sequence[Image], call: Call) -> tuple[Sequence[Image], str | None]:
+    start = max(0, _position(selection, call.marker) - 1) if call.marker else 0
+    images = selection[start : start + call.limit]
+    more = start + call.limit < len(selection)
+    return images, (images[-1]["image_id"] if more and images else None)
+
+
+def _pages_skip(selection: Sequence[Image], call: Call) -> tuple[Sequence[Image], str | None]:
+    start = _position(selection, call.marker) + (1 if call.marker else 0)
+    images = selection[start : start + call.limit]
+    more = start + call.limit < len(selection)
+    return images, (images[-1]["image_id"] if more and images else None)
+
+
+def _all_without_shared(selection: Sequence[Image], call: Call) -> tuple[Sequence[Image], str | None]:
+    if call.image_type in (None, "all"):
+        selection = [i for i in selection if "receive_status" not in i]
+    start = _position(selection, call.marker)
+    images = selection[start : start + call.limit]
+    more = start + call.limit < len(selection)
+    return images, (images[-1]["image_id"] if more and images else None)
+
+
+def _over_limit(body: Body, call: Call) -> Body:
+    """Pad with copies of this page's own images under fresh ids: only the count is wrong."""
+    images = _images(body)
+    if not images:
+        return body
+    images += [dict(images[n % len(images)]) for n in range(call.limit + 1 - len(images))]
+    for n, image in enumerate(images):
+        image["image_id"] = f"{n:032x}"
+    return _with_images(body, images)
+
+
+def _duplicate(body: Body, _call: Call) -> Body:
+    images = _images(body)
+    if not images:
+        return body
+    return _with_images(body, [*images[:-1], images[0]] if len(images) > 1 else images * 2)
+
+
+def _private_receive_status(body: Body, call: Call) -> Body:
+    _, private = spec.enum("IsPublic")
+    images = _images(body)
+    for image in images:
+        if image.get("is_public") == private and "receive_status" not in image:
+            image["receive_status"] = spec.enum("ReceiveStatus")[0]
+            break
+    return _with_images(body, images)
+
+
+def _echo_token(body: Body, call: Call) -> Body:
+    return {**body, "request_id": call.token}
+
+
+def _echo_token_answer(body: Body, call: Call) -> Answer:
+    return _json(200, body, {spec.request_id_header(): call.token, "X-Echo": f"token={call.token}"})
+
+
+def _echo_token_error(status: int, body: Body, token: str) -> Answer:
+    return _json(status, {**body, "error_msg": f"{body.get('error_msg')} (token {token})"}, {"X-Echo": token})
+
+
+def _html_401(status: int, body: Body, _token: str) -> Answer | None:
+    if status != 401:
+        return None
+    return Answer(401, b"<html><body><h1>401 Unauthorized</h1></body></html>", "text/html")
+
+
+def _loosen_image_type(operation: dict[str, Any]) -> None:
+    for param in operation["parameters"]:
+        if param["name"] == "image_type":
+            param["schema"] = {"type": "string"}
+
+
+def _accept_empty_marker(operation: dict[str, Any]) -> None:
+    for param in operation["parameters"]:
+        if param["name"] == "marker":
+            param["schema"] = {"type": "string"}
+
+
+def _mismatched_header(body: Body, _call: Call) -> Answer:
+    other = hashlib.sha256(str(body.get("request_id")).encode()).hexdigest()[:32]
+    return _json(200, body, {spec.request_id_header(): other})
 
 
 FAULTS: dict[str, Fault] = {
-    "request-id-type": Fault("request_id is a number, not a string", "response_schema_conformance"),
-    "unknown-image-label": Fault("an image_label outside the spec's five", "known_image_label"),
-    "is-public-string": Fault('is_public is the string "1", not an integer', "response_schema_conformance"),
-    "long-image-id": Fault("an image_id longer than 32 characters", "response_schema_conformance"),
-    "no-auth": Fault("200 for a request without X-Auth-Token", "ignored_auth"),
-    "invalid-image-type-200": Fault("200 for an image_type outside the enum", "negative_data_rejection"),
-    "server-error": Fault("500 for image_type=share", "not_a_server_error"),
-    "wrong-content-type": Fault("200 with Content-Type text/plain", "content_type_conformance"),
-    "undocumented-status": Fault("203 instead of 200, a status the spec does not list", "status_code_conformance"),
-    "public-filter-leak": Fault("image_type=public also returns private images", "image_type_filter"),
-    "duplicate-image-ids": Fault("an image appears twice in a page", "unique_image_ids"),
-    "over-limit": Fault("one image more than limit", "page_within_limit"),
-    "undocumented-field": Fault("images carry a field the spec does not list", "no_undocumented_fields", True),
+    # The answer's shape (the schema).
+    "request-id-type": Fault(
+        "request_id is a number, not a string",
+        "response_schema_conformance",
+        page=lambda body, _c: {**body, "request_id": int(str(body["request_id"])[:8], 16)},
+    ),
+    "is-public-string": Fault(
+        'is_public is the string "1", not an integer',
+        "response_schema_conformance",
+        page=_each(lambda image: image.__setitem__("is_public", str(image["is_public"]))),
+    ),
+    "long-image-id": Fault(
+        "an image_id longer than 32 characters",
+        "response_schema_conformance",
+        page=_first(lambda image: image.__setitem__("image_id", image["image_id"] * 2)),
+    ),
+    "long-name-bytes": Fault(
+        "an image_name of 50 CJK characters: 150 UTF-8 bytes, over the page's 128",
+        "length_in_bytes",
+        page=_first(_set("image_name", "云手机镜像" * 10)),
+    ),
+    "undocumented-field": Fault(
+        "images carry a field the spec does not list",
+        "no_undocumented_fields",
+        strict_only=True,
+        page=_each(_set("image_size_mb", 2048)),
+    ),
+    "unknown-image-label": Fault(
+        "an image_label outside the spec's five",
+        "known_image_label",
+        page=_first(_set("image_label", "cloud_phone_9000")),
+    ),
+    # The answer as a whole.
+    "wrong-content-type": Fault(
+        "200 with Content-Type text/plain",
+        "content_type_conformance",
+        answer=lambda body, _c: Answer(200, _json(200, body).body, "text/plain"),
+    ),
+    "undocumented-status": Fault(
+        "203 instead of 200, a status the spec does not list",
+        "status_code_conformance",
+        answer=lambda body, _c: _json(203, body),
+    ),
+    "request-id-header-mismatch": Fault(
+        "the X-Request-Id header differs from the body's request_id", "request_id_header", answer=_mismatched_header
+    ),
+    "server-error": Fault(
+        "500 for image_type=share",
+        "not_a_server_error",
+        fail_with=lambda call: 500 if call.image_type == "share" else None,
+    ),
+    # What a page holds.
+    "public-filter-leak": Fault(
+        "image_type=public also returns private images",
+        "image_type_filter",
+        select=lambda image_type: "all" if image_type == "public" else image_type,
+    ),
+    "private-receive-status": Fault(
+        "a private image carries receive_status, which belongs to shared images",
+        "image_type_filter",
+        page=_private_receive_status,
+    ),
+    "duplicate-image-ids": Fault("an image appears twice in a page", "unique_image_ids", page=_duplicate),
+    "over-limit": Fault("one image more than limit", "page_within_limit", page=_over_limit),
+    # Across pages (the walk).
+    "marker-ignored": Fault("marker is ignored: every page is page one", "pagination", pager=_marker_ignored),
+    "last-page-points-back": Fault(
+        "the last page carries a next_marker pointing back to the first page",
+        "pagination",
+        pager=_last_page_points_back,
+    ),
+    "pages-overlap": Fault("each page repeats the last image of the page before", "pagination", pager=_pages_overlap),
+    "pages-skip": Fault("an image is skipped between pages", "pagination", pager=_pages_skip),
+    "all-without-shared": Fault(
+        "image_type=all (and no image_type) leaves out the shared images", "all_is_the_union", pager=_all_without_shared
+    ),
+    "echo-token": Fault(
+        "the token is echoed: as every 200's request_id, in a header and in error messages",
+        "request_ids",
+        page=_echo_token,
+        answer=_echo_token_answer,
+        error=_echo_token_error,
+    ),
+    # Authentication and authorization.
+    "no-auth": Fault(
+        "200 for a request without X-Auth-Token",
+        "ignored_auth",
+        authenticates=False,
+        loosen=lambda operation: operation.__setitem__("security", []),
+    ),
+    "other-project-200": Fault(
+        "another project's id is answered 200 with this project's images: an authorization bypass",
+        "authorization",
+        any_project=True,
+    ),
+    "html-401": Fault("401 comes as an HTML page, not Huawei's JSON error body", "authorization", error=_html_401),
+    # Invalid input.
+    "invalid-image-type-200": Fault(
+        "200 for an image_type outside the enum", "negative_data_rejection", loosen=_loosen_image_type
+    ),
+    # Faithful variants: Huawei's sources allow these; the spec's assumptions do not. The run must pass.
+    "empty-marker-is-none": Fault(
+        "marker= (empty) is taken as no marker and answered 200: the spec's minLength is an assumption",
+        None,
+        loosen=_accept_empty_marker,
+    ),
 }
 
 
-def check(name: str | None) -> str | None:
-    if name is not None and name not in FAULTS:
+def get(name: str | None) -> Fault | None:
+    if name is None:
+        return None
+    if name not in FAULTS:
         raise ValueError(f"unknown fault {name!r}; choose one of: {', '.join(FAULTS)}")
-    return name
-
-
-def mutate_body(fault: str | None, body: Body, limit: int) -> Body:
-    """The 200 body with the fault's drift applied (body faults only; others act elsewhere)."""
-    if fault is None:
-        return body
-    images: list[Body] = [dict(i) for i in body.get("phone_images", [])]
-    if fault == "request-id-type":
-        body["request_id"] = int(body["request_id"][:8], 16)
-    elif fault == "unknown-image-label" and images:
-        images[0]["image_label"] = "cloud_phone_9000"
-    elif fault == "is-public-string":
-        for image in images:
-            image["is_public"] = str(image["is_public"])
-    elif fault == "long-image-id" and images:
-        images[0]["image_id"] = images[0]["image_id"] * 2
-    elif fault == "duplicate-image-ids" and images:
-        images = [*images[:-1], images[0]] if len(images) > 1 else images * 2
-    elif fault == "over-limit" and images:
-        # Pad with copies of this page's own images under fresh ids: only the count is wrong.
-        images += [dict(images[n % len(images)]) for n in range(limit + 1 - len(images))]
-        for n, image in enumerate(images):
-            image["image_id"] = f"{n:032x}"
-    elif fault == "undocumented-field":
-        for image in images:
-            image["image_size_mb"] = 2048
-    if "phone_images" in body or images:
-        body["phone_images"] = images
-    return body
+    return FAULTS[name]

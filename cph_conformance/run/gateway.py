@@ -1,0 +1,129 @@
+"""The credential gateway: a loopback proxy between everything the run sends and the endpoint under test.
+
+Schemathesis, the preflight and the walk send their requests here with PLACEHOLDER where the credential goes;
+the gateway alone holds the real credential and puts it on the request it forwards (a token, or an AK/SK
+signature). Answers come back with every secret masked by value, headers included. So nothing that writes a
+report ever sees a secret, even one a server echoes. The gateway follows no redirect: a 3xx goes back as it
+came, and no credential ever reaches another host.
+
+An answer the gateway could not get (refused connection, timeout, bad TLS) comes back as 502 with the header
+ERROR_HEADER naming the cause, so the report lists it as an error of the run, not as drift.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+
+from cph_conformance.run.secrets import Secrets
+
+PLACEHOLDER = "cph-conformance-placeholder-credential"
+ERROR_HEADER = "X-Cph-Conformance-Error"
+HOST = "127.0.0.1"
+# Headers that belong to one hop, and those httpx has already acted on (it decodes the body).
+_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"}
+_DROP_FROM_ANSWER = _HOP | {"content-encoding", "content-length"}
+
+Credential = Callable[[httpx.Request], None]  # puts the real credential on a request about to be forwarded
+
+
+def token_credential(header: str, token: str) -> Credential:
+    def apply(request: httpx.Request) -> None:
+        request.headers[header] = token
+
+    return apply
+
+
+class Gateway:
+    """Forwards to upstream (scheme://host[:port]); replaces PLACEHOLDER in auth_header by the credential."""
+
+    def __init__(
+        self, upstream: str, auth_header: str, credential: Credential, secrets: Secrets, timeout: float
+    ) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.auth_header = auth_header
+        self.credential = credential
+        self.secrets = secrets
+        self.client = httpx.Client(follow_redirects=False, timeout=timeout, trust_env=False)
+        self.server = ThreadingHTTPServer((HOST, 0), self._handler())
+        self.server.daemon_threads = True
+        self.base_url = f"http://{HOST}:{self.server.server_address[1]}"
+
+    def forward(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> httpx.Response:
+        """Send one request upstream with the credential where the placeholder was; the answer unmasked."""
+        outgoing = [(k, v) for k, v in headers if k.lower() not in _HOP | {"host", "content-length"}]
+        url = httpx.URL(self.upstream)
+        path, _, query = target.partition("?")
+        url = url.copy_with(raw_path=(path + ("?" + query if query else "")).encode("latin-1"))
+        request = self.client.build_request(method, url, headers=outgoing, content=body or None)
+        if request.headers.get(self.auth_header) == PLACEHOLDER:
+            del request.headers[self.auth_header]
+            self.credential(request)
+        return self.client.send(request)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass  # requests are recorded by the tools that send them
+
+            def _relay(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                try:
+                    answer = gateway.forward(self.command, self.path, list(self.headers.items()), body)
+                except httpx.TimeoutException as exc:
+                    self._error("timeout", f"no answer within the request timeout ({type(exc).__name__})")
+                    return
+                except (httpx.HTTPError, ValueError) as exc:
+                    self._error("unreachable", f"{type(exc).__name__}: {exc}")
+                    return
+                content = gateway.secrets.mask_bytes(answer.content)
+                self.send_response_only(answer.status_code, answer.reason_phrase)
+                for name, value in answer.headers.multi_items():
+                    if name.lower() not in _DROP_FROM_ANSWER:
+                        self.send_header(name, gateway.secrets.mask(value))
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            def _error(self, kind: str, reason: str) -> None:
+                content = gateway.secrets.mask(f'{{"gateway_error": "{kind}"}}').encode()
+                self.send_response_only(502, "Bad Gateway")
+                said = gateway.secrets.mask(f"{kind}: {reason}").encode("ascii", "replace").decode()
+                self.send_header(ERROR_HEADER, " ".join(said.split())[:500])
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _relay
+
+        return Handler
+
+    def __repr__(self) -> str:
+        return f"Gateway({self.base_url} -> {self.upstream})"
+
+
+@contextlib.contextmanager
+def running(
+    upstream: str, auth_header: str, credential: Credential, secrets: Secrets, timeout: float
+) -> Iterator[Gateway]:
+    """A gateway on a free loopback port for the duration of the block; always stopped."""
+    gateway = Gateway(upstream, auth_header, credential, secrets, timeout)
+    thread = threading.Thread(target=gateway.server.serve_forever, name="cph-gateway", daemon=True)
+    thread.start()
+    try:
+        yield gateway
+    finally:
+        gateway.server.shutdown()
+        gateway.server.server_close()
+        gateway.client.close()
+        thread.join(timeout=5)
