@@ -1,10 +1,12 @@
-"""`make conformance` end to end: each fault mode fails the run and names its check, a server that honours
-the contract passes with no false alarm, bad credentials and unreachable endpoints fail with a reason, and
-the token is in no artifact and nowhere on the console."""
+"""`python -m cph_conformance.run` end to end, the way CI runs it (.ci/conformance): the clean mock and a faithful
+variant pass; each fault that only schemathesis can catch fails the run (exit 1) naming its check; setup problems
+exit 2 with a reason; the token is in no artifact and nowhere on the console, even when a server echoes it.
+Faults the walk and the page checks catch are run in process by tests/test_walk.py."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -13,12 +15,20 @@ from pathlib import Path
 
 import pytest
 
-from cph_conformance import report
 from cph_conformance.mock import faults, server
+from cph_conformance.run import report, runner, walk
+from cph_conformance.run.checks import PAGE_CHECKS
 from cph_conformance.spec import ROOT
 
 CLEAN = "clean"
 STRICT_CLEAN = "clean-strict"
+# Faults only schemathesis' own checks catch, plus one of each other kind, end to end: the rest run in process.
+IN_PROCESS = {*walk.CHECKS, *(c.__name__ for c in PAGE_CHECKS)}
+END_TO_END = [
+    *sorted(name for name, fault in faults.FAULTS.items() if fault.caught_by not in IN_PROCESS),
+    "echo-token",
+    "pages-skip",
+]
 
 
 @dataclass(frozen=True)
@@ -31,18 +41,21 @@ class Run:
     def artifacts(self) -> dict[Path, str]:
         return {p: p.read_text(errors="replace") for p in self.reports.rglob("*") if p.is_file()}
 
+    @property
+    def summary(self) -> str:
+        return (self.reports / "summary.md").read_text()
+
 
 def conformance(env: dict[str, str], reports: Path) -> subprocess.CompletedProcess[str]:
-    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("CPH_") and k != "STRICT"}
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("CPH_") and k not in ("STRICT", "WALK")}
     return subprocess.run(
-        [sys.executable, "-m", "cph_conformance.conformance"],
+        [sys.executable, "-m", "cph_conformance.run"],
         env={
             **clean_env,
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'generated'}",
             "CPH_REPORTS_DIR": str(reports),
             "MAX_EXAMPLES": "15",
-            # loopback servers need no throttle; the live default (5/s) would only add waiting
-            "RATE_LIMIT": "1000/s",
+            "RATE_LIMIT": "1000/s",  # loopback servers need no throttle
             **env,
         },
         capture_output=True,
@@ -66,91 +79,100 @@ def against(fault: str, reports: Path) -> Run:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
-    names = [CLEAN, STRICT_CLEAN, *faults.FAULTS]
+    names = [CLEAN, STRICT_CLEAN, *END_TO_END]
     with ThreadPoolExecutor(max_workers=2) as pool:  # one run per core; at most 2 mocks at once
         futures = {n: pool.submit(against, n, tmp_path_factory.mktemp(n)) for n in names}
         return {n: f.result() for n, f in futures.items()}
 
 
-@pytest.mark.parametrize("fault", sorted(faults.FAULTS))
+@pytest.mark.parametrize("fault", [n for n in END_TO_END if faults.FAULTS[n].caught_by])
 def test_each_fault_fails_the_run_and_names_its_check(runs: dict[str, Run], fault: str) -> None:
     run = runs[fault]
-    assert run.status == 1, run.output
-    summary = report.summarize(run.reports / "events.ndjson")
-    assert faults.FAULTS[fault].caught_by in summary.failed_checks, summary.render(fault)
-    summary_text = (run.reports / "summary.md").read_text()
-    assert f"{faults.FAULTS[fault].caught_by} (" in summary_text
-    assert "   curl -X GET " in summary_text
-    if fault != "no-auth":  # that fault is caught by a request sent without the token
-        assert 'curl -X GET -H "X-Auth-Token: $CPH_AUTH_TOKEN"' in summary_text
+    assert run.status == report.DRIFT, run.output
+    check = faults.FAULTS[fault].caught_by
+    assert f"**{check}**" in run.summary
+    assert "Failures: drift from Huawei's sources" in run.summary
+    assert "   source: " in run.summary
+    assert "   curl -X GET " in run.summary
 
 
-@pytest.mark.parametrize("name", [CLEAN, STRICT_CLEAN])
+@pytest.mark.parametrize("name", [CLEAN, STRICT_CLEAN, *(n for n in END_TO_END if not faults.FAULTS[n].caught_by)])
 def test_a_server_that_honours_the_contract_passes(runs: dict[str, Run], name: str) -> None:
     run = runs[name]
-    assert run.status == 0, run.output
-    summary = report.summarize(run.reports / "events.ndjson")
-    assert summary.failures == []
-    assert summary.cases > 20
-    page_checks = {"image_type_filter", "page_within_limit", "unique_image_ids", "known_image_label"}
-    assert page_checks <= set(summary.checks)
-    assert ("no_undocumented_fields" in summary.checks) == (name == STRICT_CLEAN)
+    assert run.status == report.PASSED, run.output
+    assert "**Verdict: passed**" in run.summary
+    assert "Failures" not in run.summary
+    assert ("no_undocumented_fields" in run.summary) == (name == STRICT_CLEAN)
+    for check in (*walk.CHECKS, *(c.__name__ for c in PAGE_CHECKS)):
+        assert check in run.summary
 
 
-@pytest.mark.parametrize("name", [CLEAN, "no-auth", "public-filter-leak"])
+def test_a_faithful_service_that_takes_an_empty_marker_passes_with_a_warning(runs: dict[str, Run]) -> None:
+    run = runs["empty-marker-is-none"]
+    assert "Warnings: the spec's assumptions" in run.summary
+    assert "marker: minLength" in run.summary
+
+
+@pytest.mark.parametrize("name", [CLEAN, "echo-token", "no-auth"])
 def test_the_token_is_in_no_artifact_and_not_on_the_console(runs: dict[str, Run], name: str) -> None:
     run = runs[name]
     artifacts = run.artifacts()
-    assert {p.name for p in artifacts} >= {"junit.xml", "cassette.yaml", "events.ndjson", "summary.md"}
+    assert {p.name for p in artifacts} >= set(runner.ARTIFACTS)
     assert run.token not in run.output
     for path, text in artifacts.items():
         assert run.token not in text, path
 
 
-def test_a_refused_token_fails_and_says_so(mock: server.RunningMock, tmp_path: Path, token: str) -> None:
-    env = {"CPH_BASE_URL": mock.base_url, "CPH_PROJECT_ID": mock.project_id, "CPH_AUTH_TOKEN": token}
-    done = conformance(env, tmp_path)
-    assert done.returncode == 2
-    assert "CPH_AUTH_TOKEN was refused: it is wrong or expired" in done.stderr
-    assert token not in done.stdout + done.stderr
+def test_the_same_seed_sends_the_same_requests(runs: dict[str, Run], tmp_path: Path) -> None:
+    again = against(CLEAN, tmp_path)
+    first, second = (
+        [
+            line.split("/cloud-phone/")[1]
+            for line in r.artifacts()[r.reports / "cassette.yaml"].splitlines()
+            if line.strip().startswith("uri:")
+        ]
+        for r in (runs[CLEAN], again)
+    )
+    assert first == second and len(first) > 50
 
 
-def test_an_unreachable_endpoint_fails_and_says_so(tmp_path: Path, token: str) -> None:
-    import socket
+# --- could not run: exit 2 with a reason ---------------------------------------------------------------------
 
-    with socket.socket() as s:  # a loopback port nobody listens on
+
+def _free_port() -> int:
+    with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {"CPH_BASE_URL": f"http://127.0.0.1:{port}", "CPH_PROJECT_ID": "0" * 32, "CPH_AUTH_TOKEN": token}
-    done = conformance(env, tmp_path)
-    assert done.returncode == 2
-    assert f"cannot reach http://127.0.0.1:{port}" in done.stderr
-    assert token not in done.stdout + done.stderr
+        return int(s.getsockname()[1])
 
 
-def test_partial_credentials_name_what_is_missing(tmp_path: Path) -> None:
-    done = conformance({"CPH_BASE_URL": "http://127.0.0.1:9"}, tmp_path)
-    assert done.returncode == 2
-    assert "CPH_PROJECT_ID, CPH_AUTH_TOKEN not set" in done.stderr
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"CPH_BASE_URL": "http://127.0.0.1:9"}, "CPH_PROJECT_ID, CPH_AUTH_TOKEN not set"),
+        ({"CPH_AUTH_TOKEN": "MIIT-secret-value-1234\r"}, "CPH_AUTH_TOKEN contains a carriage return"),
+        ({"CPH_BASE_URL": "https://cph.example/v1/x"}, "CPH_BASE_URL='https://cph.example/v1/x' has a path"),
+        ({"CPH_BASE_URL": f"http://127.0.0.1:{_free_port()}"}, "cannot reach http://127.0.0.1:"),
+    ],
+)
+def test_setup_problems_exit_2_and_say_which_variable(tmp_path: Path, env: dict[str, str], says: str) -> None:
+    full = {
+        "CPH_BASE_URL": "http://127.0.0.1:9",
+        "CPH_PROJECT_ID": "0" * 32,
+        "CPH_AUTH_TOKEN": "MIIT-secret-value-1234",
+        **env,
+    }
+    if "not set" in says:
+        full = env
+    done = conformance(full, tmp_path)
+    assert done.returncode == report.CANNOT_RUN, done.stdout + done.stderr
+    assert says in done.stderr
+    assert "MIIT-secret-value-1234" not in done.stdout + done.stderr
 
 
-def test_a_failed_run_without_a_check_failure_does_not_say_every_check_passed(tmp_path: Path) -> None:
-    events = tmp_path / "events.ndjson"
-    events.write_text("")
-    summary = report.summarize(events)
-    assert "Every check passed." in summary.render("x", 0)
-    failed = summary.render("x", 1)
-    assert "Every check passed." not in failed
-    assert "status 1" in failed
-
-
-def test_a_wall_of_401s_fails_the_schemathesis_run_itself(mock: server.RunningMock, tmp_path: Path) -> None:
-    """Past the preflight too: schemathesis.toml makes its missing_auth warning fail the run."""
-    from cph_conformance.conformance import Target, run_schemathesis
-
-    refused = Target("mock", mock.base_url, mock.project_id, "a-token-the-mock-refuses")
-    overrides = {"CPH_REPORTS_DIR": str(tmp_path), "MAX_EXAMPLES": "5", "RATE_LIMIT": "1000/s"}
-    status = run_schemathesis(refused, overrides, quiet=True)
-    assert status != 0
-    summary = report.summarize(tmp_path / "events.ndjson")
-    assert "Every check passed." not in summary.render("mock", status)
+def test_the_run_clears_only_its_own_files(tmp_path: Path) -> None:
+    mine = tmp_path / "notes.txt"
+    mine.write_text("the user's own file")
+    (tmp_path / "summary.md").write_text("a stale summary")
+    runner.clear_artifacts(tmp_path)
+    assert mine.read_text() == "the user's own file"
+    assert not (tmp_path / "summary.md").exists()

@@ -23,7 +23,7 @@ class MalformedCredential(ValueError):
 def check_credential(variable: str, value: str) -> None:
     """Refuse what an HTTP header cannot carry or what is surely a copy-paste accident."""
     problems = []
-    if value != value.strip():
+    if value != value.strip(" \t"):
         problems.append("leading or trailing white space")
     if "\r" in value or "\n" in value:
         problems.append("a carriage return or line feed (\\r, \\n), as scraping a header from `curl -i` leaves")

@@ -84,15 +84,18 @@ def _parameters() -> dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, A
 
 
 def _wire_errors(values: list[str], schema: dict[str, Any]) -> list[str]:
-    """Why a parameter as sent (its string values) breaks schema; [] when it holds. Reads it as a server does."""
-    if len(values) > 1 and schema.get("type") != "array":
-        return ["sent more than once"]
-    value: Any = values[0]
-    if schema.get("type") == "integer":
-        if not re.fullmatch(r"[+-]?\d+", value):
-            return [f"{value!r} is not an integer"]
-        value = int(value)
-    return [f"{e.validator}: {e.message}" for e in jsonschema.Draft4Validator(schema).iter_errors(value)]
+    """Why a parameter as sent (each of its string values) breaks schema; [] when it holds. Reads it as a server
+    does: an integer from its digits. A repeated parameter is judged by each value (see request_breaks)."""
+    errors: list[str] = []
+    for raw in values:
+        value: Any = raw
+        if schema.get("type") == "integer":
+            if not re.fullmatch(r"[+-]?\d+", raw):
+                errors.append(f"{raw!r} is not an integer")
+                continue
+            value = int(raw)
+        errors += [f"{e.validator}: {e.message}" for e in jsonschema.Draft4Validator(schema).iter_errors(value)]
+    return errors
 
 
 def request_breaks(exchange: Exchange) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -110,9 +113,19 @@ def request_breaks(exchange: Exchange) -> tuple[list[tuple[str, str]], list[tupl
                 sourced_errors.append((f"{name} is missing", spec.source_of(param)))
             continue
         broken = _wire_errors(values, sourced)
+        if broken and not param.get("required") and all(v == "" for v in values):
+            # `image_type=` may mean "no image_type" to a service: no Huawei source says which.
+            assumed_errors.append(
+                (f"{name}: empty", "assumption: no Huawei source says whether an empty value is absent")
+            )
+            continue
         if broken:
             sourced_errors += [(f"{name}: {b}", spec.source_of(param)) for b in broken]
             continue
+        if len(values) > 1 and sourced.get("type") != "array":
+            assumed_errors.append(
+                (f"{name}: sent more than once", "assumption: no Huawei source says which value counts")
+            )
         assumed = spec.assumed_keywords(param["schema"])
         assumed_errors += [
             (f"{name}: {b}", f"assumption: {assumed.get(b.split(':')[0], 'not in any Huawei source')}")
@@ -190,6 +203,21 @@ def grade(check: str, message: str, exchange: Exchange, curl: str) -> Finding:
             f"{first}: the request breaks only assumptions of the spec: {why}",
             (curl,),
         )
+    if check == "positive_data_acceptance" and exchange.status is not None and 400 <= exchange.status < 500:
+        issued = [
+            p for p in spec.operation()["parameters"] if p.get("x-issued-by-service") and p["name"] in exchange.query
+        ]
+        if issued:
+            names = ", ".join(p["name"] for p in issued)
+            return Finding(
+                check,
+                WARNING,
+                "valid requests are accepted",
+                spec.source_of(issued[0]),
+                f"{first}: got {exchange.status} for a request whose {names} the service never issued; "
+                f"only a {names} from an earlier answer is certain to be accepted",
+                (curl,),
+            )
     if check == "response_schema_conformance" and exchange.status is not None and exchange.body is not None:
         sourced_errors2, assumed_errors2 = answer_breaks(exchange.status, exchange.body)
         if sourced_errors2:

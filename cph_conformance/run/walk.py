@@ -35,6 +35,7 @@ CHECKS = ("pagination", "all_is_the_union", "image_type_partition", "request_ids
 WRONG_TOKEN = "cph-conformance-wrong-token"  # noqa: S105  (a token no service accepts)
 MAX_REQUESTS = 150
 SMALL_PAGES = 8  # the small-limit walk aims at about this many pages per type
+THROTTLED_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,13 @@ def http_fetch(
         headers = {VALID: {spec.auth_header(): PLACEHOLDER}, WRONG: {spec.auth_header(): WRONG_TOKEN}}.get(auth, {})
         path = spec.OPERATION_PATH.format(project_id=project or project_id)
         response = client.get(path, params=query, headers=headers)
+        for _ in range(THROTTLED_RETRIES):  # throttling (a documented 429) is not drift: wait and ask again
+            if response.status_code != 429 or state["sent"] >= max_requests:
+                break
+            after = response.headers.get("Retry-After", "1")
+            time.sleep(min(float(after), 10.0) if after.isdigit() else 1.0)
+            state["sent"] += 1
+            response = client.get(path, params=query, headers=headers)
         url = endpoint_url + str(response.request.url.raw_path.decode("ascii"))
         try:
             body = response.json()
@@ -109,6 +117,7 @@ class Walk:
     project_id: str
     findings: list[Finding] = field(default_factory=list)
     answers: list[Answer] = field(default_factory=list)
+    listings: dict[str, list[Answer]] = field(default_factory=dict)  # image_type -> its pages at the largest limit
 
     def get(self, query: dict[str, Any], project: str | None = None, auth: str = VALID) -> Answer:
         answer = self.fetch(query, project, auth)
@@ -215,6 +224,7 @@ class Walk:
         if reference is None:
             return None
         answers, images = reference
+        self.listings[image_type] = answers
         small = max(smallest, min(largest, math.ceil(len(images) / SMALL_PAGES)))
         if small >= largest or not images:
             return images
@@ -254,7 +264,7 @@ class Walk:
                         "each image is of one type",
                         spec.DEFAULT_SOURCE,
                         f"image {image.get('image_id')} is listed as {other} and as {image_type}",
-                        [],
+                        self._first_pages(other, image_type),
                     )
                     break
         for image_type, rule in selects.items():
@@ -272,7 +282,7 @@ class Walk:
                     f"image_type={image_type}: expected the {len(set(expected))} images of "
                     f"{', '.join(parts)}; got {len(set(got))}; missing: {', '.join(missing[:5]) or 'none'}; "
                     f"extra: {', '.join(extra[:5]) or 'none'}",
-                    [],
+                    self._first_pages(image_type, *parts),
                 )
                 continue
             kind = {str(i.get("image_id")): p for p in parts for i in listed[p]}
@@ -285,8 +295,11 @@ class Walk:
                     source,
                     f"image_type={image_type}: image {got[at]} ({kind[got[at]]}) comes after "
                     f"{got[at - 1]} ({kind[got[at - 1]]})",
-                    [],
+                    self._first_pages(image_type),
                 )
+
+    def _first_pages(self, *image_types: str) -> list[Answer]:
+        return [self.listings[t][0] for t in image_types if self.listings.get(t)]
 
     # --- per answer and request ids --------------------------------------------------------------------------
 

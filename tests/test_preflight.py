@@ -1,0 +1,91 @@
+"""The preflight, in process, through the gateway: a refused token, another project, a wrong base URL (404) and
+a redirect each stop the run with a reason that names what to fix, and never the credential."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from cph_conformance import spec
+from cph_conformance.mock.server import RunningMock
+from cph_conformance.run import gateway, preflight, target
+
+
+@contextlib.contextmanager
+def answering(status: int, headers: dict[str, str], body: bytes = b"") -> Iterator[str]:
+    """A loopback server that gives every request the same answer."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self.send_response(status)
+            for name, value in {**headers, "Content-Length": str(len(body))}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def check(base_url: str, project_id: str, token: str) -> None:
+    t = target.live({"CPH_BASE_URL": base_url, "CPH_PROJECT_ID": project_id, "CPH_AUTH_TOKEN": token})
+    with gateway.running(t.base_url, spec.auth_header(), t.credential, t.secrets, 5.0) as gw:
+        preflight.check(gw.base_url, t)
+
+
+def test_the_right_credential_passes(mock: RunningMock) -> None:
+    check(mock.base_url, mock.project_id, mock.token)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "says"),
+    [("token", "answered 401 (APIGW.0301"), ("project", "answered 403 (CPS.0001")],
+)
+def test_a_refused_credential_says_which_variable(mock: RunningMock, token: str, wrong: str, says: str) -> None:
+    with pytest.raises(target.CannotRun, match=r"answered 40[13]") as raised:
+        check(
+            mock.base_url,
+            "f" * 32 if wrong == "project" else mock.project_id,
+            token if wrong == "token" else mock.token,
+        )
+    assert says in str(raised.value)
+    assert ("CPH_AUTH_TOKEN was refused" in str(raised.value)) == (wrong == "token")
+    assert ("CPH_PROJECT_ID must be" in str(raised.value)) == (wrong == "project")
+    assert token not in str(raised.value) and mock.token not in str(raised.value)
+
+
+def test_a_404_says_the_base_url_is_wrong(token: str) -> None:
+    with (
+        answering(404, {"Content-Type": "text/html"}, b"<h1>Not Found</h1>") as url,
+        pytest.raises(target.CannotRun, match=r"answered 404 .*CPH_BASE_URL is wrong"),
+    ):
+        check(url, "0" * 32, token)
+
+
+def test_a_redirect_is_not_followed_and_says_where_it_went(token: str) -> None:
+    with (
+        answering(302, {"Location": "https://login.example/next"}) as url,
+        pytest.raises(target.CannotRun, match=r"a redirect to login\.example; it was not followed"),
+    ):
+        check(url, "0" * 32, token)
+
+
+def test_an_echoed_token_is_masked_in_the_reason(token: str) -> None:
+    body = f'{{"error_code": "APIGW.0301", "error_msg": "bad token {token}"}}'.encode()
+    with answering(401, {"Content-Type": "application/json"}, body) as url, pytest.raises(target.CannotRun) as raised:
+        check(url, "0" * 32, token)
+    assert "bad token [MASKED]" in str(raised.value)
+    assert token not in str(raised.value)

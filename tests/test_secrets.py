@@ -1,0 +1,198 @@
+"""Secrets masked by value in every form; malformed credentials named without their value; the gateway puts the
+credential only on what it forwards upstream, masks what comes back, and follows no redirect."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import quote, quote_plus
+
+import httpx
+import pytest
+
+from cph_conformance import spec
+from cph_conformance.run import gateway, target
+from cph_conformance.run.secrets import MASK, MalformedCredential, Secrets, check_credential
+
+TOKEN = "MIIT/abc+def=ghi_jkl-0123456789"  # noqa: S105  (a test token)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        TOKEN,
+        quote(TOKEN, safe=""),
+        quote(TOKEN, safe="").lower(),
+        quote_plus(TOKEN),
+        json.dumps(TOKEN)[1:-1],
+        TOKEN.replace("/", "\\/"),
+    ],
+)
+def test_every_form_of_a_secret_is_masked(form: str) -> None:
+    secrets = Secrets([TOKEN])
+    text = f"before {form} after"
+    assert secrets.mask(text) == f"before {MASK} after"
+    assert secrets.mask_bytes(text.encode()) == f"before {MASK} after".encode()
+
+
+def test_what_is_not_a_secret_is_left_alone() -> None:
+    secrets = Secrets([TOKEN])
+    assert secrets.mask("MIIT/abc+ nothing secret") == "MIIT/abc+ nothing secret"
+    assert TOKEN not in repr(secrets)
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (TOKEN + "\r", "carriage return"),
+        (TOKEN + "\n", "carriage return or line feed"),
+        (" " + TOKEN, "white space"),
+        (TOKEN + "é", "non-ASCII"),
+        (TOKEN[:5] + "\x07" + TOKEN[5:], "control characters"),
+    ],
+)
+def test_a_malformed_credential_is_named_without_its_value(value: str, problem: str) -> None:
+    with pytest.raises(MalformedCredential, match=problem) as raised:
+        check_credential("CPH_AUTH_TOKEN", value)
+    assert "CPH_AUTH_TOKEN" in str(raised.value)
+    assert TOKEN not in str(raised.value) and TOKEN[:12] not in str(raised.value)
+
+
+def test_a_good_credential_passes() -> None:
+    check_credential("CPH_AUTH_TOKEN", TOKEN)
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://cph.cn-north-4.myhuaweicloud.com", True),
+        ("http://127.0.0.1:8080/", True),
+        ("https://cph.cn-north-4.myhuaweicloud.com/v1", False),
+        ("cph.cn-north-4.myhuaweicloud.com", False),
+        ("https://cph.example?x=1", False),
+        ("https://user:pw@cph.example", False),
+        ("http://127.0.0.1:port", False),
+    ],
+)
+def test_the_base_url_is_scheme_host_and_port_only(url: str, ok: bool) -> None:
+    if ok:
+        assert target.check_base_url(url) == url.rstrip("/")
+    else:
+        with pytest.raises(target.CannotRun, match="CPH_BASE_URL"):
+            target.check_base_url(url)
+
+
+@pytest.mark.parametrize(("project_id", "warned"), [("0123456789abcdef0123456789abcdef", False), ("my-project", True)])
+def test_a_project_id_off_the_spec_pattern_is_a_warning_the_pattern_is_an_assumption(
+    project_id: str, warned: bool
+) -> None:
+    warnings = target.check_project_id(project_id)
+    assert bool(warnings) == warned
+    assert all("assumption" not in w or "CPH_PROJECT_ID" in w for w in warnings)
+
+
+def test_a_malformed_token_stops_a_live_run_before_anything_else() -> None:
+    env = {"CPH_BASE_URL": "https://cph.example/v1", "CPH_PROJECT_ID": "0" * 32, "CPH_AUTH_TOKEN": TOKEN + "\r"}
+    with pytest.raises(target.CannotRun) as raised:
+        target.live(env)
+    assert "CPH_AUTH_TOKEN" in str(raised.value) and "CPH_BASE_URL" not in str(raised.value)
+    assert TOKEN not in str(raised.value)
+
+
+# --- the gateway ------------------------------------------------------------------------------------------------
+
+
+class Upstream:
+    """A loopback server that echoes the credential it gets (body, header) or redirects to another host."""
+
+    def __init__(self, redirect_to: str | None = None) -> None:
+        self.seen: list[dict[str, str]] = []
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                upstream.seen.append(dict(self.headers.items()))
+                token = self.headers.get(spec.auth_header(), "")
+                if redirect_to:
+                    self.send_response(302)
+                    self.send_header("Location", redirect_to + self.path)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body = json.dumps({"request_id": token, "error_msg": f"token {quote(token, safe='')}"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("X-Echo", token)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+
+@contextlib.contextmanager
+def serving(upstream: Upstream) -> Iterator[Upstream]:
+    thread = threading.Thread(target=upstream.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield upstream
+    finally:
+        upstream.server.shutdown()
+        upstream.server.server_close()
+
+
+@contextlib.contextmanager
+def through_gateway(upstream: str) -> Iterator[gateway.Gateway]:
+    credential = gateway.token_credential(spec.auth_header(), TOKEN)
+    with gateway.running(upstream, spec.auth_header(), credential, Secrets([TOKEN]), 5.0) as gw:
+        yield gw
+
+
+def test_the_gateway_swaps_the_placeholder_for_the_credential_and_masks_the_echo() -> None:
+    with serving(Upstream()) as upstream, through_gateway(upstream.url) as gw:
+        answer = httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): gateway.PLACEHOLDER})
+        wrong = httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): "wrong"})
+        missing = httpx.get(gw.base_url + "/v1/x")
+    assert [s.get(spec.auth_header()) for s in upstream.seen] == [TOKEN, "wrong", None]
+    assert answer.status_code == 200
+    assert TOKEN not in answer.text and quote(TOKEN, safe="") not in answer.text
+    assert answer.json()["request_id"] == MASK
+    assert answer.headers["X-Echo"] == MASK
+    assert wrong.json()["request_id"] == "wrong" and missing.json()["request_id"] == ""
+
+
+def test_a_redirect_to_another_host_is_relayed_never_followed_with_the_credential() -> None:
+    # The other host is another loopback address: if anything followed the redirect, it would show up there.
+    elsewhere = Upstream()
+    elsewhere.server.server_close()
+    elsewhere.server = ThreadingHTTPServer(("127.0.0.2", 0), elsewhere.server.RequestHandlerClass)
+    with (
+        serving(elsewhere),
+        serving(Upstream(redirect_to=elsewhere.url)) as upstream,
+        through_gateway(upstream.url) as gw,
+    ):
+        answer = httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): gateway.PLACEHOLDER})
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith(elsewhere.url)
+    assert len(upstream.seen) == 1
+    assert elsewhere.seen == []
+
+
+def test_an_unreachable_upstream_is_a_marked_error_not_an_answer() -> None:
+    with serving(Upstream()) as upstream:
+        url = upstream.url
+    with through_gateway(url) as gw:  # nothing listens there any more
+        answer = httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): gateway.PLACEHOLDER})
+    assert answer.status_code == 502
+    assert answer.headers[gateway.ERROR_HEADER].startswith("unreachable: ConnectError")
