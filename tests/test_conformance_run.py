@@ -22,6 +22,7 @@ from cph_conformance.spec import ROOT
 
 CLEAN = "clean"
 STRICT_CLEAN = "clean-strict"
+FAITHFUL = "faithful-independent-service"  # tests/faithful_service.py: Huawei's behaviour, not our mock's
 # Faults only schemathesis' own checks catch, plus one of each other kind, end to end: the rest run in process.
 IN_PROCESS = {*walk.CHECKS, *(c.__name__ for c in PAGE_CHECKS)}
 END_TO_END = [
@@ -67,9 +68,10 @@ def conformance(env: dict[str, str], reports: Path) -> subprocess.CompletedProce
 
 def against(fault: str, reports: Path) -> Run:
     """The runner pointed, as at a live endpoint, at a mock on 127.0.0.1 with one fault (or none)."""
-    name = None if fault in (CLEAN, STRICT_CLEAN) else fault
-    strict = fault == STRICT_CLEAN or (name is not None and faults.FAULTS[name].strict_only)
-    with server.running(fault=name) as live:
+    name = None if fault in (CLEAN, STRICT_CLEAN, FAITHFUL) else fault
+    strict = fault in (STRICT_CLEAN, FAITHFUL) or (name is not None and faults.FAULTS[name].strict_only)
+    serving = server.child("tests.faithful_service", []) if fault == FAITHFUL else server.running(fault=name)
+    with serving as live:
         env = {"CPH_BASE_URL": live.base_url, "CPH_PROJECT_ID": live.project_id, "CPH_AUTH_TOKEN": live.token}
         if strict:
             env["STRICT"] = "1"
@@ -79,7 +81,7 @@ def against(fault: str, reports: Path) -> Run:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
-    names = [CLEAN, STRICT_CLEAN, *END_TO_END]
+    names = [CLEAN, STRICT_CLEAN, FAITHFUL, *END_TO_END]
     with ThreadPoolExecutor(max_workers=2) as pool:  # one run per core; at most 2 mocks at once
         futures = {n: pool.submit(against, n, tmp_path_factory.mktemp(n)) for n in names}
         return {n: f.result() for n, f in futures.items()}
@@ -96,13 +98,15 @@ def test_each_fault_fails_the_run_and_names_its_check(runs: dict[str, Run], faul
     assert "   curl -X GET " in run.summary
 
 
-@pytest.mark.parametrize("name", [CLEAN, STRICT_CLEAN, *(n for n in END_TO_END if not faults.FAULTS[n].caught_by)])
+@pytest.mark.parametrize(
+    "name", [CLEAN, STRICT_CLEAN, FAITHFUL, *(n for n in END_TO_END if not faults.FAULTS[n].caught_by)]
+)
 def test_a_server_that_honours_the_contract_passes(runs: dict[str, Run], name: str) -> None:
     run = runs[name]
     assert run.status == report.PASSED, run.output
     assert "**Verdict: passed**" in run.summary
     assert "Failures" not in run.summary
-    assert ("no_undocumented_fields" in run.summary) == (name == STRICT_CLEAN)
+    assert ("no_undocumented_fields" in run.summary) == (name in (STRICT_CLEAN, FAITHFUL))
     for check in (*walk.CHECKS, *(c.__name__ for c in PAGE_CHECKS)):
         assert check in run.summary
 
