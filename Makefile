@@ -36,13 +36,15 @@ check-generated: $(STAMP) ## Fail, with the diff, if generated/ differs from wha
 wheel: $(STAMP) ## Build dist/<name>-<version>-py3-none-any.whl and dist/SHA256SUMS, byte-reproducibly
 	@python -m cph_conformance.wheel
 
-lint: $(STAMP) ## ruff, mypy --strict (hand-written code and generated/), and the CI workflow's schema
+lint: $(STAMP) ## ruff, mypy --strict (hand-written code and generated/), the CI workflow's schema and zizmor
 	@echo "==> ruff"
 	@ruff check --quiet . && ruff format --check --quiet .
 	@echo "==> mypy --strict"
 	@mypy
 	@echo "==> workflow schema"
 	@check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml
+	@echo "==> zizmor (workflow security, offline)"
+	@zizmor --offline --quiet .github/workflows/ci.yml
 
 test: lint ## Set up if needed, then lint and run every test (check-generated is one of them)
 	@echo "==> pytest"
