@@ -10,7 +10,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONPATH := $(CURDIR)/generated
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock generate check-generated wheel lint test mock conformance bench clean
+.PHONY: help setup lock generate check-generated wheel pin-wheel lint test mock conformance bench clean
 
 help: ## List every target with one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,8 +33,11 @@ generate: $(STAMP) ## Regenerate generated/ from openapi/cph.yaml (a bad spec le
 check-generated: $(STAMP) ## Fail, with the diff, if generated/ differs from what the spec generates
 	@python -m cph_conformance.codegen check
 
-wheel: $(STAMP) ## Build dist/<name>-<version>-py3-none-any.whl and dist/SHA256SUMS, byte-reproducibly
+wheel: $(STAMP) ## Build dist/<name>-<version>-py3-none-any.whl and SHA256SUMS, byte-reproducibly; fail unless openapi/wheel.sha256 pins it
 	@python -m cph_conformance.wheel
+
+pin-wheel: $(STAMP) ## Build the wheel and record its SHA-256 in openapi/wheel.sha256 (after make generate; commit them together)
+	@python -m cph_conformance.wheel --pin
 
 lint: $(STAMP) ## ruff, mypy --strict (hand-written code and generated/), the CI workflow's schema and zizmor
 	@echo "==> ruff"
