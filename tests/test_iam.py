@@ -175,6 +175,8 @@ def test_from_environment_names_what_is_missing(stand_in: StandIn, unset: str) -
 def test_the_command_never_prints_the_token(
     stand_in: StandIn, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    for name in ("CPH_PROJECT_ID", "CPH_IAM_PROJECT_NAME"):  # whatever the session's environment holds
+        monkeypatch.delenv(name, raising=False)
     for name, value in _env(stand_in).items():
         monkeypatch.setenv(name, value)
     assert iam.main() == 0
