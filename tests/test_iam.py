@@ -31,6 +31,7 @@ class StandIn:
     token: str
     requests: list[dict[str, Any]] = field(default_factory=list)
     echo: bool = False  # a careless server that quotes the password back in its error message
+    tokenless: bool = False  # a 201 without X-Subject-Token
 
     def __repr__(self) -> str:  # the password and token stay out of test reports
         return f"StandIn({self.url!r}, {len(self.requests)} request(s))"
@@ -71,7 +72,7 @@ def stand_in() -> Iterator[StandIn]:
                 self._answer(400, {"error_code": "IAM.0007", "error_msg": "Request parameter project is invalid."})
                 return
             issued = {"token": {"project": {"id": PROJECTS[name], "name": name}, "expires_at": "2026-11-28T10:00:00Z"}}
-            self._answer(201, issued, {"X-Subject-Token": state.token})
+            self._answer(201, issued, {} if state.tokenless else {"X-Subject-Token": state.token})
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
@@ -125,6 +126,12 @@ def test_a_password_the_server_echoes_is_masked(stand_in: StandIn) -> None:
         _fetch(stand_in, password=wrong)
     assert "IAM.0101 wrong password ***" in str(caught.value)
     assert wrong not in str(caught.value)
+
+
+def test_a_201_without_a_token_is_an_error(stand_in: StandIn) -> None:
+    stand_in.tokenless = True
+    with pytest.raises(iam.IamError, match="without an X-Subject-Token header"):
+        _fetch(stand_in)
 
 
 def test_an_unknown_project_says_which_variables_name_it(stand_in: StandIn) -> None:
