@@ -10,7 +10,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONPATH := $(CURDIR)/generated
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock generate check-generated wheel lint test mock conformance bench clean
+.PHONY: help setup lock generate check-generated wheel pin-wheel lint test mock conformance bench clean
 
 help: ## List every target with one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,16 +33,21 @@ generate: $(STAMP) ## Regenerate generated/ from openapi/cph.yaml (a bad spec le
 check-generated: $(STAMP) ## Fail, with the diff, if generated/ differs from what the spec generates
 	@python -m cph_conformance.codegen check
 
-wheel: $(STAMP) ## Build dist/<name>-<version>-py3-none-any.whl and dist/SHA256SUMS, byte-reproducibly
+wheel: $(STAMP) ## Build dist/<name>-<version>-py3-none-any.whl and SHA256SUMS, byte-reproducibly; fail unless openapi/wheel.sha256 pins it
 	@python -m cph_conformance.wheel
 
-lint: $(STAMP) ## ruff, mypy --strict (hand-written code and generated/), and the CI workflow's schema
+pin-wheel: $(STAMP) ## Build the wheel and record its SHA-256 in openapi/wheel.sha256 (after make generate; commit them together)
+	@python -m cph_conformance.wheel --pin
+
+lint: $(STAMP) ## ruff, mypy --strict (hand-written code and generated/), the CI workflow's schema and zizmor
 	@echo "==> ruff"
 	@ruff check --quiet . && ruff format --check --quiet .
 	@echo "==> mypy --strict"
 	@mypy
 	@echo "==> workflow schema"
 	@check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml
+	@echo "==> zizmor (workflow security, offline)"
+	@zizmor --offline --quiet .github/workflows/ci.yml
 
 test: lint ## Set up if needed, then lint and run every test (check-generated is one of them)
 	@echo "==> pytest"

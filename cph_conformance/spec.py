@@ -181,3 +181,50 @@ def max_bytes(name: str = "PhoneImage") -> dict[str, int]:
 def image_type_selects() -> dict[str, dict[str, Any]]:
     """What each image_type selects (ImageType's x-selects): {is_public: v}, {carries: field} or {union: [...]}."""
     return dict(schema("ImageType")["x-selects"])
+
+
+class UnknownRegion(ValueError):
+    """A region the spec's servers do not list; the message lists the ones they do."""
+
+
+def _server() -> dict[str, Any]:
+    """The spec's one server: a URL template whose `region` variable enumerates the regions that serve CPH."""
+    result: dict[str, Any] = load()["servers"][0]
+    return result
+
+
+def regions() -> list[str]:
+    """The regions the spec's servers variable allows, in the spec's order."""
+    return list(_server()["variables"]["region"]["enum"])
+
+
+def default_region() -> str:
+    result: str = _server()["variables"]["region"]["default"]
+    return result
+
+
+def check_region(region: str) -> str:
+    """region itself when the spec lists it; UnknownRegion, listing the spec's regions, otherwise."""
+    known = regions()
+    if region not in known:
+        raise UnknownRegion(
+            f"unknown region {region!r}: {SPEC_PATH.relative_to(ROOT)} lists {', '.join(known)} "
+            "(servers, variable region)"
+        )
+    return region
+
+
+def base_url(region: str) -> str:
+    """CPH's endpoint in region, from the spec's servers URL template, e.g. https://cph.cn-north-4.myhuaweicloud.com."""
+    url: str = _server()["url"]
+    return url.replace("{region}", check_region(region)).rstrip("/")
+
+
+def iam_url(region: str) -> str:
+    """IAM's endpoint in the same region: CPH's host with its service label `cph` replaced by `iam`
+    (https://iam.<region>.myhuaweicloud.com), so that the domain is written only in the spec."""
+    scheme, rest = base_url(region).split("://", 1)
+    service, domain = rest.split(".", 1)
+    if service != "cph":
+        raise ValueError(f"the spec's server {_server()['url']!r} does not start with the service label cph")
+    return f"{scheme}://iam.{domain}"

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
-import time
 import venv
 from pathlib import Path
 
 import pytest
 
 from cph_conformance import spec, wheel
+from cph_conformance.codegen import GENERATED, IGNORED
 from cph_conformance.spec import ROOT
 
 
@@ -21,15 +22,55 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return wheel.build(tmp_path_factory.mktemp("first"))
 
 
-def test_two_builds_in_different_folders_and_times_give_one_sha256(built: Path, tmp_path: Path) -> None:
-    time.sleep(1.1)  # zip timestamps have a 2 s resolution; cross at least one tick
-    old = os.umask(0o002)  # and a different umask, as another machine may have
+def _sources_dated(dest: Path, when: float) -> Path:
+    """A copy of generated/ whose every file and folder has the modification time when."""
+    shutil.copytree(GENERATED, dest, ignore=shutil.ignore_patterns(*IGNORED))
+    for path in [dest, *dest.rglob("*")]:
+        os.utime(path, (when, when))
+    return dest
+
+
+def test_the_build_ignores_mtimes_folders_and_umask(built: Path, tmp_path: Path) -> None:
+    """Sources dated decades apart (zip times have a 2 s resolution), built elsewhere, under another umask."""
+    old_sources = _sources_dated(tmp_path / "old", 315_532_800)  # 1980-01-01, the zip format's first day
+    new_sources = _sources_dated(tmp_path / "new", 4_102_444_800)  # 2100-01-01
+    first = wheel.build(tmp_path / "out-old", source=old_sources)
+    old = os.umask(0o002)  # a different umask, as another machine may have
     try:
-        again = wheel.build(tmp_path / "elsewhere" / "second")
+        second = wheel.build(tmp_path / "elsewhere" / "out-new", source=new_sources)
     finally:
         os.umask(old)
-    assert again.name == built.name
-    assert wheel.sha256(again) == wheel.sha256(built)
+    assert first.name == second.name == built.name
+    assert wheel.sha256(first) == wheel.sha256(second) == wheel.sha256(built)
+
+
+def test_the_build_leaves_this_process_alone(tmp_path: Path) -> None:
+    cwd, path = Path.cwd(), os.environ.get("PATH")
+    wheel.build(tmp_path)
+    assert (Path.cwd(), os.environ.get("PATH")) == (cwd, path)
+
+
+def test_the_wheel_built_here_is_the_pinned_one(built: Path) -> None:
+    """The same wheel on every machine: a different one fails here naming both hashes (make pin-wheel updates)."""
+    wheel.check(built)
+    assert wheel.pinned() == (wheel.sha256(built), built.name)
+
+
+def test_a_different_wheel_fails_naming_both_hashes(built: Path, tmp_path: Path) -> None:
+    pin = tmp_path / "wheel.sha256"
+    pin.write_text(f"{'0' * 64}  {built.name}\n")
+    with pytest.raises(wheel.WheelMismatch) as caught:
+        wheel.check(built, pin)
+    assert wheel.sha256(built) in str(caught.value)
+    assert "0" * 64 in str(caught.value)
+    assert "make pin-wheel" in str(caught.value)
+
+
+def test_pin_records_what_check_accepts(built: Path, tmp_path: Path) -> None:
+    pin = tmp_path / "wheel.sha256"
+    wheel.pin(built, pin)
+    wheel.check(built, pin)
+    assert pin.read_text() == (built.parent / "SHA256SUMS").read_text()
 
 
 def test_name_version_and_sums(built: Path) -> None:

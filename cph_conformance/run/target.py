@@ -44,22 +44,17 @@ def check_base_url(url: str, variable: str = "CPH_BASE_URL") -> str:
     """scheme://host[:port], nothing more: the operation's path is the spec's."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise CannotRun(f"{variable}={url!r} is not a URL: it must be scheme://host[:port], e.g. {spec_server()}.")
+        raise CannotRun(f"{variable}={url!r} is not a URL: it must be scheme://host[:port], e.g. {spec.base_url(spec.default_region())}.")
     if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
         raise CannotRun(
             f"{variable}={url!r} has a path, query or user part: give only scheme://host[:port] "
-            f"(e.g. {spec_server()}); the run adds {spec.OPERATION_PATH} itself."
+            f"(e.g. {spec.base_url(spec.default_region())}); the run adds {spec.OPERATION_PATH} itself."
         )
     try:
         parts.port  # noqa: B018  (raises on a port that is not a number)
     except ValueError:
         raise CannotRun(f"{variable}={url!r} has a port that is not a number.") from None
     return f"{parts.scheme}://{parts.netloc}"
-
-
-def spec_server() -> str:
-    server = spec.load()["servers"][0]
-    return str(server["url"]).format(**{k: v["default"] for k, v in server.get("variables", {}).items()})
 
 
 def check_project_id(project_id: str, variable: str = "CPH_PROJECT_ID") -> list[str]:
