@@ -149,28 +149,36 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+SECRET = "MIIT-secret-value-1234"  # noqa: S105  (a made-up token these runs must never print)
+BASE = {"CPH_BASE_URL": "http://127.0.0.1:9", "CPH_PROJECT_ID": "0" * 32, "CPH_AUTH_TOKEN": SECRET}
+
+
 @pytest.mark.parametrize(
     ("env", "says"),
     [
-        ({"CPH_BASE_URL": "http://127.0.0.1:9"}, "CPH_PROJECT_ID, CPH_AUTH_TOKEN not set"),
-        ({"CPH_AUTH_TOKEN": "MIIT-secret-value-1234\r"}, "CPH_AUTH_TOKEN contains a carriage return"),
-        ({"CPH_BASE_URL": "https://cph.example/v1/x"}, "CPH_BASE_URL='https://cph.example/v1/x' has a path"),
-        ({"CPH_BASE_URL": f"http://127.0.0.1:{_free_port()}"}, "cannot reach http://127.0.0.1:"),
+        ({"CPH_BASE_URL": "http://127.0.0.1:9"}, "no credential: set CPH_AUTH_TOKEN"),
+        ({**BASE, "CPH_BASE_URL": "", "CPH_REGION": "mars-north-1"}, "CPH_REGION: unknown region 'mars-north-1'"),
+        ({**BASE, "CPH_AK": "AKAK1234"}, "set one credential only"),
+        ({**BASE, "CPH_AUTH_TOKEN": SECRET + "\r"}, "CPH_AUTH_TOKEN contains a carriage return"),
+        ({**BASE, "CPH_BASE_URL": "https://cph.example/v1/x"}, "CPH_BASE_URL='https://cph.example/v1/x' has a path"),
+        ({**BASE, "CPH_BASE_URL": f"http://127.0.0.1:{_free_port()}"}, "cannot reach http://127.0.0.1:"),
     ],
 )
 def test_setup_problems_exit_2_and_say_which_variable(tmp_path: Path, env: dict[str, str], says: str) -> None:
-    full = {
-        "CPH_BASE_URL": "http://127.0.0.1:9",
-        "CPH_PROJECT_ID": "0" * 32,
-        "CPH_AUTH_TOKEN": "MIIT-secret-value-1234",
-        **env,
-    }
-    if "not set" in says:
-        full = env
-    done = conformance(full, tmp_path)
+    done = conformance(env, tmp_path)
     assert done.returncode == report.CANNOT_RUN, done.stdout + done.stderr
     assert says in done.stderr
-    assert "MIIT-secret-value-1234" not in done.stdout + done.stderr
+    assert SECRET not in done.stdout + done.stderr
+
+
+def test_ci_gets_the_exit_status_make_cannot_carry(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [str(ROOT / ".ci" / "conformance")],
+        env={**os.environ, "CPH_REPORTS_DIR": str(tmp_path), "CPH_BASE_URL": "http://127.0.0.1:9"},
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )
+    assert done.returncode == report.CANNOT_RUN, done.stderr
+    assert "no credential" in done.stderr
 
 
 def test_the_run_clears_only_its_own_files(tmp_path: Path) -> None:

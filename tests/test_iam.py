@@ -124,7 +124,7 @@ def test_a_password_the_server_echoes_is_masked(stand_in: StandIn) -> None:
     wrong = "wrong-" + secrets.token_urlsafe(16)
     with pytest.raises(iam.IamError) as caught:
         _fetch(stand_in, password=wrong)
-    assert "IAM.0101 wrong password ***" in str(caught.value)
+    assert "IAM.0101 wrong password [MASKED]" in str(caught.value)
     assert wrong not in str(caught.value)
 
 

@@ -22,11 +22,11 @@ from typing import Any
 import httpx
 
 from cph_conformance import spec
+from cph_conformance.run.secrets import Secrets
 
 IAM_VARIABLES = ("CPH_IAM_USER", "CPH_IAM_PASSWORD", "CPH_IAM_DOMAIN")
 TOKENS_PATH = "/v3/auth/tokens"
 TIMEOUT = 10.0
-MASK = "***"
 
 
 class IamError(Exception):
@@ -59,13 +59,6 @@ def request_body(
             "scope": {"project": project},
         }
     }
-
-
-def _masked(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, MASK)
-    return text
 
 
 def _what_iam_said(response: httpx.Response) -> str:
@@ -122,16 +115,16 @@ def fetch_token(
     url = base + TOKENS_PATH
     name = None if project_id else (project_name or region)
     body = request_body(user, password, domain, project_id, name)
-    secrets: tuple[str, ...] = (password,)
+    secrets = Secrets([password])
     try:
         response = httpx.post(url, json=body, timeout=timeout, follow_redirects=False)
     except httpx.HTTPError as exc:
-        reason = _masked(f"{type(exc).__name__}: {exc}", secrets)
+        reason = secrets.mask(f"{type(exc).__name__}: {exc}")
         raise IamError(f"cannot reach IAM at {url}: {reason}. Check CPH_REGION (or CPH_IAM_URL).") from None
     token = response.headers.get("X-Subject-Token", "")
-    secrets = (password, token)
+    secrets.add(token)
     if response.status_code != 201:
-        said = _masked(_what_iam_said(response), secrets)
+        said = secrets.mask(_what_iam_said(response))
         raise IamError(f"IAM at {url} answered {response.status_code} ({said}): {_advice(response.status_code)}")
     if not token:
         raise IamError(f"IAM at {url} answered 201 without an X-Subject-Token header: no token to use.")

@@ -1,7 +1,10 @@
 """What the run tests and with which credential, read from the environment and checked before any request.
 
-With none of the CPH_* variables set, the target is a local mock started for the run. Otherwise the
-environment names a live endpoint: CPH_BASE_URL (scheme://host[:port]), CPH_PROJECT_ID and a credential.
+With none of LIVE_VARIABLES set, the target is a local mock started for the run. Otherwise the environment
+names a live endpoint, CPH_REGION (its base URL from the spec's servers) or CPH_BASE_URL (scheme://host[:port]),
+the project, CPH_PROJECT_ID, and one credential: CPH_AUTH_TOKEN; or CPH_AK and CPH_SK (CPH_SECURITY_TOKEN too for
+temporary credentials), which sign every request; or CPH_IAM_USER, CPH_IAM_PASSWORD and CPH_IAM_DOMAIN, which
+get a token from IAM (and the project id, when CPH_PROJECT_ID is not set).
 Every problem is a CannotRun that names the variable; no message ever holds a credential's value.
 """
 
@@ -17,12 +20,15 @@ from urllib.parse import urlsplit
 import jsonschema
 
 from cph_conformance import spec
+from cph_conformance.run import iam
 from cph_conformance.run.gateway import Credential, token_credential
 from cph_conformance.run.secrets import MalformedCredential, Secrets, check_credential
 
-ENDPOINT = ("CPH_BASE_URL", "CPH_PROJECT_ID")
 TOKEN = "CPH_AUTH_TOKEN"  # noqa: S105  (the variable's name)
-LIVE_VARIABLES = (*ENDPOINT, TOKEN)
+AKSK = ("CPH_AK", "CPH_SK")
+SECURITY_TOKEN = "CPH_SECURITY_TOKEN"  # noqa: S105  (the variable's name)
+# Any of these set (non-empty: CI sets every secret's variable, blank when the secret is absent) means a live run.
+LIVE_VARIABLES = ("CPH_BASE_URL", "CPH_REGION", "CPH_PROJECT_ID", TOKEN, *AKSK, SECURITY_TOKEN, *iam.IAM_VARIABLES)
 
 
 class CannotRun(Exception):
@@ -44,7 +50,10 @@ def check_base_url(url: str, variable: str = "CPH_BASE_URL") -> str:
     """scheme://host[:port], nothing more: the operation's path is the spec's."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise CannotRun(f"{variable}={url!r} is not a URL: it must be scheme://host[:port], e.g. {spec.base_url(spec.default_region())}.")
+        raise CannotRun(
+            f"{variable}={url!r} is not a URL: it must be scheme://host[:port], "
+            f"e.g. {spec.base_url(spec.default_region())}."
+        )
     if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
         raise CannotRun(
             f"{variable}={url!r} has a path, query or user part: give only scheme://host[:port] "
@@ -79,40 +88,92 @@ def check_project_id(project_id: str, variable: str = "CPH_PROJECT_ID") -> list[
     ]
 
 
-def _credential(env: Mapping[str, str]) -> tuple[Credential, str, Secrets]:
-    token = env.get(TOKEN)
-    if not token:
-        raise CannotRun(f"no credential: set {TOKEN} (an IAM token).")
-    try:
-        check_credential(TOKEN, token)
-    except MalformedCredential as exc:
-        raise CannotRun(str(exc)) from None
-    return token_credential(spec.auth_header(), token), TOKEN, Secrets([token])
+def _checked(env: Mapping[str, str], *names: str) -> None:
+    for name in names:
+        if env.get(name):
+            try:
+                check_credential(name, env[name])
+            except MalformedCredential as exc:
+                raise CannotRun(str(exc)) from None
 
 
-def live_requested(env: Mapping[str, str]) -> bool:
-    return any(env.get(name) for name in LIVE_VARIABLES)
+def _base_url(env: Mapping[str, str]) -> str:
+    if env.get("CPH_BASE_URL"):
+        return check_base_url(env["CPH_BASE_URL"])
+    if env.get("CPH_REGION"):
+        try:
+            return spec.base_url(env["CPH_REGION"].strip())
+        except spec.UnknownRegion as exc:
+            raise CannotRun(f"CPH_REGION: {exc}") from None
+    raise CannotRun(f"set CPH_REGION (one of {', '.join(spec.regions())}) or CPH_BASE_URL to name the endpoint.")
+
+
+def _credential_kind(env: Mapping[str, str]) -> str:
+    kinds = {
+        "token": [TOKEN] if env.get(TOKEN) else [],
+        "aksk": [n for n in (*AKSK, SECURITY_TOKEN) if env.get(n)],
+        "iam": [n for n in iam.IAM_VARIABLES if env.get(n)],
+    }
+    given = {k: v for k, v in kinds.items() if v}
+    if len(given) > 1:
+        names = ", ".join(n for v in given.values() for n in v)
+        raise CannotRun(
+            f"{names}: set one credential only: {TOKEN}, or {' and '.join(AKSK)}, or the CPH_IAM_* password."
+        )
+    if not given:
+        raise CannotRun(
+            f"no credential: set {TOKEN} (an IAM token), or {' and '.join(AKSK)} (an access key; "
+            f"{SECURITY_TOKEN} too for temporary ones), or {', '.join(iam.IAM_VARIABLES)} (an IAM password)."
+        )
+    (kind,) = given
+    return kind
 
 
 def live(env: Mapping[str, str]) -> Target:
-    missing = [name for name in LIVE_VARIABLES if not env.get(name)]
-    if missing:
-        raise CannotRun(
-            f"{', '.join(missing)} not set: a live run needs all of {', '.join(LIVE_VARIABLES)} "
-            "(unset them all to test the local mock)."
-        )
-    credential, variable, secrets = _credential(env)  # first: a bad credential must not reach any message
-    base_url = check_base_url(env["CPH_BASE_URL"])
-    project_id = env["CPH_PROJECT_ID"].strip()
+    """The live endpoint the environment names, with its credential; CannotRun names what is wrong."""
+    kind = _credential_kind(env)
+    _checked(env, TOKEN, *AKSK, SECURITY_TOKEN, *iam.IAM_VARIABLES)  # first: no value may reach a later message
+    base_url = _base_url(env)
+    secrets = Secrets(env.get(n, "") for n in (TOKEN, *AKSK, SECURITY_TOKEN, "CPH_IAM_PASSWORD"))
+    project_id = env.get("CPH_PROJECT_ID", "").strip()
+    if kind == "iam":
+        try:
+            issued = iam.from_environment(env)
+        except (iam.IamError, spec.UnknownRegion) as exc:
+            raise CannotRun(secrets.mask(str(exc))) from None
+        assert issued is not None
+        secrets.add(issued.token)
+        project_id = project_id or issued.project_id
+        credential, variable = token_credential(spec.auth_header(), issued.token), "CPH_IAM_PASSWORD's token"
+    elif kind == "aksk":
+        missing = [n for n in AKSK if not env.get(n)]
+        if missing:
+            raise CannotRun(f"{', '.join(missing)} not set: an access key needs both {' and '.join(AKSK)}.")
+        credential, variable = _aksk(env, project_id), "CPH_AK/CPH_SK"
+    else:
+        credential, variable = token_credential(spec.auth_header(), env[TOKEN]), TOKEN
+    if not project_id:
+        raise CannotRun("CPH_PROJECT_ID not set: a live run needs the project the credential may read.")
     warnings = check_project_id(project_id)
     return Target("live", base_url, project_id, credential, variable, secrets, tuple(warnings))
+
+
+def _aksk(env: Mapping[str, str], project_id: str) -> Credential:
+    """Requests signed with the signer the client wheel ships (cph_client.auth), as Huawei's SDK signs them."""
+    from cph_client.auth import AkSkAuth
+
+    signer: Any = AkSkAuth(
+        env["CPH_AK"], env["CPH_SK"], project_id=project_id or None, security_token=env.get(SECURITY_TOKEN) or None
+    )
+    sign: Credential = signer.sign
+    return sign
 
 
 @contextlib.contextmanager
 def from_environment(env: Mapping[str, str] | None = None) -> Iterator[Target]:
     """The target the environment names, or a mock started for the run and always stopped."""
     env = os.environ if env is None else env
-    if live_requested(env):
+    if any(env.get(name) for name in LIVE_VARIABLES):
         yield live(env)
         return
     from cph_conformance.mock import server
