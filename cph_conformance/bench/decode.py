@@ -12,19 +12,18 @@ from typing import Any
 
 import httpx
 import requests
-from cph_client import AuthenticatedClient
+from cph_client import AuthenticatedClient, paging
 from cph_client.api.cloud_phone_images import list_cloud_phone_images
 from cph_client.models import ImageType, ListCloudPhoneImagesResponse
 
-from cph_conformance import official_sdk, paging
+from cph_conformance import official_sdk, spec
 from cph_conformance.bench.timing import Stats, interleaved
 from cph_conformance.mock import catalog
 from cph_conformance.mock.server import RunningMock
-from cph_conformance.spec import OPERATION_PATH
 
 SIZES = (10, 1_000, 10_000)
 CONTENDERS = ("generated client", "official SDK", "httpx + json.loads")
-MAX_PAGE = 500
+MAX_PAGE: int = spec.parameter("limit")["schema"]["maximum"]  # the API's largest page
 
 
 @dataclass(frozen=True)
@@ -75,11 +74,11 @@ def over_http(mock: RunningMock, size: int, rounds: int) -> Case:
     client = AuthenticatedClient(base_url=mock.base_url, token=mock.token)
     sdk = official_sdk.client(mock.base_url, mock.project_id, mock.token)
     plain_client = httpx.Client(base_url=mock.base_url, headers={"X-Auth-Token": mock.token})
-    url = OPERATION_PATH.format(project_id=mock.project_id)
+    url = spec.OPERATION_PATH.format(project_id=mock.project_id)
 
     def generated() -> int:
         count = 0
-        for page in paging.pages(client, mock.project_id, ImageType.ALL, limit):
+        for page in paging.pages(client, mock.project_id, ImageType.ALL, limit=limit):
             count += len(page.phone_images or [])
             if count >= size:
                 break
