@@ -26,7 +26,7 @@ def generated_client_images(mock: RunningMock, image_type: str | None, limit: in
 
 @pytest.mark.parametrize("image_type", ["public", "private", "share", "all", None])
 def test_the_official_sdk_reads_the_same_pages(mock: RunningMock, image_type: str | None) -> None:
-    sdk = official_sdk.client(mock.base_url, mock.project_id, mock.token)
+    sdk = official_sdk.client(mock.base_url, mock.project_id, mock.ak, mock.sk)
     theirs = official_sdk.list_images(sdk, image_type, limit=7)
     ours = generated_client_images(mock, image_type, limit=7)
     assert theirs == ours

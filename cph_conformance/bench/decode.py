@@ -42,7 +42,7 @@ def from_memory(size: int, rounds: int) -> Case:
     body = _page_bytes(size)
     unused = "not-sent"  # nothing goes over the network in this case
     client = AuthenticatedClient(base_url="http://127.0.0.1", token=unused)
-    sdk = official_sdk.client("http://127.0.0.1", "0" * 32, unused)
+    sdk = official_sdk.client("http://127.0.0.1", "0" * 32, unused, unused)
 
     # Each library's own response object, built once: only the decoding is timed.
     ours = httpx.Response(200, content=body)
@@ -72,7 +72,7 @@ def from_memory(size: int, rounds: int) -> Case:
 def over_http(mock: RunningMock, size: int, rounds: int) -> Case:
     limit = min(size, MAX_PAGE)
     client = AuthenticatedClient(base_url=mock.base_url, token=mock.token)
-    sdk = official_sdk.client(mock.base_url, mock.project_id, mock.token)
+    sdk = official_sdk.client(mock.base_url, mock.project_id, mock.ak, mock.sk)
     plain_client = httpx.Client(base_url=mock.base_url, headers={"X-Auth-Token": mock.token})
     url = spec.OPERATION_PATH.format(project_id=mock.project_id)
 
