@@ -83,15 +83,24 @@ async def aget_page(
     return _page(client, await client.get_async_httpx_client().request(**kwargs))
 
 
-def _next_marker(page: ListCloudPhoneImagesResponse, seen: set[str]) -> str | None:
-    """The marker of the next page, or None after the last; a marker seen before raises."""
-    marker = UNSET if isinstance(page.page_info, Unset) else page.page_info.next_marker
-    if not isinstance(marker, str) or not marker:
-        return None
-    if marker in seen:
-        raise RepeatedMarkerError(f"the service gave next_marker {marker!r} twice; stopping rather than looping")
-    seen.add(marker)
-    return marker
+class _Markers:
+    """The one marker loop, shared by pages and apages: the marker to send next, and whether the walk is over."""
+
+    def __init__(self) -> None:
+        self.marker: str | Unset = UNSET
+        self.done = False
+        self._seen: set[str] = set()
+
+    def follow(self, page: ListCloudPhoneImagesResponse) -> None:
+        """Take the next marker from page; none ends the walk, one given before raises RepeatedMarkerError."""
+        marker = UNSET if isinstance(page.page_info, Unset) else page.page_info.next_marker
+        if not isinstance(marker, str) or not marker:
+            self.done = True
+            return
+        if marker in self._seen:
+            raise RepeatedMarkerError(f"the service gave next_marker {marker!r} twice; stopping rather than looping")
+        self._seen.add(marker)
+        self.marker = marker
 
 
 def pages(
@@ -102,15 +111,11 @@ def pages(
     limit: int | Unset = DEFAULT_LIMIT,
 ) -> Iterator[ListCloudPhoneImagesResponse]:
     """Every page of image_type (all images when unset), first to last."""
-    marker: str | Unset = UNSET
-    seen: set[str] = set()
-    while True:
-        page = get_page(client, project_id, image_type=image_type, marker=marker, limit=limit)
+    markers = _Markers()
+    while not markers.done:
+        page = get_page(client, project_id, image_type=image_type, marker=markers.marker, limit=limit)
         yield page
-        next_marker = _next_marker(page, seen)
-        if next_marker is None:
-            return
-        marker = next_marker
+        markers.follow(page)
 
 
 def images(
@@ -133,15 +138,11 @@ async def apages(
     limit: int | Unset = DEFAULT_LIMIT,
 ) -> AsyncIterator[ListCloudPhoneImagesResponse]:
     """Every page of image_type, with the async client."""
-    marker: str | Unset = UNSET
-    seen: set[str] = set()
-    while True:
-        page = await aget_page(client, project_id, image_type=image_type, marker=marker, limit=limit)
+    markers = _Markers()
+    while not markers.done:
+        page = await aget_page(client, project_id, image_type=image_type, marker=markers.marker, limit=limit)
         yield page
-        next_marker = _next_marker(page, seen)
-        if next_marker is None:
-            return
-        marker = next_marker
+        markers.follow(page)
 
 
 async def aimages(
