@@ -4,7 +4,9 @@
     python -m cph_conformance.codegen check      # make check-generated
 
 The client is always rendered into a scratch folder first: a spec the generator rejects leaves
-generated/ as it was, and the generator's own reason is printed.
+generated/ as it was, and the generator's own reason is printed. The hand-written modules of client_extras/
+(AK/SK signing, paging) are then copied into the package, so they ship in the wheel and `check` verifies them
+like every generated file.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from cph_conformance.spec import ROOT, SPEC_PATH
 GENERATED = ROOT / "generated"
 CONFIG = ROOT / "generator-config.yaml"
 TEMPLATES = ROOT / "templates"
+# Hand-written modules of the package, copied in after generation: never edited in generated/ either.
+EXTRAS = ROOT / "client_extras"
 PACKAGE = "cph_client"
 # Left behind by tools that ran inside generated/; never part of the output.
 IGNORED = {"__pycache__", ".ruff_cache", ".mypy_cache", ".pytest_cache"}
@@ -93,8 +97,18 @@ def render(dest: Path, spec: Path = SPEC_PATH) -> None:
         )
     # The wheel carries the contract it was generated from.
     shutil.copyfile(spec, dest / PACKAGE / "openapi.yaml")
+    copy_extras(dest / PACKAGE)
     # --overwrite only clears models/ and api/, and ruff leaves a cache: neither belongs in the output.
     shutil.rmtree(dest / ".ruff_cache", ignore_errors=True)
+
+
+def copy_extras(package: Path, extras: Path = EXTRAS) -> None:
+    """Copy the hand-written modules into the generated package; one that would replace a generated file stops."""
+    for source in sorted(extras.glob("*.py")):
+        target = package / source.name
+        if target.exists():
+            raise GenerationError(f"{source.relative_to(ROOT)} would replace the generated {PACKAGE}/{source.name}")
+        shutil.copyfile(source, target)
 
 
 def generate(spec: Path = SPEC_PATH, dest: Path = GENERATED) -> None:

@@ -1,7 +1,7 @@
 """Huawei's official SDK (huaweicloudsdkcph) pointed at a CPH endpoint such as the mock.
 
-It signs requests with AK/SK; fake keys and an explicit project_id skip its IAM look-up, and a request
-handler adds the X-Auth-Token the mock asks for (the mock ignores the signature).
+It signs requests with AK/SK, which the mock checks (cph_conformance/mock/aksk.py); an explicit project_id
+skips its IAM look-up.
 """
 
 from __future__ import annotations
@@ -11,20 +11,15 @@ from typing import Any
 
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.http.http_config import HttpConfig
-from huaweicloudsdkcore.http.http_handler import HttpHandler
 from huaweicloudsdkcph.v1 import CphClient, ListCloudPhoneImagesRequest
 
 
-def client(base_url: str, project_id: str, token: str) -> Any:
-    def add_token(**kwargs: Any) -> None:
-        kwargs["request"].header_params["X-Auth-Token"] = token
-
+def client(base_url: str, project_id: str, ak: str, sk: str) -> Any:
     return (
         CphClient.new_builder()
-        .with_credentials(BasicCredentials("fake-ak", "fake-sk", project_id))
+        .with_credentials(BasicCredentials(ak, sk, project_id))
         .with_endpoints([base_url])
         .with_http_config(HttpConfig.get_default_config())
-        .with_http_handler(HttpHandler().add_request_handler(add_token))
         .build()
     )
 

@@ -112,4 +112,4 @@ def test_the_token_is_in_no_repr_or_str(token: str) -> None:
 
 def test_the_token_is_required() -> None:
     with pytest.raises(TypeError, match="token"):
-        AuthenticatedClient(base_url="https://cph.cn-north-4.myhuaweicloud.com")  # type: ignore[call-arg]
+        AuthenticatedClient(base_url="https://cph.cn-north-4.myhuaweicloud.com")

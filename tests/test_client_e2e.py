@@ -6,12 +6,11 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from cph_client import AuthenticatedClient
+from cph_client import AuthenticatedClient, paging
 from cph_client.api.cloud_phone_images import list_cloud_phone_images
 from cph_client.models import ErrorBody, ImageLabel, ImageType, IsPublic, ListCloudPhoneImagesResponse, PhoneImage
 from cph_client.types import UNSET, Unset
 
-from cph_conformance import paging
 from cph_conformance.mock import server
 from cph_conformance.mock.server import RunningMock
 
@@ -22,7 +21,7 @@ def client_for(mock: RunningMock, token: str | None = None) -> AuthenticatedClie
 
 def walk(client: AuthenticatedClient, project_id: str, image_type: ImageType | Unset, limit: int) -> list[PhoneImage]:
     images: list[PhoneImage] = []
-    for page in paging.pages(client, project_id, image_type, limit):
+    for page in paging.pages(client, project_id, image_type, limit=limit):
         assert isinstance(page.phone_images, list)
         assert len(page.phone_images) <= limit
         images += page.phone_images

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from cph_client import AuthenticatedClient
+from cph_client import AuthenticatedClient, paging
 from cph_client.models import ImageType
 from cph_client.types import UNSET, Unset
 
-from cph_conformance import official_sdk, paging
+from cph_conformance import official_sdk
 from cph_conformance.mock.server import RunningMock
 
 
@@ -19,14 +19,14 @@ def generated_client_images(mock: RunningMock, image_type: str | None, limit: in
     with AuthenticatedClient(base_url=mock.base_url, token=mock.token) as client:
         return [
             image.to_dict()
-            for page in paging.pages(client, mock.project_id, kind, limit)
+            for page in paging.pages(client, mock.project_id, kind, limit=limit)
             for image in page.phone_images or []
         ]
 
 
 @pytest.mark.parametrize("image_type", ["public", "private", "share", "all", None])
 def test_the_official_sdk_reads_the_same_pages(mock: RunningMock, image_type: str | None) -> None:
-    sdk = official_sdk.client(mock.base_url, mock.project_id, mock.token)
+    sdk = official_sdk.client(mock.base_url, mock.project_id, mock.ak, mock.sk)
     theirs = official_sdk.list_images(sdk, image_type, limit=7)
     ours = generated_client_images(mock, image_type, limit=7)
     assert theirs == ours

@@ -14,6 +14,8 @@ import pytest
 
 from cph_conformance import spec, wheel
 from cph_conformance.codegen import GENERATED, IGNORED
+from cph_conformance.mock import catalog
+from cph_conformance.mock.server import RunningMock
 from cph_conformance.spec import ROOT
 
 
@@ -93,8 +95,42 @@ sys.stdout.write(f"{len(page.phone_images)} {carried}")
 """
 
 
-def test_installs_by_hash_into_a_fresh_venv_and_calls(built: Path, tmp_path: Path) -> None:
-    """What a downstream project does: the client's lock plus the wheel's line, --require-hashes."""
+LIST = """
+import asyncio, json, os
+from cph_client import AuthenticatedClient, paging
+from cph_client.auth import AkSkAuth
+from cph_client.errors import CphApiError
+from cph_client.models import ImageType
+env = os.environ
+url, project = env["MOCK_URL"], env["MOCK_PROJECT"]
+def clients():
+    return {
+        "aksk": AuthenticatedClient(base_url=url, auth=AkSkAuth(env["MOCK_AK"], env["MOCK_SK"], project)),
+        "token": AuthenticatedClient(base_url=url, token=env["MOCK_TOKEN"]),
+    }
+async def alist(client):
+    async with client:
+        return [i.image_id async for i in paging.aimages(client, project, ImageType.ALL, limit=7)]
+listed = {}
+for name, client in clients().items():
+    with client:
+        listed[name + " sync"] = [i.image_id for i in paging.images(client, project, ImageType.ALL, limit=7)]
+for name, client in clients().items():
+    listed[name + " async"] = asyncio.run(alist(client))
+errors = []
+for wrong in (AkSkAuth(env["MOCK_AK"], "wrong-secret", project), None):
+    client = AuthenticatedClient(base_url=url, auth=wrong) if wrong else AuthenticatedClient(base_url=url, token="x")
+    try:
+        paging.get_page(client, project)
+    except CphApiError as error:
+        errors.append([error.status, error.error_code])
+print(json.dumps({"listed": listed, "errors": errors}))
+"""
+
+
+def test_installs_by_hash_into_a_fresh_venv_and_calls(built: Path, tmp_path: Path, mock: RunningMock) -> None:
+    """What a downstream project does: the client's lock plus the wheel's line, --require-hashes; then it lists
+    every image of the mock with AK/SK and with a token, sync and async, and reads a wrong credential's error."""
     requirements = tmp_path / "requirements.txt"
     requirements.write_text(
         (ROOT / "requirements" / "client.lock").read_text()
@@ -122,10 +158,22 @@ def test_installs_by_hash_into_a_fresh_venv_and_calls(built: Path, tmp_path: Pat
     )
     assert install.returncode == 0, install.stderr
     body = spec.example_response()
-    call = subprocess.run([python, "-c", CALL, json.dumps(body)], capture_output=True, text=True, cwd=tmp_path)
+    alone = {**os.environ, "PYTHONPATH": ""}  # the installed wheel, not generated/ (which make puts on the path)
+    call = subprocess.run(
+        [python, "-c", CALL, json.dumps(body)], capture_output=True, text=True, cwd=tmp_path, env=alone
+    )
     assert call.returncode == 0, call.stderr
     assert call.stdout.startswith(f"{len(body['phone_images'])} ")
     assert call.stdout.split(" ", 1)[1] == spec.SPEC_PATH.read_text()
+
+    secrets = {"MOCK_AK": mock.ak, "MOCK_SK": mock.sk, "MOCK_TOKEN": mock.token}
+    env = {**alone, **secrets, "MOCK_URL": mock.base_url, "MOCK_PROJECT": mock.project_id}
+    run = subprocess.run([python, "-c", LIST], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    every = [image["image_id"] for image in catalog.build(60).select("all")]
+    assert result["listed"] == dict.fromkeys(["aksk sync", "token sync", "aksk async", "token async"], every)
+    assert result["errors"] == [[401, spec.error_example(401)["error_code"]]] * 2
 
 
 def test_a_tampered_wheel_is_refused_by_hash(built: Path, tmp_path: Path) -> None:

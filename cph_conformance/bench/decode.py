@@ -12,19 +12,18 @@ from typing import Any
 
 import httpx
 import requests
-from cph_client import AuthenticatedClient
+from cph_client import AuthenticatedClient, paging
 from cph_client.api.cloud_phone_images import list_cloud_phone_images
 from cph_client.models import ImageType, ListCloudPhoneImagesResponse
 
-from cph_conformance import official_sdk, paging
+from cph_conformance import official_sdk, spec
 from cph_conformance.bench.timing import Stats, interleaved
 from cph_conformance.mock import catalog
 from cph_conformance.mock.server import RunningMock
-from cph_conformance.spec import OPERATION_PATH
 
 SIZES = (10, 1_000, 10_000)
 CONTENDERS = ("generated client", "official SDK", "httpx + json.loads")
-MAX_PAGE = 500
+MAX_PAGE: int = spec.parameter("limit")["schema"]["maximum"]  # the API's largest page
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,7 @@ def from_memory(size: int, rounds: int) -> Case:
     body = _page_bytes(size)
     unused = "not-sent"  # nothing goes over the network in this case
     client = AuthenticatedClient(base_url="http://127.0.0.1", token=unused)
-    sdk = official_sdk.client("http://127.0.0.1", "0" * 32, unused)
+    sdk = official_sdk.client("http://127.0.0.1", "0" * 32, unused, unused)
 
     # Each library's own response object, built once: only the decoding is timed.
     ours = httpx.Response(200, content=body)
@@ -73,13 +72,13 @@ def from_memory(size: int, rounds: int) -> Case:
 def over_http(mock: RunningMock, size: int, rounds: int) -> Case:
     limit = min(size, MAX_PAGE)
     client = AuthenticatedClient(base_url=mock.base_url, token=mock.token)
-    sdk = official_sdk.client(mock.base_url, mock.project_id, mock.token)
+    sdk = official_sdk.client(mock.base_url, mock.project_id, mock.ak, mock.sk)
     plain_client = httpx.Client(base_url=mock.base_url, headers={"X-Auth-Token": mock.token})
-    url = OPERATION_PATH.format(project_id=mock.project_id)
+    url = spec.OPERATION_PATH.format(project_id=mock.project_id)
 
     def generated() -> int:
         count = 0
-        for page in paging.pages(client, mock.project_id, ImageType.ALL, limit):
+        for page in paging.pages(client, mock.project_id, ImageType.ALL, limit=limit):
             count += len(page.phone_images or [])
             if count >= size:
                 break

@@ -10,7 +10,7 @@ import sys
 
 from cph_conformance.mock import faults
 from cph_conformance.mock.app import Settings
-from cph_conformance.mock.server import serve
+from cph_conformance.mock.server import new_ak, new_sk, serve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(
         project_id=os.environ.get("CPH_MOCK_PROJECT_ID") or secrets.token_hex(16),
         token=os.environ.get("CPH_MOCK_TOKEN") or secrets.token_urlsafe(32),
+        ak=os.environ.get("CPH_MOCK_AK") or new_ak(),
+        sk=os.environ.get("CPH_MOCK_SK") or new_sk(),
         images=args.images,
         fault=args.fault,
     )

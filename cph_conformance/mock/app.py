@@ -8,21 +8,21 @@ import hmac
 import json
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from connexion import AsyncApp
 from connexion import request as connexion_request
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
-from connexion.middleware import ConnexionMiddleware
+from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.resolver import Resolver
 from connexion.security import ApiKeySecurityHandler
 from starlette.exceptions import HTTPException
 
 from cph_conformance import spec
-from cph_conformance.mock import catalog, faults
+from cph_conformance.mock import aksk, catalog, faults
 from cph_conformance.mock.validation import VALIDATORS
 
 JSON = "application/json"
@@ -39,6 +39,8 @@ class Settings:
     token: str
     images: int = 60
     fault: str | None = None
+    ak: str = ""  # with sk: requests signed with them pass as the token does (cph_conformance/mock/aksk.py)
+    sk: str = field(default="", repr=False)
 
 
 def request_id() -> str:
@@ -140,7 +142,15 @@ def create_app(settings: Settings) -> AsyncApp:
     images = catalog.build(settings.images)
     handler = _handler(settings, images)
     security_map = {"apiKey": _token_checker(settings.token)} if fault is None or fault.authenticates else {}
-    app = AsyncApp(__name__, security_map=security_map, middlewares=_MIDDLEWARES)
+    app = AsyncApp(__name__, security_map=security_map, middlewares=list(_MIDDLEWARES))
+    if settings.ak and settings.sk and security_map:
+        app.add_middleware(
+            aksk.AkSkMiddleware,
+            position=MiddlewarePosition.BEFORE_SECURITY,
+            ak=settings.ak,
+            sk=settings.sk,
+            token=settings.token,
+        )
     app.add_api(
         _served_spec(fault),
         resolver=Resolver(function_resolver=lambda _operation_id: handler),

@@ -39,12 +39,22 @@ def serve(settings: Settings, port: int, announce: bool = False) -> None:
     if announce:  # `make mock` is for a person at a terminal: they need the project and token to call it
         print(
             f"CPH mock: {settings.images} images, fault: {settings.fault or 'none'}. Ctrl-C stops it. To test it:\n"
-            f"  export CPH_BASE_URL={base_url} CPH_PROJECT_ID={settings.project_id} CPH_AUTH_TOKEN={settings.token}",
+            f"  export CPH_BASE_URL={base_url} CPH_PROJECT_ID={settings.project_id} CPH_AUTH_TOKEN={settings.token}\n"
+            f"  export CPH_AK={settings.ak} CPH_SK={settings.sk}   # AK/SK, for requests signed instead of the token",
             file=sys.stderr,
             flush=True,
         )
     config = uvicorn.Config(app, log_level="error", access_log=False, lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def new_ak() -> str:
+    """An access key shaped like Huawei's: 20 upper-case letters and digits."""
+    return secrets.token_hex(10).upper()
+
+
+def new_sk() -> str:
+    return secrets.token_urlsafe(30)
 
 
 @dataclass(frozen=True)
@@ -53,8 +63,10 @@ class RunningMock:
     project_id: str
     token: str = ""
     pid: int = 0
+    ak: str = ""
+    sk: str = ""
 
-    def __repr__(self) -> str:  # the token stays out of reprs and test reports
+    def __repr__(self) -> str:  # the token and the AK/SK stay out of reprs and test reports
         return f"RunningMock(base_url={self.base_url!r}, project_id={self.project_id!r})"
 
     @property
@@ -73,8 +85,15 @@ def running(images: int = 60, fault: str | None = None, timeout: float = 20.0) -
 @contextlib.contextmanager
 def child(module: str, args: list[str], timeout: float = 20.0) -> Iterator[RunningMock]:
     """Run `python -m module args` as a loopback server whose first stdout line is its base URL; always stop it."""
-    project_id, token = secrets.token_hex(16), secrets.token_urlsafe(32)
-    env = {**os.environ, "CPH_MOCK_PROJECT_ID": project_id, "CPH_MOCK_TOKEN": token, "PYTHONPATH": str(ROOT)}
+    project_id, token, ak, sk = secrets.token_hex(16), secrets.token_urlsafe(32), new_ak(), new_sk()
+    env = {
+        **os.environ,
+        "CPH_MOCK_PROJECT_ID": project_id,
+        "CPH_MOCK_TOKEN": token,
+        "CPH_MOCK_AK": ak,
+        "CPH_MOCK_SK": sk,
+        "PYTHONPATH": str(ROOT),
+    }
     proc = subprocess.Popen([sys.executable, "-m", module, *args], env=env, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
@@ -82,7 +101,7 @@ def child(module: str, args: list[str], timeout: float = 20.0) -> Iterator[Runni
         if not base_url.startswith(f"http://{HOST}:"):
             raise RuntimeError(f"{module} did not start (exit status {proc.wait(timeout)})")
         _wait_until_answering(base_url, proc, timeout)
-        yield RunningMock(base_url=base_url, project_id=project_id, token=token, pid=proc.pid)
+        yield RunningMock(base_url=base_url, project_id=project_id, token=token, pid=proc.pid, ak=ak, sk=sk)
     finally:
         proc.terminate()
         try:

@@ -50,21 +50,29 @@ class ErrorBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        error_code = d.pop("error_code")
-
-        error_msg = d.pop("error_msg")
-
-        request_id = d.pop("request_id", UNSET)
-
+        _request_id_value = src_dict.get("request_id", UNSET)
+        request_id = _request_id_value
         error_body = cls(
-            error_code=error_code,
-            error_msg=error_msg,
-            request_id=request_id,
+            src_dict["error_code"],
+            src_dict["error_msg"],
+            request_id,
         )
 
-        error_body.additional_properties = d
+        if len(src_dict) != 2 + (_request_id_value is not UNSET):
+            d = {key: value for key, value in src_dict.items() if key not in _DECLARED}
+            error_body.additional_properties = d
         return error_body
+
+    def __repr__(self) -> str:
+        fields = [
+            f"error_code={self.error_code!r}",
+            f"error_msg={self.error_msg!r}",
+        ]
+        if self.request_id is not UNSET:
+            fields.append(f"request_id={self.request_id!r}")
+        if self.additional_properties:
+            fields.append(f"additional_properties={self.additional_properties!r}")
+        return f"ErrorBody({', '.join(fields)})"
 
     @property
     def additional_keys(self) -> list[str]:
@@ -81,3 +89,12 @@ class ErrorBody:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_DECLARED = frozenset(
+    {
+        "error_code",
+        "error_msg",
+        "request_id",
+    }
+)

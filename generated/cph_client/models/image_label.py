@@ -1,5 +1,5 @@
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 
 class ImageLabel(StrEnum):
@@ -9,6 +9,8 @@ class ImageLabel(StrEnum):
     CLOUD_PHONE_1620 = "cloud_phone_1620"
     QEMU_PHONE = "qemu_phone"
 
+    _by_value: ClassVar[dict[Any, "ImageLabel"]]
+
     def __str__(self) -> str:
         return str(self.value)
 
@@ -16,9 +18,9 @@ class ImageLabel(StrEnum):
     def from_value(cls, value: Any) -> "ImageLabel":
         """The member for value, as ImageLabel(value) gives it, without the Enum call's overhead."""
         try:
-            return _MEMBERS[value]
+            return cls._by_value[value]
         except (KeyError, TypeError):
             return cls(value)
 
 
-_MEMBERS = {member.value: member for member in ImageLabel}
+ImageLabel._by_value = {member.value: member for member in ImageLabel}

@@ -1,5 +1,5 @@
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 
 class ImageType(StrEnum):
@@ -8,6 +8,8 @@ class ImageType(StrEnum):
     PUBLIC = "public"
     SHARE = "share"
 
+    _by_value: ClassVar[dict[Any, "ImageType"]]
+
     def __str__(self) -> str:
         return str(self.value)
 
@@ -15,9 +17,9 @@ class ImageType(StrEnum):
     def from_value(cls, value: Any) -> "ImageType":
         """The member for value, as ImageType(value) gives it, without the Enum call's overhead."""
         try:
-            return _MEMBERS[value]
+            return cls._by_value[value]
         except (KeyError, TypeError):
             return cls(value)
 
 
-_MEMBERS = {member.value: member for member in ImageType}
+ImageType._by_value = {member.value: member for member in ImageType}

@@ -64,10 +64,10 @@ class ListCloudPhoneImagesResponse:
         from ..models.page_info import PageInfo  # noqa: PLC0415
         from ..models.phone_image import PhoneImage  # noqa: PLC0415
 
-        d = dict(src_dict)
-        request_id = d.pop("request_id", UNSET)
-
-        _phone_images = d.pop("phone_images", UNSET)
+        _request_id_value = src_dict.get("request_id", UNSET)
+        request_id = _request_id_value
+        _phone_images_value = src_dict.get("phone_images", UNSET)
+        _phone_images = _phone_images_value
         phone_images: list[PhoneImage] | Unset = UNSET
         if _phone_images is not UNSET:
             phone_images = []
@@ -76,7 +76,8 @@ class ListCloudPhoneImagesResponse:
 
                 phone_images.append(phone_images_item)
 
-        _page_info = d.pop("page_info", UNSET)
+        _page_info_value = src_dict.get("page_info", UNSET)
+        _page_info = _page_info_value
         page_info: PageInfo | Unset
         if isinstance(_page_info, Unset):
             page_info = UNSET
@@ -84,13 +85,29 @@ class ListCloudPhoneImagesResponse:
             page_info = PageInfo.from_dict(_page_info)
 
         list_cloud_phone_images_response = cls(
-            request_id=request_id,
-            phone_images=phone_images,
-            page_info=page_info,
+            request_id,
+            phone_images,
+            page_info,
         )
 
-        list_cloud_phone_images_response.additional_properties = d
+        if len(src_dict) != 0 + (_request_id_value is not UNSET) + (_phone_images_value is not UNSET) + (
+            _page_info_value is not UNSET
+        ):
+            d = {key: value for key, value in src_dict.items() if key not in _DECLARED}
+            list_cloud_phone_images_response.additional_properties = d
         return list_cloud_phone_images_response
+
+    def __repr__(self) -> str:
+        fields = []
+        if self.request_id is not UNSET:
+            fields.append(f"request_id={self.request_id!r}")
+        if self.phone_images is not UNSET:
+            fields.append(f"phone_images={self.phone_images!r}")
+        if self.page_info is not UNSET:
+            fields.append(f"page_info={self.page_info!r}")
+        if self.additional_properties:
+            fields.append(f"additional_properties={self.additional_properties!r}")
+        return f"ListCloudPhoneImagesResponse({', '.join(fields)})"
 
     @property
     def additional_keys(self) -> list[str]:
@@ -107,3 +124,12 @@ class ListCloudPhoneImagesResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_DECLARED = frozenset(
+    {
+        "request_id",
+        "phone_images",
+        "page_info",
+    }
+)

@@ -35,15 +35,24 @@ class PageInfo:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        next_marker = d.pop("next_marker", UNSET)
-
+        _next_marker_value = src_dict.get("next_marker", UNSET)
+        next_marker = _next_marker_value
         page_info = cls(
-            next_marker=next_marker,
+            next_marker,
         )
 
-        page_info.additional_properties = d
+        if len(src_dict) != 0 + (_next_marker_value is not UNSET):
+            d = {key: value for key, value in src_dict.items() if key not in _DECLARED}
+            page_info.additional_properties = d
         return page_info
+
+    def __repr__(self) -> str:
+        fields = []
+        if self.next_marker is not UNSET:
+            fields.append(f"next_marker={self.next_marker!r}")
+        if self.additional_properties:
+            fields.append(f"additional_properties={self.additional_properties!r}")
+        return f"PageInfo({', '.join(fields)})"
 
     @property
     def additional_keys(self) -> list[str]:
@@ -60,3 +69,10 @@ class PageInfo:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_DECLARED = frozenset(
+    {
+        "next_marker",
+    }
+)

@@ -97,46 +97,63 @@ class PhoneImage:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        image_name = d.pop("image_name")
+        try:
+            is_public = IsPublic._by_value[src_dict["is_public"]]
+        except (KeyError, TypeError):
+            is_public = IsPublic(src_dict["is_public"])
 
-        os_type = d.pop("os_type")
-
-        is_public = IsPublic.from_value(d.pop("is_public"))
-
-        os_name = d.pop("os_name")
-
-        _image_label = d.pop("image_label")
+        _image_label = src_dict["image_label"]
         image_label: ImageLabel | str
         try:
-            image_label = ImageLabel.from_value(_image_label)
-        except ValueError:  # a value the spec does not know yet: kept as it came, as the default does
+            image_label = ImageLabel._by_value[_image_label]
+        except (KeyError, TypeError):  # a value the spec does not know yet: kept as it came, as the default does
             image_label = cast(ImageLabel | str, _image_label)
 
-        image_id = d.pop("image_id")
-
-        is_support_encrypt = d.pop("is_support_encrypt", UNSET)
-
-        _receive_status = d.pop("receive_status", UNSET)
+        _is_support_encrypt_value = src_dict.get("is_support_encrypt", UNSET)
+        is_support_encrypt = _is_support_encrypt_value
+        _receive_status_value = src_dict.get("receive_status", UNSET)
+        _receive_status = _receive_status_value
         receive_status: ReceiveStatus | Unset
         if isinstance(_receive_status, Unset):
             receive_status = UNSET
         else:
-            receive_status = ReceiveStatus.from_value(_receive_status)
+            try:
+                receive_status = ReceiveStatus._by_value[_receive_status]
+            except (KeyError, TypeError):
+                receive_status = ReceiveStatus(_receive_status)
 
         phone_image = cls(
-            image_name=image_name,
-            os_type=os_type,
-            is_public=is_public,
-            os_name=os_name,
-            image_label=image_label,
-            image_id=image_id,
-            is_support_encrypt=is_support_encrypt,
-            receive_status=receive_status,
+            src_dict["image_name"],
+            src_dict["os_type"],
+            is_public,
+            src_dict["os_name"],
+            image_label,
+            src_dict["image_id"],
+            is_support_encrypt,
+            receive_status,
         )
 
-        phone_image.additional_properties = d
+        if len(src_dict) != 6 + (_is_support_encrypt_value is not UNSET) + (_receive_status_value is not UNSET):
+            d = {key: value for key, value in src_dict.items() if key not in _DECLARED}
+            phone_image.additional_properties = d
         return phone_image
+
+    def __repr__(self) -> str:
+        fields = [
+            f"image_name={self.image_name!r}",
+            f"os_type={self.os_type!r}",
+            f"is_public={self.is_public!r}",
+            f"os_name={self.os_name!r}",
+            f"image_label={self.image_label!r}",
+            f"image_id={self.image_id!r}",
+        ]
+        if self.is_support_encrypt is not UNSET:
+            fields.append(f"is_support_encrypt={self.is_support_encrypt!r}")
+        if self.receive_status is not UNSET:
+            fields.append(f"receive_status={self.receive_status!r}")
+        if self.additional_properties:
+            fields.append(f"additional_properties={self.additional_properties!r}")
+        return f"PhoneImage({', '.join(fields)})"
 
     @property
     def additional_keys(self) -> list[str]:
@@ -153,3 +170,17 @@ class PhoneImage:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_DECLARED = frozenset(
+    {
+        "image_name",
+        "os_type",
+        "is_public",
+        "os_name",
+        "image_label",
+        "image_id",
+        "is_support_encrypt",
+        "receive_status",
+    }
+)

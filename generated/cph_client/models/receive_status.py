@@ -1,11 +1,13 @@
 from enum import IntEnum
-from typing import Any
+from typing import Any, ClassVar
 
 
 class ReceiveStatus(IntEnum):
     PENDING = 0
     ACCEPTED = 1
     REJECTED = 2
+
+    _by_value: ClassVar[dict[Any, "ReceiveStatus"]]
 
     def __str__(self) -> str:
         return str(self.value)
@@ -14,9 +16,9 @@ class ReceiveStatus(IntEnum):
     def from_value(cls, value: Any) -> "ReceiveStatus":
         """The member for value, as ReceiveStatus(value) gives it, without the Enum call's overhead."""
         try:
-            return _MEMBERS[value]
+            return cls._by_value[value]
         except (KeyError, TypeError):
             return cls(value)
 
 
-_MEMBERS = {member.value: member for member in ReceiveStatus}
+ReceiveStatus._by_value = {member.value: member for member in ReceiveStatus}
