@@ -1,15 +1,24 @@
-"""The mock's ASGI app in this process (no server, no port): a walk `fetch` over it, for fast tests."""
+"""The mock's ASGI app in this process (no server, no port): a walk `fetch` over it and schemathesis' engine
+against it, for fast tests."""
 
 from __future__ import annotations
 
 import functools
+import json
+import os
 from typing import Any
 
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import events, from_schema
 from starlette.testclient import TestClient
 
+import cph_conformance.run.checks  # noqa: F401  (registers the page's checks with schemathesis)
 from cph_conformance import spec
 from cph_conformance.mock.app import Settings, create_app
 from cph_conformance.run import walk
+from cph_conformance.run.verdict import Exchange, Finding, grade
+from cph_conformance.spec import ROOT
 
 PROJECT = "0123456789abcdef0123456789abcdef"
 TOKEN = "MIIT-in-process-token-0123456789abcdefghijklmnop"  # noqa: S105  (a test token)
@@ -39,3 +48,59 @@ def fetch(fault: str | None = None, images: int = 60) -> walk.Fetch:
         )
 
     return get
+
+
+def schemathesis_run(fault: str | None, max_examples: int = 10) -> list[Finding]:
+    """schemathesis' engine, configured by schemathesis.toml, against the mock's ASGI app in this process; its
+    failures graded as the runner grades them (cph_conformance.run.verdict)."""
+    values = {
+        "CPH_BASE_URL": "http://localhost",
+        "CPH_PROJECT_ID": PROJECT,
+        "CPH_AUTH_TOKEN": TOKEN,
+        "CPH_RATE_LIMIT": "100000/s",
+        "CPH_REPORTS_DIR": "unused",
+    }
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        config = SchemathesisConfig.from_path(ROOT / "schemathesis.toml")
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    for fmt in ("junit", "vcr", "ndjson"):  # nothing is written: the events are read here
+        getattr(config.reports, fmt).enabled = False
+    project = config.projects.default
+    project.seed = 20261126
+    project.generation.update(max_examples=max_examples)
+    schema = schemathesis.openapi.from_dict(spec.load(), config=config)
+    schema.app = create_app(Settings(project_id=PROJECT, token=TOKEN, fault=fault))
+    findings: list[Finding] = []
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.NonFatalError):
+            raise AssertionError(f"schemathesis error: {event.info}")
+        if not isinstance(event, events.ScenarioFinished):
+            continue
+        for case_id, checks in event.recorder.checks.items():
+            interaction = event.recorder.interactions.get(case_id)
+            for check in checks:
+                if check.failure_info is None or interaction is None:
+                    continue
+                response = interaction.response
+                body: Any = None
+                if response is not None:
+                    try:
+                        body = json.loads(response.content)
+                    except ValueError:
+                        body = None
+                exchange = Exchange(
+                    interaction.request.method,
+                    interaction.request.uri,
+                    response.status_code if response else None,
+                    {k.lower(): v[0] for k, v in (response.headers if response else {}).items()},
+                    body,
+                )
+                findings.append(grade(check.name, check.failure_info.failure.message or "", exchange, ""))
+    return findings

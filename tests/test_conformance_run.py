@@ -5,31 +5,35 @@ Faults the walk and the page checks catch are run in process by tests/test_walk.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from cph_conformance import spec
 from cph_conformance.mock import faults, server
 from cph_conformance.run import report, runner, walk
 from cph_conformance.run.checks import PAGE_CHECKS
 from cph_conformance.spec import ROOT
 
 CLEAN = "clean"
-STRICT_CLEAN = "clean-strict"
 FAITHFUL = "faithful-independent-service"  # tests/faithful_service.py: Huawei's behaviour, not our mock's
-# Faults only schemathesis' own checks catch, plus one of each other kind, end to end: the rest run in process.
-IN_PROCESS = {*walk.CHECKS, *(c.__name__ for c in PAGE_CHECKS)}
-END_TO_END = [
-    *sorted(name for name, fault in faults.FAULTS.items() if fault.caught_by not in IN_PROCESS),
-    "echo-token",
-    "pages-skip",
-]
+AKSK = "clean-with-aksk"  # every request signed with the mock's access key instead of its token
+IAM = "clean-with-iam-password"  # the token got from a loopback IAM stand-in with a password
+IAM_PASSWORD = "pw-for-the-stand-in-0123456789"  # noqa: S105  (the stand-in's, made up)
+# A few faults end to end, one of each kind (tests/test_fault_matrix.py runs every fault in process): a schema
+# fault, a page fault the walk catches, a STRICT-only fault, and a server that echoes the token.
+END_TO_END = ["is-public-string", "pages-skip", "undocumented-field", "echo-token"]
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ def conformance(env: dict[str, str], reports: Path) -> subprocess.CompletedProce
             **clean_env,
             "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'generated'}",
             "CPH_REPORTS_DIR": str(reports),
-            "MAX_EXAMPLES": "15",
+            "MAX_EXAMPLES": "10",
             "RATE_LIMIT": "1000/s",  # loopback servers need no throttle
             **env,
         },
@@ -68,26 +72,80 @@ def conformance(env: dict[str, str], reports: Path) -> subprocess.CompletedProce
 
 def against(fault: str, reports: Path) -> Run:
     """The runner pointed, as at a live endpoint, at a mock on 127.0.0.1 with one fault (or none)."""
-    name = None if fault in (CLEAN, STRICT_CLEAN, FAITHFUL) else fault
-    strict = fault in (STRICT_CLEAN, FAITHFUL) or (name is not None and faults.FAULTS[name].strict_only)
+    name = None if fault in (CLEAN, FAITHFUL, AKSK, IAM) else fault
+    strict = fault == FAITHFUL or (name is not None and faults.FAULTS[name].strict_only)
     serving = server.child("tests.faithful_service", []) if fault == FAITHFUL else server.running(fault=name)
-    with serving as live:
+    with serving as live, contextlib.ExitStack() as stack:
         env = {"CPH_BASE_URL": live.base_url, "CPH_PROJECT_ID": live.project_id, "CPH_AUTH_TOKEN": live.token}
+        secret = live.token
+        if fault == AKSK:
+            env = {
+                "CPH_BASE_URL": live.base_url,
+                "CPH_PROJECT_ID": live.project_id,
+                "CPH_AK": live.ak,
+                "CPH_SK": live.sk,
+            }
+            secret = live.sk
+        if fault == IAM:
+            iam_url = stack.enter_context(iam_issuing(live.token, live.project_id))
+            env = {
+                "CPH_BASE_URL": live.base_url,
+                "CPH_REGION": spec.default_region(),
+                "CPH_IAM_URL": iam_url,
+                "CPH_IAM_USER": "tester",
+                "CPH_IAM_PASSWORD": IAM_PASSWORD,
+                "CPH_IAM_DOMAIN": "example",
+            }
         if strict:
             env["STRICT"] = "1"
         done = conformance(env, reports)
-    return Run(done.returncode, done.stdout + done.stderr, reports, live.token)
+    return Run(done.returncode, done.stdout + done.stderr, reports, secret)
+
+
+@contextlib.contextmanager
+def iam_issuing(token: str, project_id: str) -> Iterator[str]:
+    """IAM's POST /v3/auth/tokens on 127.0.0.1: token for IAM_PASSWORD, Huawei's 401 body for any other."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            right = body["auth"]["identity"]["password"]["user"]["password"] == IAM_PASSWORD
+            said = (
+                {"token": {"project": {"id": project_id, "name": spec.default_region()}}}
+                if right
+                else {"error_code": "IAM.0101", "error_msg": "The username or password is wrong."}
+            )
+            data = json.dumps(said).encode()
+            self.send_response(201 if right else 401)
+            if right:
+                self.send_header("X-Subject-Token", token)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    stand_in = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=stand_in.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{stand_in.server_address[1]}"
+    finally:
+        stand_in.shutdown()
+        stand_in.server_close()
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
-    names = [CLEAN, STRICT_CLEAN, FAITHFUL, *END_TO_END]
+    names = [CLEAN, FAITHFUL, AKSK, IAM, *END_TO_END]
     with ThreadPoolExecutor(max_workers=2) as pool:  # one run per core; at most 2 mocks at once
         futures = {n: pool.submit(against, n, tmp_path_factory.mktemp(n)) for n in names}
         return {n: f.result() for n, f in futures.items()}
 
 
-@pytest.mark.parametrize("fault", [n for n in END_TO_END if faults.FAULTS[n].caught_by])
+@pytest.mark.parametrize("fault", END_TO_END)
 def test_each_fault_fails_the_run_and_names_its_check(runs: dict[str, Run], fault: str) -> None:
     run = runs[fault]
     assert run.status == report.DRIFT, run.output
@@ -98,26 +156,24 @@ def test_each_fault_fails_the_run_and_names_its_check(runs: dict[str, Run], faul
     assert "   curl -X GET " in run.summary
 
 
-@pytest.mark.parametrize(
-    "name", [CLEAN, STRICT_CLEAN, FAITHFUL, *(n for n in END_TO_END if not faults.FAULTS[n].caught_by)]
-)
+@pytest.mark.parametrize("name", [CLEAN, FAITHFUL, AKSK, IAM])
 def test_a_server_that_honours_the_contract_passes(runs: dict[str, Run], name: str) -> None:
     run = runs[name]
     assert run.status == report.PASSED, run.output
     assert "**Verdict: passed**" in run.summary
     assert "Failures" not in run.summary
-    assert ("no_undocumented_fields" in run.summary) == (name in (STRICT_CLEAN, FAITHFUL))
+    assert ("no_undocumented_fields" in run.summary) == (name == FAITHFUL)
     for check in (*walk.CHECKS, *(c.__name__ for c in PAGE_CHECKS)):
         assert check in run.summary
 
 
-def test_a_faithful_service_that_takes_an_empty_marker_passes_with_a_warning(runs: dict[str, Run]) -> None:
-    run = runs["empty-marker-is-none"]
+def test_a_faithful_service_passes_with_warnings_naming_the_spec_assumptions(runs: dict[str, Run]) -> None:
+    run = runs[FAITHFUL]
     assert "Warnings: the spec's assumptions" in run.summary
-    assert "marker: minLength" in run.summary
+    assert "marker: minLength" in run.summary  # it takes marker= as no marker
 
 
-@pytest.mark.parametrize("name", [CLEAN, "echo-token", "no-auth"])
+@pytest.mark.parametrize("name", [CLEAN, "echo-token", AKSK, IAM])
 def test_the_token_is_in_no_artifact_and_not_on_the_console(runs: dict[str, Run], name: str) -> None:
     run = runs[name]
     artifacts = run.artifacts()
@@ -127,15 +183,15 @@ def test_the_token_is_in_no_artifact_and_not_on_the_console(runs: dict[str, Run]
         assert run.token not in text, path
 
 
-def test_the_same_seed_sends_the_same_requests(runs: dict[str, Run], tmp_path: Path) -> None:
-    again = against(CLEAN, tmp_path)
+def test_the_same_seed_sends_the_same_requests(runs: dict[str, Run]) -> None:
+    """Two runs with one seed, against two mocks (one signed with AK/SK): the same requests, in the same order."""
     first, second = (
         [
             line.split("/cloud-phone/")[1]
             for line in r.artifacts()[r.reports / "cassette.yaml"].splitlines()
             if line.strip().startswith("uri:")
         ]
-        for r in (runs[CLEAN], again)
+        for r in (runs[CLEAN], runs[AKSK])
     )
     assert first == second and len(first) > 50
 
@@ -171,11 +227,36 @@ def test_setup_problems_exit_2_and_say_which_variable(tmp_path: Path, env: dict[
     assert SECRET not in done.stdout + done.stderr
 
 
+@pytest.mark.parametrize(("wrong", "says"), [("CPH_SK", "CPH_AK/CPH_SK was refused"), ("CPH_IAM_PASSWORD", "IAM.0101")])
+def test_a_wrong_secret_key_or_password_exits_2_without_printing_it(
+    mock: server.RunningMock, tmp_path: Path, wrong: str, says: str
+) -> None:
+    with iam_issuing(mock.token, mock.project_id) as iam_url:
+        env = {"CPH_BASE_URL": mock.base_url, "CPH_PROJECT_ID": mock.project_id}
+        if wrong == "CPH_SK":
+            env |= {"CPH_AK": mock.ak, "CPH_SK": "x" + mock.sk[1:]}
+        else:
+            env |= {
+                "CPH_REGION": spec.default_region(),
+                "CPH_IAM_URL": iam_url,
+                "CPH_IAM_USER": "tester",
+                "CPH_IAM_PASSWORD": "not-" + IAM_PASSWORD,
+                "CPH_IAM_DOMAIN": "example",
+            }
+        done = conformance(env, tmp_path)
+    assert done.returncode == report.CANNOT_RUN, done.stdout + done.stderr
+    assert says in done.stderr and wrong in done.stderr
+    assert env[wrong] not in done.stdout + done.stderr
+
+
 def test_ci_gets_the_exit_status_make_cannot_carry(tmp_path: Path) -> None:
     done = subprocess.run(
         [str(ROOT / ".ci" / "conformance")],
         env={**os.environ, "CPH_REPORTS_DIR": str(tmp_path), "CPH_BASE_URL": "http://127.0.0.1:9"},
-        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
     )
     assert done.returncode == report.CANNOT_RUN, done.stderr
     assert "no credential" in done.stderr

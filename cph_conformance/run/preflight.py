@@ -54,9 +54,13 @@ def check(gateway_url: str, target: Target) -> None:
             "another host). Check CPH_BASE_URL: it must be the CPH endpoint itself."
         )
     if status == 401:
+        why = (
+            "the access key is unknown, CPH_SK does not match it, or this machine's clock is more than 15 minutes off"
+            if "CPH_SK" in target.credential_variable
+            else "it is wrong or expired (IAM tokens last 24 hours)"
+        )
         raise CannotRun(
-            f"{target.base_url} answered 401 ({_said(response)}): {target.credential_variable} was refused: it is "
-            "wrong or expired (IAM tokens last 24 hours)."
+            f"{target.base_url} answered 401 ({_said(response)}): {target.credential_variable} was refused: {why}."
         )
     if status == 403:
         raise CannotRun(
