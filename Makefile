@@ -53,7 +53,7 @@ test: lint ## Set up if needed, then lint and run every test (check-generated is
 	@echo "==> pytest"
 	@python -m pytest
 
-conformance: $(STAMP) ## The main job: schemathesis against CPH_BASE_URL, or a local mock (SEED=, MAX_EXAMPLES=, RATE_LIMIT=, STRICT=1)
+conformance: $(STAMP) ## The main job: conformance of CPH_REGION/CPH_BASE_URL or a local mock (CI: .ci/conformance exits 0/1/2)
 	@python -m cph_conformance.run
 
 mock: $(STAMP) ## Serve the mock in the foreground on 127.0.0.1, port CPH_MOCK_PORT or 8080 (FAULT=name breaks it)
