@@ -11,11 +11,9 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -25,6 +23,7 @@ from cph_conformance.mock import faults, server
 from cph_conformance.run import report, runner, walk
 from cph_conformance.run.checks import PAGE_CHECKS
 from cph_conformance.spec import ROOT
+from tests import loopback
 
 CLEAN = "clean"
 FAITHFUL = "faithful-independent-service"  # tests/faithful_service.py: Huawei's behaviour, not our mock's
@@ -106,10 +105,7 @@ def against(fault: str, reports: Path) -> Run:
 def iam_issuing(token: str, project_id: str) -> Iterator[str]:
     """IAM's POST /v3/auth/tokens on 127.0.0.1: token for IAM_PASSWORD, Huawei's 401 body for any other."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
+    class Handler(loopback.Quiet):
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             right = body["auth"]["identity"]["password"]["user"]["password"] == IAM_PASSWORD
@@ -127,14 +123,8 @@ def iam_issuing(token: str, project_id: str) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(data)
 
-    stand_in = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=stand_in.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{stand_in.server_address[1]}"
-    finally:
-        stand_in.shutdown()
-        stand_in.server_close()
+    with loopback.serving(Handler) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -4,40 +4,30 @@ a redirect each stop the run with a reason that names what to fix, and never the
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from cph_conformance import spec
 from cph_conformance.mock.server import RunningMock
 from cph_conformance.run import gateway, preflight, target
+from tests import loopback
 
 
 @contextlib.contextmanager
 def answering(status: int, headers: dict[str, str], body: bytes = b"") -> Iterator[str]:
     """A loopback server that gives every request the same answer."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:
+    class Handler(loopback.Quiet):
+        def do_GET(self) -> None:  # http.server's name
             self.send_response(status)
             for name, value in {**headers, "Content-Length": str(len(body))}.items():
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback.serving(Handler) as url:
+        yield url
 
 
 def check(base_url: str, project_id: str, token: str) -> None:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote, quote_plus
 
 import httpx
@@ -16,6 +14,7 @@ import pytest
 from cph_conformance import spec
 from cph_conformance.run import gateway, target
 from cph_conformance.run.secrets import MASK, MalformedCredential, Secrets, check_credential
+from tests import loopback
 
 TOKEN = "MIIT/abc+def=ghi_jkl-0123456789"  # noqa: S105  (a test token)
 
@@ -106,17 +105,14 @@ def test_a_malformed_token_stops_a_live_run_before_anything_else() -> None:
 
 
 class Upstream:
-    """A loopback server that echoes the credential it gets (body, header) or redirects to another host."""
+    """What a loopback upstream saw; its handler echoes the credential it gets (body, header) or redirects."""
 
     def __init__(self, redirect_to: str | None = None) -> None:
         self.seen: list[dict[str, str]] = []
         upstream = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:
+        class Handler(loopback.Quiet):
+            def do_GET(self) -> None:  # http.server's name
                 upstream.seen.append(dict(self.headers.items()))
                 token = self.headers.get(spec.auth_header(), "")
                 if redirect_to:
@@ -133,23 +129,7 @@ class Upstream:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-
-@contextlib.contextmanager
-def serving(upstream: Upstream) -> Iterator[Upstream]:
-    thread = threading.Thread(target=upstream.server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield upstream
-    finally:
-        upstream.server.shutdown()
-        upstream.server.server_close()
+        self.handler = Handler
 
 
 @contextlib.contextmanager
@@ -160,7 +140,8 @@ def through_gateway(upstream: str) -> Iterator[gateway.Gateway]:
 
 
 def test_the_gateway_swaps_the_placeholder_for_the_credential_and_masks_the_echo() -> None:
-    with serving(Upstream()) as upstream, through_gateway(upstream.url) as gw:
+    upstream = Upstream()
+    with loopback.serving(upstream.handler) as url, through_gateway(url) as gw:
         answer = httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): gateway.PLACEHOLDER})
         wrong = httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): "wrong"})
         missing = httpx.get(gw.base_url + "/v1/x")
@@ -175,24 +156,20 @@ def test_the_gateway_swaps_the_placeholder_for_the_credential_and_masks_the_echo
 def test_a_redirect_to_another_host_is_relayed_never_followed_with_the_credential() -> None:
     # The other host is another loopback address: if anything followed the redirect, it would show up there.
     elsewhere = Upstream()
-    elsewhere.server.server_close()
-    elsewhere.server = ThreadingHTTPServer(("127.0.0.2", 0), elsewhere.server.RequestHandlerClass)
-    with (
-        serving(elsewhere),
-        serving(Upstream(redirect_to=elsewhere.url)) as upstream,
-        through_gateway(upstream.url) as gw,
-    ):
-        answer = httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): gateway.PLACEHOLDER})
+    with loopback.serving(elsewhere.handler, host="127.0.0.2") as other:
+        upstream = Upstream(redirect_to=other)
+        with loopback.serving(upstream.handler) as url, through_gateway(url) as gw:
+            answer = httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): gateway.PLACEHOLDER})
     assert answer.status_code == 302
-    assert answer.headers["Location"].startswith(elsewhere.url)
+    assert answer.headers["Location"].startswith(other)
     assert len(upstream.seen) == 1
     assert elsewhere.seen == []
 
 
 def test_an_unreachable_upstream_is_a_marked_error_not_an_answer() -> None:
-    with serving(Upstream()) as upstream:
-        url = upstream.url
-    with through_gateway(url) as gw:  # nothing listens there any more
+    with loopback.serving(Upstream().handler) as url:
+        pass  # nothing listens there any more
+    with through_gateway(url) as gw:
         answer = httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): gateway.PLACEHOLDER})
     assert answer.status_code == 502
     assert answer.headers[gateway.ERROR_HEADER].startswith("unreachable: ConnectError")

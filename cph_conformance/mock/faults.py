@@ -106,41 +106,37 @@ def _position(selection: Sequence[Image], marker: str | None) -> int:
     return ids.index(marker) + 1 if marker in ids else len(selection)
 
 
-def _marker_ignored(selection: Sequence[Image], call: Call) -> tuple[Sequence[Image], str | None]:
-    images = selection[: call.limit]
-    more = call.limit < len(selection)
+def _from(selection: Sequence[Image], start: int, limit: int) -> tuple[Sequence[Image], str | None]:
+    """limit images from start, and the marker of the next page (the last image's id) when more remain."""
+    images = selection[start : start + limit]
+    more = start + limit < len(selection)
     return images, (images[-1]["image_id"] if more and images else None)
+
+
+def _marker_ignored(selection: Sequence[Image], call: Call) -> tuple[Sequence[Image], str | None]:
+    return _from(selection, 0, call.limit)
 
 
 def _last_page_points_back(selection: Sequence[Image], call: Call) -> tuple[Sequence[Image], str | None]:
     start = _position(selection, call.marker)
-    images = selection[start : start + call.limit]
-    if start + call.limit < len(selection):
-        return images, images[-1]["image_id"] if images else None
-    return images, (selection[0]["image_id"] if selection and start > 0 else None)
+    images, marker = _from(selection, start, call.limit)
+    if marker is None and start > 0 and selection:
+        marker = selection[0]["image_id"]
+    return images, marker
 
 
 def _pages_overlap(selection: Sequence[Image], call: Call) -> tuple[Sequence[Image], str | None]:
-    start = max(0, _position(selection, call.marker) - 1) if call.marker else 0
-    images = selection[start : start + call.limit]
-    more = start + call.limit < len(selection)
-    return images, (images[-1]["image_id"] if more and images else None)
+    return _from(selection, max(0, _position(selection, call.marker) - 1), call.limit)
 
 
 def _pages_skip(selection: Sequence[Image], call: Call) -> tuple[Sequence[Image], str | None]:
-    start = _position(selection, call.marker) + (1 if call.marker else 0)
-    images = selection[start : start + call.limit]
-    more = start + call.limit < len(selection)
-    return images, (images[-1]["image_id"] if more and images else None)
+    return _from(selection, _position(selection, call.marker) + (1 if call.marker else 0), call.limit)
 
 
 def _all_without_shared(selection: Sequence[Image], call: Call) -> tuple[Sequence[Image], str | None]:
     if call.image_type in (None, "all"):
         selection = [i for i in selection if "receive_status" not in i]
-    start = _position(selection, call.marker)
-    images = selection[start : start + call.limit]
-    more = start + call.limit < len(selection)
-    return images, (images[-1]["image_id"] if more and images else None)
+    return _from(selection, _position(selection, call.marker), call.limit)
 
 
 def _over_limit(body: Body, call: Call) -> Body:
