@@ -122,7 +122,8 @@ def assumed_keywords(node: dict[str, Any]) -> dict[str, str]:
 def _without_assumptions(node: Any) -> Any:
     if isinstance(node, dict):
         assumed = set(node.get("x-assumed") or {})
-        return {k: _without_assumptions(v) for k, v in node.items() if k not in assumed}
+        kept = {k: _without_assumptions(v) for k, v in node.items() if k not in assumed}
+        return {**kept, **(node.get("x-sourced") or {})}
     if isinstance(node, list):
         return [_without_assumptions(v) for v in node]
     return node

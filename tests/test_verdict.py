@@ -64,6 +64,7 @@ def _page(**image_fields: Any) -> dict[str, Any]:
         (_page(receive_status=7), FAILURE, "enum at $.phone_images[0].receive_status", "sdk"),
         ({"request_id": 5}, FAILURE, "type at $.request_id", "page"),
         ({"phone_images": [{"image_id": "x"}]}, WARNING, "required at $.phone_images[0]", "assumption"),
+        ({"phone_images": [{"image_name": "x"}]}, FAILURE, "required at $.phone_images[0]", "page"),  # no image_id
     ],
 )
 def test_a_schema_failure_names_its_rule_and_source(body: Any, graded: str, rule: str, source: str) -> None:

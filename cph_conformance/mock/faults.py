@@ -276,6 +276,15 @@ FAULTS: dict[str, Fault] = {
     ),
     "pages-overlap": Fault("each page repeats the last image of the page before", "pagination", pager=_pages_overlap),
     "pages-skip": Fault("an image is skipped between pages", "pagination", pager=_pages_skip),
+    "default-limit-10": Fault(
+        "without limit, pages of 10 instead of the SDK's default 500",
+        "pagination",
+        pager=lambda selection, call: _from(
+            selection,
+            _position(selection, call.marker),
+            10 if call.limit == int(spec.parameter_default("limit")) else call.limit,
+        ),
+    ),
     "all-without-shared": Fault(
         "image_type=all (and no image_type) leaves out the shared images", "all_is_the_union", pager=_all_without_shared
     ),

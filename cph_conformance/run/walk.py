@@ -247,6 +247,21 @@ class Walk:
             )
         return images
 
+    def default_limit(self, image_type: str, images: list[dict[str, Any]]) -> None:
+        """Without limit, a page holds the spec's default number of images, or all of them when fewer."""
+        default = int(spec.parameter_default("limit"))
+        answer = self.get({"image_type": image_type})
+        page = answer.images
+        if page is not None and len(page) != min(default, len(images)):
+            self.fail(
+                "pagination",
+                f"without limit, a page holds {default} images (the default)",
+                spec.source_of(spec.parameter("limit")),
+                f"image_type={image_type} without limit: expected {min(default, len(images))} image(s) "
+                f"({len(images)} in all); the page holds {len(page)}",
+                [answer],
+            )
+
     # --- across types ----------------------------------------------------------------------------------------
 
     def types(self, listed: dict[str, list[dict[str, Any]]]) -> None:
@@ -387,6 +402,8 @@ def run(fetch: Fetch, project_id: str) -> Walk:
             images = walk.paginate(image_type)
             if images is not None:
                 listed[image_type] = images
+        if "all" in listed:
+            walk.default_limit("all", listed["all"])
         walk.types(listed)
         walk.authorization()
     except BudgetExhausted as exc:
