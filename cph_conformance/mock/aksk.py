@@ -115,10 +115,12 @@ class AkSkMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {_decode(k).lower(): _decode(v) for k, v in scope["headers"]}
-        if not headers.get("authorization", "").startswith(ALGORITHM + " "):
+        # ASGI header names are lower-case; a request without a signature costs one scan of them.
+        authorization = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
+        if not authorization.startswith(ALGORITHM.encode() + b" "):
             await self.app(scope, receive, send)
             return
+        headers = {_decode(k).lower(): _decode(v) for k, v in scope["headers"]}
         chunks: list[bytes] = []
         while True:
             message = await receive()
