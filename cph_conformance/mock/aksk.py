@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from connexion.exceptions import ProblemException
+from connexion.middleware import MiddlewarePosition
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
@@ -156,3 +157,8 @@ class AkSkMiddleware:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
+
+
+def install(app: Any, *, ak: str, sk: str, token: str) -> None:
+    """Add the check to a connexion app, just before its security check and inside its error handling."""
+    app.add_middleware(AkSkMiddleware, position=MiddlewarePosition.BEFORE_SECURITY, ak=ak, sk=sk, token=token)

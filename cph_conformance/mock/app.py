@@ -14,7 +14,7 @@ from typing import Any
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
-from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
+from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.resolver import Resolver
 from connexion.security import ApiKeySecurityHandler
@@ -118,13 +118,7 @@ def create_app(settings: Settings) -> AsyncApp:
     security_map = {} if settings.fault == "no-auth" else {"apiKey": _token_checker(settings.token)}
     app = AsyncApp(__name__, security_map=security_map, middlewares=list(_MIDDLEWARES))
     if settings.ak and settings.sk and security_map:
-        app.add_middleware(
-            aksk.AkSkMiddleware,
-            position=MiddlewarePosition.BEFORE_SECURITY,
-            ak=settings.ak,
-            sk=settings.sk,
-            token=settings.token,
-        )
+        aksk.install(app, ak=settings.ak, sk=settings.sk, token=settings.token)
     specification = _served_spec(settings.fault)
     app.add_api(
         specification,
