@@ -107,7 +107,7 @@ def copy_extras(package: Path, extras: Path = EXTRAS) -> None:
     for source in sorted(extras.glob("*.py")):
         target = package / source.name
         if target.exists():
-            raise GenerationError(f"{source.relative_to(ROOT)} would replace the generated {PACKAGE}/{source.name}")
+            raise GenerationError(f"{extras.name}/{source.name} would replace the generated {PACKAGE}/{source.name}")
         shutil.copyfile(source, target)
 
 

@@ -181,5 +181,5 @@ def test_missing_keys_are_refused_without_echoing_them(ak: str, sk: str) -> None
 
 
 def test_a_client_takes_a_token_or_an_auth_not_both() -> None:
-    with pytest.raises(TypeError, match="token or an auth"):
+    with pytest.raises(TypeError, match="exactly one of token and auth"):
         AuthenticatedClient(base_url="https://cph.example.com", token=PROJECT, auth=AkSkAuth(AK, SK))

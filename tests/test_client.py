@@ -110,6 +110,6 @@ def test_the_token_is_in_no_repr_or_str(token: str) -> None:
     assert client.get_httpx_client().headers["X-Auth-Token"] == token
 
 
-def test_the_token_is_required() -> None:
-    with pytest.raises(TypeError, match="token"):
+def test_a_token_or_an_auth_is_required() -> None:
+    with pytest.raises(TypeError, match="exactly one of token and auth"):
         AuthenticatedClient(base_url="https://cph.cn-north-4.myhuaweicloud.com")

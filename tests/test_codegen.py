@@ -69,3 +69,20 @@ def test_a_bad_spec_fails_with_the_reason_and_loses_nothing(tmp_path: Path, muta
 
 def test_the_package_carries_its_spec() -> None:
     assert (codegen.GENERATED / "cph_client" / "openapi.yaml").read_bytes() == spec.SPEC_PATH.read_bytes()
+
+
+def test_hand_written_modules_are_copied_and_may_not_replace_generated_ones(tmp_path: Path) -> None:
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "client.py").write_text("# generated\n")
+    extras = tmp_path / "extras"
+    extras.mkdir()
+    (extras / "helpers.py").write_text("x = 1\n")
+    codegen.copy_extras(package, extras)
+    assert (package / "helpers.py").read_text() == "x = 1\n"
+    (extras / "client.py").write_text("# hand-written\n")
+    with pytest.raises(codegen.GenerationError, match=r"would replace the generated cph_client/client\.py"):
+        codegen.copy_extras(package, extras)
+    assert (package / "client.py").read_text() == "# generated\n"
+    for name in ("auth.py", "paging.py"):
+        assert (codegen.GENERATED / "cph_client" / name).read_bytes() == (codegen.EXTRAS / name).read_bytes()

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from connexion.exceptions import ProblemException
+from connexion.middleware import MiddlewarePosition
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
@@ -115,10 +116,12 @@ class AkSkMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {_decode(k).lower(): _decode(v) for k, v in scope["headers"]}
-        if not headers.get("authorization", "").startswith(ALGORITHM + " "):
+        # ASGI header names are lower-case; a request without a signature costs one scan of them.
+        authorization = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
+        if not authorization.startswith(ALGORITHM.encode() + b" "):
             await self.app(scope, receive, send)
             return
+        headers = {_decode(k).lower(): _decode(v) for k, v in scope["headers"]}
         chunks: list[bytes] = []
         while True:
             message = await receive()
@@ -154,3 +157,8 @@ class AkSkMiddleware:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
+
+
+def install(app: Any, *, ak: str, sk: str, token: str) -> None:
+    """Add the check to a connexion app, just before its security check and inside its error handling."""
+    app.add_middleware(AkSkMiddleware, position=MiddlewarePosition.BEFORE_SECURITY, ak=ak, sk=sk, token=token)

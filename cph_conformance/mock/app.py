@@ -15,7 +15,7 @@ from connexion import AsyncApp
 from connexion import request as connexion_request
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
-from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
+from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.resolver import Resolver
 from connexion.security import ApiKeySecurityHandler
@@ -144,13 +144,7 @@ def create_app(settings: Settings) -> AsyncApp:
     security_map = {"apiKey": _token_checker(settings.token)} if fault is None or fault.authenticates else {}
     app = AsyncApp(__name__, security_map=security_map, middlewares=list(_MIDDLEWARES))
     if settings.ak and settings.sk and security_map:
-        app.add_middleware(
-            aksk.AkSkMiddleware,
-            position=MiddlewarePosition.BEFORE_SECURITY,
-            ak=settings.ak,
-            sk=settings.sk,
-            token=settings.token,
-        )
+        aksk.install(app, ak=settings.ak, sk=settings.sk, token=settings.token)
     app.add_api(
         _served_spec(fault),
         resolver=Resolver(function_resolver=lambda _operation_id: handler),

@@ -186,7 +186,9 @@ class AuthenticatedClient:
 
     def __attrs_post_init__(self) -> None:
         if (self.token is None) == (self.auth is None):
-            raise TypeError("AuthenticatedClient needs a token or an auth (such as cph_client.auth.AkSkAuth), not both")
+            raise TypeError(
+                "AuthenticatedClient takes exactly one of token and auth (such as cph_client.auth.AkSkAuth)"
+            )
 
     def with_headers(self, headers: dict[str, str]) -> "AuthenticatedClient":
         """Get a new client matching this one with additional headers"""

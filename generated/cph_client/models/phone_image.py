@@ -12,6 +12,9 @@ from ..models.receive_status import ReceiveStatus
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PhoneImage")
+_IsPublic_by_value = IsPublic._by_value
+_ImageLabel_by_value = ImageLabel._by_value
+_ReceiveStatus_by_value = ReceiveStatus._by_value
 
 
 @_attrs_define
@@ -98,14 +101,14 @@ class PhoneImage:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:
-            is_public = IsPublic._by_value[src_dict["is_public"]]
+            is_public = _IsPublic_by_value[src_dict["is_public"]]
         except (KeyError, TypeError):
             is_public = IsPublic(src_dict["is_public"])
 
         _image_label = src_dict["image_label"]
         image_label: ImageLabel | str
         try:
-            image_label = ImageLabel._by_value[_image_label]
+            image_label = _ImageLabel_by_value[_image_label]
         except (KeyError, TypeError):  # a value the spec does not know yet: kept as it came, as the default does
             image_label = cast(ImageLabel | str, _image_label)
 
@@ -114,11 +117,11 @@ class PhoneImage:
         _receive_status_value = src_dict.get("receive_status", UNSET)
         _receive_status = _receive_status_value
         receive_status: ReceiveStatus | Unset
-        if isinstance(_receive_status, Unset):
+        if _receive_status is UNSET:
             receive_status = UNSET
         else:
             try:
-                receive_status = ReceiveStatus._by_value[_receive_status]
+                receive_status = _ReceiveStatus_by_value[_receive_status]
             except (KeyError, TypeError):
                 receive_status = ReceiveStatus(_receive_status)
 
