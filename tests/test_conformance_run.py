@@ -130,7 +130,7 @@ def iam_issuing(token: str, project_id: str) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
     names = [CLEAN, FAITHFUL, AKSK, IAM, *END_TO_END]
-    with ThreadPoolExecutor(max_workers=2) as pool:  # one run per core; at most 2 mocks at once
+    with ThreadPoolExecutor(max_workers=4) as pool:  # runs wait on start-up and I/O: 4 keep 2 cores busy
         futures = {n: pool.submit(against, n, tmp_path_factory.mktemp(n)) for n in names}
         return {n: f.result() for n, f in futures.items()}
 
