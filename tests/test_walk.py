@@ -1,5 +1,6 @@
-"""The walk's checks, both ways: the clean mock and its faithful variants pass; every fault a walk or page check
-must catch is caught, by that check. In process, against the mock's ASGI app, and against hand-made answers."""
+"""The walk's own behaviour against hand-made answers: bounded whatever the service says, a spent budget is an
+error, the other project it asks for is well formed. Each walk check is held both ways to the mock's faults by
+tests/test_fault_matrix.py."""
 
 from __future__ import annotations
 
@@ -7,44 +8,9 @@ from typing import Any
 
 import pytest
 
-from cph_conformance import spec
-from cph_conformance.mock import faults
-from cph_conformance.run import checks, walk
+from cph_conformance.run import walk
 from cph_conformance.run.verdict import ERROR, FAILURE
 from tests import inprocess
-
-# The faults a walk or per-answer page check must catch; the rest need schemathesis (tests/test_conformance_run.py).
-WALK_CAUGHT = sorted(
-    name
-    for name, fault in faults.FAULTS.items()
-    if fault.caught_by in (*walk.CHECKS, *(c.__name__ for c in checks.PAGE_CHECKS))
-)
-PASSING = [None, *(name for name, fault in faults.FAULTS.items() if fault.caught_by is None)]
-
-
-def failed(result: walk.Walk) -> set[str]:
-    return {f.check for f in result.findings if f.verdict == FAILURE}
-
-
-@pytest.mark.parametrize("fault", PASSING)
-def test_a_service_that_keeps_the_contract_passes_the_walk(fault: str | None) -> None:
-    result = walk.run(inprocess.fetch(fault), inprocess.PROJECT)
-    assert result.findings == []
-    assert len(result.answers) < walk.MAX_REQUESTS
-
-
-@pytest.mark.parametrize("fault", WALK_CAUGHT)
-def test_each_fault_is_caught_by_its_check(fault: str) -> None:
-    result = walk.run(inprocess.fetch(fault), inprocess.PROJECT)
-    assert faults.FAULTS[fault].caught_by in failed(result), result.findings
-    finding = next(f for f in result.findings if f.check == faults.FAULTS[fault].caught_by)
-    assert finding.rule and finding.source.split(":")[0] in spec.SOURCE_KINDS
-    if finding.check in walk.CHECKS:
-        assert finding.curls and all(c.startswith("curl -X GET") for c in finding.curls)
-
-
-def test_every_walk_check_has_a_fault() -> None:
-    assert set(walk.CHECKS) - {"image_type_partition"} <= {f.caught_by for f in faults.FAULTS.values()}
 
 
 def test_the_walk_is_bounded_even_when_every_answer_says_there_is_more() -> None:
@@ -65,7 +31,7 @@ def test_the_walk_is_bounded_even_when_every_answer_says_there_is_more() -> None
 
     result = walk.run(counting, inprocess.PROJECT)
     assert len(sent) <= walk.MAX_REQUESTS
-    assert "pagination" in failed(result)
+    assert "pagination" in {f.check for f in result.findings if f.verdict == FAILURE}
 
 
 def test_a_spent_budget_is_an_error_not_a_pass() -> None:

@@ -8,7 +8,8 @@ In order: the preflight, schemathesis with the page's checks (settings in schema
 pages (walk.py), then the graded summary (report.py) in reports/ and on the console.
 
 Environment: SEED, MAX_EXAMPLES, RATE_LIMIT (e.g. 5/s), STRICT=1 (also fail on fields the spec does not list),
-CPH_REPORTS_DIR (default reports/), WALK=0 (skip the walk).
+CPH_REPORTS_DIR (default reports/), WALK=0 (skip the walk), PHASES (schemathesis' phases, e.g. fuzzing for a
+quick run without the coverage phase's boundary cases).
 Exit status: 0 passed; 1 drift found; 2 the run could not be made (setup, credentials, unreachable, errors).
 """
 
@@ -93,6 +94,7 @@ def run_schemathesis(
         env.get("SEED") or DEFAULTS["SEED"],
         "--max-examples",
         env.get("MAX_EXAMPLES") or DEFAULTS["MAX_EXAMPLES"],
+        *(["--phases", env["PHASES"]] if env.get("PHASES") else []),
         *extra_args,
     ]
     with subprocess.Popen(
