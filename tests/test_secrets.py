@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections.abc import Iterator
 from urllib.parse import quote, quote_plus
 
@@ -173,3 +174,21 @@ def test_an_unreachable_upstream_is_a_marked_error_not_an_answer() -> None:
         answer = httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): gateway.PLACEHOLDER})
     assert answer.status_code == 502
     assert answer.headers[gateway.ERROR_HEADER].startswith("unreachable: ConnectError")
+
+
+def test_an_upstream_that_does_not_answer_in_time_is_a_marked_timeout() -> None:
+    class Slow(loopback.Quiet):
+        def do_GET(self) -> None:  # http.server's name
+            time.sleep(1.0)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    credential = gateway.token_credential(spec.auth_header(), TOKEN)
+    with (
+        loopback.serving(Slow) as url,
+        gateway.running(url, spec.auth_header(), credential, Secrets([TOKEN]), 0.2) as gw,
+    ):
+        answer = httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): gateway.PLACEHOLDER}, timeout=5)
+    assert answer.status_code == 502
+    assert answer.headers[gateway.ERROR_HEADER].startswith("timeout: no answer within the request timeout")
