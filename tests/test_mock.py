@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import socket
+from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
 
@@ -12,7 +14,8 @@ import jsonschema
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.mock import catalog, validation
+from cph_conformance.mock import __main__ as mock_main
+from cph_conformance.mock import catalog, server, validation
 from cph_conformance.mock.server import RunningMock
 
 REQUEST_ID = re.compile(r"[0-9a-f]{32}")
@@ -206,3 +209,23 @@ def test_odd_input_with_the_right_credential_is_answered_or_refused_as_bad_input
         validate(response)
     else:
         assert_huawei_error(response, HTTPStatus.BAD_REQUEST, "CPS.")
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A loopback port another socket listens on."""
+    with socket.socket() as sock:
+        sock.bind((server.HOST, 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("port", ["abc", "70000", "-1", "taken"])
+def test_a_port_the_mock_cannot_use_is_one_line_naming_cph_mock_port(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], port: str
+) -> None:
+    value = str(request.getfixturevalue("taken_port")) if port == "taken" else port
+    monkeypatch.setenv("CPH_MOCK_PORT", value)
+    assert mock_main.main([]) == 2  # no exception: no traceback
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("error: ") and "CPH_MOCK_PORT" in line and value in line
