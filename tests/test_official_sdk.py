@@ -3,7 +3,10 @@ as the generated client: a mock or spec that drifted from Huawei's model shows u
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +19,7 @@ from huaweicloudsdkcph.v1 import PhoneImage
 from cph_conformance import official_sdk, spec
 from cph_conformance.mock import server
 from cph_conformance.mock.server import RunningMock
+from cph_conformance.spec import ROOT
 
 IMAGE_TYPES = [*spec.enum("ImageType"), None]
 
@@ -69,3 +73,23 @@ def test_the_mock_sends_only_fields_huaweis_sdk_models(
     # attribute_map: the SDK's attribute -> the JSON key it reads; a key it does not map, it drops unseen.
     assert sent - set(PhoneImage.attribute_map.values()) == beyond_the_sdk
     assert "receive_status" in sent  # the one field only shared images carry is on the wire too
+
+
+# Huawei's client, in a process of its own: it lists every image from the mock, with signed requests.
+SDK_LISTS = """
+import sys
+from cph_conformance import official_sdk
+assert official_sdk.list_images(official_sdk.client(*sys.argv[1:]), None, limit=100)
+"""
+
+
+def test_neither_huaweis_client_nor_the_mock_writes_the_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both import huaweicloudsdkcore, which writes ~/.huaweicloud/ unless kept from it (cph_conformance/sdk_home)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))  # the mock's child process and Huawei's client inherit it
+    with server.running() as mock:
+        subprocess.run(
+            [sys.executable, "-c", SDK_LISTS, mock.base_url, mock.project_id, mock.ak, mock.sk], check=True, cwd=ROOT
+        )
+    assert sorted(home.rglob("*")) == []

@@ -9,8 +9,8 @@ import secrets
 import sys
 from collections.abc import Callable
 
+from cph_conformance import sdk_home
 from cph_conformance.mock import faults
-from cph_conformance.mock.app import Settings
 from cph_conformance.mock.server import PortUnavailable, new_ak, new_sk, serve
 
 MAX_PORT = 65535
@@ -63,6 +63,9 @@ def _main(argv: list[str] | None) -> int:
     port = args.port if args.port is not None else _from_env("CPH_MOCK_PORT", "8080", port_number)
     images = args.images if args.images is not None else _from_env("CPH_MOCK_IMAGES", "60", _count)
     where = "--port" if args.port is not None else "CPH_MOCK_PORT"
+    sdk_home.import_elsewhere()  # the app checks AK/SK signatures with Huawei's SDK
+    from cph_conformance.mock.app import Settings
+
     settings = Settings(
         project_id=os.environ.get("CPH_MOCK_PROJECT_ID") or secrets.token_hex(16),
         token=os.environ.get("CPH_MOCK_TOKEN") or secrets.token_urlsafe(32),
