@@ -18,7 +18,7 @@ help: ## List every target with one line each
 $(STAMP): requirements/dev.lock
 	@echo "==> creating $(VENV) from requirements/dev.lock (hash-pinned)"
 	@$(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.lock
+	@$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on --require-hashes -r requirements/dev.lock
 	@touch $@
 
 setup: $(STAMP) ## Create .venv from the hash-pinned lock (does nothing when it is up to date)

@@ -1,7 +1,8 @@
 """Huawei's official SDK (huaweicloudsdkcph) pointed at a CPH endpoint such as the mock.
 
 It signs requests with AK/SK, which the mock checks (cph_conformance/mock/aksk.py); an explicit project_id
-skips its IAM look-up.
+skips its IAM look-up. The SDK is imported only in client(), after sdk_home has kept its first import out of
+the user's home.
 """
 
 from __future__ import annotations
@@ -9,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from huaweicloudsdkcore.auth.credentials import BasicCredentials
-from huaweicloudsdkcore.http.http_config import HttpConfig
-from huaweicloudsdkcph.v1 import CphClient, ListCloudPhoneImagesRequest
+from cph_conformance import sdk_home
 
 
 def client(base_url: str, project_id: str, ak: str, sk: str) -> Any:
+    sdk_home.import_elsewhere()
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkcore.http.http_config import HttpConfig
+    from huaweicloudsdkcph.v1 import CphClient
+
     return (
         CphClient.new_builder()
         .with_credentials(BasicCredentials(ak, sk, project_id))
@@ -26,6 +30,8 @@ def client(base_url: str, project_id: str, ak: str, sk: str) -> Any:
 
 def pages(sdk: Any, image_type: str | None, limit: int) -> Iterator[Any]:
     """Every page (the SDK's ListCloudPhoneImagesResponse), first to last."""
+    from huaweicloudsdkcph.v1 import ListCloudPhoneImagesRequest
+
     marker = None
     while True:
         page = sdk.list_cloud_phone_images(

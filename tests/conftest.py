@@ -5,8 +5,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from cph_conformance import sdk_home
 from cph_conformance.mock import server
 from cph_conformance.mock.server import RunningMock
+
+# Huawei's SDK writes ~/.huaweicloud/ on its first import (cph_conformance/sdk_home.py). Tests import it directly
+# (test_auth, the mock's app in process), so that import happens here, before any test module's, away from HOME.
+sdk_home.import_elsewhere()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from http import HTTPStatus
 
 import pytest
 from cph_client import AuthenticatedClient, paging
@@ -11,6 +12,7 @@ from cph_client.api.cloud_phone_images import list_cloud_phone_images
 from cph_client.models import ErrorBody, ImageLabel, ImageType, IsPublic, ListCloudPhoneImagesResponse, PhoneImage
 from cph_client.types import UNSET, Unset
 
+from cph_conformance import spec
 from cph_conformance.mock import server
 from cph_conformance.mock.server import RunningMock
 
@@ -32,15 +34,21 @@ def walk(client: AuthenticatedClient, project_id: str, image_type: ImageType | U
 def test_sync_walks_every_page_of_every_image_type(mock: RunningMock, image_type: ImageType | Unset) -> None:
     with client_for(mock) as client:
         paged = walk(client, mock.project_id, image_type, limit=9)
-        whole = walk(client, mock.project_id, image_type, limit=500)
+        whole = walk(client, mock.project_id, image_type, limit=spec.limit_bounds()[1])
     assert [i.image_id for i in paged] == [i.image_id for i in whole]
     assert len({i.image_id for i in paged}) == len(paged) > 0
     if image_type == ImageType.PUBLIC:
         assert {i.is_public for i in paged} == {IsPublic.PUBLIC}
     if image_type == ImageType.PRIVATE:
         assert {i.is_public for i in paged} == {IsPublic.PRIVATE}
-    if image_type == ImageType.SHARE:
-        assert all(not isinstance(i.receive_status, Unset) for i in paged)
+    rule = spec.image_type_selects()[image_type or ImageType.ALL]
+    if "carries" in rule:  # shared images: each carries a receive_status of the spec's, together every one
+        field = rule["carries"]
+        values = [getattr(i, field) for i in paged]
+        assert all(not isinstance(v, Unset) for v in values)
+        assert {int(v) for v in values} == set(spec.enum("ReceiveStatus"))  # the catalog holds every status
+    if "is_public" in rule:  # public and private images carry none
+        assert all(isinstance(i.receive_status, Unset) for i in paged)
     assert all(isinstance(i.image_label, ImageLabel) for i in paged)
 
 
@@ -61,18 +69,20 @@ def test_async_reads_the_same_pages(mock: RunningMock) -> None:
 
 
 @pytest.mark.parametrize(
-    ("token", "project", "status", "code"),
-    [("wrong", None, 401, "APIGW.0301"), (None, "f" * 32, 403, "CPS.0001"), (None, "not-hex", 400, "CPS.0005")],
+    ("token", "project", "status"),
+    [
+        ("wrong", None, HTTPStatus.UNAUTHORIZED),
+        (None, "f" * 32, HTTPStatus.FORBIDDEN),
+        (None, "not-hex", HTTPStatus.BAD_REQUEST),
+    ],
 )
-def test_errors_come_back_typed(
-    mock: RunningMock, token: str | None, project: str | None, status: int, code: str
-) -> None:
+def test_errors_come_back_typed(mock: RunningMock, token: str | None, project: str | None, status: int) -> None:
     with client_for(mock, token) as client:
         response = list_cloud_phone_images.sync_detailed(project or mock.project_id, client=client)
     assert response.status_code == status
     assert isinstance(response.parsed, ErrorBody)
-    assert response.parsed.error_code == code
-    assert response.parsed.request_id == response.headers["X-Request-Id"]
+    assert response.parsed.error_code == spec.error_example(status)["error_code"]
+    assert response.parsed.request_id == response.headers[spec.request_id_header()]
 
 
 @pytest.fixture(scope="module")

@@ -13,14 +13,17 @@ import socket
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from cph_conformance import spec
+
 Scope = MutableMapping[str, Any]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 REQUEST_ID = "0" * 32
 OK = json.dumps({"request_id": REQUEST_ID, "phone_images": [], "page_info": {}}).encode()
-UNAUTHORIZED = json.dumps(
-    {"request_id": REQUEST_ID, "error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication information."}
-).encode()
+UNAUTHORIZED = json.dumps({**spec.error_example(401), "request_id": REQUEST_ID}).encode()
+# ASGI hands header names over lower-cased.
+AUTH_HEADER = spec.auth_header().lower().encode()
+REQUEST_ID_HEADER = spec.request_id_header().lower().encode()
 
 
 def app(token: str) -> Callable[[Scope, Any, Send], Awaitable[None]]:
@@ -30,12 +33,12 @@ def app(token: str) -> Callable[[Scope, Any, Send], Awaitable[None]]:
         if scope["type"] != "http":
             return
         headers = dict(scope["headers"])
-        status, body = (200, OK) if headers.get(b"x-auth-token") == expected else (401, UNAUTHORIZED)
+        status, body = (200, OK) if headers.get(AUTH_HEADER) == expected else (401, UNAUTHORIZED)
         await send(
             {
                 "type": "http.response.start",
                 "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"x-request-id", REQUEST_ID.encode())],
+                "headers": [(b"content-type", b"application/json"), (REQUEST_ID_HEADER, REQUEST_ID.encode())],
             }
         )
         await send({"type": "http.response.body", "body": body})

@@ -1,7 +1,7 @@
 """Listing images: the generated client vs Huawei's official SDK vs plain httpx + json.loads.
 
 (a) from bytes in memory: each library's own decode step on one page;
-(b) over HTTP from the mock on 127.0.0.1: listing N images, in pages of at most 500 (the API's limit).
+(b) over HTTP from the mock on 127.0.0.1: listing N images, in pages of at most the API's largest limit.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from cph_conformance.mock.server import RunningMock
 
 SIZES = (10, 1_000, 10_000)
 CONTENDERS = ("generated client", "official SDK", "httpx + json.loads")
-MAX_PAGE: int = spec.parameter("limit")["schema"]["maximum"]  # the API's largest page
+MAX_PAGE = spec.limit_bounds()[1]  # the API's largest page
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def over_http(mock: RunningMock, size: int, rounds: int) -> Case:
     limit = min(size, MAX_PAGE)
     client = AuthenticatedClient(base_url=mock.base_url, token=mock.token)
     sdk = official_sdk.client(mock.base_url, mock.project_id, mock.ak, mock.sk)
-    plain_client = httpx.Client(base_url=mock.base_url, headers={"X-Auth-Token": mock.token})
+    plain_client = httpx.Client(base_url=mock.base_url, headers={spec.auth_header(): mock.token})
     url = spec.OPERATION_PATH.format(project_id=mock.project_id)
 
     def generated() -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from cph_conformance import spec
 from cph_conformance.mock.server import RunningMock
 
 MAX_REQUESTS = 4_000
@@ -41,7 +42,7 @@ async def _load(mock: RunningMock, connections: int) -> Load:
     errors = 0
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(
-        base_url=mock.base_url, headers={"X-Auth-Token": mock.token}, limits=limits, timeout=10
+        base_url=mock.base_url, headers={spec.auth_header(): mock.token}, limits=limits, timeout=10
     ) as client:
         url = mock.images_url.removeprefix(mock.base_url)
         deadline = time.perf_counter() + MAX_SECONDS

@@ -7,16 +7,51 @@ import contextlib
 import os
 import secrets
 import sys
+from collections.abc import Callable
 
+from cph_conformance import sdk_home
 from cph_conformance.mock import faults
-from cph_conformance.mock.app import Settings
-from cph_conformance.mock.server import new_ak, new_sk, serve
+from cph_conformance.mock.server import PortUnavailable, new_ak, new_sk, serve
+
+MAX_PORT = 65535
+
+
+class BadSetting(ValueError):
+    """A setting that cannot be used; the message names the variable or option."""
+
+
+def port_number(text: str) -> int:
+    """A TCP port, 0 (any free port) to 65535."""
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_PORT:
+        raise ValueError(f"{text!r} is not a port number (0 to {MAX_PORT})")
+    return int(text)
+
+
+def _from_env(name: str, default: str, parse: Callable[[str], int]) -> int:
+    try:
+        return parse(os.environ.get(name) or default)
+    except ValueError as exc:
+        raise BadSetting(f"{name}: {exc}") from None
+
+
+def _count(text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(f"{text!r} is not a whole number")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except (BadSetting, PortUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cph_conformance.mock", description=__doc__)
-    parser.add_argument("--port", type=int, default=int(os.environ.get("CPH_MOCK_PORT", "8080")))
-    parser.add_argument("--images", type=int, default=int(os.environ.get("CPH_MOCK_IMAGES", "60")))
+    parser.add_argument("--port", type=port_number, help="default: CPH_MOCK_PORT, else 8080; 0 takes a free port")
+    parser.add_argument("--images", type=_count, help="default: CPH_MOCK_IMAGES, else 60")
     parser.add_argument(
         "--fault",
         default=os.environ.get("CPH_MOCK_FAULT") or None,
@@ -25,16 +60,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quiet", action="store_true", help="print only the base URL")
     args = parser.parse_args(argv)
+    port = args.port if args.port is not None else _from_env("CPH_MOCK_PORT", "8080", port_number)
+    images = args.images if args.images is not None else _from_env("CPH_MOCK_IMAGES", "60", _count)
+    where = "--port" if args.port is not None else "CPH_MOCK_PORT"
+    sdk_home.import_elsewhere()  # the app checks AK/SK signatures with Huawei's SDK
+    from cph_conformance.mock.app import Settings
+
     settings = Settings(
         project_id=os.environ.get("CPH_MOCK_PROJECT_ID") or secrets.token_hex(16),
         token=os.environ.get("CPH_MOCK_TOKEN") or secrets.token_urlsafe(32),
         ak=os.environ.get("CPH_MOCK_AK") or new_ak(),
         sk=os.environ.get("CPH_MOCK_SK") or new_sk(),
-        images=args.images,
+        images=images,
         fault=args.fault,
     )
-    with contextlib.suppress(KeyboardInterrupt):
-        serve(settings, args.port, announce=not args.quiet)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            serve(settings, port, announce=not args.quiet)
+    except PortUnavailable as exc:
+        raise PortUnavailable(f"{exc} (set {where} to a free port, or 0 for any)") from None
     return 0
 
 

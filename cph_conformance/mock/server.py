@@ -23,6 +23,22 @@ if TYPE_CHECKING:
 HOST = "127.0.0.1"
 
 
+class PortUnavailable(OSError):
+    """The port cannot be listened on (taken, or not one this user may bind)."""
+
+
+def listen(port: int) -> socket.socket:
+    """A socket bound to HOST:port (0: a free port); PortUnavailable, saying why, when it cannot be."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((HOST, port))
+    except OSError as exc:
+        sock.close()
+        raise PortUnavailable(f"cannot listen on {HOST}:{port}: {exc.strerror or exc}") from exc
+    return sock
+
+
 def serve(settings: Settings, port: int, announce: bool = False) -> None:
     """Serve in the foreground. Port 0 takes a free port; the first stdout line is the base URL either way."""
     # Imported here: processes that only start and stop the mock (the runner, tests) need neither.
@@ -30,10 +46,8 @@ def serve(settings: Settings, port: int, announce: bool = False) -> None:
 
     from cph_conformance.mock.app import create_app
 
+    sock = listen(port)
     app = create_app(settings)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((HOST, port))
     base_url = f"http://{HOST}:{sock.getsockname()[1]}"
     print(base_url, flush=True)  # the first line, which child() reads
     if announce:  # `make mock` is for a person at a terminal: they need the project and token to call it
