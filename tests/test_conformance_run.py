@@ -8,11 +8,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,12 +131,27 @@ def iam_issuing(token: str, project_id: str) -> Iterator[str]:
         yield url
 
 
+_STARTED: dict[str, Future[Run]] = {}
+_POOL = ThreadPoolExecutor(max_workers=4)  # runs wait on start-up and I/O: 4 keep 2 cores busy
+_FOLDER = Path(tempfile.mkdtemp(prefix="cph-e2e-"))
+
+
+def start_runs() -> None:
+    """Start every end-to-end run in the background, once. tests/conftest.py calls it as soon as these tests are
+    selected, so the runs (subprocesses) overlap with the in-process tests instead of adding their time at the end."""
+    for name in (CLEAN, FAITHFUL, AKSK, IAM, *END_TO_END):
+        if name not in _STARTED:
+            _STARTED[name] = _POOL.submit(against, name, _FOLDER / name)
+
+
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
-    names = [CLEAN, FAITHFUL, AKSK, IAM, *END_TO_END]
-    with ThreadPoolExecutor(max_workers=4) as pool:  # runs wait on start-up and I/O: 4 keep 2 cores busy
-        futures = {n: pool.submit(against, n, tmp_path_factory.mktemp(n)) for n in names}
-        return {n: f.result() for n, f in futures.items()}
+def runs() -> Iterator[dict[str, Run]]:
+    start_runs()
+    try:
+        yield {name: future.result() for name, future in _STARTED.items()}
+    finally:
+        _POOL.shutdown()
+        shutil.rmtree(_FOLDER, ignore_errors=True)
 
 
 @pytest.mark.parametrize("fault", END_TO_END)
