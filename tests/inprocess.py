@@ -13,7 +13,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 from starlette.testclient import TestClient
 
-import cph_conformance.run.checks  # noqa: F401  (registers the page's checks with schemathesis)
+import cph_conformance.run.hooks  # noqa: F401  (registers the page's checks with schemathesis)
 from cph_conformance import spec
 from cph_conformance.mock.app import Settings, create_app
 from cph_conformance.run import walk

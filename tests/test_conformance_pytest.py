@@ -12,7 +12,7 @@ import schemathesis
 from hypothesis import settings
 from schemathesis.config import SchemathesisConfig
 
-import cph_conformance.run.checks  # noqa: F401  (registers the page's checks with schemathesis)
+import cph_conformance.run.hooks  # noqa: F401  (registers the page's checks with schemathesis)
 from cph_conformance.mock.server import RunningMock
 from cph_conformance.spec import ROOT, SPEC_PATH
 

@@ -1,22 +1,17 @@
-"""Per-answer checks from the page and the SDK, beyond what the schema can say, registered with schemathesis.
+"""Per-answer checks from the page and the SDK, beyond what the schema can say.
 
 A well-formed page can still be wrong: these catch a server whose data contradicts the request. Each check is a
-plain function of (query, status, headers, body) that raises Drift, so it is tested without a server; the
-schemathesis wrappers at the bottom only adapt them. Every value comes from the spec, and SOURCES says, for each
-check, which spec node its rule comes from (the report prints that node's x-source).
-STRICT=1 also registers no_undocumented_fields.
+plain function of (query, status, headers, body) that raises Drift, so it is tested without a server, run on the
+walk's answers, and registered with schemathesis by cph_conformance/run/hooks.py. Every value comes from the spec,
+and source() says which spec node each check's rule comes from (the report prints that node's x-source).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
-
-import schemathesis
-from schemathesis import Case, CheckContext, Response
 
 from cph_conformance import spec
 
@@ -199,26 +194,3 @@ def _spec_nodes() -> dict[str, dict[str, Any]]:
 def source(check: str) -> str | None:
     node = _spec_nodes().get(check)
     return spec.source_of(node) if node is not None else None
-
-
-def json_body(response: Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _register(check: Check) -> None:
-    def run(ctx: CheckContext, response: Response, case: Case[Any]) -> None:
-        headers = {k: v[0] for k, v in response.headers.items() if v}
-        check(case.query or {}, response.status_code, headers, json_body(response))
-
-    run.__name__ = check.__name__
-    run.__doc__ = check.__doc__
-    schemathesis.check(run)
-
-
-for _check in PAGE_CHECKS:
-    _register(_check)
-if os.environ.get("STRICT") == "1":
-    _register(no_undocumented_fields)
