@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cph_conformance.run import walk
+from cph_conformance.run.gateway import ERROR_HEADER
 from cph_conformance.run.verdict import ERROR, FAILURE
 from tests import inprocess
 
@@ -52,3 +53,18 @@ def test_a_spent_budget_is_an_error_not_a_pass() -> None:
 )
 def test_another_project_is_well_formed_and_not_the_runs(project_id: str, other: str) -> None:
     assert walk.other_project_id(project_id) == other
+
+
+def test_an_endpoint_that_goes_away_mid_walk_is_an_error_never_drift() -> None:
+    """The gateway's marked 502 (no answer) ends the walk with an error: no check may judge it as an answer."""
+    calls = iter(range(1000))
+
+    def dying(query: dict[str, Any], project: str | None = None, auth: str = walk.VALID) -> walk.Answer:
+        if next(calls) < 3:
+            return inprocess.fetch()(query, project, auth)
+        headers = {ERROR_HEADER.lower(): "unreachable: ConnectError", "content-type": "application/json"}
+        return walk.Answer("https://x/", auth, 502, headers, {"gateway_error": "unreachable"})
+
+    result = walk.run(dying, inprocess.PROJECT)
+    assert [f.verdict for f in result.findings] == [ERROR]
+    assert "unreachable" in result.findings[0].message

@@ -73,7 +73,8 @@ class Summary:
     checks: dict[str, int] = field(default_factory=dict)  # check name -> how many answers it judged
     cases: int = 0
     walk_requests: int = 0
-    statuses: dict[int, int] = field(default_factory=dict)
+    statuses: dict[int, int] = field(default_factory=dict)  # answers the endpoint gave, by status
+    unanswered: int = 0  # requests that got no answer (the gateway's marked 502s)
     findings: list[Finding] = field(default_factory=list)
     schemathesis_status: int = 0
     notes: list[str] = field(default_factory=list)
@@ -88,6 +89,9 @@ class Summary:
                     )
                 return
         self.findings.append(finding)
+
+    def count(self, status: int) -> None:
+        self.statuses[status] = self.statuses.get(status, 0) + 1
 
     def of(self, verdict: str) -> list[Finding]:
         return [f for f in self.findings if f.verdict == verdict]
@@ -122,7 +126,7 @@ class Summary:
         statuses = ", ".join(f"{n} x {s}" for s, n in sorted(self.statuses.items()))
         lines.append(
             f"{self.cases} schemathesis cases and {self.walk_requests} walk requests; answers by status: "
-            f"{statuses or 'none'}."
+            f"{statuses or 'none'}" + (f"; {self.unanswered} request(s) got no answer." if self.unanswered else ".")
         )
         lines.append(f"{len(self.checks)} checks ran: {', '.join(sorted(self.checks))}.")
         lines += [f"Note: {n}" for n in self.notes]
@@ -185,11 +189,12 @@ def _scenario(summary: Summary, recorder: dict[str, Any], base: tuple[str, str] 
     interactions = recorder.get("interactions", {})
     for interaction in interactions.values():
         exchange = _exchange(interaction)
-        if exchange.status is not None:
-            summary.statuses[exchange.status] = summary.statuses.get(exchange.status, 0) + 1
         request = interaction.get("request") or {}
         line = curl(exchange.method, exchange.uri, request.get("headers"), base)
+        if exchange.status is not None and ERROR_HEADER.lower() not in exchange.headers:
+            summary.count(exchange.status)
         if ERROR_HEADER.lower() in exchange.headers:
+            summary.unanswered += 1
             summary.add(
                 Finding(
                     "gateway",

@@ -123,6 +123,8 @@ def conformance(t: Target, reports: Path, env: dict[str, str]) -> report.Summary
             fetch = walk.http_fetch(gw.base_url, t.base_url, t.project_id, per_second(rate_limit(t, env)))
             walked = walk.run(fetch, t.project_id)
             summary.walk_requests = len(walked.answers)
+            for answer in walked.answers:
+                summary.count(answer.status)
             for finding in walked.findings:
                 summary.add(finding)
             summary.checks.update(dict.fromkeys(walk.CHECKS, len(walked.answers)))

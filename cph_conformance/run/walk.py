@@ -73,6 +73,14 @@ class BudgetExhausted(Exception):
     pass
 
 
+class NoAnswer(Exception):
+    """The gateway got no answer from the endpoint (refused, timed out): the walk cannot judge, so it stops."""
+
+    def __init__(self, answer: Answer) -> None:
+        super().__init__(answer.headers.get(ERROR_HEADER.lower(), "no answer"))
+        self.answer = answer
+
+
 def http_fetch(
     gateway_url: str, endpoint_url: str, project_id: str, per_second: float, max_requests: int = MAX_REQUESTS
 ) -> Fetch:
@@ -121,6 +129,8 @@ class Walk:
 
     def get(self, query: dict[str, Any], project: str | None = None, auth: str = VALID) -> Answer:
         answer = self.fetch(query, project, auth)
+        if ERROR_HEADER.lower() in answer.headers:
+            raise NoAnswer(answer)
         self.answers.append(answer)
         return answer
 
@@ -147,26 +157,14 @@ class Walk:
             answers.append(answer)
             page = answer.images
             if page is None:
-                if ERROR_HEADER.lower() in answer.headers:
-                    self.findings.append(
-                        Finding(
-                            "pagination",
-                            ERROR,
-                            "every request gets an answer",
-                            "the run itself",
-                            answer.headers[ERROR_HEADER.lower()],
-                            (answer.curl,),
-                        )
-                    )
-                else:
-                    self.fail(
-                        "pagination",
-                        "a valid page request is answered with a page",
-                        source,
-                        f"image_type={image_type} limit={limit}, page {n}: expected 200 with phone_images; "
-                        f"got {answer.status} {answer.text[:160]!r}",
-                        answers[-2:],
-                    )
+                self.fail(
+                    "pagination",
+                    "a valid page request is answered with a page",
+                    source,
+                    f"image_type={image_type} limit={limit}, page {n}: expected 200 with phone_images; "
+                    f"got {answer.status} {answer.text[:160]!r}",
+                    answers[-2:],
+                )
                 return None
             repeated = [i for i in page if str(i.get("image_id")) in seen_ids]
             if repeated:
@@ -408,6 +406,10 @@ def run(fetch: Fetch, project_id: str) -> Walk:
         walk.authorization()
     except BudgetExhausted as exc:
         walk.findings.append(Finding("walk", ERROR, "the walk completes", "the run itself", str(exc)))
+    except NoAnswer as exc:  # the endpoint went away: what is left cannot be judged, and nothing is drift
+        walk.findings.append(
+            Finding("walk", ERROR, "every request gets an answer", "the run itself", str(exc), (exc.answer.curl,))
+        )
     except httpx.HTTPError as exc:
         walk.findings.append(Finding("walk", ERROR, "the walk completes", "the run itself", type(exc).__name__))
     walk.every_answer()
