@@ -8,6 +8,7 @@ import base64
 import json
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 
@@ -107,3 +108,21 @@ def test_the_html_report_is_self_contained_and_escaped() -> None:
     summary = report.Summary("x", findings=[Finding("c", FAILURE, "<rule>", "page: p", "m <b>")])
     page = summary.render_html()
     assert "&lt;rule&gt;" in page and "<script" not in page and "http" not in page.replace("&", "")
+
+
+def test_the_junit_report_carries_the_graded_verdict_walk_included() -> None:
+    findings = [
+        Finding("pagination", FAILURE, "r", "sdk: s", "pages skip an image", ("curl 1",)),
+        Finding("negative_data_rejection", WARNING, "r", "assumption: a", "marker= accepted"),
+        Finding("gateway", ERROR, "r", "the run itself", "timeout"),
+    ]
+    summary = report.Summary(
+        "x", checks={"pagination": 3, "negative_data_rejection": 5, "ignored_auth": 2}, findings=findings
+    )
+    suite = ElementTree.fromstring(summary.render_junit())  # noqa: S314  (our own output)
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("4", "1", "1")
+    cases = {c.get("name"): c for c in suite}
+    assert cases["pagination"].find("failure") is not None
+    assert cases["negative_data_rejection"].find("failure") is None  # a warning fails nothing
+    assert "marker= accepted" in (cases["negative_data_rejection"].findtext("system-out") or "")
+    assert cases["ignored_auth"].find("failure") is None and cases["gateway"].find("error") is not None

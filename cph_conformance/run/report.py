@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from cph_conformance import spec
 from cph_conformance.run.gateway import ERROR_HEADER
@@ -158,6 +159,29 @@ class Summary:
         if not self.findings and self.exit_status == PASSED:
             lines += ["", "Every check passed."]
         return "\n".join(lines).rstrip() + "\n"
+
+    def render_junit(self) -> str:
+        """The graded verdict for CI dashboards: one testcase per check (a failure for each distinct drift), the
+        errors on a testcase of their own, warnings as output. schemathesis' own tally, which knows neither the
+        walk nor the grading, is in schemathesis-junit.xml."""
+        suite = ElementTree.Element("testsuite", name="cph-conformance", tests="0", failures="0", errors="0")
+        cases: dict[str, ElementTree.Element] = {}
+        for check in sorted({*self.checks, *(f.check for f in self.findings)}):
+            cases[check] = ElementTree.SubElement(suite, "testcase", classname="conformance", name=check)
+        for f in self.findings:
+            text = "\n".join([f"rule: {f.rule}", f"source: {f.source}", f.message, *f.curls])
+            if f.verdict == WARNING:
+                out = cases[f.check].find("system-out")
+                out = out if out is not None else ElementTree.SubElement(cases[f.check], "system-out")
+                out.text = (out.text or "") + f"warning (an assumption of the spec): {text}\n"
+                continue
+            tag = "failure" if f.verdict == FAILURE else "error"
+            first = f.message.strip().splitlines()[0] if f.message.strip() else f.rule
+            ElementTree.SubElement(cases[f.check], tag, message=first[:300]).text = text
+        suite.set("tests", str(len(cases)))
+        suite.set("failures", str(sum(1 for c in cases.values() if c.find("failure") is not None)))
+        suite.set("errors", str(sum(1 for c in cases.values() if c.find("error") is not None)))
+        return ElementTree.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
 
     def render_html(self) -> str:
         """The summary as one self-contained page: no script, no style sheet, no asset from the network."""

@@ -31,7 +31,7 @@ DEFAULTS = {"SEED": "20261126", "MAX_EXAMPLES": "100"}
 RATE_LIMITS = {"live": "5/s", "mock": "1000/s"}  # be gentle with Huawei; the mock needs no throttle
 REQUEST_TIMEOUT = 10.0  # schemathesis.toml's request-timeout
 # Everything the run writes in the reports folder; nothing else there is ever touched.
-ARTIFACTS = ("junit.xml", "cassette.yaml", "events.ndjson", "summary.md", "summary.html")
+ARTIFACTS = ("junit.xml", "schemathesis-junit.xml", "cassette.yaml", "events.ndjson", "summary.md", "summary.html")
 
 
 def reports_dir(env: dict[str, str] | None = None) -> Path:
@@ -136,6 +136,7 @@ def write(summary: report.Summary, reports: Path, secrets: Secrets, env: dict[st
     text = secrets.mask(summary.render())
     (reports / "summary.md").write_text(text, encoding="utf-8")
     (reports / "summary.html").write_text(secrets.mask(summary.render_html()), encoding="utf-8")
+    (reports / "junit.xml").write_text(secrets.mask(summary.render_junit()), encoding="utf-8")
     step_summary = env.get("GITHUB_STEP_SUMMARY")
     if step_summary:  # GitHub Actions shows it on the job's page
         with open(step_summary, "a", encoding="utf-8") as f:
