@@ -182,6 +182,11 @@ def test_a_faithful_service_passes_with_warnings_naming_the_spec_assumptions(run
     assert "marker: minLength" in run.summary  # it takes marker= as no marker
 
 
+def test_a_service_that_echoes_the_credential_is_told_about_it(runs: dict[str, Run]) -> None:
+    assert "**credential_echo**" in runs["echo-token"].summary
+    assert "credential_echo" not in runs[CLEAN].summary
+
+
 @pytest.mark.parametrize("name", [CLEAN, "echo-token", AKSK, IAM])
 def test_the_token_is_in_no_artifact_and_not_on_the_console(runs: dict[str, Run], name: str) -> None:
     run = runs[name]
@@ -234,6 +239,8 @@ def test_setup_problems_exit_2_and_say_which_variable(tmp_path: Path, env: dict[
     assert done.returncode == report.CANNOT_RUN, done.stdout + done.stderr
     assert says in done.stderr
     assert SECRET not in done.stdout + done.stderr
+    written = (tmp_path / "summary.md").read_text()  # CI's artifact says why there is no verdict
+    assert "could not run" in written and says in written and SECRET not in written
 
 
 @pytest.mark.parametrize(("wrong", "says"), [("CPH_SK", "CPH_AK/CPH_SK was refused"), ("CPH_IAM_PASSWORD", "IAM.0101")])

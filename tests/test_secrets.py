@@ -152,6 +152,7 @@ def test_the_gateway_swaps_the_placeholder_for_the_credential_and_masks_the_echo
     assert answer.json()["request_id"] == MASK
     assert answer.headers["X-Echo"] == MASK
     assert wrong.json()["request_id"] == "wrong" and missing.json()["request_id"] == ""
+    assert gw.echoes == 1  # only the answer that carried the credential counts
 
 
 def test_a_redirect_to_another_host_is_relayed_never_followed_with_the_credential() -> None:

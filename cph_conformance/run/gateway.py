@@ -52,6 +52,7 @@ class Gateway:
         self.server = ThreadingHTTPServer((HOST, 0), self._handler())
         self.server.daemon_threads = True
         self.base_url = f"http://{HOST}:{self.server.server_address[1]}"
+        self.echoes = 0  # answers that carried a secret (masked before anyone saw them)
 
     def forward(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> httpx.Response:
         """Send one request upstream with the credential where the placeholder was; the answer unmasked."""
@@ -89,10 +90,13 @@ class Gateway:
                     self._error("unreachable", f"{type(exc).__name__}: {exc}")
                     return
                 content = gateway.secrets.mask_bytes(answer.content)
+                headers = [(k, gateway.secrets.mask(v)) for k, v in answer.headers.multi_items()]
+                if content != answer.content or headers != answer.headers.multi_items():
+                    gateway.echoes += 1
                 self.send_response_only(answer.status_code, answer.reason_phrase)
-                for name, value in answer.headers.multi_items():
+                for name, value in headers:
                     if name.lower() not in _DROP_FROM_ANSWER:
-                        self.send_header(name, gateway.secrets.mask(value))
+                        self.send_header(name, value)
                 self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
                 self.wfile.write(content)

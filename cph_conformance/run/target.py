@@ -131,9 +131,9 @@ def _credential_kind(env: Mapping[str, str]) -> str:
 
 def live(env: Mapping[str, str]) -> Target:
     """The live endpoint the environment names, with its credential; CannotRun names what is wrong."""
-    kind = _credential_kind(env)
     _checked(env, TOKEN, *AKSK, SECURITY_TOKEN, *iam.IAM_VARIABLES)  # first: no value may reach a later message
     base_url = _base_url(env)
+    kind = _credential_kind(env)
     secrets = Secrets(env.get(n, "") for n in (TOKEN, *AKSK, SECURITY_TOKEN, "CPH_IAM_PASSWORD"))
     project_id = env.get("CPH_PROJECT_ID", "").strip()
     if kind == "iam":
