@@ -52,9 +52,12 @@ def serve(settings: Settings, port: int, announce: bool = False) -> None:
     print(base_url, flush=True)  # the first line, which child() reads
     if announce:  # `make mock` is for a person at a terminal: they need the project and token to call it
         print(
-            f"CPH mock: {settings.images} images, fault: {settings.fault or 'none'}. Ctrl-C stops it. To test it:\n"
-            f"  export CPH_BASE_URL={base_url} CPH_PROJECT_ID={settings.project_id} CPH_AUTH_TOKEN={settings.token}\n"
-            f"  export CPH_AK={settings.ak} CPH_SK={settings.sk}   # AK/SK, for requests signed instead of the token",
+            f"CPH mock: {settings.images} images, fault: {settings.fault or 'none'}. Ctrl-C stops it. To test it,\n"
+            f"  export CPH_BASE_URL={base_url} CPH_PROJECT_ID={settings.project_id}\n"
+            f"and one credential (a run takes one at a time), a token:\n"
+            f"  export CPH_AUTH_TOKEN={settings.token}\n"
+            f"or an access key, whose requests are signed instead:\n"
+            f"  export CPH_AK={settings.ak} CPH_SK={settings.sk}",
             file=sys.stderr,
             flush=True,
         )
