@@ -193,3 +193,18 @@ def test_an_upstream_that_does_not_answer_in_time_is_a_marked_timeout() -> None:
         answer = httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): gateway.PLACEHOLDER}, timeout=5)
     assert answer.status_code == 502
     assert answer.headers[gateway.ERROR_HEADER].startswith("timeout: no answer within the request timeout")
+
+
+def test_a_proxy_set_for_ci_never_carries_loopback_traffic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTP(S)_PROXY pointing nowhere: the gateway still reaches a loopback upstream, and schemathesis is told
+    to reach the gateway directly."""
+    from cph_conformance.run import runner
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    upstream = Upstream()
+    with loopback.serving(upstream.handler) as url, through_gateway(url) as gw:
+        answer = httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): gateway.PLACEHOLDER}, trust_env=False)
+    assert answer.status_code == 200
+    assert runner.no_proxy_for_loopback({})["NO_PROXY"] == gateway.HOST
+    assert runner.no_proxy_for_loopback({"no_proxy": ".corp"})["no_proxy"] == f".corp,{gateway.HOST}"

@@ -134,7 +134,7 @@ def _wait_until_answering(base_url: str, proc: subprocess.Popen[str], timeout: f
     deadline = time.monotonic() + timeout
     while True:
         try:
-            httpx.get(base_url + "/", timeout=1.0)
+            httpx.get(base_url + "/", timeout=1.0, trust_env=False)  # loopback: never through a proxy
             return
         except httpx.TransportError:
             if proc.poll() is not None:

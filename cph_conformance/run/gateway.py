@@ -48,7 +48,10 @@ class Gateway:
         self.auth_header = auth_header
         self.credential = credential
         self.secrets = secrets
-        self.client = httpx.Client(follow_redirects=False, timeout=timeout, trust_env=False)
+        # The one client that may leave this machine: for a remote endpoint it honours HTTPS_PROXY and SSL_CERT_FILE,
+        # as CI networks need; a loopback endpoint (the mock, a stand-in) is never reached through a proxy.
+        remote = httpx.URL(self.upstream).host not in ("127.0.0.1", "localhost", "::1")
+        self.client = httpx.Client(follow_redirects=False, timeout=timeout, trust_env=remote)
         self.server = ThreadingHTTPServer((HOST, 0), self._handler())
         self.server.daemon_threads = True
         self.base_url = f"http://{HOST}:{self.server.server_address[1]}"

@@ -36,6 +36,7 @@ def check(gateway_url: str, target: Target) -> None:
             headers={spec.auth_header(): PLACEHOLDER},
             timeout=TIMEOUT,
             follow_redirects=False,
+            trust_env=False,  # the gateway is on loopback: never through a proxy
         )
     except httpx.HTTPError as exc:  # the gateway itself did not answer: a bug of ours, not of the endpoint
         raise CannotRun(f"the run's loopback gateway did not answer: {type(exc).__name__}") from None

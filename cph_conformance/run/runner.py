@@ -78,6 +78,12 @@ def per_second(limit: str) -> float:
     return float(count) / {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(unit or "s", 1)
 
 
+def no_proxy_for_loopback(env: dict[str, str]) -> dict[str, str]:
+    """NO_PROXY with the gateway's host added: schemathesis must reach the loopback gateway directly, whatever
+    HTTP(S)_PROXY a CI network sets."""
+    return {name: ",".join(filter(None, [env.get(name), gateway.HOST])) for name in ("NO_PROXY", "no_proxy")}
+
+
 def run_schemathesis(
     gateway_url: str,
     t: Target,
@@ -96,6 +102,7 @@ def run_schemathesis(
         "CPH_RATE_LIMIT": rate_limit(t, env),
         "CPH_REPORTS_DIR": str(reports),
         "PYTHONPATH": str(ROOT),
+        **no_proxy_for_loopback(env),
     }
     cmd = [
         str(Path(sys.executable).parent / "schemathesis"),
