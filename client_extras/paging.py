@@ -60,8 +60,8 @@ def _page(client: AuthenticatedClient, response: httpx.Response) -> ListCloudPho
 def get_page(
     client: AuthenticatedClient,
     project_id: str,
-    *,
     image_type: ImageType | Unset = UNSET,
+    *,
     marker: str | Unset = UNSET,
     limit: int | Unset = DEFAULT_LIMIT,
 ) -> ListCloudPhoneImagesResponse:
@@ -73,8 +73,8 @@ def get_page(
 async def aget_page(
     client: AuthenticatedClient,
     project_id: str,
-    *,
     image_type: ImageType | Unset = UNSET,
+    *,
     marker: str | Unset = UNSET,
     limit: int | Unset = DEFAULT_LIMIT,
 ) -> ListCloudPhoneImagesResponse:

@@ -176,3 +176,13 @@ def test_the_default_timeout_is_ten_seconds_and_overridable(token: str) -> None:
     assert client.get_async_httpx_client().timeout == httpx.Timeout(10.0)
     quick = AuthenticatedClient(base_url="https://cph.example.com", token=token, timeout=httpx.Timeout(2.5))
     assert quick.get_httpx_client().timeout == httpx.Timeout(2.5)
+
+
+def test_every_paging_function_takes_image_type_in_the_same_place() -> None:
+    """get_page(client, project, ImageType.X) works as pages(...) and images(...) do."""
+    import inspect
+
+    for function in (paging.get_page, paging.aget_page, paging.pages, paging.images, paging.apages, paging.aimages):
+        parameters = list(inspect.signature(function).parameters.values())
+        assert [p.name for p in parameters[:3]] == ["client", "project_id", "image_type"], function.__name__
+        assert parameters[2].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD, function.__name__
