@@ -20,7 +20,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     overlap with the in-process tests instead of adding their half a minute at the end."""
     for item in items:
         start = getattr(getattr(item, "module", None), "start_runs", None)
-        if callable(start):
+        if callable(start) and "runs" in getattr(item, "fixturenames", ()):
             start()
             return
 

@@ -250,7 +250,7 @@ def test_a_wrong_secret_key_or_password_exits_2_without_printing_it(
     with iam_issuing(mock.token, mock.project_id) as iam_url:
         env = {"CPH_BASE_URL": mock.base_url, "CPH_PROJECT_ID": mock.project_id}
         if wrong == "CPH_SK":
-            env |= {"CPH_AK": mock.ak, "CPH_SK": "x" + mock.sk[1:]}
+            env |= {"CPH_AK": mock.ak, "CPH_SK": "wrong" + mock.sk}
         else:
             env |= {
                 "CPH_REGION": spec.default_region(),
