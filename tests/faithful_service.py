@@ -8,6 +8,9 @@ Where it differs from the mock, within what the page and the SDK allow:
 - the last page has no page_info at all; images carry is_support_encrypt only sometimes;
 - image names in Chinese, up to 126 UTF-8 bytes; error codes of its own choosing (CPS.0005 is not used);
 - a repeated query parameter: the first value counts.
+The "terse" flavour differs again, still within the page and the SDK: another project's id gets 401, answers
+carry no request_id and no X-Request-Id (the SDK makes request_id optional), Content-Type is plain
+"application/json", and every page has page_info, the last one with an empty next_marker.
 
     python -m tests.faithful_service   (CPH_MOCK_PROJECT_ID, CPH_MOCK_TOKEN; prints its base URL first)
 """
@@ -64,8 +67,17 @@ def _offset(marker: str) -> int | None:
         return None
 
 
+TERSE = "terse"
+
+
 def handle(
-    method: str, path: str, query: dict[str, list[str]], token: str | None, project: str, expected: str
+    method: str,
+    path: str,
+    query: dict[str, list[str]],
+    token: str | None,
+    project: str,
+    expected: str,
+    flavour: str = "huawei",
 ) -> tuple[int, dict[str, Any]]:
     parts = path.strip("/").split("/")
     if len(parts) != 4 or parts[0] != "v1" or parts[2:] != ["cloud-phone", "phone-images"]:
@@ -75,6 +87,8 @@ def handle(
     if method != "GET":
         return 405, {"error_code": "APIGW.0102", "error_msg": "Method not allowed."}
     if parts[1] != project:
+        if flavour == TERSE:
+            return 401, {"error_code": "APIGW.0301", "error_msg": "The token is not valid for this project."}
         return 403, {"error_code": "CPS.0001", "error_msg": "No permission to request resources."}
     first = {k: v[0] for k, v in query.items()}
     image_type = first.get("image_type", "all")
@@ -94,25 +108,26 @@ def handle(
     body: dict[str, Any] = {"phone_images": images}
     if start + limit < len(CATALOG[image_type]):
         body["page_info"] = {"next_marker": _marker(start + limit)}
+    elif flavour == TERSE:
+        body["page_info"] = {"next_marker": ""}
     return 200, body
 
 
-def app(project: str, token: str) -> Callable[[Scope, Any, Send], Awaitable[None]]:
+def app(project: str, token: str, flavour: str = "huawei") -> Callable[[Scope, Any, Send], Awaitable[None]]:
     async def asgi(scope: Scope, receive: Any, send: Send) -> None:
         if scope["type"] != "http":
             return
         headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
         query = parse_qs(scope["query_string"].decode("utf-8", "replace"), keep_blank_values=True)
-        status, body = handle(scope["method"], scope["path"], query, headers.get("x-auth-token"), project, token)
-        request_id = secrets.token_hex(16)
-        body = {"request_id": request_id, **body}
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(b"content-type", JSON), (b"x-request-id", request_id.encode())],
-            }
+        status, body = handle(
+            scope["method"], scope["path"], query, headers.get("x-auth-token"), project, token, flavour
         )
+        answer_headers = [(b"content-type", b"application/json" if flavour == TERSE else JSON)]
+        if flavour != TERSE:
+            request_id = secrets.token_hex(16)
+            body = {"request_id": request_id, **body}
+            answer_headers.append((b"x-request-id", request_id.encode()))
+        await send({"type": "http.response.start", "status": status, "headers": answer_headers})
         await send({"type": "http.response.body", "body": json.dumps(body, ensure_ascii=False).encode()})
 
     return asgi

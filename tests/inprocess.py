@@ -19,23 +19,32 @@ from cph_conformance.mock.app import Settings, create_app
 from cph_conformance.run import walk
 from cph_conformance.run.verdict import Exchange, Finding, grade
 from cph_conformance.spec import ROOT
+from tests import faithful_service
 
 PROJECT = "0123456789abcdef0123456789abcdef"
 TOKEN = "MIIT-in-process-token-0123456789abcdefghijklmnop"  # noqa: S105  (a test token)
 
 
+FAITHFUL = "faithful:"  # a target named "faithful:<flavour>" is tests/faithful_service.py, not the mock
+
+
+def app(target: str | None = None, images: int = 60) -> Any:
+    """The ASGI app of a target: the mock with a fault (or none), or the faithful stand-in in a flavour."""
+    if target is not None and target.startswith(FAITHFUL):
+        return faithful_service.app(PROJECT, TOKEN, target.removeprefix(FAITHFUL))
+    return create_app(Settings(project_id=PROJECT, token=TOKEN, images=images, fault=target))
+
+
 @functools.cache
-def client(fault: str | None = None, images: int = 60) -> TestClient:
-    """One test client per fault, built once per session."""
-    app = create_app(Settings(project_id=PROJECT, token=TOKEN, images=images, fault=fault))
-    test_client: TestClient = app.test_client()
-    return test_client
+def client(target: str | None = None, images: int = 60) -> TestClient:
+    """One test client per target, built once per session."""
+    return TestClient(app(target, images))
 
 
-def fetch(fault: str | None = None, images: int = 60) -> walk.Fetch:
+def fetch(target: str | None = None, images: int = 60) -> walk.Fetch:
     def get(query: dict[str, Any], project: str | None = None, auth: str = walk.VALID) -> walk.Answer:
         headers = {walk.VALID: {spec.auth_header(): TOKEN}, walk.WRONG: {spec.auth_header(): walk.WRONG_TOKEN}}
-        response = client(fault, images).get(
+        response = client(target, images).get(
             spec.OPERATION_PATH.format(project_id=project or PROJECT), params=query, headers=headers.get(auth, {})
         )
         try:
@@ -50,8 +59,8 @@ def fetch(fault: str | None = None, images: int = 60) -> walk.Fetch:
     return get
 
 
-def schemathesis_run(fault: str | None, max_examples: int = 10) -> list[Finding]:
-    """schemathesis' engine, configured by schemathesis.toml, against the mock's ASGI app in this process; its
+def schemathesis_run(target: str | None, max_examples: int = 10) -> list[Finding]:
+    """schemathesis' engine, configured by schemathesis.toml, against a target's ASGI app in this process; its
     failures graded as the runner grades them (cph_conformance.run.verdict)."""
     values = {
         "CPH_BASE_URL": "http://localhost",
@@ -76,7 +85,7 @@ def schemathesis_run(fault: str | None, max_examples: int = 10) -> list[Finding]
     project.seed = 20261126
     project.generation.update(max_examples=max_examples)
     schema = schemathesis.openapi.from_dict(spec.load(), config=config)
-    schema.app = create_app(Settings(project_id=PROJECT, token=TOKEN, fault=fault))
+    schema.app = app(target)
     findings: list[Finding] = []
     for event in from_schema(schema).execute():
         if isinstance(event, events.NonFatalError):
