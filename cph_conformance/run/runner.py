@@ -160,7 +160,8 @@ def conformance(t: Target, reports: Path, env: dict[str, str]) -> report.Summary
     summary.notes += list(t.warnings)
     if t.credential_variable != TOKEN:
         summary.notes.append(
-            f"the curl lines send ${TOKEN}: with {t.credential_variable}, get a token first (README, route 1)."
+            f"the curl lines send ${TOKEN}; this run used {t.credential_variable} instead: get a token from IAM "
+            "first (README, the main job, route 1)."
         )
     return summary
 
