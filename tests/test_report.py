@@ -126,3 +126,15 @@ def test_the_junit_report_carries_the_graded_verdict_walk_included() -> None:
     assert cases["negative_data_rejection"].find("failure") is None  # a warning fails nothing
     assert "marker= accepted" in (cases["negative_data_rejection"].findtext("system-out") or "")
     assert cases["ignored_auth"].find("failure") is None and cases["gateway"].find("error") is not None
+
+
+def test_a_probes_curl_line_stays_with_its_own_check(tmp_path: Path) -> None:
+    """ignored_auth shows its probe's request; the next check of the same case shows the case's own."""
+    probe = {"request": {"method": "GET", "uri": f"{GATEWAY}{PATH}?probe=1", "headers": {}}}
+    auth = failed("ignored_auth", "Expected 401 or 403")
+    auth["failure_info"]["case"] = probe
+    path = events(tmp_path, {"a": (interaction("limit=0", 200, {}), [auth, failed("negative_data_rejection", "x")])})
+    summary = report.summarize(path, ENDPOINT, (GATEWAY, ENDPOINT))
+    curls = {f.check: f.curls[0] for f in summary.findings}
+    assert "probe=1" in curls["ignored_auth"]
+    assert "limit=0" in curls["negative_data_rejection"] and "probe=1" not in curls["negative_data_rejection"]

@@ -222,13 +222,12 @@ def summarize(events: Path, target: str, base: tuple[str, str] | None = None) ->
 
 def _scenario(summary: Summary, recorder: dict[str, Any], base: tuple[str, str] | None) -> None:
     summary.cases += len(recorder.get("cases", {}))
-    interactions = recorder.get("interactions", {})
-    for interaction in interactions.values():
+    # Each answer decoded (base64, JSON) and its curl line built once, for the counts and for every check of it.
+    exchanges: dict[str, tuple[Exchange, str]] = {}
+    for case_id, interaction in recorder.get("interactions", {}).items():
         exchange = _exchange(interaction)
-        request = interaction.get("request") or {}
-        line = curl(exchange.method, exchange.uri, request.get("headers"), base)
-        if exchange.status is not None and ERROR_HEADER.lower() not in exchange.headers:
-            summary.count(exchange.status)
+        line = curl(exchange.method, exchange.uri, (interaction.get("request") or {}).get("headers"), base)
+        exchanges[case_id] = (exchange, line)
         if ERROR_HEADER.lower() in exchange.headers:
             summary.unanswered += 1
             summary.add(
@@ -252,26 +251,21 @@ def _scenario(summary: Summary, recorder: dict[str, Any], base: tuple[str, str] 
                     (line,),
                 )
             )
+        else:
+            summary.count(exchange.status)
     for case_id, checks in recorder.get("checks", {}).items():
-        interaction = interactions.get(case_id) or {}
-        exchange = _exchange(interaction)
-        gateway_error = ERROR_HEADER.lower() in exchange.headers
-        request = interaction.get("request") or {}
-        line = curl(exchange.method, exchange.uri, request.get("headers"), base)
+        exchange, line = exchanges.get(case_id) or (_exchange({}), "")
+        unanswered = ERROR_HEADER.lower() in exchange.headers  # nothing to judge: listed as an error above
         for check in checks:
             name = check["name"]
             summary.checks[name] = summary.checks.get(name, 0) + 1
             info = (check.get("failure_info") or {}).get("failure")
-            if check.get("status") != "failure" or not info or gateway_error:
+            if check.get("status") != "failure" or not info or unanswered:
                 continue
             message = info.get("message") or info.get("title") or ""
             # A probe (ignored_auth) has its own request: show that one.
-            probe = (check.get("failure_info") or {}).get("case") or {}
-            if probe.get("request"):
-                line = curl(
-                    probe["request"].get("method", "GET"),
-                    probe["request"].get("uri", ""),
-                    probe["request"].get("headers"),
-                    base,
-                )
-            summary.add(grade(name, message, exchange, line))
+            probe = ((check.get("failure_info") or {}).get("case") or {}).get("request")
+            shown = (
+                curl(probe.get("method", "GET"), probe.get("uri", ""), probe.get("headers"), base) if probe else line
+            )
+            summary.add(grade(name, message, exchange, shown))
