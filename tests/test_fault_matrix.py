@@ -10,7 +10,7 @@ import pytest
 from cph_conformance import spec
 from cph_conformance.mock import faults
 from cph_conformance.run import checks, walk
-from cph_conformance.run.verdict import FAILURE, Finding
+from cph_conformance.run.verdict import FAILURE, Finding, page_drift
 from tests import inprocess
 
 WALK_CHECKS = {*walk.CHECKS, *(c.__name__ for c in checks.PAGE_CHECKS)}
@@ -28,16 +28,7 @@ def strict_findings(fault: str | None) -> list[Finding]:
     try:
         checks.no_undocumented_fields({}, answer.status, answer.headers, answer.body)
     except checks.Drift as drift:
-        return [
-            Finding(
-                "no_undocumented_fields",
-                FAILURE,
-                (checks.no_undocumented_fields.__doc__ or "").split("\n")[0],
-                checks.source("no_undocumented_fields") or "",
-                str(drift),
-                (answer.curl,),
-            )
-        ]
+        return [page_drift("no_undocumented_fields", str(drift), (answer.curl,))]
     return []
 
 

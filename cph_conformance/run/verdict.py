@@ -7,6 +7,7 @@ one that breaks only an assumption is a warning. Each finding names the rule and
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -73,6 +74,7 @@ class Exchange:
         return unquote(parts[2]) if len(parts) > 2 else None
 
 
+@functools.cache
 def _parameters() -> dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
     """name -> (the parameter, its schema in the whole spec, its schema in the sourced view), all resolved."""
     full = {p["name"]: p for p in spec.operation()["parameters"]}
@@ -183,6 +185,13 @@ def _sourced_schema(status: int) -> dict[str, Any]:
     return schema
 
 
+def page_drift(check: str, message: str, curls: tuple[str, ...]) -> Finding:
+    """Drift found by a per-answer check of cph_conformance.run.checks: its rule (the first line of its docstring)
+    and the source of the spec node it reads."""
+    rule = (getattr(checks, check).__doc__ or check).split("\n")[0]
+    return Finding(check, FAILURE, rule, checks.source(check) or spec.DEFAULT_SOURCE, message, curls)
+
+
 def grade(check: str, message: str, exchange: Exchange, curl: str) -> Finding:
     """A schemathesis failure as a finding: a failure when Huawei's sources back it, else a warning."""
     first = message.strip().splitlines()[0] if message.strip() else check
@@ -226,15 +235,7 @@ def grade(check: str, message: str, exchange: Exchange, curl: str) -> Finding:
         if assumed_errors2:
             rule, source = assumed_errors2[0]
             return Finding(check, WARNING, rule, source, f"{first} (an assumption of the spec only)", (curl,))
-    page_source = checks.source(check)
-    if page_source is not None:
-        return Finding(
-            check,
-            FAILURE,
-            (getattr(checks, check).__doc__ or check).split("\n")[0],
-            page_source,
-            message.strip(),
-            (curl,),
-        )
+    if checks.source(check) is not None:
+        return page_drift(check, message.strip(), (curl,))
     rule = _BUILTIN_RULES.get(check, check.replace("_", " "))
     return Finding(check, FAILURE, rule, _BUILTIN_SOURCES.get(check, spec.DEFAULT_SOURCE), message.strip(), (curl,))
