@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from typing import Any
 
+import pytest
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
@@ -59,28 +59,34 @@ def fetch(target: str | None = None, images: int = 60) -> walk.Fetch:
     return get
 
 
+def configured(values: dict[str, str]) -> SchemathesisConfig:
+    """schemathesis.toml with its ${...} variables filled from values, as the runner fills them, and no report
+    written (the events are read in process; and schemathesis 4.32.5's pytest plugin imports allure_commons
+    whenever a report is enabled).
+
+    schemathesis fills the variables when it reads the file, so they are set only for that read: none outlives
+    it (a CPH_PROJECT_ID left behind changes what later tests run)."""
+    with pytest.MonkeyPatch.context() as env:
+        for k, v in values.items():
+            env.setenv(k, v)
+        config = SchemathesisConfig.from_path(ROOT / "schemathesis.toml")
+    for fmt in ("junit", "vcr", "ndjson"):
+        getattr(config.reports, fmt).enabled = False
+    return config
+
+
 def schemathesis_run(target: str | None, max_examples: int = 10) -> list[Finding]:
     """schemathesis' engine, configured by schemathesis.toml, against a target's ASGI app in this process; its
     failures graded as the runner grades them (cph_conformance.run.verdict)."""
-    values = {
-        "CPH_BASE_URL": "http://localhost",
-        "CPH_PROJECT_ID": PROJECT,
-        "CPH_AUTH_TOKEN": TOKEN,
-        "CPH_RATE_LIMIT": "100000/s",
-        "CPH_REPORTS_DIR": "unused",
-    }
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        config = SchemathesisConfig.from_path(ROOT / "schemathesis.toml")
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    for fmt in ("junit", "vcr", "ndjson"):  # nothing is written: the events are read here
-        getattr(config.reports, fmt).enabled = False
+    config = configured(
+        {
+            "CPH_BASE_URL": "http://localhost",
+            "CPH_PROJECT_ID": PROJECT,
+            "CPH_AUTH_TOKEN": TOKEN,
+            "CPH_RATE_LIMIT": "100000/s",
+            "CPH_REPORTS_DIR": "unused",
+        }
+    )
     project = config.projects.default
     project.seed = 20261126
     project.generation.update(max_examples=max_examples)

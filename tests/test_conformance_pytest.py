@@ -10,27 +10,11 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import settings
-from schemathesis.config import SchemathesisConfig
 
 import cph_conformance.run.hooks  # noqa: F401  (registers the page's checks with schemathesis)
 from cph_conformance.mock.server import RunningMock
-from cph_conformance.spec import ROOT, SPEC_PATH
-
-
-def configured(values: dict[str, str]) -> SchemathesisConfig:
-    """schemathesis.toml with its ${...} variables filled from values, as the runner fills them.
-
-    schemathesis fills the variables when it reads the file, so they are set only for that read: none outlives
-    it (a CPH_PROJECT_ID left behind changes what later tests run)."""
-    with pytest.MonkeyPatch.context() as env:
-        for k, v in values.items():
-            env.setenv(k, v)
-        config = SchemathesisConfig.from_path(ROOT / "schemathesis.toml")
-    # schemathesis 4.32.5's pytest plugin imports allure_commons whenever a report is enabled; the reports
-    # are the CLI run's job (`make conformance`), so this run writes none.
-    for fmt in ("junit", "vcr", "ndjson"):
-        getattr(config.reports, fmt).enabled = False
-    return config
+from cph_conformance.spec import SPEC_PATH
+from tests import inprocess
 
 
 def values_for(mock: RunningMock, reports: Path) -> dict[str, str]:
@@ -46,7 +30,7 @@ def values_for(mock: RunningMock, reports: Path) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def mock_schema(mock: RunningMock, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The spec, configured by schemathesis.toml for the mock."""
-    config = configured(values_for(mock, tmp_path_factory.mktemp("reports")))
+    config = inprocess.configured(values_for(mock, tmp_path_factory.mktemp("reports")))
     return schemathesis.openapi.from_path(SPEC_PATH, config=config)
 
 
@@ -61,7 +45,7 @@ def test_configuring_leaves_every_variable_as_it_was(
         else:
             monkeypatch.setenv(name, before)
     environ = dict(os.environ)
-    project = configured(values).projects.default
+    project = inprocess.configured(values).projects.default
     assert dict(os.environ) == environ
     # ... and the configuration still holds the mock's values.
     assert project.base_url == mock.base_url
