@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 import secrets
 import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from cph_conformance import spec
 from cph_conformance.run import iam
+from tests import loopback
 
 REGION = spec.default_region()
 USER, DOMAIN = "ci-bot", "example-account"
@@ -42,10 +41,7 @@ def stand_in() -> Iterator[StandIn]:
     """IAM's POST /v3/auth/tokens on 127.0.0.1, a free port, always stopped."""
     state = StandIn("", "pw-" + secrets.token_urlsafe(24), "MIIT" + secrets.token_urlsafe(64))
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # keep the test output quiet
-            pass
-
+    class Handler(loopback.Quiet):
         def _answer(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
             data = json.dumps(body).encode()
             self.send_response(status)
@@ -74,16 +70,8 @@ def stand_in() -> Iterator[StandIn]:
             issued = {"token": {"project": {"id": PROJECTS[name], "name": name}, "expires_at": "2026-11-28T10:00:00Z"}}
             self._answer(201, issued, {} if state.tokenless else {"X-Subject-Token": state.token})
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with loopback.serving(Handler) as state.url:
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def _fetch(stand_in: StandIn, **overrides: Any) -> iam.IamToken:

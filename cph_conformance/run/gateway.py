@@ -24,6 +24,7 @@ from cph_conformance.run.secrets import Secrets
 PLACEHOLDER = "cph-conformance-placeholder-credential"
 ERROR_HEADER = "X-Cph-Conformance-Error"
 HOST = "127.0.0.1"
+POLL_INTERVAL = 0.02  # seconds between serve_forever's looks for shutdown()
 # Headers that belong to one hop, and those httpx has already acted on (it decodes the body).
 _HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"}
 _DROP_FROM_ANSWER = _HOP | {"content-encoding", "content-length"}
@@ -128,7 +129,10 @@ def running(
 ) -> Iterator[Gateway]:
     """A gateway on a free loopback port for the duration of the block; always stopped."""
     gateway = Gateway(upstream, auth_header, credential, secrets, timeout)
-    thread = threading.Thread(target=gateway.server.serve_forever, name="cph-gateway", daemon=True)
+    # serve_forever notices shutdown() only when it polls: every 0.5 s by default, which every run waited out.
+    thread = threading.Thread(
+        target=gateway.server.serve_forever, args=(POLL_INTERVAL,), name="cph-gateway", daemon=True
+    )
     thread.start()
     try:
         yield gateway
