@@ -16,13 +16,14 @@ sdk_home.import_elsewhere()
 
 @pytest.hookimpl(trylast=True)  # after -k and -m have deselected what they will
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Start the end-to-end conformance runs as soon as they are selected: they run in subprocesses, so they
-    overlap with the in-process tests instead of adding their half a minute at the end."""
-    for item in items:
-        start = getattr(getattr(item, "module", None), "start_runs", None)
-        if callable(start) and "runs" in getattr(item, "fixturenames", ()):
+    """Start the end-to-end conformance runs as soon as they are selected, and move the tests that wait for them
+    to the end: the runs are subprocesses, so they go on beside every in-process test instead of after them."""
+    waiting = [item for item in items if "runs" in getattr(item, "fixturenames", ())]
+    if waiting:
+        start = getattr(getattr(waiting[0], "module", None), "start_runs", None)
+        if callable(start):
             start()
-            return
+        items[:] = [item for item in items if item not in waiting] + waiting
 
 
 @pytest.fixture
@@ -34,5 +35,5 @@ def token() -> str:
 @pytest.fixture(scope="session")
 def mock() -> Iterator[RunningMock]:
     """The clean mock, on a free loopback port, for the whole session; always stopped."""
-    with server.running() as running:
+    with server.in_thread() as running:
         yield running

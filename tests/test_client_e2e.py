@@ -87,7 +87,7 @@ def test_errors_come_back_typed(mock: RunningMock, token: str | None, project: s
 
 @pytest.fixture(scope="module")
 def drifting_mock() -> Iterator[RunningMock]:
-    with server.running(fault="unknown-image-label") as running:
+    with server.in_thread(fault="unknown-image-label") as running:
         yield running
 
 

@@ -58,7 +58,7 @@ def wire_fields(mock: RunningMock) -> set[str]:
 
 @pytest.fixture(scope="module")
 def undocumented_field_mock() -> Iterator[RunningMock]:
-    with server.running(fault="undocumented-field") as running:
+    with server.in_thread(fault="undocumented-field") as running:
         yield running
 
 

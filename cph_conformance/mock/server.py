@@ -1,4 +1,5 @@
-"""Run the mock with uvicorn on 127.0.0.1, and start/stop it as a child process for tests and the runner."""
+"""Run the mock with uvicorn on 127.0.0.1, and start/stop it as a child process (the runner, end-to-end tests) or
+in a thread of the calling process (tests that only need an endpoint: no start-up of a second interpreter)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import secrets
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -65,6 +67,11 @@ def serve(settings: Settings, port: int, announce: bool = False) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
+def new_identity() -> tuple[str, str, str, str]:
+    """A fresh project id, token, access key and secret key for one mock."""
+    return secrets.token_hex(16), secrets.token_urlsafe(32), new_ak(), new_sk()
+
+
 def new_ak() -> str:
     """An access key shaped like Huawei's: 20 upper-case letters and digits."""
     return secrets.token_hex(10).upper()
@@ -100,9 +107,42 @@ def running(images: int = 60, fault: str | None = None, timeout: float = 20.0) -
 
 
 @contextlib.contextmanager
+def in_thread(images: int = 60, fault: str | None = None) -> Iterator[RunningMock]:
+    """The mock running() starts, served from a thread of this process instead; always stopped."""
+    from cph_conformance.mock.app import Settings, create_app
+
+    project_id, token, ak, sk = new_identity()
+    settings = Settings(project_id=project_id, token=token, ak=ak, sk=sk, images=images, fault=fault)
+    with serving_in_thread(create_app(settings)) as base_url:
+        yield RunningMock(base_url=base_url, project_id=project_id, token=token, ak=ak, sk=sk)
+
+
+@contextlib.contextmanager
+def serving_in_thread(app: Any) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn from a thread of this process, on a free loopback port; yields the base URL;
+    always stopped."""
+    import uvicorn
+
+    sock = listen(0)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="error", access_log=False, lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="cph-mock", daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("the mock's server stopped before it started")
+            time.sleep(0.005)
+        yield f"http://{HOST}:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@contextlib.contextmanager
 def child(module: str, args: list[str], timeout: float = 20.0) -> Iterator[RunningMock]:
     """Run `python -m module args` as a loopback server whose first stdout line is its base URL; always stop it."""
-    project_id, token, ak, sk = secrets.token_hex(16), secrets.token_urlsafe(32), new_ak(), new_sk()
+    project_id, token, ak, sk = new_identity()
     env = {
         **os.environ,
         "CPH_MOCK_PROJECT_ID": project_id,
