@@ -11,17 +11,14 @@ Where it differs from the mock, within what the page and the SDK allow:
 The "terse" flavour differs again, still within the page and the SDK: another project's id gets 401, answers
 carry no request_id and no X-Request-Id (the SDK makes request_id optional), Content-Type is plain
 "application/json", and every page has page_info, the last one with an empty next_marker.
-
-    python -m tests.faithful_service   (CPH_MOCK_PROJECT_ID, CPH_MOCK_TOKEN; prints its base URL first)
+It is an ASGI app: tests call it in process, or serve it on loopback (tests/test_conformance_run.py).
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import os
 import secrets
-import socket
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qs
@@ -131,17 +128,3 @@ def app(project: str, token: str, flavour: str = "huawei") -> Callable[[Scope, A
         await send({"type": "http.response.body", "body": json.dumps(body, ensure_ascii=False).encode()})
 
     return asgi
-
-
-def main() -> None:
-    import uvicorn
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    print(f"http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
-    served = app(os.environ["CPH_MOCK_PROJECT_ID"], os.environ["CPH_MOCK_TOKEN"])
-    uvicorn.Server(uvicorn.Config(served, log_level="error", access_log=False, lifespan="off")).run(sockets=[sock])
-
-
-if __name__ == "__main__":
-    main()

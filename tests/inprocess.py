@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from starlette.testclient import TestClient
 import cph_conformance.run.hooks  # noqa: F401  (registers the page's checks with schemathesis)
 from cph_conformance import spec
 from cph_conformance.mock.app import Settings, create_app
-from cph_conformance.run import walk
+from cph_conformance.run import runner, walk
 from cph_conformance.run.verdict import Exchange, Finding, grade
 from cph_conformance.spec import ROOT
 from tests import faithful_service
@@ -75,9 +76,12 @@ def configured(values: dict[str, str]) -> SchemathesisConfig:
     return config
 
 
-def schemathesis_run(target: str | None, max_examples: int = 10) -> list[Finding]:
-    """schemathesis' engine, configured by schemathesis.toml, against a target's ASGI app in this process; its
-    failures graded as the runner grades them (cph_conformance.run.verdict)."""
+SEED = int(runner.DEFAULTS["SEED"])  # the runner's
+
+
+def engine(target: str | None, max_examples: int = 10, seed: int = SEED) -> Iterator[events.EngineEvent]:
+    """The events of schemathesis' engine, configured by schemathesis.toml, against a target's ASGI app in this
+    process."""
     config = configured(
         {
             "CPH_BASE_URL": "http://localhost",
@@ -88,14 +92,31 @@ def schemathesis_run(target: str | None, max_examples: int = 10) -> list[Finding
         }
     )
     project = config.projects.default
-    project.seed = 20261126
+    project.seed = seed
     project.generation.update(max_examples=max_examples)
     schema = schemathesis.openapi.from_dict(spec.load(), config=config)
     schema.app = app(target)
-    findings: list[Finding] = []
     for event in from_schema(schema).execute():
         if isinstance(event, events.NonFatalError):
             raise AssertionError(f"schemathesis error: {event.info}")
+        yield event
+
+
+def requests_sent(target: str | None, seed: int, max_examples: int = 10) -> list[str]:
+    """Every request the engine sent, in order, as "METHOD URI"."""
+    return [
+        f"{interaction.request.method} {interaction.request.uri}"
+        for event in engine(target, max_examples, seed)
+        if isinstance(event, events.ScenarioFinished)
+        for interaction in event.recorder.interactions.values()
+    ]
+
+
+def schemathesis_run(target: str | None, max_examples: int = 10) -> list[Finding]:
+    """schemathesis' engine against a target in this process; its failures graded as the runner grades them
+    (cph_conformance.run.verdict)."""
+    findings: list[Finding] = []
+    for event in engine(target, max_examples):
         if not isinstance(event, events.ScenarioFinished):
             continue
         for case_id, checks in event.recorder.checks.items():

@@ -13,6 +13,7 @@ from hypothesis import settings
 
 import cph_conformance.run.hooks  # noqa: F401  (registers the page's checks with schemathesis)
 from cph_conformance.mock.server import RunningMock
+from cph_conformance.run import runner
 from cph_conformance.spec import SPEC_PATH
 from tests import inprocess
 
@@ -61,3 +62,17 @@ schema = schemathesis.pytest.from_fixture("mock_schema")
 @settings(max_examples=40, deadline=None)
 def test_mock_conforms_to_the_spec(case: Any) -> None:
     case.call_and_validate()
+
+
+def test_the_same_seed_sends_the_same_requests() -> None:
+    """schemathesis.toml leaves a run nothing but its seed and settings (no example database, no cache): two runs
+    with one seed send the same requests in the same order, and another seed sends others."""
+    first, again, other = (inprocess.requests_sent(None, seed) for seed in (inprocess.SEED, inprocess.SEED, 7))
+    assert first == again and len(first) > 5
+    assert other != first
+
+
+@pytest.mark.parametrize(("env", "seed"), [({}, runner.DEFAULTS["SEED"]), ({"SEED": "7"}, "7")])
+def test_the_runner_gives_schemathesis_its_seed(env: dict[str, str], seed: str) -> None:
+    command = runner.schemathesis_command(env)
+    assert command[command.index("--seed") + 1] == seed

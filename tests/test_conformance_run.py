@@ -1,7 +1,8 @@
-"""`python -m cph_conformance.run` end to end, the way CI runs it (.ci/conformance): the clean mock and a faithful
-variant pass; each fault that only schemathesis can catch fails the run (exit 1) naming its check; setup problems
-exit 2 with a reason; the token is in no artifact and nowhere on the console, even when a server echoes it.
-Faults the walk and the page checks catch are run in process by tests/test_walk.py."""
+"""`python -m cph_conformance.run` end to end, the way CI runs it (.ci/conformance), six times: the clean mock and
+the faithful service pass; a schema fault, a page fault, a STRICT-only fault and a server that echoes the token
+fail the run (exit 1) naming their check; between them, each of the three credential routes; no secret is in an
+artifact or on the console. Setup problems exit 2 with a reason: the runner's main() in process.
+Every fault runs in process in tests/test_fault_matrix.py."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,16 +26,19 @@ from cph_conformance.mock import faults, server
 from cph_conformance.run import report, runner, walk
 from cph_conformance.run.checks import PAGE_CHECKS
 from cph_conformance.spec import ROOT
-from tests import loopback
+from tests import faithful_service, loopback
 
-CLEAN = "clean"
-FAITHFUL = "faithful-independent-service"  # tests/faithful_service.py: Huawei's behaviour, not our mock's
-AKSK = "clean-with-aksk"  # every request signed with the mock's access key instead of its token
-IAM = "clean-with-iam-password"  # the token got from a loopback IAM stand-in with a password
+# A few runs through the real command, one for each kind of target, each with another of the run's three
+# credential routes (tests/test_fault_matrix.py runs every fault in process; tests/test_faithful.py two flavours
+# of the faithful service):
+TOKEN, AKSK, IAM = "token", "AK/SK", "IAM password"
 IAM_PASSWORD = "pw-for-the-stand-in-0123456789"  # noqa: S105  (the stand-in's, made up)
-# A few faults end to end, one of each kind (tests/test_fault_matrix.py runs every fault in process): a schema
-# fault, a page fault the walk catches, a STRICT-only fault, and a server that echoes the token.
-END_TO_END = ["is-public-string", "pages-skip", "undocumented-field", "echo-token"]
+CLEAN = "clean"  # the clean mock
+FAITHFUL = "faithful-independent-service"  # tests/faithful_service.py: Huawei's behaviour, not our mock's
+PASSING = {CLEAN: AKSK, FAITHFUL: TOKEN}
+# a schema fault, a page fault the walk catches, a STRICT-only fault, and a server that echoes the token
+END_TO_END = {"is-public-string": IAM, "pages-skip": TOKEN, "undocumented-field": TOKEN, "echo-token": TOKEN}
+RUNS = {**PASSING, **END_TO_END}
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ class Run:
     status: int
     output: str
     reports: Path
-    token: str
+    secrets: tuple[str, ...]  # what must appear nowhere: the credential, and for IAM the token it issued too
 
     def artifacts(self) -> dict[Path, str]:
         return {p: p.read_text(errors="replace") for p in self.reports.rglob("*") if p.is_file()}
@@ -52,18 +56,29 @@ class Run:
         return (self.reports / "summary.md").read_text()
 
 
+def _is_the_runs(variable: str) -> bool:
+    """A variable the runner reads: none of the user's may leak into a test's run."""
+    return variable.startswith("CPH_") or variable in ("STRICT", "WALK", "SEED", "PHASES", "MAX_EXAMPLES", "RATE_LIMIT")
+
+
+# Taken once, at import: the runs start in background threads while other tests change os.environ for a moment.
+_USERS = {k: v for k, v in os.environ.items() if not _is_the_runs(k)}
+
+
+def settings(env: dict[str, str], reports: Path) -> dict[str, str]:
+    """The runner's variables for a test's run: quick settings for loopback, and the test's own env."""
+    return {
+        "CPH_REPORTS_DIR": str(reports),
+        "MAX_EXAMPLES": "10",
+        "RATE_LIMIT": "1000/s",  # loopback servers need no throttle
+        **env,
+    }
+
+
 def conformance(env: dict[str, str], reports: Path) -> subprocess.CompletedProcess[str]:
-    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("CPH_") and k not in ("STRICT", "WALK")}
     return subprocess.run(
         [sys.executable, "-m", "cph_conformance.run"],
-        env={
-            **clean_env,
-            "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'generated'}",
-            "CPH_REPORTS_DIR": str(reports),
-            "MAX_EXAMPLES": "10",
-            "RATE_LIMIT": "1000/s",  # loopback servers need no throttle
-            **env,
-        },
+        env={**_USERS, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'generated'}", **settings(env, reports)},
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -71,23 +86,19 @@ def conformance(env: dict[str, str], reports: Path) -> subprocess.CompletedProce
     )
 
 
-def against(fault: str, reports: Path) -> Run:
-    """The runner pointed, as at a live endpoint, at a mock on 127.0.0.1 with one fault (or none)."""
-    name = None if fault in (CLEAN, FAITHFUL, AKSK, IAM) else fault
-    strict = fault == FAITHFUL or (name is not None and faults.FAULTS[name].strict_only)
-    serving = server.child("tests.faithful_service", []) if fault == FAITHFUL else server.running(fault=name)
-    with serving as live, contextlib.ExitStack() as stack:
-        env = {"CPH_BASE_URL": live.base_url, "CPH_PROJECT_ID": live.project_id, "CPH_AUTH_TOKEN": live.token}
-        secret = live.token
-        if fault == AKSK:
-            env = {
-                "CPH_BASE_URL": live.base_url,
-                "CPH_PROJECT_ID": live.project_id,
-                "CPH_AK": live.ak,
-                "CPH_SK": live.sk,
-            }
-            secret = live.sk
-        if fault == IAM:
+def against(name: str, route: str, reports: Path) -> Run:
+    """The runner pointed, as at a live endpoint, at a server on 127.0.0.1 (the mock with one fault, the clean
+    mock or the faithful service), with one credential route."""
+    fault = None if name in PASSING else name
+    with serving(name) as live, contextlib.ExitStack() as stack:
+        env = {"CPH_BASE_URL": live.base_url, "CPH_PROJECT_ID": live.project_id}
+        secrets: tuple[str, ...] = (live.token,)
+        if route == TOKEN:
+            env["CPH_AUTH_TOKEN"] = live.token
+        elif route == AKSK:
+            env |= {"CPH_AK": live.ak, "CPH_SK": live.sk}
+            secrets = (live.sk,)
+        else:  # the project comes from IAM's answer
             iam_url = stack.enter_context(iam_issuing(live.token, live.project_id))
             env = {
                 "CPH_BASE_URL": live.base_url,
@@ -97,12 +108,26 @@ def against(fault: str, reports: Path) -> Run:
                 "CPH_IAM_PASSWORD": IAM_PASSWORD,
                 "CPH_IAM_DOMAIN": "example",
             }
-        if strict:
+            secrets = (live.token, IAM_PASSWORD)
+        if name == FAITHFUL or (fault is not None and faults.FAULTS[fault].strict_only):
             env["STRICT"] = "1"
-        if fault not in (CLEAN, FAITHFUL):  # the full coverage phase once for the mock, once for the stand-in
+        if fault is not None:  # the full coverage phase once for the mock, once for the stand-in
             env["PHASES"] = "fuzzing"
         done = conformance(env, reports)
-    return Run(done.returncode, done.stdout + done.stderr, reports, secret)
+    return Run(done.returncode, done.stdout + done.stderr, reports, secrets)
+
+
+@contextlib.contextmanager
+def serving(name: str) -> Iterator[server.RunningMock]:
+    """The server a run is pointed at, from a thread of this process: the faithful service (which takes only
+    tokens), the clean mock or the mock with a fault."""
+    if name != FAITHFUL:
+        with server.in_thread(fault=None if name in PASSING else name) as mock:
+            yield mock
+        return
+    project, token, _, _ = server.new_identity()
+    with server.serving_in_thread(faithful_service.app(project, token)) as base_url:
+        yield server.RunningMock(base_url=base_url, project_id=project, token=token)
 
 
 @contextlib.contextmanager
@@ -139,9 +164,9 @@ _FOLDER = Path(tempfile.mkdtemp(prefix="cph-e2e-"))
 def start_runs() -> None:
     """Start every end-to-end run in the background, once. tests/conftest.py calls it as soon as these tests are
     selected, so the runs (subprocesses) overlap with the in-process tests instead of adding their time at the end."""
-    for name in (CLEAN, FAITHFUL, AKSK, IAM, *END_TO_END):
+    for name, route in RUNS.items():
         if name not in _STARTED:
-            _STARTED[name] = _POOL.submit(against, name, _FOLDER / name)
+            _STARTED[name] = _POOL.submit(against, name, route, _FOLDER / name)
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +190,7 @@ def test_each_fault_fails_the_run_and_names_its_check(runs: dict[str, Run], faul
     assert "   curl -X GET " in run.summary
 
 
-@pytest.mark.parametrize("name", [CLEAN, FAITHFUL, AKSK, IAM])
+@pytest.mark.parametrize("name", PASSING)
 def test_a_server_that_honours_the_contract_passes(runs: dict[str, Run], name: str) -> None:
     run = runs[name]
     assert run.status == report.PASSED, run.output
@@ -187,30 +212,54 @@ def test_a_service_that_echoes_the_credential_is_told_about_it(runs: dict[str, R
     assert "credential_echo" not in runs[CLEAN].summary
 
 
-@pytest.mark.parametrize("name", [CLEAN, "echo-token", AKSK, IAM])
-def test_the_token_is_in_no_artifact_and_not_on_the_console(runs: dict[str, Run], name: str) -> None:
+@pytest.mark.parametrize("name", RUNS)
+def test_no_secret_is_in_an_artifact_or_on_the_console(runs: dict[str, Run], name: str) -> None:
     run = runs[name]
     artifacts = run.artifacts()
     assert {p.name for p in artifacts} >= set(runner.ARTIFACTS)
-    assert run.token not in run.output
-    for path, text in artifacts.items():
-        assert run.token not in text, path
+    for secret in run.secrets:
+        assert secret not in run.output
+        for path, text in artifacts.items():
+            assert secret not in text, path
 
 
-def test_the_same_seed_sends_the_same_requests(runs: dict[str, Run]) -> None:
-    """Two runs with one seed, against two mocks (AK/SK and an IAM token): the same requests, in the same order."""
-    first, second = (
-        [
-            line.split("/cloud-phone/")[1]
-            for line in r.artifacts()[r.reports / "cassette.yaml"].splitlines()
-            if line.strip().startswith("uri:")
-        ]
-        for r in (runs[AKSK], runs[IAM])
-    )
-    assert first == second and len(first) > 5
+@pytest.mark.parametrize(
+    ("name", "variable"), [(CLEAN, "CPH_AK/CPH_SK"), ("is-public-string", "CPH_IAM_PASSWORD's token")]
+)
+def test_a_run_without_a_token_says_how_to_get_one_for_the_curl_lines(
+    runs: dict[str, Run], name: str, variable: str
+) -> None:
+    assert f"this run used {variable} instead" in runs[name].summary
+    assert "this run used" not in runs["pages-skip"].summary
 
 
-# --- could not run: exit 2 with a reason ---------------------------------------------------------------------
+# --- could not run: exit 2 with a reason. The runner's main() in process: it stops before schemathesis starts ---
+
+
+@dataclass(frozen=True)
+class Stopped:
+    status: int
+    stdout: str
+    stderr: str
+    summary: str  # summary.md, which CI keeps: it says why there is no verdict
+
+
+@pytest.fixture
+def main(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[[dict[str, str]], Stopped]:
+    """`python -m cph_conformance.run` in this process, with the variables the subprocess runs would get."""
+
+    def call(env: dict[str, str]) -> Stopped:
+        for name in [n for n in os.environ if _is_the_runs(n)]:
+            monkeypatch.delenv(name)
+        for name, value in settings(env, tmp_path).items():
+            monkeypatch.setenv(name, value)
+        status = runner.main()
+        out, err = capsys.readouterr()
+        return Stopped(status, out, err, (tmp_path / "summary.md").read_text())
+
+    return call
 
 
 def _free_port() -> int:
@@ -234,18 +283,19 @@ BASE = {"CPH_BASE_URL": "http://127.0.0.1:9", "CPH_PROJECT_ID": "0" * 32, "CPH_A
         ({**BASE, "CPH_BASE_URL": f"http://127.0.0.1:{_free_port()}"}, "cannot reach http://127.0.0.1:"),
     ],
 )
-def test_setup_problems_exit_2_and_say_which_variable(tmp_path: Path, env: dict[str, str], says: str) -> None:
-    done = conformance(env, tmp_path)
-    assert done.returncode == report.CANNOT_RUN, done.stdout + done.stderr
-    assert says in done.stderr
-    assert SECRET not in done.stdout + done.stderr
-    written = (tmp_path / "summary.md").read_text()  # CI's artifact says why there is no verdict
-    assert "could not run" in written and says in written and SECRET not in written
+def test_setup_problems_exit_2_and_say_which_variable(
+    main: Callable[[dict[str, str]], Stopped], env: dict[str, str], says: str
+) -> None:
+    stopped = main(env)
+    assert stopped.status == report.CANNOT_RUN, stopped
+    assert says in stopped.stderr
+    assert SECRET not in stopped.stdout + stopped.stderr
+    assert "could not run" in stopped.summary and says in stopped.summary and SECRET not in stopped.summary
 
 
 @pytest.mark.parametrize(("wrong", "says"), [("CPH_SK", "CPH_AK/CPH_SK was refused"), ("CPH_IAM_PASSWORD", "IAM.0101")])
 def test_a_wrong_secret_key_or_password_exits_2_without_printing_it(
-    mock: server.RunningMock, tmp_path: Path, wrong: str, says: str
+    main: Callable[[dict[str, str]], Stopped], mock: server.RunningMock, wrong: str, says: str
 ) -> None:
     with iam_issuing(mock.token, mock.project_id) as iam_url:
         env = {"CPH_BASE_URL": mock.base_url, "CPH_PROJECT_ID": mock.project_id}
@@ -259,10 +309,10 @@ def test_a_wrong_secret_key_or_password_exits_2_without_printing_it(
                 "CPH_IAM_PASSWORD": "not-" + IAM_PASSWORD,
                 "CPH_IAM_DOMAIN": "example",
             }
-        done = conformance(env, tmp_path)
-    assert done.returncode == report.CANNOT_RUN, done.stdout + done.stderr
-    assert says in done.stderr and wrong in done.stderr
-    assert env[wrong] not in done.stdout + done.stderr
+        stopped = main(env)
+    assert stopped.status == report.CANNOT_RUN, stopped
+    assert says in stopped.stderr and wrong in stopped.stderr
+    assert env[wrong] not in stopped.stdout + stopped.stderr + stopped.summary
 
 
 def test_ci_gets_the_exit_status_make_cannot_carry(tmp_path: Path) -> None:

@@ -84,6 +84,21 @@ def no_proxy_for_loopback(env: dict[str, str]) -> dict[str, str]:
     return {name: ",".join(filter(None, [env.get(name), gateway.HOST])) for name in ("NO_PROXY", "no_proxy")}
 
 
+def schemathesis_command(env: dict[str, str]) -> list[str]:
+    """schemathesis run, with the seed, examples and phases the environment asks for (else the defaults); every
+    other setting is in schemathesis.toml."""
+    return [
+        str(Path(sys.executable).parent / "schemathesis"),
+        "run",
+        str(SPEC_PATH.relative_to(ROOT)),
+        "--seed",
+        env.get("SEED") or DEFAULTS["SEED"],
+        "--max-examples",
+        env.get("MAX_EXAMPLES") or DEFAULTS["MAX_EXAMPLES"],
+        *(["--phases", env["PHASES"]] if env.get("PHASES") else []),
+    ]
+
+
 def run_schemathesis(
     gateway_url: str,
     t: Target,
@@ -104,19 +119,14 @@ def run_schemathesis(
         "PYTHONPATH": str(ROOT),
         **no_proxy_for_loopback(env),
     }
-    cmd = [
-        str(Path(sys.executable).parent / "schemathesis"),
-        "run",
-        str(SPEC_PATH.relative_to(ROOT)),
-        "--seed",
-        env.get("SEED") or DEFAULTS["SEED"],
-        "--max-examples",
-        env.get("MAX_EXAMPLES") or DEFAULTS["MAX_EXAMPLES"],
-        *(["--phases", env["PHASES"]] if env.get("PHASES") else []),
-        *extra_args,
-    ]
     with subprocess.Popen(
-        cmd, env=child_env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+        [*schemathesis_command(env), *extra_args],
+        env=child_env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
     ) as proc:
         assert proc.stdout is not None
         for line in proc.stdout:
