@@ -5,7 +5,12 @@ BIN    := $(CURDIR)/$(VENV)/bin
 STAMP  := $(VENV)/.installed-from-lock
 # Everything below runs the locked tools of .venv, never whatever else PATH holds.
 export PATH := $(BIN):$(PATH)
-export PYTHONDONTWRITEBYTECODE := 1
+# Bytecode, pytest's rewritten test modules included, is cached inside .venv, never beside the sources (generated/
+# stays as the generator wrote it): every later run, and every child process of one, starts without recompiling.
+# (Python reads bytecode only from the prefix once it is set, so writing must be on: PYTHONDONTWRITEBYTECODE is not
+# passed on.)
+export PYTHONPYCACHEPREFIX := $(CURDIR)/$(VENV)/pycache
+unexport PYTHONDONTWRITEBYTECODE
 # The generated client is imported from its source tree by the tests and benchmarks, as pytest does.
 export PYTHONPATH := $(CURDIR)/generated
 
