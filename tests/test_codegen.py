@@ -9,12 +9,35 @@ import pytest
 import yaml
 
 from cph_conformance import codegen, spec
+from tests import background
+
+
+def _render(folder: Path) -> Path:
+    dest = folder / "generated"
+    codegen.render(dest)
+    return dest
+
+
+def _render_elsewhere(folder: Path) -> Path:
+    """Rendered in a folder named and nested otherwise."""
+    dest = folder / "elsewhere" / "deeper" / "generated"
+    dest.parent.mkdir(parents=True)
+    codegen.render(dest)
+    return dest
+
+
+BACKGROUND = {"regenerated": _render, "rendered_elsewhere": _render_elsewhere}
 
 
 @pytest.fixture(scope="module")
-def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("regen") / "generated"
-    codegen.render(dest)
+def regenerated() -> Path:
+    dest: Path = background.result(__name__, "regenerated")
+    return dest
+
+
+@pytest.fixture(scope="module")
+def rendered_elsewhere() -> Path:
+    dest: Path = background.result(__name__, "rendered_elsewhere")
     return dest
 
 
@@ -23,18 +46,17 @@ def test_generated_matches_the_spec(regenerated: Path) -> None:
     assert codegen.diff_trees(regenerated, codegen.GENERATED) == []
 
 
-def test_rendering_does_not_depend_on_where_it_runs(regenerated: Path, tmp_path: Path) -> None:
+def test_rendering_does_not_depend_on_where_it_runs(regenerated: Path, rendered_elsewhere: Path) -> None:
     """Two renderings in differently named and nested folders are byte for byte the same, and neither names its
     folder: what the wheel and check-generated rely on, whatever generated/ holds."""
-    again = tmp_path / "elsewhere" / "deeper" / "generated"
-    again.parent.mkdir(parents=True)
-    codegen.render(again)
+    again = rendered_elsewhere
     files = sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(regenerated) for p in regenerated.rglob("*") if p.is_file())
     for rel in files:
         text = (again / rel).read_bytes()
         assert text == (regenerated / rel).read_bytes(), rel
-        assert str(tmp_path).encode() not in text, rel
+        for folder in (again.parent, regenerated.parent):
+            assert str(folder).encode() not in text, rel
 
 
 def test_a_hand_edit_is_reported_file_by_file(regenerated: Path, tmp_path: Path) -> None:

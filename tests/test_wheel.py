@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import venv
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,47 @@ from cph_conformance.codegen import GENERATED, IGNORED
 from cph_conformance.mock import catalog
 from cph_conformance.mock.server import RunningMock
 from cph_conformance.spec import ROOT
+from tests import background
+
+
+@dataclass(frozen=True)
+class Installed:
+    wheel: Path
+    python: Path  # of a fresh venv with the wheel installed by hash
+    pip: subprocess.CompletedProcess[str]
+
+
+def _install(folder: Path) -> Installed:
+    """What a downstream project does: the client's lock plus the wheel's line, --require-hashes, into a fresh
+    venv."""
+    built = wheel.build(folder / "dist")
+    requirements = folder / "requirements.txt"
+    requirements.write_text(
+        (ROOT / "requirements" / "client.lock").read_text()
+        + f"huaweicloud-cph-client @ {built.as_uri()} --hash=sha256:{wheel.sha256(built)}\n"
+    )
+    env_dir = folder / "venv"
+    venv.create(env_dir, with_pip=False)  # this environment's pip installs into it: no ensurepip bootstrap
+    python = env_dir / "bin" / "python"
+    pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--disable-pip-version-check"]
+    # --no-compile: a throwaway venv's bytecode would only pile up in the cache PYTHONPYCACHEPREFIX names.
+    requirements_args = ["--no-compile", "--require-hashes", "-r", str(requirements)]
+    installed = subprocess.run([*pip, *requirements_args], capture_output=True, text=True, env=background.ENVIRONMENT)
+    return Installed(built, python, installed)
+
+
+BACKGROUND = {"installed": _install}
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return wheel.build(tmp_path_factory.mktemp("first"))
+def installed() -> Installed:
+    done: Installed = background.result(__name__, "installed")
+    return done
+
+
+@pytest.fixture(scope="module")
+def built(installed: Installed) -> Path:
+    return installed.wheel
 
 
 def _sources_dated(dest: Path, when: float) -> Path:
@@ -128,37 +165,14 @@ print(json.dumps({"listed": listed, "errors": errors}))
 """
 
 
-def test_installs_by_hash_into_a_fresh_venv_and_calls(built: Path, tmp_path: Path, mock: RunningMock) -> None:
-    """What a downstream project does: the client's lock plus the wheel's line, --require-hashes; then it lists
-    every image of the mock with AK/SK and with a token, sync and async, and reads a wrong credential's error."""
-    requirements = tmp_path / "requirements.txt"
-    requirements.write_text(
-        (ROOT / "requirements" / "client.lock").read_text()
-        + f"huaweicloud-cph-client @ {built.as_uri()} --hash=sha256:{wheel.sha256(built)}\n"
-    )
-    env_dir = tmp_path / "venv"
-    venv.create(env_dir, with_pip=False)  # this environment's pip installs into it: no ensurepip bootstrap
-    python = env_dir / "bin" / "python"
-    install = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "--python",
-            python,
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--require-hashes",
-            "-r",
-            requirements,
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert install.returncode == 0, install.stderr
+def test_installs_by_hash_into_a_fresh_venv_and_calls(installed: Installed, tmp_path: Path, mock: RunningMock) -> None:
+    """Installed as a downstream project installs it (_install), it lists every image of the mock with AK/SK and
+    with a token, sync and async, and reads a wrong credential's error."""
+    assert installed.pip.returncode == 0, installed.pip.stderr
+    python = installed.python
     body = spec.example_response()
-    alone = {**os.environ, "PYTHONPATH": ""}  # the installed wheel, not generated/ (which make puts on the path)
+    # The installed wheel, not generated/ (which make puts on the path); no bytecode of a throwaway venv cached.
+    alone = {**os.environ, "PYTHONPATH": "", "PYTHONDONTWRITEBYTECODE": "1"}
     call = subprocess.run(
         [python, "-c", CALL, json.dumps(body)], capture_output=True, text=True, cwd=tmp_path, env=alone
     )
