@@ -7,7 +7,8 @@ Where it differs from the mock, within what the page and the SDK allow:
 - Content-Type is "application/json;charset=UTF-8", as Huawei's gateways send it;
 - the last page has no page_info at all; images carry is_support_encrypt only sometimes;
 - image names in Chinese, up to 126 UTF-8 bytes; error codes of its own choosing (CPS.0005 is not used);
-- a repeated query parameter: the first value counts.
+- a repeated query parameter: the first value counts;
+- another project's id gets 403 with an error message that quotes the caller's token.
 The "terse" flavour differs again, still within the page and the SDK: another project's id gets 401, answers
 carry no request_id and no X-Request-Id (the SDK makes request_id optional), Content-Type is plain
 "application/json", and every page has page_info, the last one with an empty next_marker.
@@ -86,7 +87,8 @@ def handle(
     if parts[1] != project:
         if flavour == TERSE:
             return 401, {"error_code": "APIGW.0301", "error_msg": "The token is not valid for this project."}
-        return 403, {"error_code": "CPS.0001", "error_msg": "No permission to request resources."}
+        # Quoting the credential back, as the service of the first live trial did: the run must mask it everywhere.
+        return 403, {"error_code": "CPS.0001", "error_msg": f"Token {token} has no permission on project {parts[1]}."}
     first = {k: v[0] for k, v in query.items()}
     image_type = first.get("image_type", "all")
     if image_type not in CATALOG:

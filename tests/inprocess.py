@@ -3,16 +3,17 @@ against it, for fast tests."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
-from starlette.testclient import TestClient
 
 import cph_conformance.run.hooks  # noqa: F401  (registers the page's checks with schemathesis)
 from cph_conformance import spec
@@ -36,25 +37,36 @@ def app(target: str | None = None, images: int = 60) -> Any:
     return create_app(Settings(project_id=PROJECT, token=TOKEN, images=images, fault=target))
 
 
+# The walk's requests go straight to the app through httpx on one event loop of this thread: starlette's
+# TestClient starts a thread and a portal for every request, three times the cost of the app itself.
+_LOOP = asyncio.new_event_loop()
+
+
 @functools.cache
-def client(target: str | None = None, images: int = 60) -> TestClient:
-    """One test client per target, built once per session."""
-    return TestClient(app(target, images))
+def client(target: str | None = None, images: int = 60) -> httpx.AsyncClient:
+    """One client per target, built once per session."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app(target, images)), base_url="https://cph.example")
 
 
 def fetch(target: str | None = None, images: int = 60) -> walk.Fetch:
     def get(query: dict[str, Any], project: str | None = None, auth: str = walk.VALID) -> walk.Answer:
         headers = {walk.VALID: {spec.auth_header(): TOKEN}, walk.WRONG: {spec.auth_header(): walk.WRONG_TOKEN}}
-        response = client(target, images).get(
-            spec.OPERATION_PATH.format(project_id=project or PROJECT), params=query, headers=headers.get(auth, {})
+        response = _LOOP.run_until_complete(
+            client(target, images).get(
+                spec.OPERATION_PATH.format(project_id=project or PROJECT), params=query, headers=headers.get(auth, {})
+            )
         )
         try:
             body = response.json()
         except ValueError:
             body = None
-        url = "https://cph.example" + response.request.url.raw_path.decode("ascii")
         return walk.Answer(
-            url, auth, response.status_code, {k.lower(): v for k, v in response.headers.items()}, body, response.text
+            str(response.request.url),
+            auth,
+            response.status_code,
+            {k.lower(): v for k, v in response.headers.items()},
+            body,
+            response.text,
         )
 
     return get
@@ -79,9 +91,15 @@ def configured(values: dict[str, str]) -> SchemathesisConfig:
 SEED = int(runner.DEFAULTS["SEED"])  # the runner's
 
 
-def engine(target: str | None, max_examples: int = 10, seed: int = SEED) -> Iterator[events.EngineEvent]:
+def engine(
+    target: str | None,
+    max_examples: int = 10,
+    seed: int = SEED,
+    phases: tuple[str, ...] | None = None,
+    checks: list[str] | None = None,
+) -> Iterator[events.EngineEvent]:
     """The events of schemathesis' engine, configured by schemathesis.toml, against a target's ASGI app in this
-    process."""
+    process; only some phases or checks (else schemathesis.toml's), when a test needs no more."""
     config = configured(
         {
             "CPH_BASE_URL": "http://localhost",
@@ -94,6 +112,10 @@ def engine(target: str | None, max_examples: int = 10, seed: int = SEED) -> Iter
     project = config.projects.default
     project.seed = seed
     project.generation.update(max_examples=max_examples)
+    for phase in ("examples", "coverage", "fuzzing", "stateful") if phases is not None else ():
+        project.phases.get_by_name(name=phase).enabled = phase in (phases or ())
+    if checks is not None:
+        project.checks.update(included_check_names=checks)
     schema = schemathesis.openapi.from_dict(spec.load(), config=config)
     schema.app = app(target)
     for event in from_schema(schema).execute():
@@ -102,26 +124,31 @@ def engine(target: str | None, max_examples: int = 10, seed: int = SEED) -> Iter
         yield event
 
 
-def requests_sent(target: str | None, seed: int, max_examples: int = 10) -> list[str]:
-    """Every request the engine sent, in order, as "METHOD URI"."""
+def requests_sent(target: str | None, seed: int) -> list[str]:
+    """Every request of the fuzzing phase (the one the seed steers), in order, as "METHOD URI"."""
     return [
         f"{interaction.request.method} {interaction.request.uri}"
-        for event in engine(target, max_examples, seed)
+        for event in engine(target, seed=seed, phases=("fuzzing",))
         if isinstance(event, events.ScenarioFinished)
         for interaction in event.recorder.interactions.values()
     ]
 
 
-def schemathesis_run(target: str | None, max_examples: int = 10) -> list[Finding]:
-    """schemathesis' engine against a target in this process; its failures graded as the runner grades them
-    (cph_conformance.run.verdict)."""
+def schemathesis_run(
+    target: str | None,
+    max_examples: int = 10,
+    checks: list[str] | None = None,
+    phases: tuple[str, ...] | None = None,
+) -> list[Finding]:
+    """schemathesis' engine against a target in this process (every check and phase, or only those named); its
+    failures graded as the runner grades them (cph_conformance.run.verdict)."""
     findings: list[Finding] = []
-    for event in engine(target, max_examples):
+    for event in engine(target, max_examples, checks=checks, phases=phases):
         if not isinstance(event, events.ScenarioFinished):
             continue
-        for case_id, checks in event.recorder.checks.items():
+        for case_id, ran in event.recorder.checks.items():
             interaction = event.recorder.interactions.get(case_id)
-            for check in checks:
+            for check in ran:
                 if check.failure_info is None or interaction is None:
                     continue
                 response = interaction.response
