@@ -8,7 +8,8 @@ Where it differs from the mock, within what the page and the SDK allow:
 - the last page has no page_info at all; images carry is_support_encrypt only sometimes;
 - image names in Chinese, up to 126 UTF-8 bytes; error codes of its own choosing (CPS.0005 is not used);
 - a repeated query parameter: the first value counts;
-- another project's id gets 403 with an error message that quotes the caller's token.
+- a refused request's error message (400, 403) quotes the caller's token back, as the service of the first live
+  trial did: the run must mask it everywhere.
 The "terse" flavour differs again, still within the page and the SDK: another project's id gets 401, answers
 carry no request_id and no X-Request-Id (the SDK makes request_id optional), Content-Type is plain
 "application/json", and every page has page_info, the last one with an empty next_marker.
@@ -87,8 +88,7 @@ def handle(
     if parts[1] != project:
         if flavour == TERSE:
             return 401, {"error_code": "APIGW.0301", "error_msg": "The token is not valid for this project."}
-        # Quoting the credential back, as the service of the first live trial did: the run must mask it everywhere.
-        return 403, {"error_code": "CPS.0001", "error_msg": f"Token {token} has no permission on project {parts[1]}."}
+        return 403, {"error_code": "CPS.0001", "error_msg": "No permission to request resources."}
     first = {k: v[0] for k, v in query.items()}
     image_type = first.get("image_type", "all")
     if image_type not in CATALOG:
@@ -121,6 +121,8 @@ def app(project: str, token: str, flavour: str = "huawei") -> Callable[[Scope, A
         status, body = handle(
             scope["method"], scope["path"], query, headers.get("x-auth-token"), project, token, flavour
         )
+        if status in (400, 403) and flavour != TERSE:
+            body = {**body, "error_msg": f"{body['error_msg']} (X-Auth-Token: {headers.get('x-auth-token')})"}
         answer_headers = [(b"content-type", b"application/json" if flavour == TERSE else JSON)]
         if flavour != TERSE:
             request_id = secrets.token_hex(16)

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -32,7 +32,7 @@ from tests import background, faithful_service, loopback
 TOKEN, AKSK, IAM = "token", "AK/SK", "IAM password"
 IAM_PASSWORD = "pw-for-the-stand-in-0123456789"  # noqa: S105  (the stand-in's, made up)
 CLEAN = "clean"  # the clean mock
-# tests/faithful_service.py: Huawei's behaviour, not our mock's; it also quotes the token back in an error message
+# tests/faithful_service.py: Huawei's behaviour, not our mock's; it also quotes the token back in error messages
 FAITHFUL = "faithful-independent-service"
 PASSING = {CLEAN: AKSK, FAITHFUL: TOKEN}
 # a schema fault, a page fault the walk catches and a STRICT-only fault
@@ -45,7 +45,8 @@ class Run:
     status: int
     output: str
     reports: Path
-    secrets: tuple[str, ...]  # what must appear nowhere: the credential, and for IAM the token it issued too
+    # What must appear nowhere, not even in a failing test's report: the credential, and for IAM its token too.
+    secrets: tuple[str, ...] = field(repr=False)
 
     def artifacts(self) -> dict[Path, str]:
         return {p: p.read_text(errors="replace") for p in self.reports.rglob("*") if p.is_file()}
