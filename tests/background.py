@@ -32,7 +32,7 @@ def _yield_to_the_tests() -> None:
 # The work is mostly waiting on child processes: enough threads that all of it is under way at once.
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="tests-background", initializer=_yield_to_the_tests)
 _STARTED: dict[tuple[str, str], Future[Any]] = {}
-_FOLDER = Path(tempfile.mkdtemp(prefix="cph-tests-background-"))
+_FOLDERS: list[Path] = []  # made on the first start(): importing this module (pytest --help does) makes nothing
 
 
 def work_of(module: str) -> dict[str, Work]:
@@ -44,7 +44,9 @@ def start(module: str, name: str) -> Future[Any]:
     """Start a module's named work, once; its future."""
     key = (module, name)
     if key not in _STARTED:
-        folder = _FOLDER / f"{module}.{name}"
+        if not _FOLDERS:
+            _FOLDERS.append(Path(tempfile.mkdtemp(prefix="cph-tests-background-")))
+        folder = _FOLDERS[0] / f"{module}.{name}"
         folder.mkdir()
         _STARTED[key] = _POOL.submit(work_of(module)[name], folder)
     return _STARTED[key]
@@ -58,4 +60,5 @@ def result(module: str, name: str) -> Any:
 def finish() -> None:
     """Wait for the work under way, drop what never started, remove every folder."""
     _POOL.shutdown(wait=True, cancel_futures=True)
-    shutil.rmtree(_FOLDER, ignore_errors=True)
+    for folder in _FOLDERS:
+        shutil.rmtree(folder, ignore_errors=True)

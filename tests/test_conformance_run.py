@@ -1,4 +1,4 @@
-"""`python -m cph_conformance.run` end to end, the way CI runs it (.ci/conformance), five times: the clean mock and
+"""`python -m cph_conformance.run` end to end, as .ci/conformance runs it, five times: the clean mock and
 the faithful service (which quotes the token back) pass; a schema fault, a page fault and a STRICT-only fault fail
 the run (exit 1) naming their check; between them, each of the three credential routes; no secret is in an
 artifact or on the console. Setup problems exit 2 with a reason: the runner's main() in process.
