@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 
@@ -41,13 +42,13 @@ class GenerationError(Exception):
     """The spec or the toolchain stopped generation; the message says why and what to do."""
 
 
-def _tool_path() -> str:
-    """PATH with this environment's scripts first, after checking ruff there is the pinned one.
+def _tool_path(env: Mapping[str, str]) -> str:
+    """env's PATH with this environment's scripts first, after checking ruff there is the pinned one.
 
     The generator's post-hooks run whichever `ruff` PATH finds, and ruff's version changes the output.
     """
     bindir = Path(sys.executable).parent
-    path = f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"
+    path = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
     found = shutil.which("ruff", path=path)
     if found is None or Path(found).parent != bindir:
         raise GenerationError(f"the pinned ruff is not installed in {bindir}: run `make setup`")
@@ -68,8 +69,9 @@ def validate_spec(spec: Path = SPEC_PATH) -> None:
         raise GenerationError(f"{spec} is not a valid OpenAPI document: {reason[:500]} {where}".rstrip()) from exc
 
 
-def render(dest: Path, spec: Path = SPEC_PATH) -> None:
-    """Generate the client project into dest, which must not exist."""
+def render(dest: Path, spec: Path = SPEC_PATH, env: Mapping[str, str] | None = None) -> None:
+    """Generate the client project into dest, which must not exist; the generator runs in env (else this
+    process' environment)."""
     validate_spec(spec)
     cmd = [
         sys.executable,
@@ -88,8 +90,10 @@ def render(dest: Path, spec: Path = SPEC_PATH) -> None:
         "--output-path",
         str(dest),
     ]
-    env = {**os.environ, "PATH": _tool_path()}
-    result = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=dest.parent)
+    given = dict(os.environ if env is None else env)
+    result = subprocess.run(
+        cmd, capture_output=True, text=True, env={**given, "PATH": _tool_path(given)}, cwd=dest.parent
+    )
     if result.returncode != 0 or not (dest / PACKAGE).is_dir():
         raise GenerationError(
             f"openapi-python-client rejected {spec.relative_to(ROOT) if spec.is_relative_to(ROOT) else spec}:\n"

@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from cph_conformance.codegen import GENERATED, IGNORED
@@ -46,11 +47,11 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _backend(project: Path, out: Path) -> str:
-    """Run uv_build's build_wheel hook in project; return the wheel's file name."""
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+def _backend(project: Path, out: Path, env: Mapping[str, str]) -> str:
+    """Run uv_build's build_wheel hook in project, in env; return the wheel's file name."""
+    child_env = {**env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"}
     result = subprocess.run(
-        [sys.executable, "-c", _HOOK, str(out)], cwd=project, env=env, capture_output=True, text=True
+        [sys.executable, "-c", _HOOK, str(out)], cwd=project, env=child_env, capture_output=True, text=True
     )
     lines = result.stdout.split()
     if result.returncode != 0 or not lines:
@@ -58,15 +59,16 @@ def _backend(project: Path, out: Path) -> str:
     return lines[-1]
 
 
-def build(out: Path = DIST, source: Path = GENERATED) -> Path:
-    """Build the wheel of the project in source into out, write out/SHA256SUMS and return the wheel's path."""
+def build(out: Path = DIST, source: Path = GENERATED, env: Mapping[str, str] | None = None) -> Path:
+    """Build the wheel of the project in source into out, write out/SHA256SUMS and return the wheel's path. The
+    backend runs in env (else this process' environment)."""
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="cph-wheel-") as scratch:
         project = Path(scratch) / "project"
         _normalised_copy(source, project)
         built = Path(scratch) / "built"
         built.mkdir()
-        name = _backend(project, built)
+        name = _backend(project, built, dict(os.environ if env is None else env))
         wheel = out / name
         shutil.copyfile(built / name, wheel)
     (out / "SHA256SUMS").write_text(f"{sha256(wheel)}  {wheel.name}\n", encoding="utf-8")

@@ -1,10 +1,14 @@
-"""Slow work that waits on subprocesses (the end-to-end runs, the wheel's install, code generation), started as
-soon as the tests that need it are collected, so that it goes on beside the in-process tests.
+"""Slow work that waits on subprocesses (the end-to-end runs, the wheel's install, code generation), started when
+the session starts running tests, so that it goes on beside the in-process tests.
 
-A test module names that work in BACKGROUND, {fixture name: function}; its fixture returns result(__name__, name).
-tests/conftest.py starts the work of every selected test and runs those tests last, when it is most likely done.
-Each function gets a folder of its own, removed with the rest at the end of the session. Child processes it
-starts take ENVIRONMENT: tests in the main thread change os.environ for a moment (HOME, a proxy, CPH_*).
+A test module names its work in BACKGROUND: {fixture name: function}, or {fixture name: {job name: function}} for a
+fixture made of independent jobs (each its own future: one that fails errors only the tests that read it). The
+module makes the fixture with `fixture(__name__, name)`; it gives the function's result, or a mapping of the jobs'
+results. tests/conftest.py starts the work of every selected test and runs those tests last, when it is most likely
+done; `pytest --collect-only` starts nothing.
+
+Each job gets a folder of its own, removed with the rest at the end of the session. Child processes it starts
+take ENVIRONMENT: tests in the main thread change os.environ for a moment (HOME, a proxy, CPH_*).
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 Work = Callable[[Path], Any]
 
@@ -24,41 +30,76 @@ ENVIRONMENT = dict(os.environ)  # as the session started: conftest imports this 
 
 
 def _yield_to_the_tests() -> None:
-    """Lower this worker thread's priority (on Linux, nice() applies to the calling thread and what it starts):
-    the in-process tests in the main thread come first, the background work takes the rest of the cores."""
-    os.nice(10)
+    """Lower this worker thread's priority: the in-process tests in the main thread come first, the background work
+    takes the rest of the cores. Only on Linux, where nice() applies to the calling thread and what it starts;
+    elsewhere it would lower the whole session, for good."""
+    if sys.platform == "linux":
+        os.nice(10)
 
 
 # The work is mostly waiting on child processes: enough threads that all of it is under way at once.
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="tests-background", initializer=_yield_to_the_tests)
-_STARTED: dict[tuple[str, str], Future[Any]] = {}
+_STARTED: dict[tuple[str, str, str], Future[Any]] = {}
 _FOLDERS: list[Path] = []  # made on the first start(): importing this module (pytest --help does) makes nothing
 
 
-def work_of(module: str) -> dict[str, Work]:
-    works: dict[str, Work] = getattr(sys.modules[module], "BACKGROUND", {})
+class Results(Mapping[str, Any]):
+    """Jobs' results by name; reading one waits for its job, and raises what the job raised."""
+
+    def __init__(self, futures: dict[str, Future[Any]]) -> None:
+        self._futures = futures
+
+    def __getitem__(self, job: str) -> Any:
+        return self._futures[job].result()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._futures)
+
+    def __len__(self) -> int:
+        return len(self._futures)
+
+
+def work_of(module: str) -> dict[str, Work | dict[str, Work]]:
+    works: dict[str, Work | dict[str, Work]] = getattr(sys.modules[module], "BACKGROUND", {})
     return works
 
 
-def start(module: str, name: str) -> Future[Any]:
-    """Start a module's named work, once; its future."""
-    key = (module, name)
-    if key not in _STARTED:
-        if not _FOLDERS:
-            _FOLDERS.append(Path(tempfile.mkdtemp(prefix="cph-tests-background-")))
-        folder = _FOLDERS[0] / f"{module}.{name}"
-        folder.mkdir()
-        _STARTED[key] = _POOL.submit(work_of(module)[name], folder)
-    return _STARTED[key]
+def _jobs(module: str, name: str) -> dict[str, Work]:
+    works = work_of(module)[name]
+    return works if isinstance(works, dict) else {"": works}
+
+
+def start(module: str, name: str) -> None:
+    """Start each job of a module's named work, once."""
+    for job, work in _jobs(module, name).items():
+        if (module, name, job) not in _STARTED:
+            if not _FOLDERS:
+                _FOLDERS.append(Path(tempfile.mkdtemp(prefix="cph-tests-background-")))
+            folder = _FOLDERS[0] / ".".join(filter(None, (module, name, job)))
+            folder.mkdir()
+            _STARTED[(module, name, job)] = _POOL.submit(work, folder)
 
 
 def result(module: str, name: str) -> Any:
     """What a module's named work returned (or raised), started now if it was not yet."""
-    return start(module, name).result()
+    start(module, name)
+    if isinstance(work_of(module)[name], dict):
+        return Results({job: _STARTED[(module, name, job)] for job in _jobs(module, name)})
+    return _STARTED[(module, name, "")].result()
+
+
+def fixture(module: str, name: str) -> Any:
+    """The module-scoped fixture `name` of a test module: result(module, name)."""
+
+    @pytest.fixture(scope="module", name=name)
+    def background_result() -> Any:
+        return result(module, name)
+
+    return background_result
 
 
 def finish() -> None:
-    """Wait for the work under way, drop what never started, remove every folder."""
+    """Wait for the jobs under way, drop those not started, remove every folder."""
     _POOL.shutdown(wait=True, cancel_futures=True)
     for folder in _FOLDERS:
         shutil.rmtree(folder, ignore_errors=True)

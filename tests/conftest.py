@@ -15,19 +15,28 @@ from tests import background
 sdk_home.import_elsewhere()
 
 
+def _background(item: pytest.Item) -> list[str]:
+    """The background work (tests/background.py) a test reads through its fixtures."""
+    module = getattr(item, "module", None)
+    fixtures = getattr(item, "fixturenames", ())
+    return [name for name in background.work_of(module.__name__) if name in fixtures] if module else []
+
+
 @pytest.hookimpl(trylast=True)  # after -k and -m have deselected what they will
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Start the background work (tests/background.py) of every selected test, and run those tests last."""
-    waiting = []
-    for item in items:
-        module = getattr(item, "module", None)
-        fixtures = getattr(item, "fixturenames", ())
-        needs = [n for n in background.work_of(module.__name__) if n in fixtures] if module else []
-        for name in needs:
-            background.start(module.__name__, name)  # type: ignore[union-attr]
-        if needs:
-            waiting.append(item)
+    """The tests that read background work run last, when it is most likely done."""
+    waiting = [item for item in items if _background(item)]
     items[:] = [item for item in items if item not in waiting] + waiting
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Start the background work of every selected test, before the first test runs."""
+    if session.config.option.collectonly:
+        return
+    for item in session.items:
+        for name in _background(item):
+            background.start(item.module.__name__, name)  # type: ignore[attr-defined]
 
 
 def pytest_sessionfinish() -> None:

@@ -119,6 +119,8 @@ def engine(
     schema = schemathesis.openapi.from_dict(spec.load(), config=config)
     schema.app = app(target)
     for event in from_schema(schema).execute():
+        if isinstance(event, events.Interrupted):  # the engine catches Ctrl-C: the session must still stop
+            raise KeyboardInterrupt
         if isinstance(event, events.NonFatalError):
             raise AssertionError(f"schemathesis error: {event.info}")
         yield event

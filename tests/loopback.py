@@ -7,8 +7,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-# How often serve_forever looks for shutdown(): its default, 0.5 s, is what each test would wait at the end.
-POLL_INTERVAL = 0.02
+from cph_conformance.run.gateway import POLL_INTERVAL  # serve_forever's default, 0.5 s, each test would wait out
 
 
 class Quiet(BaseHTTPRequestHandler):

@@ -58,7 +58,7 @@ schema = schemathesis.pytest.from_fixture("mock_schema")
 
 @schema.parametrize()
 # No health check is suppressed: none fires (runs with --hypothesis-seed 1 to 5 pass; generation takes 1-15 ms a
-# case and 17 of 57 drawn cases are invalid, far from too_slow and filter_too_much).
+# case and about a third of the drawn cases are invalid, far from too_slow and filter_too_much).
 @settings(max_examples=15, deadline=None)
 def test_mock_conforms_to_the_spec(case: Any) -> None:
     case.call_and_validate()
@@ -66,7 +66,8 @@ def test_mock_conforms_to_the_spec(case: Any) -> None:
 
 def test_the_same_seed_sends_the_same_requests() -> None:
     """schemathesis.toml leaves a run nothing but its seed and settings (no example database, no cache): two runs
-    with one seed send the same requests in the same order, and another seed sends others."""
+    with one seed send the same requests in the same order, and another seed sends others. (Across processes:
+    tests/test_conformance_run.py.)"""
     first, again, other = (inprocess.requests_sent(None, seed) for seed in (inprocess.SEED, inprocess.SEED, 7))
     assert first == again and len(first) > 5
     assert other != first

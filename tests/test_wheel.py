@@ -31,7 +31,7 @@ class Installed:
 def _install(folder: Path) -> Installed:
     """What a downstream project does: the client's lock plus the wheel's line, --require-hashes, into a fresh
     venv."""
-    built = wheel.build(folder / "dist")
+    built = wheel.build(folder / "dist", env=background.ENVIRONMENT)
     requirements = folder / "requirements.txt"
     requirements.write_text(
         (ROOT / "requirements" / "client.lock").read_text()
@@ -43,17 +43,16 @@ def _install(folder: Path) -> Installed:
     pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--disable-pip-version-check"]
     # --no-compile: a throwaway venv's bytecode would only pile up in the cache PYTHONPYCACHEPREFIX names.
     requirements_args = ["--no-compile", "--require-hashes", "-r", str(requirements)]
-    installed = subprocess.run([*pip, *requirements_args], capture_output=True, text=True, env=background.ENVIRONMENT)
+    installed = subprocess.run(
+        [*pip, *requirements_args], capture_output=True, text=True, env=background.ENVIRONMENT, timeout=300
+    )
     return Installed(built, python, installed)
 
 
 BACKGROUND = {"installed": _install}
 
 
-@pytest.fixture(scope="module")
-def installed() -> Installed:
-    done: Installed = background.result(__name__, "installed")
-    return done
+installed = background.fixture(__name__, "installed")
 
 
 @pytest.fixture(scope="module")

@@ -43,9 +43,7 @@ def listen(port: int) -> socket.socket:
 
 def serve(settings: Settings, port: int, announce: bool = False) -> None:
     """Serve in the foreground. Port 0 takes a free port; the first stdout line is the base URL either way."""
-    # Imported here: processes that only start and stop the mock (the runner, tests) need neither.
-    import uvicorn
-
+    # Imported here: processes that only start and stop the mock (the runner, tests) need it not.
     from cph_conformance.mock.app import create_app
 
     sock = listen(port)
@@ -63,8 +61,7 @@ def serve(settings: Settings, port: int, announce: bool = False) -> None:
             file=sys.stderr,
             flush=True,
         )
-    config = uvicorn.Config(app, log_level="error", access_log=False, lifespan="off")
-    uvicorn.Server(config).run(sockets=[sock])
+    _uvicorn(app).run(sockets=[sock])
 
 
 def new_identity() -> tuple[str, str, str, str]:
@@ -118,25 +115,33 @@ def in_thread(images: int = 60, fault: str | None = None) -> Iterator[RunningMoc
 
 
 @contextlib.contextmanager
-def serving_in_thread(app: Any) -> Iterator[str]:
+def serving_in_thread(app: Any, timeout: float = 20.0) -> Iterator[str]:
     """Serve an ASGI app with uvicorn from a thread of this process, on a free loopback port; yields the base URL;
     always stopped."""
-    import uvicorn
-
     sock = listen(0)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="error", access_log=False, lifespan="off"))
+    server = _uvicorn(app)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="cph-mock", daemon=True)
     thread.start()
     try:
+        deadline = time.monotonic() + timeout
         while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("the mock's server stopped before it started")
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the mock's server did not start within {timeout:.0f} s")
             time.sleep(0.005)
         yield f"http://{HOST}:{sock.getsockname()[1]}"
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout)
         sock.close()
+        if thread.is_alive():
+            raise RuntimeError(f"the mock's server did not stop within {timeout:.0f} s")
+
+
+def _uvicorn(app: Any) -> Any:
+    """uvicorn quiet, without lifespan events, for the mock and other loopback apps."""
+    import uvicorn  # here, as serve() imports the app
+
+    return uvicorn.Server(uvicorn.Config(app, log_level="error", access_log=False, lifespan="off"))
 
 
 @contextlib.contextmanager
