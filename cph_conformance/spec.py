@@ -17,7 +17,8 @@ OPERATION_PATH = "/v1/{project_id}/cloud-phone/phone-images"
 def load() -> dict[str, Any]:
     """The parsed spec. Callers must not mutate it."""
     with SPEC_PATH.open(encoding="utf-8") as f:
-        data: dict[str, Any] = yaml.safe_load(f)
+        # libyaml's parser when PyYAML has it (10 times faster; every process of a run reads the spec), same result.
+        data: dict[str, Any] = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506  (a safe loader)
     return data
 
 

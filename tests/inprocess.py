@@ -30,6 +30,7 @@ TOKEN = "MIIT-in-process-token-0123456789abcdefghijklmnop"  # noqa: S105  (a tes
 FAITHFUL = "faithful:"  # a target named "faithful:<flavour>" is tests/faithful_service.py, not the mock
 
 
+@functools.cache  # connexion validates the whole spec for each app it builds: once per target is enough
 def app(target: str | None = None, images: int = 60) -> Any:
     """The ASGI app of a target: the mock with a fault (or none), or the faithful stand-in in a flavour."""
     if target is not None and target.startswith(FAITHFUL):
