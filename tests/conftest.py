@@ -34,6 +34,10 @@ def pytest_runtestloop(session: pytest.Session) -> None:
     """Start the background work of every selected test, before the first test runs."""
     if session.config.option.collectonly:
         return
+    # Mocks start in background threads too. The first to start imports uvicorn's protocols and creates its loggers:
+    # done here, in this thread, so that no thread changes sys.modules or logging's registry under a running test.
+    with server.in_thread():
+        pass
     for item in session.items:
         for name in _background(item):
             background.start(item.module.__name__, name)  # type: ignore[attr-defined]

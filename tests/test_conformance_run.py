@@ -134,7 +134,7 @@ def serving(name: str) -> Iterator[server.RunningMock]:
     """The server a run is pointed at: the faithful service (which takes only tokens), the clean mock or the mock
     with a fault, from a thread of this process; the schema fault from `python -m cph_conformance.mock`."""
     if name == "is-public-string":
-        with server.running(fault=name) as mock:
+        with server.running(fault=name, env=background.ENVIRONMENT) as mock:
             yield mock
         return
     if name != FAITHFUL:
@@ -242,7 +242,7 @@ class Stopped:
     # Out of the repr, which a failing test prints: what the run wrote is what these tests search for secrets.
     stdout: str = field(repr=False)
     stderr: str = field(repr=False)
-    elsewhere: str = field(repr=False)  # warnings and log records
+    elsewhere: str = field(repr=False)  # warnings
     summary: str = field(repr=False)  # summary.md, which CI keeps: it says why there is no verdict
 
     def shows(self, secret: str) -> bool:
@@ -255,10 +255,10 @@ def main(
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
     recwarn: pytest.WarningsRecorder,
-    caplog: pytest.LogCaptureFixture,
 ) -> Callable[[dict[str, str]], Stopped]:
     """`python -m cph_conformance.run` in this process, with the variables the subprocess runs would get; what
-    it writes is captured at the file descriptors, as a console would see it."""
+    it writes (log records included: pytest's logging plugin is off) is captured at the file descriptors, as a
+    console would see it."""
 
     def call(env: dict[str, str]) -> Stopped:
         for name in [n for n in os.environ if _is_the_runs(n)]:
@@ -267,7 +267,7 @@ def main(
             monkeypatch.setenv(name, value)
         status = runner.main()
         out, err = capfd.readouterr()
-        elsewhere = "\n".join([str(w.message) for w in recwarn] + [caplog.text])
+        elsewhere = "\n".join(str(w.message) for w in recwarn)
         return Stopped(status, out, err, elsewhere, (tmp_path / "summary.md").read_text())
 
     return call

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -96,10 +96,13 @@ class RunningMock:
 
 
 @contextlib.contextmanager
-def running(images: int = 60, fault: str | None = None, timeout: float = 20.0) -> Iterator[RunningMock]:
-    """Start the mock in a child process on a free loopback port, wait until it answers, always stop it."""
+def running(
+    images: int = 60, fault: str | None = None, timeout: float = 20.0, env: Mapping[str, str] | None = None
+) -> Iterator[RunningMock]:
+    """Start the mock in a child process on a free loopback port, wait until it answers, always stop it. The child
+    gets env (else this process' environment) and the mock's own variables."""
     args = ["--port", "0", "--images", str(images), "--quiet", *(["--fault", fault] if fault else [])]
-    with child("cph_conformance.mock", args, timeout) as mock:
+    with child("cph_conformance.mock", args, timeout, env) as mock:
         yield mock
 
 
@@ -145,18 +148,20 @@ def _uvicorn(app: Any) -> Any:
 
 
 @contextlib.contextmanager
-def child(module: str, args: list[str], timeout: float = 20.0) -> Iterator[RunningMock]:
+def child(
+    module: str, args: list[str], timeout: float = 20.0, env: Mapping[str, str] | None = None
+) -> Iterator[RunningMock]:
     """Run `python -m module args` as a loopback server whose first stdout line is its base URL; always stop it."""
     project_id, token, ak, sk = new_identity()
-    env = {
-        **os.environ,
+    child_env = {
+        **(os.environ if env is None else env),
         "CPH_MOCK_PROJECT_ID": project_id,
         "CPH_MOCK_TOKEN": token,
         "CPH_MOCK_AK": ak,
         "CPH_MOCK_SK": sk,
         "PYTHONPATH": str(ROOT),
     }
-    proc = subprocess.Popen([sys.executable, "-m", module, *args], env=env, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", module, *args], env=child_env, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         base_url = proc.stdout.readline().strip()
