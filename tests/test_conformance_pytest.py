@@ -57,8 +57,7 @@ schema = schemathesis.pytest.from_fixture("mock_schema")
 
 
 @schema.parametrize()
-# No health check is suppressed: none fires (runs with --hypothesis-seed 1 to 5 pass; generation takes 1-15 ms a
-# case and about a third of the drawn cases are invalid, far from too_slow and filter_too_much).
+# No health check is suppressed: none fires (runs with --hypothesis-seed 1 to 5 pass).
 @settings(max_examples=15, deadline=None)
 def test_mock_conforms_to_the_spec(case: Any) -> None:
     case.call_and_validate()

@@ -71,7 +71,7 @@ def settings(env: dict[str, str], reports: Path) -> dict[str, str]:
     """The runner's variables for a test's run: quick settings for loopback, and the test's own env."""
     return {
         "CPH_REPORTS_DIR": str(reports),
-        "MAX_EXAMPLES": "3",  # few: a fault shows on any answer of its kind; the clean runs' coverage phase is whole
+        "MAX_EXAMPLES": "3",  # few: a fault shows on any answer of its kind
         "RATE_LIMIT": "1000/s",  # loopback servers need no throttle
         **env,
     }
@@ -121,7 +121,9 @@ def against(name: str, route: str, reports: Path) -> Run:
             secrets = (live.token, IAM_PASSWORD)
         if name == FAITHFUL or (fault is not None and faults.FAULTS[fault].strict_only):
             env["STRICT"] = "1"
-        if fault is not None:  # the whole run for the clean mock and the stand-in; a fault needs only its check
+        if fault is None:  # the whole run, with enough fuzzing that its requests depend on the seed (3 do not)
+            env["MAX_EXAMPLES"] = "10"
+        else:  # a fault needs only its check
             env["PHASES"] = "fuzzing"
             if faults.FAULTS[fault].caught_by not in walk.CHECKS:
                 env["WALK"] = "0"
@@ -223,6 +225,20 @@ def test_no_secret_is_in_an_artifact_or_on_the_console(runs: dict[str, Run], nam
     assert [str(path) for path, text in artifacts.items() if any(s in text for s in run.secrets)] == []
     on_console = any(s in run.output for s in run.secrets)
     assert not on_console, "a secret is on the console"
+
+
+def test_the_same_seed_sends_the_same_requests_from_two_processes(runs: dict[str, Run]) -> None:
+    """The two passing runs: two processes (each with its own string hashing), two servers, two credentials, one
+    seed and the same settings; the same requests in the same order. (Another seed: tests/test_conformance_pytest.)"""
+    first, second = (
+        [
+            line.split("/cloud-phone/")[1]
+            for line in (runs[name].reports / "cassette.yaml").read_text().splitlines()
+            if line.strip().startswith("uri:")
+        ]
+        for name in PASSING
+    )
+    assert first == second and len(first) > 5
 
 
 @pytest.mark.parametrize(("name", "variable"), [(CLEAN, "CPH_AK/CPH_SK"), ("echo-token", "CPH_IAM_PASSWORD's token")])
