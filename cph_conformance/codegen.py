@@ -52,7 +52,9 @@ def _tool_path(env: Mapping[str, str]) -> str:
     found = shutil.which("ruff", path=path)
     if found is None or Path(found).parent != bindir:
         raise GenerationError(f"the pinned ruff is not installed in {bindir}: run `make setup`")
-    out = subprocess.run([found, "--version"], capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [found, "--version"], capture_output=True, text=True, check=True, env={**env, "PATH": path}
+    ).stdout.split()
     if out[-1] != metadata.version("ruff"):
         raise GenerationError(f"{found} reports {out[-1]}, the lock pins {metadata.version('ruff')}: run `make setup`")
     return path

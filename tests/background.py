@@ -13,8 +13,11 @@ take ENVIRONMENT: tests in the main thread change os.environ for a moment (HOME,
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -41,6 +44,7 @@ def _yield_to_the_tests() -> None:
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="tests-background", initializer=_yield_to_the_tests)
 _STARTED: dict[tuple[str, str, str], Future[Any]] = {}
 _FOLDERS: list[Path] = []  # made on the first start(): importing this module (pytest --help does) makes nothing
+_GROUPS: set[int] = set()  # process groups of tracked() children still running
 
 
 class Results(Mapping[str, Any]):
@@ -57,6 +61,9 @@ class Results(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._futures)
+
+    def __contains__(self, job: object) -> bool:  # without waiting, and never hiding what a job raised
+        return job in self._futures
 
 
 def work_of(module: str) -> dict[str, Work | dict[str, Work]]:
@@ -98,8 +105,23 @@ def fixture(module: str, name: str) -> Any:
     return background_result
 
 
+@contextlib.contextmanager
+def tracked(proc: subprocess.Popen[str]) -> Iterator[subprocess.Popen[str]]:
+    """A child started with start_new_session=True (so that a timeout kills its own children with it), killed with
+    its group if the session ends first: Ctrl-C reaches only the terminal's process group."""
+    _GROUPS.add(proc.pid)
+    try:
+        yield proc
+    finally:
+        _GROUPS.discard(proc.pid)
+
+
 def finish() -> None:
-    """Wait for the jobs under way, drop those not started, remove every folder."""
+    """At the session's end no test waits for anything: kill the tracked children still running (after Ctrl-C or
+    -x), drop the jobs not started, wait for the rest, remove every folder."""
+    for group in list(_GROUPS):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
     _POOL.shutdown(wait=True, cancel_futures=True)
     for folder in _FOLDERS:
         shutil.rmtree(folder, ignore_errors=True)

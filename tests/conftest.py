@@ -31,16 +31,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session: pytest.Session) -> None:
-    """Start the background work of every selected test, before the first test runs."""
-    if session.config.option.collectonly:
+    """Start the background work of every selected test, before the first test runs (not when only collecting, or
+    when collection failed and no test will run)."""
+    if session.config.option.collectonly or (
+        session.testsfailed and not session.config.option.continue_on_collection_errors
+    ):
         return
-    # Mocks start in background threads too. The first to start imports uvicorn's protocols and creates its loggers:
-    # done here, in this thread, so that no thread changes sys.modules or logging's registry under a running test.
-    with server.in_thread():
-        pass
-    for item in session.items:
-        for name in _background(item):
-            background.start(item.module.__name__, name)  # type: ignore[attr-defined]
+    needed = [(item.module.__name__, name) for item in session.items for name in _background(item)]  # type: ignore[attr-defined]
+    if needed:
+        # Mocks start in background threads too. The first mock of a process imports uvicorn's protocols: done
+        # here first, while this thread waits, so that no import happens under a running test.
+        with server.in_thread():
+            pass
+    for module, name in needed:
+        background.start(module, name)
 
 
 def pytest_sessionfinish() -> None:

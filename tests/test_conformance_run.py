@@ -13,7 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +21,7 @@ import pytest
 
 from cph_conformance import spec
 from cph_conformance.mock import faults, server
-from cph_conformance.run import report, runner, walk
+from cph_conformance.run import report, runner, target, walk
 from cph_conformance.run.checks import PAGE_CHECKS
 from cph_conformance.spec import ROOT
 from tests import background, faithful_service, loopback
@@ -41,10 +41,28 @@ END_TO_END = {"is-public-string": TOKEN, "echo-token": IAM, "undocumented-field"
 RUNS = {**PASSING, **END_TO_END}
 
 
+class Shown(str):
+    """A run's text. Its repr, which is what a failing assertion prints, has the run's secrets masked."""
+
+    secrets: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        text = str(self)
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return repr(text)
+
+
+def shown(text: str, secrets: Iterable[str]) -> Shown:
+    masked = Shown(text)
+    masked.secrets = tuple(s for s in secrets if s)
+    return masked
+
+
 @dataclass(frozen=True)
 class Run:
     status: int
-    output: str
+    output: Shown
     reports: Path
     # What must appear nowhere, not even in a failing test's report: the credential, and for IAM its token too.
     secrets: tuple[str, ...] = field(repr=False)
@@ -53,8 +71,8 @@ class Run:
         return {p: p.read_text(errors="replace") for p in self.reports.rglob("*") if p.is_file()}
 
     @property
-    def summary(self) -> str:
-        return (self.reports / "summary.md").read_text()
+    def summary(self) -> Shown:
+        return shown((self.reports / "summary.md").read_text(), self.secrets)
 
 
 def _is_the_runs(variable: str) -> bool:
@@ -78,16 +96,20 @@ def settings(env: dict[str, str], reports: Path) -> dict[str, str]:
 
 
 def conformance(env: dict[str, str], reports: Path) -> subprocess.CompletedProcess[str]:
-    """The runner in a session of its own, so that a run that hangs is killed with schemathesis, its child."""
-    with subprocess.Popen(
-        [sys.executable, "-m", "cph_conformance.run"],
-        env={**_USERS, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'generated'}", **settings(env, reports)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        start_new_session=True,
-    ) as proc:
+    """The runner in a session of its own, so that a run that hangs (or outlives the test session) is killed with
+    schemathesis, its child."""
+    with (
+        subprocess.Popen(
+            [sys.executable, "-m", "cph_conformance.run"],
+            env={**_USERS, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'generated'}", **settings(env, reports)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            start_new_session=True,
+        ) as proc,
+        background.tracked(proc),
+    ):
         try:
             out, err = proc.communicate(timeout=300)
         except subprocess.TimeoutExpired:
@@ -128,7 +150,7 @@ def against(name: str, route: str, reports: Path) -> Run:
             if faults.FAULTS[fault].caught_by not in walk.CHECKS:
                 env["WALK"] = "0"
         done = conformance(env, reports)
-    return Run(done.returncode, done.stdout + done.stderr, reports, secrets)
+    return Run(done.returncode, shown(done.stdout + done.stderr, secrets), reports, secrets)
 
 
 @contextlib.contextmanager
@@ -185,7 +207,7 @@ runs = background.fixture(__name__, "runs")
 @pytest.mark.parametrize("fault", END_TO_END)
 def test_each_fault_fails_the_run_and_names_its_check(runs: dict[str, Run], fault: str) -> None:
     run = runs[fault]
-    assert run.status == report.DRIFT, run.output
+    assert run.status == report.DRIFT, repr(run.output)
     check = faults.FAULTS[fault].caught_by
     assert f"**{check}**" in run.summary
     assert "Failures: drift from Huawei's sources" in run.summary
@@ -196,7 +218,7 @@ def test_each_fault_fails_the_run_and_names_its_check(runs: dict[str, Run], faul
 @pytest.mark.parametrize("name", PASSING)
 def test_a_server_that_honours_the_contract_passes(runs: dict[str, Run], name: str) -> None:
     run = runs[name]
-    assert run.status == report.PASSED, run.output
+    assert run.status == report.PASSED, repr(run.output)
     assert "**Verdict: passed**" in run.summary
     assert "Failures" not in run.summary
     assert ("no_undocumented_fields" in run.summary) == (name == FAITHFUL)
@@ -229,7 +251,8 @@ def test_no_secret_is_in_an_artifact_or_on_the_console(runs: dict[str, Run], nam
 
 def test_the_same_seed_sends_the_same_requests_from_two_processes(runs: dict[str, Run]) -> None:
     """The two passing runs: two processes (each with its own string hashing), two servers, two credentials, one
-    seed and the same settings; the same requests in the same order. (Another seed: tests/test_conformance_pytest.)"""
+    seed and the same generation settings (STRICT adds a check, not a request); schemathesis sends the same requests
+    in the same order. (Another seed sends others: tests/test_conformance_pytest.py.)"""
     first, second = (
         [
             line.split("/cloud-phone/")[1]
@@ -255,11 +278,11 @@ def test_a_run_without_a_token_says_how_to_get_one_for_the_curl_lines(
 @dataclass(frozen=True)
 class Stopped:
     status: int
-    # Out of the repr, which a failing test prints: what the run wrote is what these tests search for secrets.
-    stdout: str = field(repr=False)
-    stderr: str = field(repr=False)
-    elsewhere: str = field(repr=False)  # warnings
-    summary: str = field(repr=False)  # summary.md, which CI keeps: it says why there is no verdict
+    # Shown: what the run wrote is searched for the secrets it was given, and a failing assertion prints it masked.
+    stdout: Shown
+    stderr: Shown
+    elsewhere: Shown  # warnings
+    summary: Shown  # summary.md, which CI keeps: it says why there is no verdict
 
     def shows(self, secret: str) -> bool:
         return any(secret in text for text in (self.stdout, self.stderr, self.elsewhere, self.summary))
@@ -284,11 +307,14 @@ def main(
         status = runner.main()
         out, err = capfd.readouterr()
         elsewhere = "\n".join(str(w.message) for w in recwarn)
-        return Stopped(status, out, err, elsewhere, (tmp_path / "summary.md").read_text())
+        given = [env.get(name, "") for name in CREDENTIALS]
+        texts = (out, err, elsewhere, (tmp_path / "summary.md").read_text())
+        return Stopped(status, *(shown(text, given) for text in texts))
 
     return call
 
 
+CREDENTIALS = (target.TOKEN, *target.AKSK, target.SECURITY_TOKEN, "CPH_IAM_PASSWORD")
 SECRET = "MIIT-secret-value-1234"  # noqa: S105  (a made-up token these runs must never print)
 BASE = {"CPH_BASE_URL": "http://127.0.0.1:9", "CPH_PROJECT_ID": "0" * 32, "CPH_AUTH_TOKEN": SECRET}
 CLOSED = "http://127.0.0.1:{closed_port}"  # a port bound for the test and never listened on

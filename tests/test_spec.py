@@ -7,6 +7,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+import yaml
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
@@ -25,6 +26,12 @@ def test_spec_is_valid_openapi() -> None:
     spec_dict, base_uri = read_from_filename(str(spec.SPEC_PATH))
     validate(spec_dict, base_uri=base_uri)
     assert spec_dict["openapi"] == "3.0.3"
+
+
+def test_the_fast_parser_reads_what_pyyaml_reads() -> None:
+    """spec.load() takes libyaml's parser when PyYAML has one: the same document, value for value and type for type."""
+    parsed = yaml.safe_load(spec.SPEC_PATH.read_text(encoding="utf-8"))
+    assert repr(spec.load()) == repr(parsed)
 
 
 def test_operation_is_the_documented_one() -> None:

@@ -20,6 +20,8 @@ import httpx
 from cph_conformance.spec import OPERATION_PATH, ROOT
 
 if TYPE_CHECKING:
+    import uvicorn
+
     from cph_conformance.mock.app import Settings
 
 HOST = "127.0.0.1"
@@ -125,33 +127,39 @@ def serving_in_thread(app: Any, timeout: float = 20.0) -> Iterator[str]:
     server = _uvicorn(app)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="cph-mock", daemon=True)
     thread.start()
+    stopped = False
     try:
         deadline = time.monotonic() + timeout
         while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
+            if not thread.is_alive():
+                raise RuntimeError("the mock's server stopped before it started")
+            if time.monotonic() > deadline:
                 raise RuntimeError(f"the mock's server did not start within {timeout:.0f} s")
             time.sleep(0.005)
         yield f"http://{HOST}:{sock.getsockname()[1]}"
+        stopped = True
     finally:
         server.should_exit = True
         thread.join(timeout)
         sock.close()
-        if thread.is_alive():
-            raise RuntimeError(f"the mock's server did not stop within {timeout:.0f} s")
+    if stopped and thread.is_alive():  # only when nothing else is on its way out
+        raise RuntimeError(f"the mock's server did not stop within {timeout:.0f} s")
 
 
-def _uvicorn(app: Any) -> Any:
-    """uvicorn quiet, without lifespan events, for the mock and other loopback apps."""
-    import uvicorn  # here, as serve() imports the app
+def _uvicorn(app: Any) -> uvicorn.Server:
+    """uvicorn quiet, without lifespan events, for the mock and other loopback apps. log_config=None: uvicorn's
+    default configures logging again for every server, closing the process' handlers, from whichever thread."""
+    import uvicorn  # here: the runner starts and stops mocks without ever needing it
 
-    return uvicorn.Server(uvicorn.Config(app, log_level="error", access_log=False, lifespan="off"))
+    return uvicorn.Server(uvicorn.Config(app, log_level="error", access_log=False, lifespan="off", log_config=None))
 
 
 @contextlib.contextmanager
 def child(
     module: str, args: list[str], timeout: float = 20.0, env: Mapping[str, str] | None = None
 ) -> Iterator[RunningMock]:
-    """Run `python -m module args` as a loopback server whose first stdout line is its base URL; always stop it."""
+    """Run `python -m module args` as a loopback server whose first stdout line is its base URL; always stop it.
+    The child gets env (else this process' environment) and the mock's own variables."""
     project_id, token, ak, sk = new_identity()
     child_env = {
         **(os.environ if env is None else env),
