@@ -51,24 +51,14 @@ def client(target: str | None = None, images: int = 60) -> httpx.AsyncClient:
 
 def fetch(target: str | None = None, images: int = 60) -> walk.Fetch:
     def get(query: dict[str, Any], project: str | None = None, auth: str = walk.VALID) -> walk.Answer:
-        headers = {walk.VALID: {spec.auth_header(): TOKEN}, walk.WRONG: {spec.auth_header(): walk.WRONG_TOKEN}}
         response = _LOOP.run_until_complete(
             client(target, images).get(
-                spec.OPERATION_PATH.format(project_id=project or PROJECT), params=query, headers=headers.get(auth, {})
+                spec.OPERATION_PATH.format(project_id=project or PROJECT),
+                params=query,
+                headers=walk.auth_headers(auth, TOKEN),
             )
         )
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        return walk.Answer(
-            str(response.request.url),
-            auth,
-            response.status_code,
-            {k.lower(): v for k, v in response.headers.items()},
-            body,
-            response.text,
-        )
+        return walk.Answer.of(response, "https://cph.example", auth)
 
     return get
 

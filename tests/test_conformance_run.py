@@ -78,8 +78,7 @@ class Run:
 def _is_the_runs(variable: str) -> bool:
     """A variable the runner reads: none of the user's may leak into a test's run (and no test's summary onto a
     CI job's page)."""
-    runner_reads = ("STRICT", "WALK", "SEED", "PHASES", "MAX_EXAMPLES", "RATE_LIMIT", "GITHUB_STEP_SUMMARY")
-    return variable.startswith("CPH_") or variable in runner_reads
+    return variable.startswith("CPH_") or variable in runner.SETTINGS
 
 
 _USERS = {k: v for k, v in background.ENVIRONMENT.items() if not _is_the_runs(k)}

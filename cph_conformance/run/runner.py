@@ -29,6 +29,8 @@ from cph_conformance.run.verdict import ERROR, WARNING, Finding
 from cph_conformance.spec import ROOT, SPEC_PATH
 
 DEFAULTS = {"SEED": "20261126", "MAX_EXAMPLES": "100"}
+# The variables a run reads beside CPH_* (the endpoint, credentials and reports folder), as the docstring lists them.
+SETTINGS = ("SEED", "MAX_EXAMPLES", "RATE_LIMIT", "STRICT", "WALK", "PHASES", "GITHUB_STEP_SUMMARY")
 RATE_LIMITS = {"live": "5/s", "mock": "1000/s"}  # be gentle with Huawei; the mock needs no throttle
 REQUEST_TIMEOUT = 10.0  # schemathesis.toml's request-timeout
 # Everything the run writes in the reports folder; nothing else there is ever touched.

@@ -47,6 +47,22 @@ class Answer:
     body: Any  # the JSON value, or None
     text: str = ""
 
+    @classmethod
+    def of(cls, response: httpx.Response, endpoint_url: str, auth: str) -> Answer:
+        """An httpx response as an answer of the endpoint at endpoint_url (scheme://host[:port])."""
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        return cls(
+            endpoint_url + response.request.url.raw_path.decode("ascii"),
+            auth,
+            response.status_code,
+            {k.lower(): v for k, v in response.headers.items()},
+            body,
+            response.text,
+        )
+
     @property
     def curl(self) -> str:
         auth = {
@@ -81,6 +97,11 @@ class NoAnswer(Exception):
         self.answer = answer
 
 
+def auth_headers(auth: str, credential: str) -> dict[str, str]:
+    """The credential header of a request made with auth (VALID: credential; WRONG: WRONG_TOKEN; MISSING: none)."""
+    return {VALID: {spec.auth_header(): credential}, WRONG: {spec.auth_header(): WRONG_TOKEN}}.get(auth, {})
+
+
 def http_fetch(
     gateway_url: str, endpoint_url: str, project_id: str, per_second: float, max_requests: int = MAX_REQUESTS
 ) -> Fetch:
@@ -97,7 +118,7 @@ def http_fetch(
             time.sleep(wait)
         state["sent"] += 1
         state["last"] = time.monotonic()
-        headers = {VALID: {spec.auth_header(): PLACEHOLDER}, WRONG: {spec.auth_header(): WRONG_TOKEN}}.get(auth, {})
+        headers = auth_headers(auth, PLACEHOLDER)
         path = spec.OPERATION_PATH.format(project_id=project or project_id)
         response = client.get(path, params=query, headers=headers)
         for _ in range(THROTTLED_RETRIES):  # throttling (a documented 429) is not drift: wait and ask again
@@ -107,14 +128,7 @@ def http_fetch(
             time.sleep(min(float(after), 10.0) if after.isdigit() else 1.0)
             state["sent"] += 1
             response = client.get(path, params=query, headers=headers)
-        url = endpoint_url + str(response.request.url.raw_path.decode("ascii"))
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        return Answer(
-            url, auth, response.status_code, {k.lower(): v for k, v in response.headers.items()}, body, response.text
-        )
+        return Answer.of(response, endpoint_url, auth)
 
     return fetch
 
