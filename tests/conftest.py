@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import functools
+import os
 import secrets
 from collections.abc import Iterator
+from typing import Any
 
+import httpx
 import pytest
 
 from cph_conformance import sdk_home
@@ -13,6 +17,29 @@ from tests import background
 # Huawei's SDK writes ~/.huaweicloud/ on its first import (cph_conformance/sdk_home.py). Tests import it directly
 # (test_auth, the mock's app in process), so that import happens here, before any test module's, away from HOME.
 sdk_home.import_elsewhere()
+
+
+def _one_default_tls_context() -> None:
+    """Every httpx client and httpx.get() loads a trust store into a new SSL context (25 to 40 ms), about 50 times in
+    a session, for clients that talk plain HTTP to loopback. Those that would get a default context share one per
+    trust store: certifi's, or the one SSL_CERT_FILE or SSL_CERT_DIR names. Nothing here changes a client's context;
+    any other verify or cert setting still gets its own."""
+    import httpx._transports.default as transports  # the module whose global httpx's transports look up
+
+    build = httpx.create_ssl_context
+    if getattr(transports, "create_ssl_context", None) is not build:
+        raise RuntimeError("httpx's transports no longer build SSL contexts with httpx.create_ssl_context: see here")
+    shared = functools.lru_cache(maxsize=None)(lambda trust_env, cafile, capath: build(trust_env=trust_env))
+
+    def create_ssl_context(verify: Any = True, cert: Any = None, trust_env: bool = True) -> Any:
+        if verify is True and cert is None:
+            return shared(trust_env, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+        return build(verify=verify, cert=cert, trust_env=trust_env)
+
+    transports.create_ssl_context = create_ssl_context  # type: ignore[attr-defined]
+
+
+_one_default_tls_context()
 
 
 def _background(item: pytest.Item) -> list[str]:
