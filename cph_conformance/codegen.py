@@ -117,11 +117,12 @@ def copy_extras(package: Path, extras: Path = EXTRAS) -> None:
         shutil.copyfile(source, target)
 
 
-def generate(spec: Path = SPEC_PATH, dest: Path = GENERATED) -> None:
-    """Replace dest with a fresh rendering; dest is untouched when the spec is rejected."""
+def generate(spec: Path = SPEC_PATH, dest: Path = GENERATED, env: Mapping[str, str] | None = None) -> None:
+    """Replace dest with a fresh rendering (the generator runs in env, else this process' environment); dest is
+    untouched when the spec is rejected."""
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".generate-") as scratch:
         fresh = Path(scratch) / "generated"
-        render(fresh, spec)
+        render(fresh, spec, env)
         shutil.rmtree(dest, ignore_errors=True)
         fresh.rename(dest)
 

@@ -20,6 +20,7 @@ from cph_conformance import official_sdk, spec
 from cph_conformance.mock import server
 from cph_conformance.mock.server import RunningMock
 from cph_conformance.spec import ROOT
+from tests import background
 
 IMAGE_TYPES = [*spec.enum("ImageType"), None]
 
@@ -83,13 +84,32 @@ assert official_sdk.list_images(official_sdk.client(*sys.argv[1:]), None, limit=
 """
 
 
-def test_neither_huaweis_client_nor_the_mock_writes_the_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Both import huaweicloudsdkcore, which writes ~/.huaweicloud/ unless kept from it (cph_conformance/sdk_home)."""
-    home = tmp_path / "home"
+def _list_from_a_fresh_home(folder: Path) -> tuple[subprocess.CompletedProcess[str], list[Path]]:
+    """Huawei's client lists the mock's images, both in processes whose HOME is an empty folder: what the client ran,
+    and what the home holds afterwards."""
+    home = folder / "home"
     home.mkdir()
-    monkeypatch.setenv("HOME", str(home))  # the mock's child process and Huawei's client inherit it
-    with server.running() as mock:
-        subprocess.run(
-            [sys.executable, "-c", SDK_LISTS, mock.base_url, mock.project_id, mock.ak, mock.sk], check=True, cwd=ROOT
+    env = {**background.ENVIRONMENT, "HOME": str(home)}
+    with server.running(env=env) as mock:
+        listed = subprocess.run(
+            [sys.executable, "-c", SDK_LISTS, mock.base_url, mock.project_id, mock.ak, mock.sk],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            timeout=120,
         )
-    assert sorted(home.rglob("*")) == []
+    return listed, sorted(home.rglob("*"))
+
+
+BACKGROUND = {"listed_from_a_fresh_home": _list_from_a_fresh_home}
+listed_from_a_fresh_home = background.fixture(__name__, "listed_from_a_fresh_home")
+
+
+def test_neither_huaweis_client_nor_the_mock_writes_the_home(
+    listed_from_a_fresh_home: tuple[subprocess.CompletedProcess[str], list[Path]],
+) -> None:
+    """Both import huaweicloudsdkcore, which writes ~/.huaweicloud/ unless kept from it (cph_conformance/sdk_home)."""
+    listed, home = listed_from_a_fresh_home
+    assert listed.returncode == 0, listed.stderr
+    assert home == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -15,22 +16,70 @@ import pytest
 
 from cph_conformance import spec, wheel
 from cph_conformance.codegen import GENERATED, IGNORED
-from cph_conformance.mock import catalog
-from cph_conformance.mock.server import RunningMock
+from cph_conformance.mock import catalog, server
 from cph_conformance.spec import ROOT
 from tests import background
+
+CALL = """
+import httpx, importlib.resources, json, sys
+from cph_client import AuthenticatedClient
+from cph_client.api.cloud_phone_images import list_cloud_phone_images
+body = json.loads(sys.argv[1])
+transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
+client = AuthenticatedClient(base_url="http://127.0.0.1:9", token="t", httpx_args={"transport": transport})
+page = list_cloud_phone_images.sync("0" * 32, client=client)
+assert page.to_dict() == body, page
+carried = importlib.resources.files("cph_client").joinpath("openapi.yaml").read_text()
+sys.stdout.write(f"{len(page.phone_images)} {carried}")
+"""
+
+
+LIST = """
+import asyncio, json, os
+from cph_client import AuthenticatedClient, paging
+from cph_client.auth import AkSkAuth
+from cph_client.errors import CphApiError
+from cph_client.models import ImageType
+env = os.environ
+url, project = env["MOCK_URL"], env["MOCK_PROJECT"]
+def clients():
+    return {
+        "aksk": AuthenticatedClient(base_url=url, auth=AkSkAuth(env["MOCK_AK"], env["MOCK_SK"], project)),
+        "token": AuthenticatedClient(base_url=url, token=env["MOCK_TOKEN"]),
+    }
+async def alist(client):
+    async with client:
+        return [i.image_id async for i in paging.aimages(client, project, ImageType.ALL, limit=7)]
+listed = {}
+for name, client in clients().items():
+    with client:
+        listed[name + " sync"] = [i.image_id for i in paging.images(client, project, ImageType.ALL, limit=7)]
+for name, client in clients().items():
+    listed[name + " async"] = asyncio.run(alist(client))
+errors = []
+for wrong in (AkSkAuth(env["MOCK_AK"], "wrong-secret", project), None):
+    client = AuthenticatedClient(base_url=url, auth=wrong) if wrong else AuthenticatedClient(base_url=url, token="x")
+    try:
+        paging.get_page(client, project)
+    except CphApiError as error:
+        errors.append([error.status, error.error_code])
+print(json.dumps({"listed": listed, "errors": errors}))
+"""
 
 
 @dataclass(frozen=True)
 class Installed:
     wheel: Path
-    python: Path  # of a fresh venv with the wheel installed by hash
-    pip: subprocess.CompletedProcess[str]
+    pip: subprocess.CompletedProcess[str]  # the install into a fresh venv, by hash
+    call: subprocess.CompletedProcess[str] | None  # CALL, in that venv (None: the install failed)
+    listing: subprocess.CompletedProcess[str] | None  # LIST, in that venv, against a mock of its own
+    tampered: subprocess.CompletedProcess[str]  # pip, given the wheel with a wrong hash
 
 
 def _install(folder: Path) -> Installed:
     """What a downstream project does: the client's lock plus the wheel's line, --require-hashes, into a fresh
-    venv."""
+    venv; then the calls below in that venv, and the same wheel with a wrong hash. Every step is a process of its
+    own, so the whole runs beside the in-process tests."""
     built = wheel.build(folder / "dist", env=background.ENVIRONMENT)
     requirements = folder / "requirements.txt"
     requirements.write_text(
@@ -43,10 +92,22 @@ def _install(folder: Path) -> Installed:
     pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--disable-pip-version-check"]
     # --no-compile: a throwaway venv's bytecode would only pile up in the cache PYTHONPYCACHEPREFIX names.
     requirements_args = ["--no-compile", "--require-hashes", "-r", str(requirements)]
-    installed = subprocess.run(
-        [*pip, *requirements_args], capture_output=True, text=True, env=background.ENVIRONMENT, timeout=300
-    )
-    return Installed(built, python, installed)
+    run = functools.partial(subprocess.run, capture_output=True, text=True, timeout=300)
+    installed = run([*pip, *requirements_args], env=background.ENVIRONMENT)
+    call = listing = None
+    if installed.returncode == 0:
+        # The installed wheel, not generated/ (which make puts on the path); no bytecode of a throwaway venv cached.
+        alone = {**background.ENVIRONMENT, "PYTHONPATH": "", "PYTHONDONTWRITEBYTECODE": "1"}
+        call = run([python, "-c", CALL, json.dumps(spec.example_response())], cwd=folder, env=alone)
+        with server.running(env=background.ENVIRONMENT) as mock:
+            secrets = {"MOCK_AK": mock.ak, "MOCK_SK": mock.sk, "MOCK_TOKEN": mock.token}
+            env = {**alone, **secrets, "MOCK_URL": mock.base_url, "MOCK_PROJECT": mock.project_id}
+            listing = run([python, "-c", LIST], cwd=folder, env=env)
+    wrong = folder / "tampered.txt"
+    wrong.write_text(f"huaweicloud-cph-client @ {built.as_uri()} --hash=sha256:{'0' * 64}\n")
+    dry_run = ["--dry-run", "--no-deps", "--require-hashes", "-r", str(wrong)]
+    tampered = run([sys.executable, "-m", "pip", "install", *dry_run], env=background.ENVIRONMENT)
+    return Installed(built, installed, call, listing, tampered)
 
 
 BACKGROUND = {"installed": _install}
@@ -117,85 +178,23 @@ def test_name_version_and_sums(built: Path) -> None:
     assert (built.parent / "SHA256SUMS").read_text() == f"{wheel.sha256(built)}  {built.name}\n"
 
 
-CALL = """
-import httpx, importlib.resources, json, sys
-from cph_client import AuthenticatedClient
-from cph_client.api.cloud_phone_images import list_cloud_phone_images
-body = json.loads(sys.argv[1])
-transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
-client = AuthenticatedClient(base_url="http://127.0.0.1:9", token="t", httpx_args={"transport": transport})
-page = list_cloud_phone_images.sync("0" * 32, client=client)
-assert page.to_dict() == body, page
-carried = importlib.resources.files("cph_client").joinpath("openapi.yaml").read_text()
-sys.stdout.write(f"{len(page.phone_images)} {carried}")
-"""
-
-
-LIST = """
-import asyncio, json, os
-from cph_client import AuthenticatedClient, paging
-from cph_client.auth import AkSkAuth
-from cph_client.errors import CphApiError
-from cph_client.models import ImageType
-env = os.environ
-url, project = env["MOCK_URL"], env["MOCK_PROJECT"]
-def clients():
-    return {
-        "aksk": AuthenticatedClient(base_url=url, auth=AkSkAuth(env["MOCK_AK"], env["MOCK_SK"], project)),
-        "token": AuthenticatedClient(base_url=url, token=env["MOCK_TOKEN"]),
-    }
-async def alist(client):
-    async with client:
-        return [i.image_id async for i in paging.aimages(client, project, ImageType.ALL, limit=7)]
-listed = {}
-for name, client in clients().items():
-    with client:
-        listed[name + " sync"] = [i.image_id for i in paging.images(client, project, ImageType.ALL, limit=7)]
-for name, client in clients().items():
-    listed[name + " async"] = asyncio.run(alist(client))
-errors = []
-for wrong in (AkSkAuth(env["MOCK_AK"], "wrong-secret", project), None):
-    client = AuthenticatedClient(base_url=url, auth=wrong) if wrong else AuthenticatedClient(base_url=url, token="x")
-    try:
-        paging.get_page(client, project)
-    except CphApiError as error:
-        errors.append([error.status, error.error_code])
-print(json.dumps({"listed": listed, "errors": errors}))
-"""
-
-
-def test_installs_by_hash_into_a_fresh_venv_and_calls(installed: Installed, tmp_path: Path, mock: RunningMock) -> None:
+def test_installs_by_hash_into_a_fresh_venv_and_calls(installed: Installed) -> None:
     """Installed as a downstream project installs it (_install), it lists every image of the mock with AK/SK and
     with a token, sync and async, and reads a wrong credential's error."""
     assert installed.pip.returncode == 0, installed.pip.stderr
-    python = installed.python
+    assert installed.call and installed.listing  # run once the install succeeded
     body = spec.example_response()
-    # The installed wheel, not generated/ (which make puts on the path); no bytecode of a throwaway venv cached.
-    alone = {**os.environ, "PYTHONPATH": "", "PYTHONDONTWRITEBYTECODE": "1"}
-    call = subprocess.run(
-        [python, "-c", CALL, json.dumps(body)], capture_output=True, text=True, cwd=tmp_path, env=alone
-    )
-    assert call.returncode == 0, call.stderr
-    assert call.stdout.startswith(f"{len(body['phone_images'])} ")
-    assert call.stdout.split(" ", 1)[1] == spec.SPEC_PATH.read_text()
+    assert installed.call.returncode == 0, installed.call.stderr
+    assert installed.call.stdout.startswith(f"{len(body['phone_images'])} ")
+    assert installed.call.stdout.split(" ", 1)[1] == spec.SPEC_PATH.read_text()
 
-    secrets = {"MOCK_AK": mock.ak, "MOCK_SK": mock.sk, "MOCK_TOKEN": mock.token}
-    env = {**alone, **secrets, "MOCK_URL": mock.base_url, "MOCK_PROJECT": mock.project_id}
-    run = subprocess.run([python, "-c", LIST], capture_output=True, text=True, cwd=tmp_path, env=env)
-    assert run.returncode == 0, run.stderr
-    result = json.loads(run.stdout)
+    assert installed.listing.returncode == 0, installed.listing.stderr
+    result = json.loads(installed.listing.stdout)
     every = [image["image_id"] for image in catalog.build(60).select("all")]
     assert result["listed"] == dict.fromkeys(["aksk sync", "token sync", "aksk async", "token async"], every)
     assert result["errors"] == [[401, spec.error_example(401)["error_code"]]] * 2
 
 
-def test_a_tampered_wheel_is_refused_by_hash(built: Path, tmp_path: Path) -> None:
-    requirements = tmp_path / "requirements.txt"
-    requirements.write_text(f"huaweicloud-cph-client @ {built.as_uri()} --hash=sha256:{'0' * 64}\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", "--require-hashes", "-r", requirements],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode != 0
-    assert "THESE PACKAGES DO NOT MATCH THE HASHES" in result.stderr
+def test_a_tampered_wheel_is_refused_by_hash(installed: Installed) -> None:
+    assert installed.tampered.returncode != 0
+    assert "THESE PACKAGES DO NOT MATCH THE HASHES" in installed.tampered.stderr
