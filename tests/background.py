@@ -41,7 +41,7 @@ def _yield_to_the_tests() -> None:
 
 
 # The work is mostly waiting on child processes: enough threads that all of it is under way at once.
-_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="tests-background", initializer=_yield_to_the_tests)
+_POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="tests-background", initializer=_yield_to_the_tests)
 _STARTED: dict[tuple[str, str, str], Future[Any]] = {}
 _FOLDERS: list[Path] = []  # made on the first start(): importing this module (pytest --help does) makes nothing
 _GROUPS: set[int] = set()  # process groups of tracked() children still running
