@@ -1,5 +1,6 @@
-"""Slow work that waits on subprocesses (the end-to-end runs, the wheel's install, code generation), started when
-the session starts running tests, so that it goes on beside the in-process tests.
+"""Slow work that waits on subprocesses (the end-to-end runs, code generation and the bad specs it rejects, the
+wheel's install, calls and tampered-hash refusal, Huawei's client in a fresh HOME), started when the session starts
+running tests, so that it goes on beside the in-process tests.
 
 A test module names its work in BACKGROUND: {fixture name: function}, or {fixture name: {job name: function}} for a
 fixture made of independent jobs (each its own future: one that fails errors only the tests that read it). The
@@ -8,7 +9,8 @@ results. tests/conftest.py starts the work of every selected test and runs those
 done; `pytest --collect-only` starts nothing.
 
 Each job gets a folder of its own, removed with the rest at the end of the session. Child processes it starts
-take ENVIRONMENT: tests in the main thread change os.environ for a moment (HOME, a proxy, CPH_*).
+take ENVIRONMENT: tests in the main thread change os.environ for a moment (HOME, a proxy, CPH_*). A job of several
+steps calls stop_if_ended() between them, so that a session that ends first (Ctrl-C, -x) does not wait for them.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -40,8 +43,11 @@ def _yield_to_the_tests() -> None:
         os.nice(10)
 
 
-# The work is mostly waiting on child processes: enough threads that all of it is under way at once.
-_POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="tests-background", initializer=_yield_to_the_tests)
+# The work is mostly waiting on child processes: a thread for each job (made as jobs start), so that all of it is
+# under way at once; start() says when a new job would have to wait.
+_WORKERS = 16
+_POOL = ThreadPoolExecutor(_WORKERS, thread_name_prefix="tests-background", initializer=_yield_to_the_tests)
+_ENDED = threading.Event()  # set by finish()
 _STARTED: dict[tuple[str, str, str], Future[Any]] = {}
 _FOLDERS: list[Path] = []  # made on the first start(): importing this module (pytest --help does) makes nothing
 _GROUPS: set[int] = set()  # process groups of tracked() children still running
@@ -80,6 +86,8 @@ def start(module: str, name: str) -> None:
     """Start each job of a module's named work, once."""
     for job, work in _jobs(module, name).items():
         if (module, name, job) not in _STARTED:
+            if len(_STARTED) == _WORKERS:
+                raise RuntimeError(f"a job beyond {_WORKERS} would wait for a thread: raise _WORKERS in {__file__}")
             if not _FOLDERS:
                 _FOLDERS.append(Path(tempfile.mkdtemp(prefix="cph-tests-background-")))
             folder = _FOLDERS[0] / ".".join(filter(None, (module, name, job)))
@@ -116,12 +124,26 @@ def tracked(proc: subprocess.Popen[str]) -> Iterator[subprocess.Popen[str]]:
         _GROUPS.discard(proc.pid)
 
 
+class Ended(Exception):
+    """The session ended before this job's next step."""
+
+
+def stop_if_ended() -> None:
+    """Between the steps of a job: raise Ended once the session has ended, rather than start the next step."""
+    if _ENDED.is_set():
+        raise Ended
+
+
 def finish() -> None:
     """At the session's end no test waits for anything: kill the tracked children still running (after Ctrl-C or
-    -x), drop the jobs not started, wait for the rest, remove every folder."""
+    -x), drop the jobs not started, wait for the steps under way, remove every folder (even if a second Ctrl-C cuts
+    the wait short)."""
+    _ENDED.set()
     for group in list(_GROUPS):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(group, signal.SIGKILL)
-    _POOL.shutdown(wait=True, cancel_futures=True)
-    for folder in _FOLDERS:
-        shutil.rmtree(folder, ignore_errors=True)
+    try:
+        _POOL.shutdown(wait=True, cancel_futures=True)
+    finally:
+        for folder in _FOLDERS:
+            shutil.rmtree(folder, ignore_errors=True)

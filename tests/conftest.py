@@ -22,18 +22,26 @@ sdk_home.import_elsewhere()
 def _one_default_tls_context() -> None:
     """Every httpx client and httpx.get() loads a trust store into a new SSL context (25 to 40 ms), about 50 times in
     a session, for clients that talk plain HTTP to loopback. Those that would get a default context share one per
-    trust store: certifi's, or the one SSL_CERT_FILE or SSL_CERT_DIR names. Nothing here changes a client's context;
-    any other verify or cert setting still gets its own."""
+    trust store: certifi's, or the one SSL_CERT_FILE or SSL_CERT_DIR names. A test that changes a client's context
+    (http2=True sets its ALPN protocols) must pass its own verify=; any other verify or cert gets its own context."""
     import httpx._transports.default as transports  # the module whose global httpx's transports look up
 
     build = httpx.create_ssl_context
-    if getattr(transports, "create_ssl_context", None) is not build:
+    current = vars(transports).get("create_ssl_context")
+    if getattr(current, "__wrapped__", None) is build:
+        return  # shared already (this conftest imported twice in one process)
+    if current is not build:
         raise RuntimeError("httpx's transports no longer build SSL contexts with httpx.create_ssl_context: see here")
-    shared = functools.lru_cache(maxsize=None)(lambda trust_env, cafile, capath: build(trust_env=trust_env))
 
+    @functools.cache
+    def shared(trust_env: bool, cafile: str | None, capath: str | None) -> Any:
+        return build(trust_env=trust_env)
+
+    @functools.wraps(build)
     def create_ssl_context(verify: Any = True, cert: Any = None, trust_env: bool = True) -> Any:
         if verify is True and cert is None:
-            return shared(trust_env, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+            env = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")) if trust_env else (None, None)
+            return shared(trust_env, *env)
         return build(verify=verify, cert=cert, trust_env=trust_env)
 
     transports.create_ssl_context = create_ssl_context  # type: ignore[attr-defined]

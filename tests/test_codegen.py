@@ -21,8 +21,54 @@ def _render(folder: Path) -> Path:
     return dest
 
 
-BACKGROUND: dict[str, background.Work | dict[str, background.Work]] = {"regenerated": _render}
+def _bad_spec(tmp_path: Path, mutate: str) -> Path:
+    doc = yaml.safe_load(spec.SPEC_PATH.read_text())
+    op = doc["paths"][spec.OPERATION_PATH]["get"]
+    if mutate == "invalid":
+        del op["responses"]  # not valid OpenAPI
+    else:  # valid OpenAPI the generator cannot honour: it warns, and --fail-on-warning stops it
+        op["responses"]["200"]["content"] = {"application/xml": {"schema": {"type": "object"}}}
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+@dataclass(frozen=True)
+class Rejection:
+    error: codegen.GenerationError | None
+    before: dict[Path, bytes] = field(repr=False)  # a copy of generated/, file by file
+    after: dict[Path, bytes] = field(repr=False)  # the same copy once generate() had the bad spec
+    left: list[str]  # what generate() left beside it
+
+
+def _contents(tree: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in tree.rglob("*") if p.is_file()}
+
+
+def _generate_from_a_bad_spec(mutate: str) -> Callable[[Path], Rejection]:
+    def job(folder: Path) -> Rejection:
+        dest = folder / "generated"
+        shutil.copytree(codegen.GENERATED, dest, ignore=shutil.ignore_patterns("__pycache__"))
+        before = _contents(dest)
+        error = None
+        try:
+            codegen.generate(_bad_spec(folder, mutate), dest, env=background.ENVIRONMENT)
+        except codegen.GenerationError as raised:
+            error = raised
+        return Rejection(error, before, _contents(dest), [p.name for p in folder.iterdir() if p.name != "bad.yaml"])
+
+    return job
+
+
+# The generator's warning comes from a run of openapi-python-client (about a second), beside the tests. The invalid
+# spec stops in this process, at validate_spec(), in some 50 ms: a job too only so that both cases read alike.
+BAD_SPECS = {"invalid": '"responses" is a required property', "warning": "Unsupported content_type application/xml"}
+BACKGROUND = {
+    "regenerated": _render,
+    "rejected": {mutate: _generate_from_a_bad_spec(mutate) for mutate in BAD_SPECS},
+}
 regenerated = background.fixture(__name__, "regenerated")
+rejected = background.fixture(__name__, "rejected")
 
 
 def test_generated_matches_the_spec(regenerated: Path) -> None:
@@ -51,51 +97,6 @@ def test_a_hand_edit_is_reported_file_by_file(regenerated: Path, tmp_path: Path)
     assert "generated/cph_client/models/phone_image.py" in diff
     assert '+            src_dict["image_id"],' in diff
     assert "not produced by the generator: generated/cph_client/stray.py" in diff
-
-
-def _bad_spec(tmp_path: Path, mutate: str) -> Path:
-    doc = yaml.safe_load(spec.SPEC_PATH.read_text())
-    op = doc["paths"][spec.OPERATION_PATH]["get"]
-    if mutate == "invalid":
-        del op["responses"]  # not valid OpenAPI
-    else:  # valid OpenAPI the generator cannot honour: it warns, and --fail-on-warning stops it
-        op["responses"]["200"]["content"] = {"application/xml": {"schema": {"type": "object"}}}
-    path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(doc))
-    return path
-
-
-@dataclass(frozen=True)
-class Rejection:
-    error: codegen.GenerationError | None
-    before: dict[Path, bytes] = field(repr=False)  # a copy of generated/, file by file
-    after: dict[Path, bytes] = field(repr=False)  # the same copy once generate() had the bad spec
-    left: list[str]  # what generate() left beside it
-
-
-def _files(tree: Path) -> dict[Path, bytes]:
-    return {p: p.read_bytes() for p in tree.rglob("*") if p.is_file()}
-
-
-def _generate_from_a_bad_spec(mutate: str) -> Callable[[Path], Rejection]:
-    def job(folder: Path) -> Rejection:
-        dest = folder / "generated"
-        shutil.copytree(codegen.GENERATED, dest, ignore=shutil.ignore_patterns("__pycache__"))
-        before = _files(dest)
-        error = None
-        try:
-            codegen.generate(_bad_spec(folder, mutate), dest, env=background.ENVIRONMENT)
-        except codegen.GenerationError as raised:
-            error = raised
-        return Rejection(error, before, _files(dest), [p.name for p in folder.iterdir() if p.name != "bad.yaml"])
-
-    return job
-
-
-# The generator's warning comes from a run of openapi-python-client (about a second): both cases run beside the tests.
-BAD_SPECS = {"invalid": '"responses" is a required property', "warning": "Unsupported content_type application/xml"}
-BACKGROUND["rejected"] = {mutate: _generate_from_a_bad_spec(mutate) for mutate in BAD_SPECS}
-rejected = background.fixture(__name__, "rejected")
 
 
 @pytest.mark.parametrize(("mutate", "reason"), BAD_SPECS.items())

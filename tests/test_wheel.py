@@ -67,24 +67,33 @@ print(json.dumps({"listed": listed, "errors": errors}))
 """
 
 
+_run = functools.partial(subprocess.run, capture_output=True, text=True, timeout=300)
+
+
+def _requirement(built: Path, sha256: str) -> str:
+    return f"huaweicloud-cph-client @ {built.as_uri()} --hash=sha256:{sha256}\n"
+
+
 @dataclass(frozen=True)
-class Installed:
-    wheel: Path
+class Downstream:
     pip: subprocess.CompletedProcess[str]  # the install into a fresh venv, by hash
     call: subprocess.CompletedProcess[str] | None  # CALL, in that venv (None: the install failed)
     listing: subprocess.CompletedProcess[str] | None  # LIST, in that venv, against a mock of its own
+
+
+@dataclass(frozen=True)
+class Installed:
+    wheel: Path
     tampered: subprocess.CompletedProcess[str]  # pip, given the wheel with a wrong hash
+    downstream: Downstream | Exception  # what a step raised fails test_installs... alone, not the wheel's tests
 
 
-def _install(folder: Path) -> Installed:
+def _use_downstream(built: Path, folder: Path) -> Downstream:
     """What a downstream project does: the client's lock plus the wheel's line, --require-hashes, into a fresh
-    venv; then the calls below in that venv, and the same wheel with a wrong hash. Every step is a process of its
-    own, so the whole runs beside the in-process tests."""
-    built = wheel.build(folder / "dist", env=background.ENVIRONMENT)
+    venv; then CALL and LIST in that venv."""
     requirements = folder / "requirements.txt"
     requirements.write_text(
-        (ROOT / "requirements" / "client.lock").read_text()
-        + f"huaweicloud-cph-client @ {built.as_uri()} --hash=sha256:{wheel.sha256(built)}\n"
+        (ROOT / "requirements" / "client.lock").read_text() + _requirement(built, wheel.sha256(built))
     )
     env_dir = folder / "venv"
     venv.create(env_dir, with_pip=False)  # this environment's pip installs into it: no ensurepip bootstrap
@@ -92,22 +101,38 @@ def _install(folder: Path) -> Installed:
     pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--disable-pip-version-check"]
     # --no-compile: a throwaway venv's bytecode would only pile up in the cache PYTHONPYCACHEPREFIX names.
     requirements_args = ["--no-compile", "--require-hashes", "-r", str(requirements)]
-    run = functools.partial(subprocess.run, capture_output=True, text=True, timeout=300)
-    installed = run([*pip, *requirements_args], env=background.ENVIRONMENT)
-    call = listing = None
-    if installed.returncode == 0:
-        # The installed wheel, not generated/ (which make puts on the path); no bytecode of a throwaway venv cached.
-        alone = {**background.ENVIRONMENT, "PYTHONPATH": "", "PYTHONDONTWRITEBYTECODE": "1"}
-        call = run([python, "-c", CALL, json.dumps(spec.example_response())], cwd=folder, env=alone)
-        with server.running(env=background.ENVIRONMENT) as mock:
-            secrets = {"MOCK_AK": mock.ak, "MOCK_SK": mock.sk, "MOCK_TOKEN": mock.token}
-            env = {**alone, **secrets, "MOCK_URL": mock.base_url, "MOCK_PROJECT": mock.project_id}
-            listing = run([python, "-c", LIST], cwd=folder, env=env)
+    installed = _run([*pip, *requirements_args], env=background.ENVIRONMENT)
+    if installed.returncode != 0:
+        return Downstream(installed, None, None)
+    # The installed wheel, not generated/ (which make puts on the path); no bytecode of a throwaway venv cached.
+    alone = {**background.ENVIRONMENT, "PYTHONPATH": "", "PYTHONDONTWRITEBYTECODE": "1"}
+    background.stop_if_ended()
+    call = _run([python, "-c", CALL, json.dumps(spec.example_response())], cwd=folder, env=alone)
+    background.stop_if_ended()
+    with server.running(env=background.ENVIRONMENT) as mock:
+        secrets = {"MOCK_AK": mock.ak, "MOCK_SK": mock.sk, "MOCK_TOKEN": mock.token}
+        env = {**alone, **secrets, "MOCK_URL": mock.base_url, "MOCK_PROJECT": mock.project_id}
+        listing = _run([python, "-c", LIST], cwd=folder, env=env)
+    return Downstream(installed, call, listing)
+
+
+def _install(folder: Path) -> Installed:
+    """The wheel, built here; pip refusing it with a wrong hash; then _use_downstream(). Every step is a process of
+    its own, so the whole runs beside the in-process tests."""
+    built = wheel.build(folder / "dist", env=background.ENVIRONMENT)
     wrong = folder / "tampered.txt"
-    wrong.write_text(f"huaweicloud-cph-client @ {built.as_uri()} --hash=sha256:{'0' * 64}\n")
+    wrong.write_text(_requirement(built, "0" * 64))
     dry_run = ["--dry-run", "--no-deps", "--require-hashes", "-r", str(wrong)]
-    tampered = run([sys.executable, "-m", "pip", "install", *dry_run], env=background.ENVIRONMENT)
-    return Installed(built, installed, call, listing, tampered)
+    tampered = _run([sys.executable, "-m", "pip", "install", *dry_run], env=background.ENVIRONMENT)
+    background.stop_if_ended()
+    downstream: Downstream | Exception
+    try:
+        downstream = _use_downstream(built, folder)
+    except background.Ended:
+        raise
+    except Exception as error:  # kept for the one test that reads it
+        downstream = error
+    return Installed(built, tampered, downstream)
 
 
 BACKGROUND = {"installed": _install}
@@ -179,17 +204,20 @@ def test_name_version_and_sums(built: Path) -> None:
 
 
 def test_installs_by_hash_into_a_fresh_venv_and_calls(installed: Installed) -> None:
-    """Installed as a downstream project installs it (_install), it lists every image of the mock with AK/SK and
-    with a token, sync and async, and reads a wrong credential's error."""
-    assert installed.pip.returncode == 0, installed.pip.stderr
-    assert installed.call and installed.listing  # run once the install succeeded
+    """Installed as a downstream project installs it (_use_downstream), it lists every image of the mock with AK/SK
+    and with a token, sync and async, and reads a wrong credential's error."""
+    downstream = installed.downstream
+    if isinstance(downstream, Exception):
+        raise downstream
+    assert downstream.pip.returncode == 0, downstream.pip.stderr
+    assert downstream.call and downstream.listing  # run once the install succeeded
     body = spec.example_response()
-    assert installed.call.returncode == 0, installed.call.stderr
-    assert installed.call.stdout.startswith(f"{len(body['phone_images'])} ")
-    assert installed.call.stdout.split(" ", 1)[1] == spec.SPEC_PATH.read_text()
+    assert downstream.call.returncode == 0, downstream.call.stderr
+    assert downstream.call.stdout.startswith(f"{len(body['phone_images'])} ")
+    assert downstream.call.stdout.split(" ", 1)[1] == spec.SPEC_PATH.read_text()
 
-    assert installed.listing.returncode == 0, installed.listing.stderr
-    result = json.loads(installed.listing.stdout)
+    assert downstream.listing.returncode == 0, downstream.listing.stderr
+    result = json.loads(downstream.listing.stdout)
     every = [image["image_id"] for image in catalog.build(60).select("all")]
     assert result["listed"] == dict.fromkeys(["aksk sync", "token sync", "aksk async", "token async"], every)
     assert result["errors"] == [[401, spec.error_example(401)["error_code"]]] * 2
