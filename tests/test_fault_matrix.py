@@ -38,11 +38,12 @@ def findings(fault: str, caught_by: str) -> list[Finding]:
         return walk_findings(fault)
     if caught_by == "no_undocumented_fields":
         return strict_findings(fault)
-    # The cheapest run that shows it first: most faults show on any answer, a few only on the coverage phase's
-    # boundary cases, which the whole run (the runner's) has.
-    quick = inprocess.schemathesis_run(fault, max_examples=5, checks=[caught_by], phases=("fuzzing",))
-    if any(f.check == caught_by and f.verdict == FAILURE for f in quick):
-        return quick
+    # The cheapest run that shows it first: most faults show on any answer, a few only on the boundary cases of the
+    # coverage phase; what neither shows, the whole run (the runner's) has the last word on.
+    for phases, examples in ((("fuzzing",), 5), (("examples", "coverage"), 10)):
+        found = inprocess.schemathesis_run(fault, max_examples=examples, checks=[caught_by], phases=phases)
+        if any(f.check == caught_by and f.verdict == FAILURE for f in found):
+            return found
     return inprocess.schemathesis_run(fault, checks=[caught_by])
 
 
