@@ -78,7 +78,7 @@ def _requirement(built: Path, sha256: str) -> str:
 class Downstream:
     pip: subprocess.CompletedProcess[str]  # the install into a fresh venv, by hash
     call: subprocess.CompletedProcess[str] | None  # CALL, in that venv (None: the install failed)
-    listing: subprocess.CompletedProcess[str] | None  # LIST, in that venv, against a mock of its own
+    listing: subprocess.CompletedProcess[str] | None  # LIST, in that venv, against a mock of its own (a thread)
 
 
 @dataclass(frozen=True)
