@@ -117,8 +117,8 @@ def _use_downstream(built: Path, folder: Path) -> Downstream:
 
 
 def _install(folder: Path) -> Installed:
-    """The wheel, built here; pip refusing it with a wrong hash; then _use_downstream(). Every step is a process of
-    its own, so the whole runs beside the in-process tests."""
+    """The wheel, built here; pip refusing it with a wrong hash; then _use_downstream(). Each step is a process of
+    its own (only the mock that LIST reads serves from a thread), so the job runs beside the in-process tests."""
     built = wheel.build(folder / "dist", env=background.ENVIRONMENT)
     wrong = folder / "tampered.txt"
     wrong.write_text(_requirement(built, "0" * 64))
