@@ -23,6 +23,7 @@ from cph_conformance import spec
 from cph_conformance.mock import faults, server
 from cph_conformance.run import report, runner, target, walk
 from cph_conformance.run.checks import PAGE_CHECKS
+from cph_conformance.run.secrets import MASK, Secrets
 from cph_conformance.spec import ROOT
 from tests import background, faithful_service, loopback
 
@@ -388,3 +389,16 @@ def test_the_run_clears_only_its_own_files(tmp_path: Path) -> None:
     runner.clear_artifacts(tmp_path)
     assert mine.read_text() == "the user's own file"
     assert not (tmp_path / "summary.md").exists()
+
+
+def test_the_runs_files_name_the_endpoint_and_no_secret_and_no_other_file_is_touched(tmp_path: Path) -> None:
+    """The requests went to the loopback gateway: the files the run wrote say the endpoint instead, with the
+    secrets masked; a file of the user's in the same folder stays as it was."""
+    gateway_url, endpoint = "http://127.0.0.1:40001", "https://cph.example"
+    written = f"uri: {gateway_url}/v1/x?token={SECRET}\n"
+    (tmp_path / "cassette.yaml").write_text(written)
+    (tmp_path / "notes.txt").write_text(written)
+    runner.rewrite_artifacts(tmp_path, gateway_url, endpoint)
+    runner.mask_artifacts(tmp_path, Secrets([SECRET]))
+    assert (tmp_path / "cassette.yaml").read_text() == f"uri: {endpoint}/v1/x?token={MASK}\n"
+    assert (tmp_path / "notes.txt").read_text() == written

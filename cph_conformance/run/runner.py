@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from cph_conformance import spec
@@ -49,25 +50,25 @@ def clear_artifacts(reports: Path) -> None:
         (reports / name).unlink(missing_ok=True)
 
 
-def mask_artifacts(reports: Path, secrets: Secrets) -> None:
-    """Every secret, in every form, out of every file the run wrote (the gateway already kept them out)."""
+def _edit_artifacts(reports: Path, edit: Callable[[bytes], bytes]) -> None:
+    """Apply edit to every file the run wrote; a file is rewritten only when edit changed it."""
     for name in ARTIFACTS:
         path = reports / name
         if path.exists():
             data = path.read_bytes()
-            masked = secrets.mask_bytes(data)
-            if masked != data:
-                path.write_bytes(masked)
+            edited = edit(data)
+            if edited != data:
+                path.write_bytes(edited)
+
+
+def mask_artifacts(reports: Path, secrets: Secrets) -> None:
+    """Every secret, in every form, out of every file the run wrote (the gateway already kept them out)."""
+    _edit_artifacts(reports, secrets.mask_bytes)
 
 
 def rewrite_artifacts(reports: Path, gateway_url: str, base_url: str) -> None:
     """Requests went to the gateway; the files say where they were forwarded: the endpoint under test."""
-    for name in ARTIFACTS:
-        path = reports / name
-        if path.exists():
-            data = path.read_bytes()
-            if gateway_url.encode() in data:
-                path.write_bytes(data.replace(gateway_url.encode(), base_url.encode()))
+    _edit_artifacts(reports, lambda data: data.replace(gateway_url.encode(), base_url.encode()))
 
 
 def rate_limit(t: Target, env: dict[str, str]) -> str:
