@@ -43,20 +43,18 @@ RUNS = {**PASSING, **END_TO_END}
 
 
 class Shown(str):
-    """A run's text. Its repr, which is what a failing assertion prints, has the run's secrets masked."""
+    """A run's text. Its repr, which is what a failing assertion prints, has the run's secrets masked (in every form
+    the run itself masks them in)."""
 
-    secrets: tuple[str, ...] = ()
+    secrets = Secrets()
 
     def __repr__(self) -> str:
-        text = str(self)
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return repr(text)
+        return repr(self.secrets.mask(str(self)))
 
 
 def shown(text: str, secrets: Iterable[str]) -> Shown:
     masked = Shown(text)
-    masked.secrets = tuple(s for s in secrets if s)
+    masked.secrets = Secrets(secrets)
     return masked
 
 
