@@ -42,22 +42,25 @@ class GenerationError(Exception):
     """The spec or the toolchain stopped generation; the message says why and what to do."""
 
 
-def _tool_path(env: Mapping[str, str]) -> str:
-    """env's PATH with this environment's scripts first, after checking ruff there is the pinned one.
+def tools_first(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """env (else this process' environment) with this environment's scripts first on PATH: a child process runs the
+    locked tools, whatever else PATH holds."""
+    given = dict(os.environ if env is None else env)
+    return {**given, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{given.get('PATH', '')}"}
+
+
+def _check_ruff(env: Mapping[str, str]) -> None:
+    """The ruff that env's PATH finds is this environment's, at the pinned version.
 
     The generator's post-hooks run whichever `ruff` PATH finds, and ruff's version changes the output.
     """
     bindir = Path(sys.executable).parent
-    path = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
-    found = shutil.which("ruff", path=path)
+    found = shutil.which("ruff", path=env.get("PATH"))
     if found is None or Path(found).parent != bindir:
         raise GenerationError(f"the pinned ruff is not installed in {bindir}: run `make setup`")
-    out = subprocess.run(
-        [found, "--version"], capture_output=True, text=True, check=True, env={**env, "PATH": path}
-    ).stdout.split()
+    out = subprocess.run([found, "--version"], capture_output=True, text=True, check=True, env=env).stdout.split()
     if out[-1] != metadata.version("ruff"):
         raise GenerationError(f"{found} reports {out[-1]}, the lock pins {metadata.version('ruff')}: run `make setup`")
-    return path
 
 
 def validate_spec(spec: Path = SPEC_PATH) -> None:
@@ -92,10 +95,9 @@ def render(dest: Path, spec: Path = SPEC_PATH, env: Mapping[str, str] | None = N
         "--output-path",
         str(dest),
     ]
-    given = dict(os.environ if env is None else env)
-    result = subprocess.run(
-        cmd, capture_output=True, text=True, env={**given, "PATH": _tool_path(given)}, cwd=dest.parent
-    )
+    child_env = tools_first(env)
+    _check_ruff(child_env)
+    result = subprocess.run(cmd, capture_output=True, text=True, env=child_env, cwd=dest.parent)
     if result.returncode != 0 or not (dest / PACKAGE).is_dir():
         raise GenerationError(
             f"openapi-python-client rejected {spec.relative_to(ROOT) if spec.is_relative_to(ROOT) else spec}:\n"

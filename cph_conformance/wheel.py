@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
@@ -23,7 +22,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from cph_conformance.codegen import GENERATED, IGNORED
+from cph_conformance.codegen import GENERATED, IGNORED, tools_first
 from cph_conformance.spec import ROOT, SPEC_PATH
 
 DIST = ROOT / "dist"
@@ -49,9 +48,8 @@ def sha256(path: Path) -> str:
 
 def _backend(project: Path, out: Path, env: Mapping[str, str]) -> str:
     """Run uv_build's build_wheel hook in project, in env; return the wheel's file name."""
-    child_env = {**env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"}
     result = subprocess.run(
-        [sys.executable, "-c", _HOOK, str(out)], cwd=project, env=child_env, capture_output=True, text=True
+        [sys.executable, "-c", _HOOK, str(out)], cwd=project, env=env, capture_output=True, text=True
     )
     lines = result.stdout.split()
     if result.returncode != 0 or not lines:
@@ -68,7 +66,7 @@ def build(out: Path = DIST, source: Path = GENERATED, env: Mapping[str, str] | N
         _normalised_copy(source, project)
         built = Path(scratch) / "built"
         built.mkdir()
-        name = _backend(project, built, dict(os.environ if env is None else env))
+        name = _backend(project, built, tools_first(env))
         wheel = out / name
         shutil.copyfile(built / name, wheel)
     (out / "SHA256SUMS").write_text(f"{sha256(wheel)}  {wheel.name}\n", encoding="utf-8")
