@@ -7,6 +7,7 @@ import asyncio
 import functools
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -91,15 +92,8 @@ def engine(
 ) -> Iterator[events.EngineEvent]:
     """The events of schemathesis' engine, configured by schemathesis.toml, against a target's ASGI app in this
     process; only some phases or checks (else schemathesis.toml's), when a test needs no more."""
-    config = configured(
-        {
-            "CPH_BASE_URL": "http://localhost",
-            "CPH_PROJECT_ID": PROJECT,
-            "CPH_AUTH_TOKEN": TOKEN,
-            "CPH_RATE_LIMIT": "100000/s",
-            "CPH_REPORTS_DIR": "unused",
-        }
-    )
+    # No report is written (configured()), so the folder is never made.
+    config = configured(runner.toml_variables("http://localhost", PROJECT, TOKEN, "100000/s", Path("unused")))
     project = config.projects.default
     project.seed = seed
     project.generation.update(max_examples=max_examples)

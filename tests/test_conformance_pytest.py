@@ -19,13 +19,7 @@ from tests import inprocess
 
 
 def values_for(mock: RunningMock, reports: Path) -> dict[str, str]:
-    return {
-        "CPH_BASE_URL": mock.base_url,
-        "CPH_PROJECT_ID": mock.project_id,
-        "CPH_AUTH_TOKEN": mock.token,
-        "CPH_RATE_LIMIT": "1000/s",
-        "CPH_REPORTS_DIR": str(reports),
-    }
+    return runner.toml_variables(mock.base_url, mock.project_id, mock.token, "1000/s", reports)
 
 
 @pytest.fixture(scope="session")

@@ -87,6 +87,17 @@ def no_proxy_for_loopback(env: dict[str, str]) -> dict[str, str]:
     return {name: ",".join(filter(None, [env.get(name), gateway.HOST])) for name in ("NO_PROXY", "no_proxy")}
 
 
+def toml_variables(base_url: str, project_id: str, token: str, limit: str, reports: Path) -> dict[str, str]:
+    """The ${...} variables schemathesis.toml reads, for a run against base_url."""
+    return {
+        "CPH_BASE_URL": base_url,
+        "CPH_PROJECT_ID": project_id,
+        "CPH_AUTH_TOKEN": token,
+        "CPH_RATE_LIMIT": limit,
+        "CPH_REPORTS_DIR": str(reports),
+    }
+
+
 def schemathesis_command(env: dict[str, str]) -> list[str]:
     """schemathesis run, with the seed, examples and phases the environment asks for (else the defaults); every
     other setting is in schemathesis.toml."""
@@ -114,11 +125,8 @@ def run_schemathesis(
     child_env = {
         **os.environ,
         **env,
-        "CPH_BASE_URL": gateway_url,
-        "CPH_PROJECT_ID": t.project_id,
-        "CPH_AUTH_TOKEN": PLACEHOLDER,  # the gateway swaps it for the credential
-        "CPH_RATE_LIMIT": rate_limit(t, env),
-        "CPH_REPORTS_DIR": str(reports),
+        # the gateway swaps the placeholder for the credential
+        **toml_variables(gateway_url, t.project_id, PLACEHOLDER, rate_limit(t, env), reports),
         "PYTHONPATH": str(ROOT),
         **no_proxy_for_loopback(env),
     }
