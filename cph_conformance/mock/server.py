@@ -45,7 +45,7 @@ def listen(port: int) -> socket.socket:
 
 def serve(settings: Settings, port: int, announce: bool = False) -> None:
     """Serve in the foreground. Port 0 takes a free port; the first stdout line is the base URL either way."""
-    # Imported here: processes that only start and stop the mock (the runner, tests) need it not.
+    # Imported here: processes that only start and stop the mock (the runner, tests) do not need the app.
     from cph_conformance.mock.app import create_app
 
     sock = listen(port)
