@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,11 +68,6 @@ def documented_statuses() -> set[int]:
     return {int(code) for code in operation()["responses"]}
 
 
-def property_names(name: str) -> set[str]:
-    """The fields a component schema declares."""
-    return set(schema(name)["properties"])
-
-
 def deref(node: dict[str, Any]) -> dict[str, Any]:
     """Follow a local $ref (one or more hops) to the node it names."""
     while "$ref" in node:
@@ -91,28 +87,43 @@ def response_schema(status: int) -> dict[str, Any] | None:
     return deref(content["schema"]) if content else None
 
 
-def enum_names(name: str) -> dict[str, Any]:
-    """x-enum-varnames of an enum schema, lower-cased, mapped to their values."""
-    s = schema(name)
-    return {n.lower(): v for n, v in zip(s["x-enum-varnames"], s["enum"], strict=True)}
-
-
-# Where a fact comes from. x-source starts with its kind; an item without one comes from the page.
+# Where a fact comes from: the statements of Huawei's sources the spec quotes (x-statements), cited by id (x-source).
+SOURCE_KINDS = ("page", "huawei-docs", "sdk")
 PAGE = "Huawei's documentation page"
-SOURCE_KINDS = ("page", "huawei-docs", "sdk", "assumption")
-DEFAULT_SOURCE = f"page: {PAGE}, Querying the Image of a Cloud Phone"
 
 
-def source_of(node: dict[str, Any] | None) -> str:
-    """The x-source of a node (following $ref), or the page by default."""
+@dataclass(frozen=True)
+class Statement:
+    """A statement of one of Huawei's sources, quoted in the spec's x-statements."""
+
+    id: str
+    kind: str  # one of SOURCE_KINDS
+    where: str
+    quote: str
+    says: str = ""  # what the quote says in English, when it is not in English
+    url: str = ""
+
+    def __str__(self) -> str:
+        said = f" ({self.says})" if self.says else ""
+        return f"{self.kind}: {self.where}: \u201c{self.quote}\u201d{said}"
+
+
+@functools.cache
+def statements() -> dict[str, Statement]:
+    """Every statement the spec quotes, by id."""
+    table: dict[str, dict[str, str]] = load()["x-statements"]
+    return {
+        key: Statement(id=key, **{k: " ".join(str(v).split()) for k, v in entry.items()})
+        for key, entry in table.items()
+    }
+
+
+def cites(node: dict[str, Any] | None) -> tuple[str, ...]:
+    """The statement ids a node's x-source cites (following $ref); () when it cites none."""
     if node is None:
-        return DEFAULT_SOURCE
-    text = node.get("x-source") or deref(node).get("x-source")
-    return str(text) if text else DEFAULT_SOURCE
-
-
-def is_assumption(source: str) -> bool:
-    return source.startswith("assumption:")
+        return ()
+    found = node.get("x-source") or deref(node).get("x-source") or ()
+    return tuple([found] if isinstance(found, str) else found)
 
 
 def assumed_keywords(node: dict[str, Any]) -> dict[str, str]:
@@ -165,10 +176,6 @@ def request_id_header() -> str:
     return str(name)
 
 
-def request_id_header_node() -> dict[str, Any]:
-    return deref(operation()["responses"]["200"]["headers"][request_id_header()])
-
-
 def limit_bounds() -> tuple[int, int]:
     """limit's minimum and maximum: the smallest and the largest page."""
     s = parameter("limit")["schema"]
@@ -181,8 +188,39 @@ def max_bytes(name: str = "PhoneImage") -> dict[str, int]:
 
 
 def image_type_selects() -> dict[str, dict[str, Any]]:
-    """What each image_type selects (ImageType's x-selects): {is_public: v}, {carries: field} or {union: [...]}."""
+    """What each image_type selects (ImageType's x-selects): {is_public: v}, {carries: field} or {union: [...]}, each
+    with the statements that state it (x-source) and what of it is assumed (x-assumed)."""
     return dict(schema("ImageType")["x-selects"])
+
+
+def selector() -> str:
+    """The query parameter whose values select what a listing holds (its schema has x-selects): image_type."""
+    (name,) = (p["name"] for p in operation()["parameters"] if "x-selects" in deref(p["schema"]))
+    return str(name)
+
+
+def page_size() -> str:
+    """The query parameter that bounds a page (x-page-size): limit."""
+    (name,) = (p["name"] for p in operation()["parameters"] if p.get("x-page-size"))
+    return str(name)
+
+
+def continuation() -> tuple[str, tuple[str, ...]]:
+    """The query parameter that continues a listing (x-continues), and the path of the answer's field that gives its
+    value: ("marker", ("page_info", "next_marker"))."""
+    (param,) = (p for p in operation()["parameters"] if p.get("x-continues"))
+    return str(param["name"]), tuple(str(param["x-continues"]).split("."))
+
+
+def statuses_when(situation: str) -> set[int]:
+    """The statuses the operation documents for a situation (its responses' x-when): e.g. throttled -> {429}."""
+    return {int(code) for code, r in operation()["responses"].items() if situation in deref(r).get("x-when", ())}
+
+
+def response_node(status: int) -> dict[str, Any] | None:
+    """The response the operation documents for a status, dereferenced; None if it documents none."""
+    node = operation()["responses"].get(str(status))
+    return deref(node) if node is not None else None
 
 
 class UnknownRegion(ValueError):
