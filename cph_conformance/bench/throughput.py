@@ -11,7 +11,7 @@ from pathlib import Path
 
 from cph_conformance import spec
 from cph_conformance.mock.server import RunningMock
-from cph_conformance.run import gateway, report, runner, target
+from cph_conformance.run import gateway, recorded, runner, target
 
 EXAMPLES = "150"
 SEED = "20261126"
@@ -37,7 +37,7 @@ def measure(name: str, server: RunningMock) -> Throughput:
         with gateway.running(server.base_url, spec.auth_header(), t.credential, t.secrets, 10.0) as gw:
             status = runner.run_schemathesis(gw.base_url, t, Path(reports), env, ("--mode", "positive"), quiet=True)
         cases, seconds = 0, 0.0
-        for event in report.read_events(Path(reports) / "events.ndjson"):
+        for event in recorded.read_events(Path(reports) / "events.ndjson"):
             if "ScenarioFinished" in event:
                 cases += len(event["ScenarioFinished"].get("recorder", {}).get("cases", {}))
             if "EngineFinished" in event:

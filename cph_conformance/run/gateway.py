@@ -1,10 +1,14 @@
 """The credential gateway: a loopback proxy between everything the run sends and the endpoint under test.
 
-Schemathesis, the preflight and the walk send their requests here with PLACEHOLDER where the credential goes;
-the gateway alone holds the real credential and puts it on the request it forwards (a token, or an AK/SK
-signature). Answers come back with every secret masked by value, headers included. So nothing that writes a
-report ever sees a secret, even one a server echoes. The gateway follows no redirect: a 3xx goes back as it
-came, and no credential ever reaches another host.
+Schemathesis, the preflight, the walk and the probes send their requests here with PLACEHOLDER where the credential
+goes; the gateway alone holds the real credential and puts it on the request it forwards (a token, or an AK/SK
+signature). A near miss of the placeholder (credential.NEAR_MISSES) gets the same near miss of the real credential,
+which joins the secrets. Answers come back with every secret masked by value, headers included. So nothing that
+writes a report ever sees a secret, even one a server echoes. The gateway follows no redirect: a 3xx goes back as
+it came, and no credential ever reaches another host.
+
+Every request goes out at the run's pace and throttling is waited out (cph_conformance.run.patience), whichever tool
+sent it: the run slows to what the endpoint allows.
 
 An answer the gateway could not get (refused connection, timeout, bad TLS) comes back as 502 with the header
 ERROR_HEADER naming the cause, so the report lists it as an error of the run, not as drift.
@@ -14,41 +18,43 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
+from cph_conformance.run.credential import NEAR_MISSES, Credential
+from cph_conformance.run.exchange import ERROR_HEADER
+from cph_conformance.run.patience import Patience
 from cph_conformance.run.secrets import Secrets
 
 PLACEHOLDER = "cph-conformance-placeholder-credential"
-ERROR_HEADER = "X-Cph-Conformance-Error"
 HOST = "127.0.0.1"
 POLL_INTERVAL = 0.02  # seconds between serve_forever's looks for shutdown()
 # Headers that belong to one hop, and those httpx has already acted on (it decodes the body).
 _HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"}
 _DROP_FROM_ANSWER = _HOP | {"content-encoding", "content-length"}
 
-Credential = Callable[[httpx.Request], None]  # puts the real credential on a request about to be forwarded
-
-
-def token_credential(header: str, token: str) -> Credential:
-    def apply(request: httpx.Request) -> None:
-        request.headers[header] = token
-
-    return apply
-
 
 class Gateway:
     """Forwards to upstream (scheme://host[:port]); replaces PLACEHOLDER in auth_header by the credential."""
 
     def __init__(
-        self, upstream: str, auth_header: str, credential: Credential, secrets: Secrets, timeout: float
+        self,
+        upstream: str,
+        auth_header: str,
+        credential: Credential,
+        secrets: Secrets,
+        timeout: float,
+        patience: Patience | None = None,
     ) -> None:
         self.upstream = upstream.rstrip("/")
         self.auth_header = auth_header
         self.credential = credential
         self.secrets = secrets
+        # No pace and no retries unless the run asks for them (the run does: runner.conformance).
+        self.patience = patience or Patience(per_second=0, statuses=())
+        self.near_misses = {miss.make(PLACEHOLDER): name for name, miss in NEAR_MISSES.items()}
         # The one client that may leave this machine: for a remote endpoint it honours HTTPS_PROXY and SSL_CERT_FILE,
         # as CI networks need; a loopback endpoint (the mock, a stand-in) is never reached through a proxy.
         remote = httpx.URL(self.upstream).host not in ("127.0.0.1", "localhost", "::1")
@@ -65,10 +71,15 @@ class Gateway:
         path, _, query = target.partition("?")
         url = url.copy_with(raw_path=(path + ("?" + query if query else "")).encode("latin-1"))
         request = self.client.build_request(method, url, headers=outgoing, content=body or None)
-        if request.headers.get(self.auth_header) == PLACEHOLDER:
+        sent = request.headers.get(self.auth_header)
+        credential: Credential | None = self.credential if sent == PLACEHOLDER else None
+        if sent in self.near_misses:
+            credential, missed = self.credential.near_miss(self.near_misses[sent])
+            self.secrets.add(missed)  # it is all but the secret
+        if credential is not None:
             del request.headers[self.auth_header]
-            self.credential(request)
-        return self.client.send(request)
+            credential.apply(request)
+        return self.patience.send(lambda: self.client.send(request))
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         gateway = self
@@ -125,10 +136,15 @@ class Gateway:
 
 @contextlib.contextmanager
 def running(
-    upstream: str, auth_header: str, credential: Credential, secrets: Secrets, timeout: float
+    upstream: str,
+    auth_header: str,
+    credential: Credential,
+    secrets: Secrets,
+    timeout: float,
+    patience: Patience | None = None,
 ) -> Iterator[Gateway]:
     """A gateway on a free loopback port for the duration of the block; always stopped."""
-    gateway = Gateway(upstream, auth_header, credential, secrets, timeout)
+    gateway = Gateway(upstream, auth_header, credential, secrets, timeout, patience)
     # serve_forever notices shutdown() only when it polls: every 0.5 s by default, which every run waited out.
     thread = threading.Thread(
         target=gateway.server.serve_forever, args=(POLL_INTERVAL,), name="cph-gateway", daemon=True

@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from cph_conformance import spec
-from cph_conformance.run.gateway import ERROR_HEADER, PLACEHOLDER
+from cph_conformance.run.credential import VALID
+from cph_conformance.run.exchange import ERROR_HEADER, Exchange
+from cph_conformance.run.gateway import PLACEHOLDER
 from cph_conformance.run.target import CannotRun, Target
-
-TIMEOUT = 15.0
 
 
 def _said(response: httpx.Response) -> str:
@@ -26,7 +26,8 @@ def _said(response: httpx.Response) -> str:
     return "a JSON body that is not Huawei's error body"
 
 
-def check(gateway_url: str, target: Target) -> None:
+def check(gateway_url: str, target: Target, timeout: float) -> Exchange:
+    """The preflight's answer, as one of the run's exchanges, when it shows nothing that stops the run."""
     path = spec.OPERATION_PATH.format(project_id=target.project_id)
     smallest, _ = spec.limit_bounds()
     try:
@@ -34,7 +35,7 @@ def check(gateway_url: str, target: Target) -> None:
             gateway_url + path,
             params={"limit": smallest},
             headers={spec.auth_header(): PLACEHOLDER},
-            timeout=TIMEOUT,
+            timeout=timeout,
             follow_redirects=False,
             trust_env=False,  # the gateway is on loopback: never through a proxy
         )
@@ -68,6 +69,12 @@ def check(gateway_url: str, target: Target) -> None:
             f"{target.base_url} answered 403 ({_said(response)}): the credential may not read project "
             f"{target.project_id}: CPH_PROJECT_ID must be the project the credential was issued for."
         )
+    if status == 400:
+        raise CannotRun(
+            f"{where} answered 400 ({_said(response)}) to a request the spec calls valid (limit={smallest}): the only "
+            f"value of the run's own in it is the project: CPH_PROJECT_ID must be the project's ID, as the console's "
+            "My Credentials > API Credentials page lists it (32 hexadecimal characters)."
+        )
     if status == 404:
         raise CannotRun(
             f"{where} answered 404 ({_said(response)}): no such API there. CPH_BASE_URL is wrong: it must be the "
@@ -75,3 +82,4 @@ def check(gateway_url: str, target: Target) -> None:
         )
     if status >= 500:
         raise CannotRun(f"{where} answered {status} ({_said(response)}): the service is failing; try again later.")
+    return Exchange.of_response(response, target.base_url, VALID, phase="preflight")

@@ -3,9 +3,10 @@
     python -m cph_conformance.run
 
 The endpoint is the one the environment names (cph_conformance/run/target.py), or a local mock started for the
-run. Every request goes through the loopback credential gateway (gateway.py), which alone holds the secret.
-In order: the preflight, schemathesis with the page's checks (settings in schemathesis.toml), the walk over
-pages (walk.py), then the graded summary (report.py) in reports/ and on the console.
+run. Every request goes through the loopback credential gateway (gateway.py), which alone holds the secret, paces
+every request and waits out throttling. In order: the preflight, schemathesis (settings in schemathesis.toml), the
+walk (walk.py) and the probes (probes.py); then every answer is judged by every check of the registry (rules.py)
+and the verdict weighs the evidence (verdict.py); the summary (report.py) goes to reports/ and the console.
 
 Environment: SEED, MAX_EXAMPLES, RATE_LIMIT (e.g. 5/s), STRICT=1 (also fail on fields the spec does not list),
 CPH_REPORTS_DIR (default reports/), WALK=0 (skip the walk), PHASES (schemathesis' phases, e.g. fuzzing for a
@@ -22,18 +23,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cph_conformance import spec
-from cph_conformance.run import gateway, preflight, report, walk
+from cph_conformance.run import gateway, preflight, probes, recorded, report, rules, walk
 from cph_conformance.run.gateway import PLACEHOLDER
+from cph_conformance.run.patience import Patience
 from cph_conformance.run.secrets import Secrets
 from cph_conformance.run.target import TOKEN, CannotRun, Target, from_environment
-from cph_conformance.run.verdict import ERROR, WARNING, Finding
+from cph_conformance.run.verdict import CANNOT_RUN, WARNING, Finding, Throttling, Verdict, error
 from cph_conformance.spec import ROOT, SPEC_PATH
+
+SCHEMATHESIS_CHECKS = {c.name for c in rules.of(rules.SCHEMATHESIS)}
 
 DEFAULTS = {"SEED": "20261126", "MAX_EXAMPLES": "100"}
 # The variables a run reads beside CPH_* (the endpoint, credentials and reports folder), as the docstring lists them.
 SETTINGS = ("SEED", "MAX_EXAMPLES", "RATE_LIMIT", "STRICT", "WALK", "PHASES", "GITHUB_STEP_SUMMARY")
 RATE_LIMITS = {"live": "5/s", "mock": "1000/s"}  # be gentle with Huawei; the mock needs no throttle
-REQUEST_TIMEOUT = 10.0  # schemathesis.toml's request-timeout
+REQUEST_TIMEOUT = 10.0  # seconds the gateway waits for each answer of the endpoint (each try, when throttled)
 # Everything the run writes in the reports folder; nothing else there is ever touched.
 ARTIFACTS = ("junit.xml", "schemathesis-junit.xml", "cassette.yaml", "events.ndjson", "summary.md", "summary.html")
 
@@ -146,52 +150,66 @@ def run_schemathesis(
     return proc.returncode
 
 
-def conformance(t: Target, reports: Path, env: dict[str, str]) -> report.Summary:
-    """Preflight, schemathesis and the walk against t, all through one gateway; the graded summary."""
-    upstream_timeout = REQUEST_TIMEOUT - 1  # the gateway answers a timeout before schemathesis gives up
-    with gateway.running(t.base_url, spec.auth_header(), t.credential, t.secrets, upstream_timeout) as gw:
-        preflight.check(gw.base_url, t)
+def conformance(t: Target, reports: Path, env: dict[str, str]) -> Verdict:
+    """Preflight, schemathesis, the walk and the probes against t, all through one gateway (which paces every request
+    and waits out throttling); then every answer judged by every check, and the evidence weighed."""
+    limit = rate_limit(t, env)
+    patience = Patience(per_second(limit), spec.statuses_when("throttled"))
+    v = Verdict(f"{t.base_url} ({t.kind})", strict=env.get("STRICT") == "1", rate_limit=limit)
+    with gateway.running(t.base_url, spec.auth_header(), t.credential, t.secrets, REQUEST_TIMEOUT, patience) as gw:
+        answers = [preflight.check(gw.base_url, t, patience.bound(REQUEST_TIMEOUT))]
         status = run_schemathesis(gw.base_url, t, reports, env)
         events = reports / "events.ndjson"
         if not events.exists():
             raise CannotRun(f"schemathesis exited with {status} and wrote no report")
-        summary = report.summarize(events, f"{t.base_url} ({t.kind})", (gw.base_url, t.base_url))
-        summary.schemathesis_status = status
+        cases = recorded.read(events, (gw.base_url, t.base_url))
+        answers += cases.exchanges
+        v.cases, v.schemathesis_status = cases.cases, status
+        for message in cases.errors:
+            v.add(error("schemathesis", message))
+        walked, answered = None, []
         if env.get("WALK", "1") != "0":
-            print("==> the walk: paging, image types, request ids, authorization", flush=True)
-            fetch = walk.http_fetch(gw.base_url, t.base_url, t.project_id, per_second(rate_limit(t, env)))
-            walked = walk.run(fetch, t.project_id)
-            summary.walk_requests = len(walked.answers)
-            for answer in walked.answers:
-                summary.count(answer.status)
-            for finding in walked.findings:
-                summary.add(finding)
-            summary.checks.update(dict.fromkeys(walk.CHECKS, len(walked.answers)))
+            print("==> the walk and the probes: listings, relations between queries, edges of what is accepted")
+            fetch = walk.http_fetch(gw.base_url, t.base_url, t.project_id, PLACEHOLDER, patience.bound(REQUEST_TIMEOUT))
+            walked = walk.run(fetch)
+            answered = probes.run(fetch, probes.plan(t.project_id, walked.marker))
+            answers += walked.exchanges + [ex for _, ex in answered]
+        v.judge(answers, cases.outcomes, walked, answered if walked is not None else None)
+        if status != 0 and not any(f.check in SCHEMATHESIS_CHECKS for f in v.findings):
+            v.add(
+                error(
+                    "schemathesis",
+                    f"schemathesis ended with status {status} and reported nothing to grade: "
+                    "its output above says why (such as missing_auth: every request was refused)",
+                )
+            )
+        v.throttling = Throttling(patience.throttled, patience.gave_up, patience.waited, patience.slowest)
         if gw.echoes:
-            summary.add(
+            v.add(
                 Finding(
                     "credential_echo",
                     WARNING,
                     "a service never sends back the credential it was sent",
-                    "the run itself",
+                    "assumption: no Huawei source says a service never echoes a credential",
                     f"{gw.echoes} answer(s) carried the credential; it is masked everywhere",
+                    key="echo",
                 )
             )
         rewrite_artifacts(reports, gw.base_url, t.base_url)
-    summary.notes += list(t.warnings)
+    v.notes += list(t.warnings)
     if t.credential_variable != TOKEN:
-        summary.notes.append(
+        v.notes.append(
             f"the curl lines send ${TOKEN}; this run used {t.credential_variable} instead: get a token from IAM "
             "first (README, the main job, route 1)."
         )
-    return summary
+    return v
 
 
-def write(summary: report.Summary, reports: Path, secrets: Secrets, env: dict[str, str], echo: bool = True) -> None:
-    text = secrets.mask(summary.render())
+def write(v: Verdict, reports: Path, secrets: Secrets, env: dict[str, str], echo: bool = True) -> None:
+    text = secrets.mask(report.render(v))
     (reports / "summary.md").write_text(text, encoding="utf-8")
-    (reports / "summary.html").write_text(secrets.mask(summary.render_html()), encoding="utf-8")
-    (reports / "junit.xml").write_text(secrets.mask(summary.render_junit()), encoding="utf-8")
+    (reports / "summary.html").write_text(secrets.mask(report.render_html(v)), encoding="utf-8")
+    (reports / "junit.xml").write_text(secrets.mask(report.render_junit(v)), encoding="utf-8")
     step_summary = env.get("GITHUB_STEP_SUMMARY")
     if step_summary:  # GitHub Actions shows it on the job's page
         with open(step_summary, "a", encoding="utf-8") as f:
@@ -210,20 +228,18 @@ def main() -> int:
             where = f"{t.base_url} ({t.kind})"
             print(f"==> conformance of {where} against {SPEC_PATH.relative_to(ROOT)}", flush=True)
             try:
-                summary = conformance(t, reports, env)
+                v = conformance(t, reports, env)
             finally:
                 mask_artifacts(reports, t.secrets)
-            print("==> the verdict: graded against Huawei's sources, the walk included (it supersedes the tally above)")
-            write(summary, reports, t.secrets, env)
+            print("==> the verdict: every answer judged by every check, graded against Huawei's sources")
+            write(v, reports, t.secrets, env)
     except CannotRun as exc:
         print(f"error: {exc}", file=sys.stderr)
         # CI keeps the reports folder: it says why there is no verdict (messages hold no credential).
-        failed = report.Summary(
-            where, findings=[Finding("setup", ERROR, "the run can be made", "the run itself", str(exc))]
-        )
+        failed = Verdict(where, findings=[error("setup", str(exc))])
         write(failed, reports, Secrets(), env, echo=False)
-        return report.CANNOT_RUN
-    return summary.exit_status
+        return CANNOT_RUN
+    return v.exit_status
 
 
 if __name__ == "__main__":

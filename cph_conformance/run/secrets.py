@@ -78,6 +78,3 @@ class Secrets:
             if encoded in data:
                 data = data.replace(encoded, MASK.encode())
         return data
-
-    def contains(self, text: str) -> bool:
-        return any(form in text for form in self._forms)

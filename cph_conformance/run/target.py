@@ -21,7 +21,7 @@ import jsonschema
 
 from cph_conformance import spec
 from cph_conformance.run import iam
-from cph_conformance.run.gateway import Credential, token_credential
+from cph_conformance.run.credential import Credential, Signed, Token
 from cph_conformance.run.secrets import MalformedCredential, Secrets, check_credential
 
 TOKEN = "CPH_AUTH_TOKEN"  # noqa: S105  (the variable's name)
@@ -136,6 +136,7 @@ def live(env: Mapping[str, str]) -> Target:
     kind = _credential_kind(env)
     secrets = Secrets(env.get(n, "") for n in (TOKEN, *AKSK, SECURITY_TOKEN, "CPH_IAM_PASSWORD"))
     project_id = env.get("CPH_PROJECT_ID", "").strip()
+    credential: Credential
     if kind == "iam":
         try:
             issued = iam.from_environment(env)
@@ -144,29 +145,19 @@ def live(env: Mapping[str, str]) -> Target:
         assert issued is not None
         secrets.add(issued.token)
         project_id = project_id or issued.project_id
-        credential, variable = token_credential(spec.auth_header(), issued.token), "CPH_IAM_PASSWORD's token"
+        credential, variable = Token(spec.auth_header(), issued.token), "CPH_IAM_PASSWORD's token"
     elif kind == "aksk":
         missing = [n for n in AKSK if not env.get(n)]
         if missing:
             raise CannotRun(f"{', '.join(missing)} not set: an access key needs both {' and '.join(AKSK)}.")
-        credential, variable = _aksk(env, project_id), "CPH_AK/CPH_SK"
+        signed = Signed(env["CPH_AK"], env["CPH_SK"], project_id or None, env.get(SECURITY_TOKEN) or None)
+        credential, variable = signed, "CPH_AK/CPH_SK"
     else:
-        credential, variable = token_credential(spec.auth_header(), env[TOKEN]), TOKEN
+        credential, variable = Token(spec.auth_header(), env[TOKEN]), TOKEN
     if not project_id:
         raise CannotRun("CPH_PROJECT_ID not set: a live run needs the project the credential may read.")
     warnings = check_project_id(project_id)
     return Target("live", base_url, project_id, credential, variable, secrets, tuple(warnings))
-
-
-def _aksk(env: Mapping[str, str], project_id: str) -> Credential:
-    """Requests signed with the signer the client wheel ships (cph_client.auth), as Huawei's SDK signs them."""
-    from cph_client.auth import AkSkAuth
-
-    signer: Any = AkSkAuth(
-        env["CPH_AK"], env["CPH_SK"], project_id=project_id or None, security_token=env.get(SECURITY_TOKEN) or None
-    )
-    sign: Credential = signer.sign
-    return sign
 
 
 @contextlib.contextmanager
@@ -188,7 +179,7 @@ def mock_target(mock: Any) -> Target:
         "mock",
         mock.base_url,
         mock.project_id,
-        token_credential(spec.auth_header(), mock.token),
+        Token(spec.auth_header(), mock.token),
         TOKEN,
         Secrets([mock.token]),
     )

@@ -1,0 +1,93 @@
+"""Checks across every answer of the run at once: what one answer cannot show, all of them together can.
+
+- image_identity: the page calls image_id the unique identifier of an image, so every answer that lists an image
+  (schemathesis' cases and the walk, every image type, every limit, every page) tells the same truth about it;
+- request_ids: the page calls request_id the unique request ID, so no two answers share one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from cph_conformance import spec
+from cph_conformance.run.answer_checks import is_page
+from cph_conformance.run.exchange import Exchange
+from cph_conformance.run.rules import ANSWERS, Drift, check
+
+SHOWN = 3  # images named in a finding; the count is always given
+
+
+def _differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    return sorted(k for k in {*a, *b} if a.get(k, _ABSENT) != b.get(k, _ABSENT))
+
+
+_ABSENT = object()
+
+
+def _shown(image: dict[str, Any], field: str) -> str:
+    return repr(image[field]) if field in image else "absent"
+
+
+@check(
+    "an image (one image_id) has the same fields in every answer that lists it",
+    ("page.image_id",),
+    "every page of the run, across types, limits and pages",
+    ANSWERS,
+    applies=is_page,
+)
+def image_identity(exchanges: Sequence[Exchange]) -> Iterator[Drift]:
+    first: dict[str, tuple[Exchange, dict[str, Any]]] = {}
+    # a field that differs -> the images it differs in: (image_id, the first answer and image, the other's)
+    found: dict[str, list[tuple[str, Exchange, dict[str, Any], Exchange, dict[str, Any]]]] = {}
+    for ex in exchanges:
+        for image in ex.images or ():
+            image_id = image.get("image_id")
+            if not isinstance(image_id, str):
+                continue
+            if image_id not in first:
+                first[image_id] = (ex, image)
+                continue
+            seen, before = first[image_id]
+            for field in _differences(before, image):
+                cases = found.setdefault(field, [])
+                if image_id not in {c[0] for c in cases}:
+                    cases.append((image_id, seen, before, ex, image))
+    for field, cases in found.items():
+        image_id, seen, before, ex, image = cases[0]
+        others = ", ".join(c[0] for c in cases[1 : SHOWN + 1])
+        more = f" (and in {len(cases) - 1} other image(s): {others}{' ...' if len(cases) > SHOWN + 1 else ''})"
+        yield Drift(
+            field,
+            f"image {image_id} has {field} {_shown(before, field)} in one answer and {_shown(image, field)} in "
+            f"another{more if len(cases) > 1 else ''}",
+            [seen, ex],
+        )
+
+
+def request_id(ex: Exchange) -> str | None:
+    """An answer's request ID: the body's request_id, else its request-id header."""
+    said = ex.body.get("request_id") if isinstance(ex.body, dict) else None
+    if isinstance(said, str) and said:
+        return said
+    return ex.headers.get(spec.request_id_header().lower()) or None
+
+
+@check(
+    "request_id is unique: no two answers of a run share one", ("page.request_id",), "every answer of the run", ANSWERS
+)
+def request_ids(exchanges: Sequence[Exchange]) -> Iterator[Drift]:
+    owners: dict[str, Exchange] = {}
+    repeated: list[tuple[str, Exchange, Exchange]] = []
+    for ex in exchanges:
+        rid = request_id(ex)
+        if rid is None:
+            continue
+        if rid in owners:
+            repeated.append((rid, owners[rid], ex))
+        else:
+            owners[rid] = ex
+    if repeated:
+        rid, one, other = repeated[0]
+        more = f" ({len(repeated)} answers repeat an earlier one's)" if len(repeated) > 1 else ""
+        yield Drift("repeated", f"two answers carry request_id {rid!r}{more}", [one, other])

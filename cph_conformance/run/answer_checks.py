@@ -1,0 +1,346 @@
+"""Checks of one answer at a time, run on every answer the run receives, whichever phase sent it (the preflight,
+schemathesis' cases, every page of the walk, the probes).
+
+The schema is judged in its sourced view (spec.sourced(): the spec less every x-assumed keyword): what breaks it is
+a failure citing the statements of the innermost schema node that has some; what breaks only the whole spec is a
+warning naming the assumption. The other checks read what the page and the SDK say beyond the schema: each value
+comes from the spec. Answers that judge nothing (no answer, throttled) are never given to these checks.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any, cast
+
+import jsonschema
+
+from cph_conformance import spec
+from cph_conformance.run.exchange import Exchange
+from cph_conformance.run.rules import ANSWER, Drift, check
+
+EVERY_ANSWER, PAGES = "every answer", "every page (a 200 with phone_images)"
+
+
+def is_page(ex: Exchange) -> bool:
+    return ex.images is not None
+
+
+def _ids(images: list[dict[str, Any]], n: int = 5) -> str:
+    return ", ".join(str(i.get("image_id")) for i in images[:n]) + (" ..." if len(images) > n else "")
+
+
+def _where(path: Any) -> str:
+    """A JSON path of a jsonschema error; the item's index kept (the message's), not in the key (see _key)."""
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+
+
+def _key(validator: str, path: Any) -> str:
+    return f"{validator}@" + "$" + "".join("[]" if isinstance(p, int) else f".{p}" for p in path)
+
+
+# --- the answer's status, media type and schema ----------------------------------------------------------------
+
+
+@check(
+    "no answer is a 5xx: a valid request gets its page, an invalid one a 4xx",
+    ("page.status_200", "docs.status_codes"),
+    EVERY_ANSWER,
+    ANSWER,
+)
+def not_a_server_error(ex: Exchange) -> Iterator[Drift]:
+    assert ex.status is not None
+    if ex.status >= 500:
+        yield Drift(str(ex.status), f"{ex.status} for {ex.method} {ex.url}: {' '.join(ex.text.split())[:160]!r}", [ex])
+
+
+@check(
+    "only the statuses the spec documents",
+    ("page.status_200", "docs.status_codes", "docs.apig_error_codes"),
+    EVERY_ANSWER,
+    ANSWER,
+)
+def status_code_conformance(ex: Exchange) -> Iterator[Drift]:
+    assert ex.status is not None
+    documented = sorted(spec.documented_statuses())
+    if ex.status not in documented:
+        yield Drift(str(ex.status), f"{ex.status} is not a status the spec documents ({documented})", [ex])
+
+
+def media_type(headers: Any) -> str:
+    return str(headers.get("content-type", "")).split(";")[0].strip().lower()
+
+
+@check(
+    "answers come as the spec documents them: JSON (application/json, whatever its charset)",
+    ("page.example_response", "docs.abnormal_response"),
+    EVERY_ANSWER,
+    ANSWER,
+)
+def content_type_conformance(ex: Exchange) -> Iterator[Drift]:
+    assert ex.status is not None
+    response = spec.response_node(ex.status)
+    documented = sorted((response or {}).get("content", {}))
+    got = media_type(ex.headers)
+    if documented and got not in documented:
+        yield Drift(got, f"{ex.status} came as {got or 'no Content-Type'!r}; the spec documents {documented}", [ex])
+
+
+@functools.cache
+def _validators(status: int) -> tuple[jsonschema.Draft4Validator, jsonschema.Draft4Validator] | None:
+    """The validators of a status' JSON schema: its sourced view and the whole spec's; None if it documents none."""
+    if spec.response_schema(status) is None:
+        return None
+    sourced = spec.resolve(
+        spec.sourced()["paths"][spec.OPERATION_PATH]["get"]["responses"][str(status)], spec.sourced()
+    )
+    full = spec.resolve(spec.operation()["responses"][str(status)], spec.load())
+    sourced_schema, full_schema = (r["content"]["application/json"]["schema"] for r in (sourced, full))
+    return jsonschema.Draft4Validator(sourced_schema), jsonschema.Draft4Validator(full_schema)
+
+
+def _cited_along(schema: dict[str, Any], path: list[Any]) -> tuple[str, ...]:
+    """The statements of the innermost node that cites some, along a jsonschema error's schema path."""
+    node: Any = schema
+    found = spec.cites(schema)
+    for part in path:
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
+            node = node[part]
+        else:
+            break
+        if isinstance(node, dict) and node.get("x-source"):
+            found = spec.cites(node)
+    return found
+
+
+@check(
+    "every answer's body is what the spec documents for its status",
+    ("page.response_parameters", "docs.abnormal_response"),
+    EVERY_ANSWER,
+    ANSWER,
+)
+def response_schema_conformance(ex: Exchange) -> Iterator[Drift]:
+    assert ex.status is not None
+    validators = _validators(ex.status)
+    if validators is None:
+        return
+    sourced, full = validators
+    response_cites = spec.cites(spec.response_node(ex.status))
+    if ex.body is None:
+        said = " ".join(ex.text.split())[:120]
+        yield Drift("not-json", f"{ex.status}: the body is not JSON: {said!r}", [ex], response_cites or None)
+        return
+    errors = list(sourced.iter_errors(ex.body))
+    for error in errors:
+        cites = _cited_along(cast(dict[str, Any], sourced.schema), list(error.absolute_schema_path)) or response_cites
+        yield Drift(
+            _key(error.validator, error.absolute_path),
+            f"{error.validator} at {_where(error.absolute_path)}: {error.message[:200]}",
+            [ex],
+            cites or None,
+        )
+    if errors:
+        return
+    for error in full.iter_errors(ex.body):
+        why = (error.schema.get("x-assumed") or {}).get(error.validator, "a constraint no Huawei source states")
+        yield Drift(
+            _key(error.validator, error.absolute_path),
+            f"{error.validator} at {_where(error.absolute_path)}: {error.message[:200]}",
+            [ex],
+            assumed=why,
+        )
+
+
+# --- what a page holds, beyond its schema ------------------------------------------------------------------------
+
+
+def _selection(ex: Exchange) -> tuple[str, dict[str, Any]] | None:
+    value = ex.param(spec.selector())
+    rule = spec.image_type_selects().get(value) if value is not None else None
+    return (value, rule) if value is not None and rule is not None else None
+
+
+def carried_fields() -> dict[str, str]:
+    """Fields that mark an image type of their own, with the type: {receive_status: share}."""
+    return {str(r["carries"]): t for t, r in spec.image_type_selects().items() if "carries" in r}
+
+
+@check(
+    "every image of a page is of the type the request selects (ImageType's x-selects)",
+    ("page.image_type", "page.is_public", "sdk.receive_status"),
+    PAGES,
+    ANSWER,
+    applies=is_page,
+)
+def image_type_filter(ex: Exchange) -> Iterator[Drift]:
+    images, selection = ex.images, _selection(ex)
+    if not images or selection is None:
+        return
+    value, rule = selection
+    cites = spec.cites(rule)
+    for field, wanted in rule.items():
+        if field in ("carries", "union", "ordered") or field.startswith("x-"):
+            continue
+        wrong = [i for i in images if i.get(field) != wanted]
+        if wrong:
+            yield Drift(
+                f"{value}:{field}",
+                f"{spec.selector()}={value}: expected every {field} to be {wanted!r}; "
+                f"{len(wrong)} image(s) are not: {_ids(wrong)}",
+                [ex],
+                cites,
+            )
+    for field, owner in carried_fields().items():
+        if owner == value:
+            missing = [i for i in images if field not in i]
+            if missing:
+                yield Drift(
+                    f"{value}:carries:{field}",
+                    f"{spec.selector()}={value}: expected every image to carry {field}; {len(missing)} do not: "
+                    f"{_ids(missing)}",
+                    [ex],
+                    assumed=spec.assumed_keywords(rule).get("carries", "no statement says so"),
+                )
+        elif "union" not in rule:
+            extra = [i for i in images if field in i]
+            if extra:
+                yield Drift(
+                    f"{value}:not:{field}",
+                    f"{spec.selector()}={value}: {field} belongs to {owner} images only; {len(extra)} image(s) "
+                    f"carry it: {_ids(extra)}",
+                    [ex],
+                    spec.cites(spec.image_type_selects()[owner]),
+                )
+
+
+def effective_page_size(ex: Exchange) -> int | None:
+    """The page size the request asks for, or the spec's default when it names none; None when not a number."""
+    raw = ex.param(spec.page_size())
+    if raw is None:
+        return int(spec.parameter_default(spec.page_size()))
+    return int(raw) if re.fullmatch(r"\d+", raw) else None
+
+
+@check("never more images than limit, or its default (500) when absent", ("sdk.limit",), PAGES, ANSWER, applies=is_page)
+def page_within_limit(ex: Exchange) -> Iterator[Drift]:
+    images, limit = ex.images, effective_page_size(ex)
+    if images is not None and limit is not None and len(images) > limit:
+        yield Drift(
+            "over", f"{spec.page_size()}={limit}: expected at most {limit} images; the page holds {len(images)}", [ex]
+        )
+
+
+@check(
+    "image_id is an image's unique identifier: no page lists one twice",
+    ("page.image_id",),
+    PAGES,
+    ANSWER,
+    applies=is_page,
+)
+def unique_image_ids(ex: Exchange) -> Iterator[Drift]:
+    images = ex.images
+    if not images:
+        return
+    counts = Counter(str(i.get("image_id")) for i in images)
+    repeated = sorted(image_id for image_id, n in counts.items() if n > 1)
+    if repeated:
+        yield Drift("repeated", f"expected each image_id once in a page; repeated: {', '.join(repeated[:5])}", [ex])
+
+
+@check("every image_label is one of the page's five", ("page.image_label",), PAGES, ANSWER, applies=is_page)
+def known_image_label(ex: Exchange) -> Iterator[Drift]:
+    images = ex.images
+    if not images:
+        return
+    known = set(spec.enum("ImageLabel"))
+    for label in sorted({str(i["image_label"]) for i in images if "image_label" in i} - known):
+        yield Drift(
+            label,
+            f"image_label {label!r} is not in the page's list ({', '.join(sorted(known))}). If Huawei added a server "
+            "flavour, add it to ImageLabel in openapi/cph.yaml",
+            [ex],
+        )
+
+
+@check(
+    "image_name, os_type, os_name and image_id hold at most the page's limits, counted in UTF-8 bytes",
+    ("page.image_name", "page.os_type", "page.os_name", "page.image_id"),
+    PAGES,
+    ANSWER,
+    applies=is_page,
+)
+def length_in_bytes(ex: Exchange) -> Iterator[Drift]:
+    images = ex.images
+    if not images:
+        return
+    properties = spec.schema("PhoneImage")["properties"]
+    for name, limit in spec.max_bytes().items():
+        over = [i for i in images if isinstance(i.get(name), str) and len(i[name].encode()) > limit]
+        if over:
+            value = over[0][name]
+            yield Drift(
+                name,
+                f"{name} may hold at most {limit} bytes; image {over[0].get('image_id')} has {len(value.encode())} "
+                f"bytes ({len(value)} characters)",
+                [ex],
+                spec.cites(properties[name]),
+            )
+
+
+@check(
+    "the X-Request-Id header, when present, is the body's request_id",
+    ("docs.x_request_id", "page.request_id"),
+    EVERY_ANSWER,
+    ANSWER,
+)
+def request_id_header(ex: Exchange) -> Iterator[Drift]:
+    header = ex.headers.get(spec.request_id_header().lower())
+    said = ex.body.get("request_id") if isinstance(ex.body, dict) else None
+    if header is not None and isinstance(said, str) and header != said:
+        yield Drift(
+            "differs",
+            f"expected the {spec.request_id_header()} header to equal the body's request_id; header {header!r}, "
+            f"body {said!r}",
+            [ex],
+        )
+
+
+def undeclared_fields(value: Any, schema: dict[str, Any], path: str = "$") -> set[str]:
+    """JSON paths of object keys the schema does not declare, walking properties, items and anyOf/oneOf/allOf."""
+    schema = spec.deref(schema)
+    branches = [spec.deref(b) for key in ("anyOf", "oneOf", "allOf") for b in schema.get(key, [])]
+    if branches:
+        return set.intersection(*(undeclared_fields(value, b, path) for b in branches))
+    found: set[str] = set()
+    if isinstance(value, dict) and "properties" in schema:
+        props = schema["properties"]
+        for key, item in value.items():
+            if key in props:
+                found |= undeclared_fields(item, props[key], f"{path}.{key}")
+            else:
+                found.add(f"{path}.{key}")
+    elif isinstance(value, list) and "items" in schema:
+        for item in value:
+            found |= undeclared_fields(item, schema["items"], f"{path}[]")
+    return found
+
+
+@check(
+    "every field of an answer is one the spec lists",
+    ("page.response_parameters", "docs.abnormal_response"),
+    EVERY_ANSWER,
+    ANSWER,
+    strict_only=True,
+)
+def no_undocumented_fields(ex: Exchange) -> Iterator[Drift]:
+    assert ex.status is not None
+    schema = spec.response_schema(ex.status)
+    if schema is None or ex.body is None:
+        return
+    extra = undeclared_fields(ex.body, schema)
+    if extra:
+        yield Drift(",".join(sorted(extra)), f"fields the spec does not list: {', '.join(sorted(extra))}", [ex])

@@ -1,0 +1,127 @@
+"""The checks schemathesis runs, because only it knows how it generated a case (valid or not, with or without the
+credential), graded against Huawei's sources: what it flags is drift only when the request or answer also breaks
+the spec's sourced view (spec.sourced(): the spec less every x-assumed keyword); what breaks only an assumption is
+a warning that names it. Each check's function takes what schemathesis said and the exchange it said it of.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import jsonschema
+
+from cph_conformance import spec
+from cph_conformance.run.exchange import Exchange
+from cph_conformance.run.rules import SCHEMATHESIS, Drift, check
+
+CASES = "schemathesis' cases"
+
+
+@functools.cache
+def _parameters() -> dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
+    """name -> (the parameter, its schema in the whole spec, its schema in the sourced view), all resolved."""
+    full = {p["name"]: p for p in spec.operation()["parameters"]}
+    sourced = {p["name"]: p for p in spec.sourced()["paths"][spec.OPERATION_PATH]["get"]["parameters"]}
+    return {
+        name: (p, spec.resolve(p["schema"], spec.load()), spec.resolve(sourced[name]["schema"], spec.sourced()))
+        for name, p in full.items()
+    }
+
+
+def _wire_errors(values: list[str], schema: dict[str, Any]) -> list[tuple[str, str]]:
+    """(keyword, why) a parameter as sent (each of its string values) breaks schema; [] when it holds. Reads it as a
+    server does: an integer from its digits. A repeated parameter is judged by each value."""
+    errors: list[tuple[str, str]] = []
+    for raw in values:
+        value: Any = raw
+        if schema.get("type") == "integer":
+            if not re.fullmatch(r"[+-]?\d+", raw):
+                errors.append(("type", f"{raw!r} is not an integer"))
+                continue
+            value = int(raw)
+        errors += [(str(e.validator), str(e.message)) for e in jsonschema.Draft4Validator(schema).iter_errors(value)]
+    return errors
+
+
+def request_breaks(ex: Exchange) -> tuple[list[tuple[str, str, tuple[str, ...]]], list[tuple[str, str, str]]]:
+    """([(key, what, cites)] the request breaks in Huawei's sources, [(key, what, why)] it breaks only in the spec's
+    assumptions)."""
+    sourced_errors: list[tuple[str, str, tuple[str, ...]]] = []
+    assumed_errors: list[tuple[str, str, str]] = []
+    query = ex.query
+    for name, (param, full, sourced) in _parameters().items():
+        if param["in"] == "path":
+            values = [ex.project_id] if ex.project_id is not None else []
+        else:
+            values = query.get(name, [])
+        if not values:
+            if param.get("required"):
+                sourced_errors.append((f"{name}:missing", f"{name} is missing", spec.cites(param)))
+            continue
+        broken = _wire_errors(values, sourced)
+        if broken and not param.get("required") and all(v == "" for v in values):
+            # `image_type=` may mean "no image_type" to a service: no Huawei source says which.
+            assumed_errors.append((f"{name}:empty", f"{name}: empty", "no Huawei source says whether empty is absent"))
+            continue
+        if broken:
+            sourced_errors += [(f"{name}:{k}", f"{name}: {k}: {why}", spec.cites(param)) for k, why in broken]
+            continue
+        if len(values) > 1 and sourced.get("type") != "array":
+            assumed_errors.append(
+                (f"{name}:repeated", f"{name}: sent more than once", "no Huawei source says which value counts")
+            )
+        assumed = spec.assumed_keywords(param["schema"])
+        assumed_errors += [
+            (f"{name}:{k}", f"{name}: {k}: {why}", assumed.get(k, "not in any Huawei source"))
+            for k, why in _wire_errors(values, full)
+        ]
+    return sourced_errors, assumed_errors
+
+
+@check("invalid requests are refused with a 4xx", ("docs.status_codes",), CASES, SCHEMATHESIS)
+def negative_data_rejection(message: str, ex: Exchange) -> Iterator[Drift]:
+    sourced_errors, assumed_errors = request_breaks(ex)
+    said = f"{ex.status} for a request that breaks: "
+    if sourced_errors:
+        key, _, cites = sourced_errors[0]
+        yield Drift(key, said + "; ".join(w for _, w, _ in sourced_errors), [ex], ("docs.status_codes", *cites))
+        return
+    key = ",".join(k for k, _, _ in assumed_errors) or "nothing"
+    why = "; ".join(f"{w} ({why})" for _, w, why in assumed_errors) or "nothing in Huawei's sources"
+    yield Drift(key, said + why, [ex], assumed="the request breaks only assumptions of the spec")
+
+
+@check("valid requests are accepted", ("page.function", "page.status_200"), CASES, SCHEMATHESIS)
+def positive_data_acceptance(message: str, ex: Exchange) -> Iterator[Drift]:
+    issued = [
+        p["name"] for p in spec.operation()["parameters"] if p.get("x-issued-by-service") and p["name"] in ex.query
+    ]
+    if ex.status is not None and 400 <= ex.status < 500 and issued:
+        names = ", ".join(issued)
+        yield Drift(
+            f"{ex.status}:{names}",
+            f"{ex.status} for a request whose {names} the service never issued; only a {names} from an earlier answer "
+            "is certain to be accepted",
+            [ex],
+            assumed=f"a made-up {names} is valid by the spec's schema, but only the service issues them",
+        )
+        return
+    yield Drift(str(ex.status), f"{ex.status} for a valid request: {message.strip().splitlines()[0]}", [ex])
+
+
+@check(
+    "the X-Auth-Token header is mandatory: no answer without the run's credential",
+    ("page.x_auth_token",),
+    CASES,
+    SCHEMATHESIS,
+)
+def ignored_auth(message: str, ex: Exchange) -> Iterator[Drift]:
+    yield Drift("ignored", f"{ex.status} without the run's credential: {message.strip().splitlines()[0]}", [ex])
+
+
+@check("a request without a mandatory header is refused", ("page.x_auth_token",), CASES, SCHEMATHESIS)
+def missing_required_header(message: str, ex: Exchange) -> Iterator[Drift]:
+    yield Drift("accepted", f"{ex.status} without a mandatory header: {message.strip().splitlines()[0]}", [ex])

@@ -1,0 +1,106 @@
+"""Throttling waited out: the pace of every request the run sends, and what to do with an answer that says "later".
+
+Huawei's API Gateway answers 429 (APIG.0308) when a caller goes faster than its quota, and Huawei's advice is to
+retry after a short while (the spec cites both: TooManyRequests, x-when: throttled). No Retry-After header is
+promised, so without one the wait doubles from BACKOFF to at most MAX_WAIT; with one, it is taken (up to MAX_WAIT).
+Each throttled answer also halves the pace of every later request (the run slows to what the endpoint allows),
+which then creeps back towards the configured rate while answers come.
+
+Bounded in count and time: at most ATTEMPTS tries per request, and at most `budget` seconds of waiting in a run.
+What is still throttled after that goes back to the caller as it came; the verdict counts it as unjudged, and a run
+with more than a small share of those is inconclusive, never passed.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import threading
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+
+import httpx
+
+ATTEMPTS = 6
+BACKOFF = 0.5  # seconds before the first retry without Retry-After
+MAX_WAIT = 8.0  # seconds, at most, before one retry
+SLOWEST = 2.0  # seconds between requests, at most, however often the endpoint throttles
+RECOVERY = 0.9  # each answer that is not throttled shortens the interval to this share, down to the configured one
+
+
+@dataclass
+class Patience:
+    per_second: float  # the configured rate: the fastest the run ever goes
+    statuses: Collection[int]  # the statuses that mean "throttled, ask again later"
+    budget: float = 300.0  # seconds of waiting a whole run may spend on throttling
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    throttled: int = 0  # throttled answers received (waited out or not)
+    gave_up: int = 0  # throttled answers handed back after the last attempt or with the budget spent
+    waited: float = 0.0  # seconds spent waiting for throttling to pass
+    slowest: float = 0.0  # the longest interval the pace reached, in seconds
+    _interval: float = field(init=False)
+    _next: float = field(init=False, default=0.0)
+    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self._interval = self._base
+
+    @property
+    def _base(self) -> float:
+        return 1.0 / self.per_second if self.per_second > 0 else 0.0
+
+    def bound(self, upstream_timeout: float) -> float:
+        """The longest a request can take through send(), each try taking at most upstream_timeout: what a client of
+        the gateway must be ready to wait."""
+        return ATTEMPTS * (upstream_timeout + MAX_WAIT + SLOWEST)
+
+    def pace(self) -> None:
+        """Wait for this request's turn: one request per interval, across every thread that sends."""
+        with self._lock:
+            now = self.clock()
+            start = max(now, self._next)
+            self._next = start + self._interval
+        if start > now:
+            self.sleep(start - now)
+
+    def send(self, send: Callable[[], httpx.Response]) -> httpx.Response:
+        """send() at the run's pace, again while the answer is throttled and patience lasts; the last answer."""
+        for attempt in range(ATTEMPTS):
+            self.pace()
+            response = send()
+            if response.status_code not in self.statuses:
+                with self._lock:
+                    self._interval = max(self._base, self._interval * RECOVERY)
+                return response
+            wait = self._wait(response, attempt)
+            with self._lock:
+                self.throttled += 1
+                self._interval = min(SLOWEST, max(2 * self._interval, 0.05))
+                self.slowest = max(self.slowest, self._interval)
+                last = attempt == ATTEMPTS - 1 or self.waited + wait > self.budget
+                if last:
+                    self.gave_up += 1
+                else:
+                    self.waited += wait
+            if last:
+                return response
+            response.close()
+            self.sleep(wait)
+        raise AssertionError("unreachable: the last attempt returns")
+
+    def _wait(self, response: httpx.Response, attempt: int) -> float:
+        return min(MAX_WAIT, retry_after(response.headers.get("Retry-After")) or BACKOFF * 2**attempt)
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds a Retry-After header asks for (a number, or an HTTP date); None when absent or unreadable."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
