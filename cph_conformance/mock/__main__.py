@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from cph_conformance import sdk_home
 from cph_conformance.mock import faults
+from cph_conformance.mock.catalog import DEFAULT_SIZE
 from cph_conformance.mock.server import PortUnavailable, new_ak, new_sk, serve
 
 MAX_PORT = 65535
@@ -40,6 +41,18 @@ def _count(text: str) -> int:
     return int(text)
 
 
+def _faults_help() -> str:
+    """Each fault, what it breaks and the check that must catch it."""
+    lines = ["faults (--fault NAME, or CPH_MOCK_FAULT):"]
+    for name, fault in faults.FAULTS.items():
+        if fault.caught_by:
+            verdict = f"caught by {fault.caught_by}" + (" (STRICT=1)" if fault.strict_only else "")
+        else:
+            verdict = "the run must end inconclusive" if fault.inconclusive else "a faithful variant: the run must pass"
+        lines.append(f"  {name}: {fault.description}; {verdict}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         return _main(argv)
@@ -49,9 +62,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cph_conformance.mock", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m cph_conformance.mock",
+        description=__doc__,
+        epilog=_faults_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--port", type=port_number, help="default: CPH_MOCK_PORT, else 8080; 0 takes a free port")
-    parser.add_argument("--images", type=_count, help="default: CPH_MOCK_IMAGES, else 60")
+    parser.add_argument("--images", type=_count, help=f"default: CPH_MOCK_IMAGES, else {DEFAULT_SIZE}")
     parser.add_argument(
         "--fault",
         default=os.environ.get("CPH_MOCK_FAULT") or None,
@@ -61,7 +79,7 @@ def _main(argv: list[str] | None) -> int:
     parser.add_argument("--quiet", action="store_true", help="print only the base URL")
     args = parser.parse_args(argv)
     port = args.port if args.port is not None else _from_env("CPH_MOCK_PORT", "8080", port_number)
-    images = args.images if args.images is not None else _from_env("CPH_MOCK_IMAGES", "60", _count)
+    images = args.images if args.images is not None else _from_env("CPH_MOCK_IMAGES", str(DEFAULT_SIZE), _count)
     where = "--port" if args.port is not None else "CPH_MOCK_PORT"
     sdk_home.import_elsewhere()  # the app checks AK/SK signatures with Huawei's SDK
     from cph_conformance.mock.app import Settings

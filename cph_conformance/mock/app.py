@@ -37,7 +37,7 @@ UNDECLARED_ERRORS = {
 class Settings:
     project_id: str
     token: str
-    images: int = 60
+    images: int = catalog.DEFAULT_SIZE
     fault: str | None = None
     ak: str = ""  # with sk: requests signed with them pass as the token does (cph_conformance/mock/aksk.py)
     sk: str = field(default="", repr=False)
@@ -83,10 +83,13 @@ def _received_token() -> str:
         return ""
 
 
-def _token_checker(expected: str) -> type[ApiKeySecurityHandler]:
-    """connexion's API-key handler, with the key checked against the mock's token instead of a named function."""
+def _token_checker(expected: str, fault: faults.Fault | None) -> type[ApiKeySecurityHandler]:
+    """connexion's API-key handler, with the key checked against the mock's token instead of a named function (or as
+    loosely as a fault checks it)."""
 
     def key_info(api_key: str, *_: Any, **__: Any) -> dict[str, str] | None:
+        if fault is not None and fault.accepts_token is not None:
+            return {"sub": "mock-user"} if fault.accepts_token(api_key, expected) else None
         return {"sub": "mock-user"} if hmac.compare_digest(api_key.encode(), expected.encode()) else None
 
     class TokenHandler(ApiKeySecurityHandler):
@@ -105,17 +108,22 @@ def _handler(settings: Settings, images: catalog.Catalog) -> Any:
         project_id: str, image_type: str | None = None, marker: str | None = None, limit: int | None = None
     ) -> ConnexionResponse:
         call = faults.Call(
-            project_id, image_type, marker or None, default_limit if limit is None else limit, _received_token()
+            project_id,
+            image_type,
+            marker or None,
+            default_limit if limit is None else limit,
+            _received_token(),
+            limit_given=spec.page_size() in connexion_request.query_params,  # connexion fills in the default
         )
-        if project_id != settings.project_id and not (fault and fault.any_project):
+        if project_id != settings.project_id and not (fault and fault.any_project and fault.any_project(call)):
             return huawei_error(403, fault=fault)
         failure = fault.fail_with(call) if fault and fault.fail_with else None
         if failure is not None:
             return huawei_error(failure, fault=fault)
         # Only a fault that loosens image_type lets an unknown type through validation: it lists everything.
-        selection_type = image_type if image_type in known_types else "all"
-        if fault and fault.select:
-            selection_type = fault.select(selection_type)
+        selection_type = fault.select(image_type) if fault and fault.select else image_type
+        if selection_type not in known_types:
+            selection_type = "all"
         if fault and fault.pager:
             page, next_marker = fault.pager(images.select(selection_type), call)
         else:
@@ -141,7 +149,7 @@ def create_app(settings: Settings) -> AsyncApp:
     fault = faults.get(settings.fault)
     images = catalog.build(settings.images)
     handler = _handler(settings, images)
-    security_map = {"apiKey": _token_checker(settings.token)} if fault is None or fault.authenticates else {}
+    security_map = {"apiKey": _token_checker(settings.token, fault)} if fault is None or fault.authenticates else {}
     app = AsyncApp(__name__, security_map=security_map, middlewares=list(_MIDDLEWARES))
     if settings.ak and settings.sk and security_map:
         aksk.install(app, ak=settings.ak, sk=settings.sk, token=settings.token)

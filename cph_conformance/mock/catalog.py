@@ -17,6 +17,7 @@ from cph_conformance import spec
 
 Image = dict[str, Any]
 OS_VERSIONS = ("AOSP7.1.1", "AOSP10.0.0", "AOSP11.0.0", "AOSP12.0.0")
+DEFAULT_SIZE = 60  # images in a mock's catalog unless told otherwise (CPH_MOCK_IMAGES, --images)
 
 
 def _kinds() -> list[tuple[int, int | None]]:

@@ -27,8 +27,9 @@ class Call:
     project_id: str
     image_type: str | None
     marker: str | None
-    limit: int
+    limit: int  # the page size asked for, or the default when none was
     token: str  # the X-Auth-Token received ("" without one)
+    limit_given: bool = True  # False: the request named no page size
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,13 @@ Pager = Callable[[Sequence[Image], Call], tuple[Sequence[Image], str | None]]
 @dataclass(frozen=True)
 class Fault:
     description: str
-    caught_by: str | None  # the check that must fail; None for a faithful variant
+    caught_by: str | None  # the check that must fail; None for a faithful variant (or an inconclusive one)
     strict_only: bool = False  # only reported with STRICT=1
+    inconclusive: bool = False  # True: the run cannot judge enough of it, and must say so (exit 2), never pass
     loosen: Callable[[dict[str, Any]], None] | None = None  # edits (a copy of) the operation the mock serves
     authenticates: bool = True  # False: no credential is asked for
-    any_project: bool = False  # True: every project id gets the run's images
+    accepts_token: Callable[[str, str], bool] | None = None  # (token received, the right one): let it in?
+    any_project: Callable[[Call], bool] | None = None  # a request for another project answered with the run's images
     fail_with: Callable[[Call], int | None] | None = None  # a status to answer instead of a page
     select: Callable[[str | None], str | None] | None = None  # the image_type whose images are listed
     pager: Pager | None = None  # how a selection is cut into pages
@@ -167,6 +170,45 @@ def _private_receive_status(body: Body, call: Call) -> Body:
     return _with_images(body, images)
 
 
+def _set_lower(key: str) -> Callable[[Image], None]:
+    return lambda image: image.__setitem__(key, str(image[key]).lower())
+
+
+def _stringify(key: str) -> Callable[[Image], None]:
+    return lambda image: image.__setitem__(key, str(image[key]))
+
+
+def _reversed_when_small(body: Body, call: Call) -> Body:
+    if call.limit >= spec.limit_bounds()[1]:
+        return body
+    return _with_images(body, _images(body)[::-1])
+
+
+def _share_with_private(selection: Sequence[Image], call: Call) -> tuple[Sequence[Image], str | None]:
+    if call.image_type == "share":  # selected as all: all less the public images
+        public, _ = spec.enum("IsPublic")
+        selection = [i for i in selection if i["is_public"] != public]
+    return _from(selection, _position(selection, call.marker), call.limit)
+
+
+def _all_by_id(selection: Sequence[Image], call: Call) -> tuple[Sequence[Image], str | None]:
+    if call.image_type in (None, "all"):
+        selection = sorted(selection, key=lambda image: str(image["image_id"]))
+    return _from(selection, _position(selection, call.marker), call.limit)
+
+
+def _stop_at_type_boundary(selection: Sequence[Image], call: Call) -> tuple[Sequence[Image], str | None]:
+    """Catalog.page's contract, except that a page never holds images of two types: it stops short where its type
+    ends, with a next_marker (only the last page has none)."""
+    start = _position(selection, call.marker)
+    images = list(selection[start : start + call.limit])
+    kinds = [(i["is_public"], "receive_status" in i) for i in images]
+    cut = next((n for n in range(1, len(kinds)) if kinds[n] != kinds[0]), len(images))
+    images = images[:cut]
+    more = start + len(images) < len(selection)
+    return images, (images[-1]["image_id"] if more and images else None)
+
+
 def _echo_token(body: Body, call: Call) -> Body:
     return {**body, "request_id": call.token}
 
@@ -275,15 +317,19 @@ FAULTS: dict[str, Fault] = {
         pager=_last_page_points_back,
     ),
     "pages-overlap": Fault("each page repeats the last image of the page before", "pagination", pager=_pages_overlap),
-    "pages-skip": Fault("an image is skipped between pages", "pagination", pager=_pages_skip),
+    "pages-skip": Fault("an image is skipped between pages", "same_listing_at_any_limit", pager=_pages_skip),
     "default-limit-10": Fault(
         "without limit, pages of 10 instead of the SDK's default 500",
-        "pagination",
+        "omitted_is_default",
         pager=lambda selection, call: _from(
-            selection,
-            _position(selection, call.marker),
-            10 if call.limit == int(spec.parameter_default("limit")) else call.limit,
+            selection, _position(selection, call.marker), call.limit if call.limit_given else 10
         ),
+    ),
+    "share-lists-private": Fault(
+        "image_type=share lists the private images too",
+        "image_type_partition",
+        select=lambda image_type: "all" if image_type == "share" else image_type,
+        pager=_share_with_private,
     ),
     "all-without-shared": Fault(
         "image_type=all (and no image_type) leaves out the shared images", "all_is_the_union", pager=_all_without_shared
@@ -305,18 +351,83 @@ FAULTS: dict[str, Fault] = {
     "other-project-200": Fault(
         "another project's id is answered 200 with this project's images: an authorization bypass",
         "authorization",
-        any_project=True,
+        any_project=lambda _call: True,
     ),
-    "html-401": Fault("401 comes as an HTML page, not Huawei's JSON error body", "authorization", error=_html_401),
+    "other-project-with-query-200": Fault(
+        "another project's id is refused bare, but answered 200 when image_type is given",
+        "authorization",
+        any_project=lambda call: call.image_type is not None,
+    ),
+    "token-any-case": Fault(
+        "the token is compared without regard to case",
+        "authentication",
+        accepts_token=lambda got, right: got.lower() == right.lower(),
+    ),
+    "token-prefix": Fault(
+        "any token that starts with the right one is let in",
+        "authentication",
+        accepts_token=lambda got, right: got.startswith(right),
+    ),
+    "html-401": Fault("401 comes as an HTML page, not Huawei's JSON error body", "authentication", error=_html_401),
     # Invalid input.
     "invalid-image-type-200": Fault(
         "200 for an image_type outside the enum", "negative_data_rejection", loosen=_loosen_image_type
+    ),
+    "image-type-any-case": Fault(
+        "image_type is read without regard to case or white space around it (PUBLIC, ' public')",
+        "exact_values",
+        loosen=_loosen_image_type,
+        select=lambda image_type: image_type.strip().lower() if image_type is not None else None,
+        fail_with=lambda call: (
+            400
+            if call.image_type is not None and call.image_type.strip().lower() not in spec.enum("ImageType")
+            else None
+        ),
+    ),
+    # One image, one truth; every answer judged.
+    "fields-differ-by-type": Fault(
+        "images listed under all (or no image_type) carry another os_name than under their own type",
+        "image_identity",
+        page=lambda body, call: _each(_set_lower("os_name"))(body, call) if call.image_type in (None, "all") else body,
+    ),
+    "later-pages-bad-schema": Fault(
+        "pages after the first (with a marker) give is_public as a string",
+        "response_schema_conformance",
+        page=lambda body, call: _each(_stringify("is_public"))(body, call) if call.marker else body,
+    ),
+    # Relations between queries.
+    "small-pages-reordered": Fault(
+        "pages smaller than the largest list their images in reverse",
+        "same_listing_at_any_limit",
+        page=_reversed_when_small,
+    ),
+    "all-interleaved": Fault(
+        "image_type=all lists every type's images mixed, by image_id, not public then private then share",
+        "all_is_the_union",
+        pager=_all_by_id,
+    ),
+    # No pass without evidence.
+    "throttle-share": Fault(
+        "every request for image_type=share is throttled (429 APIGW.0308), however long the caller waits",
+        None,
+        inconclusive=True,
+        fail_with=lambda call: 429 if call.image_type == "share" else None,
     ),
     # Faithful variants: Huawei's sources allow these; the spec's assumptions do not. The run must pass.
     "empty-marker-is-none": Fault(
         "marker= (empty) is taken as no marker and answered 200: the spec's minLength is an assumption",
         None,
         loosen=_accept_empty_marker,
+    ),
+    "type-boundary-pages": Fault(
+        "pages of all stop where one image type ends (a short page with a next_marker): limit is only an upper bound",
+        None,
+        pager=_stop_at_type_boundary,
+    ),
+    "share-without-receive-status": Fault(
+        "shared images carry no receive_status: the SDK says what the field is, not that a shared image has one",
+        None,
+        page=_each(lambda image: image.pop("receive_status", None)),
     ),
 }
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from cph_conformance.mock.catalog import DEFAULT_SIZE
 from cph_conformance.spec import OPERATION_PATH, ROOT
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ class RunningMock:
 
 @contextlib.contextmanager
 def running(
-    images: int = 60, fault: str | None = None, timeout: float = 20.0, env: Mapping[str, str] | None = None
+    images: int = DEFAULT_SIZE, fault: str | None = None, timeout: float = 20.0, env: Mapping[str, str] | None = None
 ) -> Iterator[RunningMock]:
     """Start the mock in a child process on a free loopback port, wait until it answers, always stop it. The child
     gets env (else this process' environment) and the mock's own variables."""
@@ -109,7 +110,7 @@ def running(
 
 
 @contextlib.contextmanager
-def in_thread(images: int = 60, fault: str | None = None) -> Iterator[RunningMock]:
+def in_thread(images: int = DEFAULT_SIZE, fault: str | None = None) -> Iterator[RunningMock]:
     """The mock running() starts, served from a thread of this process instead; always stopped."""
     from cph_conformance.mock.app import Settings, create_app
 
