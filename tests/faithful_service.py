@@ -1,36 +1,74 @@
 """A stand-in for Huawei's service that none of the project's code built: it behaves as Huawei's documentation page
 and Huawei's SDK describe, but differs from the mock wherever they leave room. It deliberately does not read
-openapi/cph.yaml, so the spec's mistakes cannot hide in it; the conformance run must pass against it.
+openapi/cph.yaml, so the spec's mistakes cannot hide in it; the conformance run must pass against every flavour.
 
-Where it differs from the mock, within what the page and the SDK allow:
-- an empty marker is no marker; a marker is an opaque offset token, and a made-up one is refused with 400;
-- Content-Type is "application/json;charset=UTF-8", as Huawei's gateways send it;
-- the last page has no page_info at all; images carry is_support_encrypt only sometimes;
+Every flavour differs from the mock, within what the page and the SDK allow:
+- an empty marker is no marker; a marker is an opaque token, and a made-up one is refused with 400;
 - image names in Chinese, up to 126 UTF-8 bytes; error codes of its own choosing (CPS.0005 is not used);
-- a repeated query parameter: the first value counts;
-- a refused request's error message (400, 403) quotes the caller's token back, as the service of the first live
-  trial did: the run must mask it everywhere.
-The "terse" flavour differs again, still within the page and the SDK: another project's id gets 401, answers
-carry no request_id and no X-Request-Id (the SDK makes request_id optional), Content-Type is plain
-"application/json", and every page has page_info, the last one with an empty next_marker.
+- a repeated query parameter: the first value counts.
+Then each flavour, as a set of traits (FLAVOURS):
+- huawei: Content-Type "application/json;charset=UTF-8", as Huawei's gateways send it; the last page has no
+  page_info at all; images carry is_support_encrypt only sometimes; a refused request's error message (400, 403)
+  quotes the caller's token back, as the service of the first live trial did (the run must mask it everywhere);
+- terse: another project's id gets 401, answers carry no request_id and no X-Request-Id (the SDK makes request_id
+  optional), plain "application/json", and every page has page_info, the last one with an empty next_marker;
+- paged: pages of all stop where one image type ends (a short page with a next_marker: limit is an upper bound);
+  markers hold characters that must be percent-encoded (=, &, +, /, a space); a listing whose last page is full
+  gives a next_marker to an empty last page; images carry fields the spec does not list (create_time); answers
+  are gzip-compressed; no image is shared with the project;
+- throttled: API Gateway's throttling, 429 APIG.0308 without Retry-After (Huawei documents none) for any request
+  beyond THROTTLE_LIMIT in THROTTLE_WINDOW seconds: the run must wait it out and pass, or say it is inconclusive.
 It is an ASGI app: tests call it in process, or serve it on loopback (tests/test_conformance_run.py).
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import json
+import re
 import secrets
+import threading
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
 Scope = MutableMapping[str, Any]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-JSON = b"application/json;charset=UTF-8"
+THROTTLE_LIMIT, THROTTLE_WINDOW = 20, 1.0
 
 
-def _image(n: int, kind: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Flavour:
+    charset: bool = True  # Content-Type with ;charset=UTF-8
+    request_ids: bool = True  # request_id in bodies and X-Request-Id
+    quotes_token: bool = True  # 400 and 403 messages quote the caller's token
+    other_project: int = 403  # the status for another project's id
+    last_page_info: str = "absent"  # the last page's page_info: "absent", or "empty" (an empty next_marker)
+    type_boundaries: bool = False  # pages of all stop where a type ends
+    url_markers: bool = False  # markers that must be percent-encoded
+    empty_last_page: bool = False  # a full last page still points at an empty one
+    extra_fields: bool = False  # images carry create_time
+    gzipped: bool = False
+    shares: bool = True  # images shared with the project
+    throttles: bool = False
+
+
+TERSE = "terse"
+FLAVOURS = {
+    "huawei": Flavour(),
+    TERSE: Flavour(charset=False, request_ids=False, quotes_token=False, other_project=401, last_page_info="empty"),
+    "paged": Flavour(
+        type_boundaries=True, url_markers=True, empty_last_page=True, extra_fields=True, gzipped=True, shares=False
+    ),
+    "throttled": Flavour(throttles=True),
+}
+
+
+def _image(n: int, kind: str, flavour: Flavour) -> dict[str, Any]:
     image: dict[str, Any] = {
         "image_name": f"云手机镜像{n:02d}" + "测" * (n % 37),  # at most 5 + 2 + 36 characters, 126 bytes
         "os_type": "android",
@@ -43,22 +81,31 @@ def _image(n: int, kind: str) -> dict[str, Any]:
         image["is_support_encrypt"] = n % 2 == 0
     if kind == "share":
         image["receive_status"] = n % 3
+    if flavour.extra_fields:
+        image["create_time"] = f"2025-10-{1 + n % 28:02d}T08:00:00Z"
     return image
 
 
-CATALOG = {
-    "public": [_image(n, "public") for n in range(0, 7)],
-    "private": [_image(n, "private") for n in range(7, 12)],
-    "share": [_image(n, "share") for n in range(12, 16)],
-}
-CATALOG["all"] = CATALOG["public"] + CATALOG["private"] + CATALOG["share"]
+def catalog(flavour: Flavour) -> dict[str, list[dict[str, Any]]]:
+    listed = {
+        "public": [_image(n, "public", flavour) for n in range(0, 7)],
+        "private": [_image(n, "private", flavour) for n in range(7, 12)],
+        "share": [_image(n, "share", flavour) for n in range(12, 16)] if flavour.shares else [],
+    }
+    listed["all"] = listed["public"] + listed["private"] + listed["share"]
+    return listed
 
 
-def _marker(offset: int) -> str:
+def _marker(offset: int, flavour: Flavour) -> str:
+    if flavour.url_markers:  # =, &, +, / and a space: each means something else in a query string unless encoded
+        return f"offset={offset}&sig=" + base64.b64encode(bytes([250, 251, offset])).decode() + " /end"
     return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
 
 
-def _offset(marker: str) -> int | None:
+def _offset(marker: str, flavour: Flavour) -> int | None:
+    if flavour.url_markers:
+        found = re.fullmatch(r"offset=(\d+)&sig=(\S+) /end", marker)
+        return int(found.group(1)) if found else None
     try:
         kind, _, value = base64.urlsafe_b64decode(marker.encode()).decode().partition(":")
         return int(value) if kind == "offset" else None
@@ -66,7 +113,13 @@ def _offset(marker: str) -> int | None:
         return None
 
 
-TERSE = "terse"
+def _page(listed: list[dict[str, Any]], start: int, limit: int, flavour: Flavour) -> tuple[list[dict[str, Any]], int]:
+    """The images of a page from start, and where the next page starts."""
+    images = listed[start : start + limit]
+    if flavour.type_boundaries and images:
+        kinds = [(i["is_public"], "receive_status" in i) for i in images]
+        images = images[: next((n for n in range(1, len(kinds)) if kinds[n] != kinds[0]), len(images))]
+    return images, start + len(images)
 
 
 def handle(
@@ -76,7 +129,7 @@ def handle(
     token: str | None,
     project: str,
     expected: str,
-    flavour: str = "huawei",
+    flavour: Flavour,
 ) -> tuple[int, dict[str, Any]]:
     parts = path.strip("/").split("/")
     if len(parts) != 4 or parts[0] != "v1" or parts[2:] != ["cloud-phone", "phone-images"]:
@@ -86,12 +139,13 @@ def handle(
     if method != "GET":
         return 405, {"error_code": "APIGW.0102", "error_msg": "Method not allowed."}
     if parts[1] != project:
-        if flavour == TERSE:
+        if flavour.other_project == 401:
             return 401, {"error_code": "APIGW.0301", "error_msg": "The token is not valid for this project."}
         return 403, {"error_code": "CPS.0001", "error_msg": "No permission to request resources."}
     first = {k: v[0] for k, v in query.items()}
+    listed = catalog(flavour)
     image_type = first.get("image_type", "all")
-    if image_type not in CATALOG:
+    if image_type not in listed:
         return 400, {"error_code": "CPS.0010", "error_msg": "image_type is invalid."}
     raw_limit = first.get("limit", "500")
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 500:
@@ -99,36 +153,66 @@ def handle(
     limit = int(raw_limit)
     start = 0
     if first.get("marker"):
-        offset = _offset(first["marker"])
-        if offset is None or not 0 <= offset <= len(CATALOG[image_type]):
+        offset = _offset(first["marker"], flavour)
+        if offset is None or not 0 <= offset <= len(listed[image_type]):
             return 400, {"error_code": "CPS.0011", "error_msg": "marker is invalid."}
         start = offset
-    images = CATALOG[image_type][start : start + limit]
+    images, after = _page(listed[image_type], start, limit, flavour)
     body: dict[str, Any] = {"phone_images": images}
-    if start + limit < len(CATALOG[image_type]):
-        body["page_info"] = {"next_marker": _marker(start + limit)}
-    elif flavour == TERSE:
+    more = after < len(listed[image_type]) or (flavour.empty_last_page and images and len(images) == limit)
+    if more:
+        body["page_info"] = {"next_marker": _marker(after, flavour)}
+    elif flavour.last_page_info == "empty":
         body["page_info"] = {"next_marker": ""}
     return 200, body
 
 
-def app(project: str, token: str, flavour: str = "huawei") -> Callable[[Scope, Any, Send], Awaitable[None]]:
+class Throttle:
+    """At most THROTTLE_LIMIT requests in any THROTTLE_WINDOW seconds; the rest are throttled."""
+
+    def __init__(self) -> None:
+        self.times: deque[float] = deque()
+        self.lock = threading.Lock()
+
+    def allows(self) -> bool:
+        with self.lock:
+            now = time.monotonic()
+            while self.times and now - self.times[0] > THROTTLE_WINDOW:
+                self.times.popleft()
+            if len(self.times) >= THROTTLE_LIMIT:
+                return False
+            self.times.append(now)
+            return True
+
+
+def app(project: str, token: str, flavour_name: str = "huawei") -> Callable[[Scope, Any, Send], Awaitable[None]]:
+    flavour = FLAVOURS[flavour_name]
+    throttle = Throttle()
+
     async def asgi(scope: Scope, receive: Any, send: Send) -> None:
         if scope["type"] != "http":
             return
         headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
         query = parse_qs(scope["query_string"].decode("utf-8", "replace"), keep_blank_values=True)
-        status, body = handle(
-            scope["method"], scope["path"], query, headers.get("x-auth-token"), project, token, flavour
-        )
-        if status in (400, 403) and flavour != TERSE:
+        if flavour.throttles and not throttle.allows():
+            status, body = 429, {"error_code": "APIG.0308", "error_msg": "The throttling threshold has been reached."}
+        else:
+            status, body = handle(
+                scope["method"], scope["path"], query, headers.get("x-auth-token"), project, token, flavour
+            )
+        if status in (400, 403) and flavour.quotes_token:
             body = {**body, "error_msg": f"{body['error_msg']} (X-Auth-Token: {headers.get('x-auth-token')})"}
-        answer_headers = [(b"content-type", b"application/json" if flavour == TERSE else JSON)]
-        if flavour != TERSE:
+        content_type = b"application/json;charset=UTF-8" if flavour.charset else b"application/json"
+        answer_headers = [(b"content-type", content_type)]
+        if flavour.request_ids:
             request_id = secrets.token_hex(16)
             body = {"request_id": request_id, **body}
             answer_headers.append((b"x-request-id", request_id.encode()))
+        content = json.dumps(body, ensure_ascii=False).encode()
+        if flavour.gzipped and "gzip" in headers.get("accept-encoding", ""):
+            content = gzip.compress(content, mtime=0)
+            answer_headers.append((b"content-encoding", b"gzip"))
         await send({"type": "http.response.start", "status": status, "headers": answer_headers})
-        await send({"type": "http.response.body", "body": json.dumps(body, ensure_ascii=False).encode()})
+        await send({"type": "http.response.body", "body": content})
 
     return asgi

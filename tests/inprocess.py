@@ -1,11 +1,10 @@
-"""The mock's ASGI app in this process (no server, no port): a walk `fetch` over it and schemathesis' engine
-against it, for fast tests."""
+"""The whole conformance run in this process, against the mock's ASGI app or tests/faithful_service.py (no server,
+no port, no subprocess): schemathesis' engine, the walk and the probes, judged as the runner judges them."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,23 +15,25 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
-import cph_conformance.run.hooks  # noqa: F401  (registers the page's checks with schemathesis)
 from cph_conformance import spec
 from cph_conformance.mock.app import Settings, create_app
-from cph_conformance.run import runner, walk
-from cph_conformance.run.verdict import Exchange, Finding, grade
+from cph_conformance.mock.catalog import DEFAULT_SIZE
+from cph_conformance.run import probes, runner, walk
+from cph_conformance.run.credential import VALID, headers_for
+from cph_conformance.run.exchange import Exchange, auth_of_recorded
+from cph_conformance.run.verdict import Verdict
 from cph_conformance.spec import ROOT
 from tests import faithful_service
 
 PROJECT = "0123456789abcdef0123456789abcdef"
 TOKEN = "MIIT-in-process-token-0123456789abcdefghijklmnop"  # noqa: S105  (a test token)
-
+ENDPOINT = "https://cph.example"
 
 FAITHFUL = "faithful:"  # a target named "faithful:<flavour>" is tests/faithful_service.py, not the mock
 
 
 @functools.cache  # connexion validates the whole spec for each app it builds: once per target is enough
-def app(target: str | None = None, images: int = 60) -> Any:
+def app(target: str | None = None, images: int = DEFAULT_SIZE) -> Any:
     """The ASGI app of a target: the mock with a fault (or none), or the faithful stand-in in a flavour."""
     if target is not None and target.startswith(FAITHFUL):
         return faithful_service.app(PROJECT, TOKEN, target.removeprefix(FAITHFUL))
@@ -45,21 +46,21 @@ _LOOP = asyncio.new_event_loop()
 
 
 @functools.cache
-def client(target: str | None = None, images: int = 60) -> httpx.AsyncClient:
+def client(target: str | None = None, images: int = DEFAULT_SIZE) -> httpx.AsyncClient:
     """One client per target, built once per session."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app(target, images)), base_url="https://cph.example")
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app(target, images)), base_url=ENDPOINT)
 
 
-def fetch(target: str | None = None, images: int = 60) -> walk.Fetch:
-    def get(query: dict[str, Any], project: str | None = None, auth: str = walk.VALID) -> walk.Answer:
+def fetch(target: str | None = None, images: int = DEFAULT_SIZE) -> walk.Fetch:
+    def get(query: dict[str, Any], project: str | None = None, auth: str = VALID) -> Exchange:
         response = _LOOP.run_until_complete(
             client(target, images).get(
                 spec.OPERATION_PATH.format(project_id=project or PROJECT),
                 params=query,
-                headers=walk.auth_headers(auth, TOKEN),
+                headers=headers_for(auth, TOKEN),
             )
         )
-        return walk.Answer.of(response, "https://cph.example", auth)
+        return Exchange.of_response(response, ENDPOINT, auth, phase="")
 
     return get
 
@@ -121,36 +122,55 @@ def requests_sent(target: str | None, seed: int) -> list[str]:
     ]
 
 
-def schemathesis_run(
-    target: str | None,
-    max_examples: int = 10,
-    checks: list[str] | None = None,
-    phases: tuple[str, ...] | None = None,
-) -> list[Finding]:
-    """schemathesis' engine against a target in this process (every check and phase, or only those named); its
-    failures graded as the runner grades them (cph_conformance.run.verdict)."""
-    findings: list[Finding] = []
+def cases(
+    target: str | None, max_examples: int = 10, checks: list[str] | None = None, phases: tuple[str, ...] | None = None
+) -> tuple[list[Exchange], list[tuple[str, str | None, Exchange]]]:
+    """schemathesis' cases against a target in this process: every request and answer, and each check's outcome on
+    it (the failure message or None), as cph_conformance.run.recorded reads them from the CLI's events."""
+    exchanges: list[Exchange] = []
+    outcomes: list[tuple[str, str | None, Exchange]] = []
     for event in engine(target, max_examples, checks=checks, phases=phases):
         if not isinstance(event, events.ScenarioFinished):
             continue
-        for case_id, ran in event.recorder.checks.items():
-            interaction = event.recorder.interactions.get(case_id)
+        recorder = event.recorder
+        phase = event.phase.value if event.phase is not None else ""
+        seen: dict[str, Exchange] = {}
+        for case_id, interaction in recorder.interactions.items():
+            node = recorder.cases.get(case_id)
+            is_probe = node is not None and node.parent_id is not None
+            seen[case_id] = Exchange.of_engine(
+                interaction, auth_of_recorded(interaction.request.headers, is_probe), phase
+            )
+            exchanges.append(seen[case_id])
+        for case_id, ran in recorder.checks.items():
+            ex = seen.get(case_id)
+            if ex is None:
+                continue
             for check in ran:
-                if check.failure_info is None or interaction is None:
-                    continue
-                response = interaction.response
-                body: Any = None
-                if response is not None:
-                    try:
-                        body = json.loads(response.content)
-                    except ValueError:
-                        body = None
-                exchange = Exchange(
-                    interaction.request.method,
-                    interaction.request.uri,
-                    response.status_code if response else None,
-                    {k.lower(): v[0] for k, v in (response.headers if response else {}).items()},
-                    body,
-                )
-                findings.append(grade(check.name, check.failure_info.failure.message or "", exchange, ""))
-    return findings
+                info = check.failure_info
+                steps = info.steps if info is not None else []
+                shown = seen.get(steps[-1].case_id, ex) if steps else ex
+                outcomes.append((check.name, (info.failure.message or info.failure.title) if info else None, shown))
+    return exchanges, outcomes
+
+
+def verdict(
+    target: str | None,
+    max_examples: int = 10,
+    checks: list[str] | None = None,
+    phases: tuple[str, ...] | None = ("coverage", "fuzzing"),
+    walked: bool = True,
+    probed: bool = True,
+    strict: bool = False,
+) -> Verdict:
+    """The run's verdict on a target, in process: schemathesis' cases (unless phases is empty), the walk and the
+    probes (when asked for), every answer judged by every check."""
+    v = Verdict(target or "the clean mock", strict=strict, rate_limit="in process")
+    answers, outcomes = cases(target, max_examples, checks, phases) if phases else ([], None)
+    walk_done = walk.run(fetch(target)) if walked or probed else None
+    answered = probes.run(fetch(target), probes.plan(PROJECT, walk_done.marker)) if probed and walk_done else None
+    if walk_done is not None:
+        answers += walk_done.exchanges
+    answers += [ex for _, ex in answered or ()]
+    v.judge(answers, outcomes, walk_done if walked else None, answered)
+    return v

@@ -1,4 +1,5 @@
-"""Each per-answer check, both ways, from a table: an answer it accepts and one it rejects. No server."""
+"""Each check of one answer and across answers, both ways, from a table: answers it accepts and answers it rejects,
+with the key of the cause and whether it is a failure or only an assumption's warning. No server."""
 
 from __future__ import annotations
 
@@ -8,11 +9,16 @@ from typing import Any
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.run import checks
+from cph_conformance.run import rules
+from cph_conformance.run.credential import VALID
+from cph_conformance.run.exchange import Exchange
+from cph_conformance.run.verdict import FAILURE, WARNING, Verdict
 
 EXAMPLE = spec.example_response()  # three public images, as Huawei's documentation page shows them
 PUBLIC, PRIVATE = spec.enum("IsPublic")
 RECEIVE = spec.enum("ReceiveStatus")[0]
+URL = "https://cph.example" + spec.OPERATION_PATH.format(project_id="0123456789abcdef0123456789abcdef")
+JSON = {"content-type": "application/json"}
 
 
 def page(*images: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -23,99 +29,190 @@ def image(n: int = 0, **fields: Any) -> dict[str, Any]:
     return {**copy.deepcopy(EXAMPLE["phone_images"][n % 3]), "image_id": f"{n:032x}", **fields}
 
 
-# (check, query, status, headers, body, the start of the message when it must fail, else None)
-CASES: list[tuple[checks.Check, dict[str, Any], int, dict[str, str], Any, str | None]] = [
-    (checks.image_type_filter, {"image_type": "public"}, 200, {}, EXAMPLE, None),
+def answer(
+    query: str = "", status: int = 200, body: Any = None, headers: dict[str, str] | None = None, text: str = ""
+) -> Exchange:
+    body = EXAMPLE if body is None and status == 200 and not text else body
+    return Exchange("GET", URL + (f"?{query}" if query else ""), VALID, status, headers or JSON, body, text)
+
+
+ERROR = spec.error_example(401)
+ERROR_WITHOUT_ID = {k: v for k, v in ERROR.items() if k != "request_id"}
+# (check, the answer, the cause's key when it must drift, else None, FAILURE or WARNING)
+ONE: list[tuple[str, Exchange, str | None, str]] = [
+    ("not_a_server_error", answer(), None, FAILURE),
+    ("not_a_server_error", answer(status=401, body=ERROR), None, FAILURE),
+    ("not_a_server_error", answer(status=500, body=spec.error_example(500)), "500", FAILURE),
+    ("status_code_conformance", answer(status=403, body=spec.error_example(403)), None, FAILURE),
+    ("status_code_conformance", answer(status=203), "203", FAILURE),
+    ("content_type_conformance", answer(headers={"content-type": "application/json;charset=UTF-8"}), None, FAILURE),
+    ("content_type_conformance", answer(headers={"content-type": "text/plain"}), "text/plain", FAILURE),
     (
-        checks.image_type_filter,
-        {"image_type": "public"},
-        200,
-        {},
-        page(image(0), image(1, is_public=PRIVATE)),
-        "image_type=public: expected every is_public to be 1",
+        "content_type_conformance",
+        answer(status=401, body=ERROR, headers={"content-type": "text/html"}),
+        "text/html",
+        FAILURE,
     ),
-    (checks.image_type_filter, {"image_type": "private"}, 200, {}, page(image(0, is_public=PRIVATE)), None),
-    (checks.image_type_filter, {"image_type": "private"}, 200, {}, EXAMPLE, "image_type=private: expected every"),
+    ("response_schema_conformance", answer(), None, FAILURE),
+    ("response_schema_conformance", answer(status=401, body=ERROR), None, FAILURE),
     (
-        checks.image_type_filter,
-        {"image_type": "private"},
-        200,
-        {},
-        page(image(0, is_public=PRIVATE, receive_status=RECEIVE)),
-        "image_type=private: receive_status belongs",
+        "response_schema_conformance",
+        answer(body=page(image(0, is_public="1"))),
+        "type@$.phone_images[].is_public",
+        FAILURE,
     ),
-    (checks.image_type_filter, {"image_type": "share"}, 200, {}, page(image(0, receive_status=RECEIVE)), None),
-    (checks.image_type_filter, {"image_type": "share"}, 200, {}, page(image(0)), "image_type=share: expected every"),
-    (checks.image_type_filter, {"image_type": "all"}, 200, {}, page(image(0), image(1, is_public=PRIVATE)), None),
-    (checks.image_type_filter, {"image_type": "public"}, 400, {}, page(image(1, is_public=PRIVATE)), None),
-    (checks.page_within_limit, {"limit": "2"}, 200, {}, page(image(0), image(1)), None),
-    (checks.page_within_limit, {"limit": "2"}, 200, {}, page(image(0), image(1), image(2)), "limit=2: expected at"),
     (
-        checks.page_within_limit,
-        {},
-        200,
-        {},
-        page(*(image(n) for n in range(spec.limit_bounds()[1] + 1))),
-        f"limit={spec.parameter_default('limit')}: expected at most",
+        "response_schema_conformance",
+        answer(body=page(image(0, image_id="x" * 33))),
+        "maxLength@$.phone_images[].image_id",
+        FAILURE,
     ),
-    (checks.page_within_limit, {"limit": "ten"}, 200, {}, page(image(0), image(1)), None),
-    (checks.unique_image_ids, {}, 200, {}, EXAMPLE, None),
-    (checks.unique_image_ids, {}, 200, {}, page(image(0), image(1), image(0)), "expected each image_id once"),
-    (checks.known_image_label, {}, 200, {}, EXAMPLE, None),
-    (checks.known_image_label, {}, 200, {}, page(image(0, image_label="cloud_phone_9000")), "image_label not in"),
-    (checks.length_in_bytes, {}, 200, {}, page(image(0, image_name="云" * 42)), None),  # 126 bytes
     (
-        checks.length_in_bytes,
-        {},
-        200,
-        {},
-        page(image(0, image_name="云手机镜像" * 10)),
-        "image_name may hold at most 128",
+        "response_schema_conformance",
+        answer(body=page(image(0, receive_status=7))),
+        "enum@$.phone_images[].receive_status",
+        FAILURE,
     ),
-    (checks.length_in_bytes, {}, 200, {}, page(image(0, os_type="ä" * 9)), "os_type may hold at most 16 bytes"),
-    (checks.request_id_header, {}, 200, {"X-Request-Id": EXAMPLE["request_id"]}, EXAMPLE, None),
-    (checks.request_id_header, {}, 200, {"x-request-id": "0" * 32}, EXAMPLE, "expected the X-Request-Id header"),
+    ("response_schema_conformance", answer(body={"request_id": 5}), "type@$.request_id", FAILURE),
     (
-        checks.request_id_header,
-        {},
-        401,
-        {"X-Request-Id": "a" * 32},
-        {**spec.error_example(401), "request_id": "b"},
-        "expected the X-Request-Id header",
+        "response_schema_conformance",
+        answer(body={"phone_images": [{"image_name": "x"}]}),
+        "required@$.phone_images[]",
+        FAILURE,
     ),
-    (checks.request_id_header, {}, 200, {}, EXAMPLE, None),  # the header is optional
-    (checks.no_undocumented_fields, {}, 200, {}, EXAMPLE, None),
-    (checks.no_undocumented_fields, {}, 200, {}, page(image(0, image_size_mb=2048)), "fields the spec does not list"),
-    (checks.no_undocumented_fields, {}, 401, {}, spec.error_example(401), None),
-    (checks.no_undocumented_fields, {}, 401, {}, {**spec.error_example(401), "trace": "x"}, "fields the spec does"),
+    (
+        "response_schema_conformance",
+        answer(body={"phone_images": [{"image_id": "x"}]}),
+        "required@$.phone_images[]",
+        WARNING,
+    ),
+    ("response_schema_conformance", answer(status=401, body={"error_msg": "x"}), "required@$", FAILURE),
+    ("response_schema_conformance", answer(status=401, text="<html>401</html>"), "not-json", FAILURE),
+    ("image_type_filter", answer("image_type=public"), None, FAILURE),
+    (
+        "image_type_filter",
+        answer("image_type=public", body=page(image(0), image(1, is_public=PRIVATE))),
+        "public:is_public",
+        FAILURE,
+    ),
+    ("image_type_filter", answer("image_type=private", body=page(image(0, is_public=PRIVATE))), None, FAILURE),
+    ("image_type_filter", answer("image_type=private"), "private:is_public", FAILURE),
+    (
+        "image_type_filter",
+        answer("image_type=private", body=page(image(0, is_public=PRIVATE, receive_status=RECEIVE))),
+        "private:not:receive_status",
+        FAILURE,
+    ),
+    ("image_type_filter", answer("image_type=share", body=page(image(0, receive_status=RECEIVE))), None, FAILURE),
+    # That every shared image carries receive_status is the spec's assumption: a warning, never a failure.
+    ("image_type_filter", answer("image_type=share", body=page(image(0))), "share:carries:receive_status", WARNING),
+    ("image_type_filter", answer("image_type=all", body=page(image(0), image(1, is_public=PRIVATE))), None, FAILURE),
+    ("page_within_limit", answer("limit=2", body=page(image(0), image(1))), None, FAILURE),
+    ("page_within_limit", answer("limit=2", body=page(image(0), image(1), image(2))), "over", FAILURE),
+    ("page_within_limit", answer(body=page(*(image(n) for n in range(spec.limit_bounds()[1] + 1)))), "over", FAILURE),
+    ("page_within_limit", answer("limit=ten", body=page(image(0), image(1))), None, FAILURE),
+    ("unique_image_ids", answer(), None, FAILURE),
+    ("unique_image_ids", answer(body=page(image(0), image(1), image(0))), "repeated", FAILURE),
+    ("known_image_label", answer(), None, FAILURE),
+    ("known_image_label", answer(body=page(image(0, image_label="cloud_phone_9000"))), "cloud_phone_9000", FAILURE),
+    ("length_in_bytes", answer(body=page(image(0, image_name="云" * 42))), None, FAILURE),  # 126 bytes
+    ("length_in_bytes", answer(body=page(image(0, image_name="云手机镜像" * 10))), "image_name", FAILURE),
+    ("length_in_bytes", answer(body=page(image(0, os_type="ä" * 9))), "os_type", FAILURE),
+    ("request_id_header", answer(headers={**JSON, "x-request-id": EXAMPLE["request_id"]}), None, FAILURE),
+    ("request_id_header", answer(headers={**JSON, "x-request-id": "0" * 32}), "differs", FAILURE),
+    (
+        "request_id_header",
+        answer(status=401, body={**ERROR, "request_id": "b"}, headers={"x-request-id": "a"}),
+        "differs",
+        FAILURE,
+    ),
+    ("request_id_header", answer(), None, FAILURE),  # the header is optional
+    ("no_undocumented_fields", answer(), None, FAILURE),
+    (
+        "no_undocumented_fields",
+        answer(body=page(image(0, image_size_mb=2048))),
+        "$.phone_images[].image_size_mb",
+        FAILURE,
+    ),
+    ("no_undocumented_fields", answer(status=401, body=ERROR), None, FAILURE),
+    ("no_undocumented_fields", answer(status=401, body={**ERROR, "trace": "x"}), "$.trace", FAILURE),
 ]
 
 
+def judged(check: str, exchanges: list[Exchange]) -> Verdict:
+    v = Verdict("a table", strict=True)
+    v.judge_answers(exchanges)
+    return v
+
+
 @pytest.mark.parametrize(
-    ("check", "query", "status", "headers", "body", "fails_with"),
-    CASES,
-    ids=[f"{c[0].__name__}-{'rejects' if c[5] else 'accepts'}-{n}" for n, c in enumerate(CASES)],
+    ("check", "ex", "key", "graded"),
+    ONE,
+    ids=[f"{c}-{'rejects' if k else 'accepts'}-{n}" for n, (c, _, k, _) in enumerate(ONE)],
 )
-def test_each_check_accepts_and_rejects(
-    check: checks.Check, query: dict[str, Any], status: int, headers: dict[str, str], body: Any, fails_with: str | None
-) -> None:
-    if fails_with is None:
-        check(query, status, headers, body)
-    else:
-        with pytest.raises(checks.Drift, match=f"^{fails_with}"):
-            check(query, status, headers, body)
+def test_each_answer_check_accepts_and_rejects(check: str, ex: Exchange, key: str | None, graded: str) -> None:
+    found = [f for f in judged(check, [ex]).findings if f.check == check]
+    assert (key, graded) in [(f.key, f.verdict) for f in found] if key else found == []
+    for f in found:
+        assert f.curls == (ex.curl,)
+        assert f.source.startswith("assumption: ") == (graded == WARNING)
 
 
-def test_every_registered_check_is_tested_both_ways() -> None:
-    tested = {(c[0].__name__, c[5] is None) for c in CASES}
-    for check in (*checks.PAGE_CHECKS, checks.no_undocumented_fields):
-        assert {(check.__name__, True), (check.__name__, False)} <= tested, check.__name__
+SHARED = image(9, is_public=PRIVATE, receive_status=RECEIVE)
+# (check, the answers of a run, the cause's key when they must drift, else None)
+ACROSS: list[tuple[str, list[Exchange], str | None]] = [
+    (
+        "image_identity",
+        [answer("image_type=all", body=page(image(0), SHARED)), answer("image_type=share", body=page(SHARED))],
+        None,
+    ),
+    (
+        "image_identity",
+        [
+            answer("image_type=all", body=page(image(0), SHARED)),
+            answer("image_type=share", body=page({**SHARED, "os_name": "x"})),
+        ],
+        "os_name",
+    ),
+    (
+        "image_identity",
+        [answer("limit=1", body=page(image(0))), answer("marker=m", body=page({**image(0), "x": 1}))],
+        "x",
+    ),
+    ("request_ids", [answer(body=page(image(0))), answer(body={**page(image(1)), "request_id": "another"})], None),
+    ("request_ids", [answer(body=page(image(0))), answer("limit=1", body=page(image(1)))], "repeated"),
+    (
+        "request_ids",
+        [
+            answer(status=401, body=ERROR_WITHOUT_ID, headers={"x-request-id": "r"}),
+            answer("limit=1", status=403, body={}, headers={"x-request-id": "r"}),
+        ],
+        "repeated",
+    ),
+]
 
 
-def test_every_check_names_a_source_in_the_spec() -> None:
-    for check in (*checks.PAGE_CHECKS, checks.no_undocumented_fields):
-        source = checks.source(check.__name__)
-        assert source is not None and source.split(":")[0] in spec.SOURCE_KINDS, check.__name__
+@pytest.mark.parametrize(("check", "exchanges", "key"), ACROSS, ids=[f"{c}-{n}" for n, (c, _, _) in enumerate(ACROSS)])
+def test_each_check_across_answers_accepts_and_rejects(check: str, exchanges: list[Exchange], key: str | None) -> None:
+    found = [f for f in judged(check, exchanges).findings if f.check == check]
+    assert [f.key for f in found] == ([key] if key else [])
+    for f in found:  # both answers, so that the two can be compared
+        assert f.verdict == FAILURE and len(f.curls) == 2
+
+
+def test_every_check_of_answers_is_tested_both_ways() -> None:
+    tested = {(c, k is None) for c, _, k, _ in ONE} | {(c, k is None) for c, _, k in ACROSS}
+    for check in (*rules.of(rules.ANSWER, strict=True), *rules.of(rules.ANSWERS)):
+        assert {(check.name, True), (check.name, False)} <= tested, check.name
+
+
+def test_an_answer_that_judges_nothing_is_given_to_no_check() -> None:
+    """Throttled (429 APIGW.0308) even after waiting, or no answer at all: nothing is judged, nothing drifts."""
+    throttled = answer(status=429, body=spec.error_example(429), headers={"content-type": "text/plain"})
+    lost = Exchange("GET", URL, VALID, None, {}, None, "unreachable")
+    v = judged("", [throttled, lost])
+    assert v.findings == [] and not any(v.judged.values())
+    assert len(v.unjudged) == 2
 
 
 @pytest.mark.parametrize(
@@ -128,4 +225,6 @@ def test_every_check_names_a_source_in_the_spec() -> None:
     ],
 )
 def test_undeclared_fields_walks_refs_items_and_any_of(value: Any, schema: Any, extra: set[str]) -> None:
-    assert checks.undeclared_fields(value, schema) == extra
+    from cph_conformance.run.answer_checks import undeclared_fields
+
+    assert undeclared_fields(value, schema) == extra

@@ -1,5 +1,5 @@
 """The conformance run inside pytest: schemathesis' pytest integration against the mock, with the same
-schemathesis.toml and the same custom checks as `make conformance`."""
+schemathesis.toml as `make conformance`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import pytest
 import schemathesis
 from hypothesis import settings
 
-import cph_conformance.run.hooks  # noqa: F401  (registers the page's checks with schemathesis)
 from cph_conformance.mock.server import RunningMock
 from cph_conformance.run import runner
 from cph_conformance.spec import SPEC_PATH

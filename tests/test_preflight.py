@@ -33,7 +33,7 @@ def answering(status: int, headers: dict[str, str], body: bytes = b"") -> Iterat
 def check(base_url: str, project_id: str, token: str) -> None:
     t = target.live({"CPH_BASE_URL": base_url, "CPH_PROJECT_ID": project_id, "CPH_AUTH_TOKEN": token})
     with gateway.running(t.base_url, spec.auth_header(), t.credential, t.secrets, 5.0) as gw:
-        preflight.check(gw.base_url, t)
+        preflight.check(gw.base_url, t, 5.0)
 
 
 def test_the_right_credential_passes(mock: RunningMock) -> None:
@@ -55,6 +55,17 @@ def test_a_refused_credential_says_which_variable(mock: RunningMock, token: str,
     assert ("CPH_AUTH_TOKEN was refused" in str(raised.value)) == (wrong == "token")
     assert ("CPH_PROJECT_ID must be" in str(raised.value)) == (wrong == "project")
     assert token not in str(raised.value) and mock.token not in str(raised.value)
+
+
+def test_a_400_for_the_one_valid_request_says_the_project_id_is_refused(token: str) -> None:
+    """The preflight's request is valid by the spec: a 400 is the service refusing the project id, a setup problem,
+    never drift."""
+    body = b'{"error_code": "CPS.0005", "error_msg": "Invalid parameter: project_id"}'
+    with (
+        answering(400, {"Content-Type": "application/json"}, body) as url,
+        pytest.raises(target.CannotRun, match=r"answered 400 \(CPS.0005 .*CPH_PROJECT_ID"),
+    ):
+        check(url, "abc", token)
 
 
 def test_a_404_says_the_base_url_is_wrong(token: str) -> None:

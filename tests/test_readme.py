@@ -48,8 +48,8 @@ def test_the_examples_run_against_the_mock(mock: RunningMock) -> None:
     with contextlib.redirect_stdout(out):
         exec(compile("\n".join(client_examples(README.read_text())), "README.md", "exec"), dict(given))  # noqa: S102
     lines = out.getvalue().splitlines()
-    every = [image["image_id"] for image in catalog.build(60).select("all")]
-    shared = [image["image_id"] for image in catalog.build(60).select("share")]
+    every = [image["image_id"] for image in catalog.build(catalog.DEFAULT_SIZE).select("all")]
+    shared = [image["image_id"] for image in catalog.build(catalog.DEFAULT_SIZE).select("share")]
     assert [line.split()[0] for line in lines[: len(every)]] == every
     assert [line.split()[0] for line in lines[len(every) : len(every) + len(shared)]] == shared
     assert re.fullmatch(r"401 APIGW\.0301 [0-9a-f]{32}", lines[-1])

@@ -1,6 +1,6 @@
-"""The summary hides nothing: each distinct cause of a failure is listed, errors (no answer) are listed apart from
-drift, curl lines point at the endpoint, not the gateway; the exit status tells drift from a run that could not
-be made. From synthetic schemathesis events, no server."""
+"""What schemathesis recorded, read back (its requests shown against the endpoint, not the gateway; an answer the
+gateway could not get is no answer, not drift), and the reports rendered from a verdict: each distinct cause listed,
+junit.xml one test case per check that judged something with every cause in its one failure. No server."""
 
 from __future__ import annotations
 
@@ -10,21 +10,26 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-import pytest
-
 from cph_conformance import spec
-from cph_conformance.run import report
-from cph_conformance.run.gateway import ERROR_HEADER
-from cph_conformance.run.verdict import ERROR, FAILURE, WARNING, Finding
+from cph_conformance.run import recorded, report
+from cph_conformance.run.credential import MISSING, VALID
+from cph_conformance.run.exchange import ERROR_HEADER, Exchange
+from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, PASSED, Verdict
 
 GATEWAY, ENDPOINT = "http://127.0.0.1:5555", "https://cph.cn-north-4.myhuaweicloud.com"
 PATH = spec.OPERATION_PATH.format(project_id="0123456789abcdef0123456789abcdef")
 
 
-def interaction(query: str, status: int, body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
+def interaction(
+    query: str, status: int, body: Any, headers: dict[str, str] | None = None, auth: bool = True
+) -> dict[str, Any]:
     content = base64.b64encode(json.dumps(body).encode()).decode()
     return {
-        "request": {"method": "GET", "uri": f"{GATEWAY}{PATH}?{query}", "headers": {"X-Auth-Token": ["[Filtered]"]}},
+        "request": {
+            "method": "GET",
+            "uri": f"{GATEWAY}{PATH}?{query}",
+            "headers": {"X-Auth-Token": ["[Filtered]"]} if auth else {},
+        },
         "response": {
             "status_code": status,
             "headers": {k: [v] for k, v in (headers or {}).items()},
@@ -33,108 +38,141 @@ def interaction(query: str, status: int, body: Any, headers: dict[str, str] | No
     }
 
 
-def events(tmp_path: Path, cases: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]]) -> Path:
+def events(
+    tmp_path: Path, cases: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]], parents: dict[str, str] | None = None
+) -> Path:
     recorder = {
         "label": "GET /v1/{project_id}/cloud-phone/phone-images",
-        "cases": {cid: {} for cid in cases},
+        "cases": {cid: {"parent_id": (parents or {})[cid]} if cid in (parents or {}) else {} for cid in cases},
         "interactions": {cid: i for cid, (i, _) in cases.items()},
         "checks": {cid: c for cid, (_, c) in cases.items()},
     }
     path = tmp_path / "events.ndjson"
-    path.write_text(json.dumps({"ScenarioFinished": {"recorder": recorder}}) + "\n")
+    path.write_text(json.dumps({"ScenarioFinished": {"phase": "fuzzing", "recorder": recorder}}) + "\n")
     return path
 
 
-def failed(name: str, message: str) -> dict[str, Any]:
-    return {"name": name, "status": "failure", "failure_info": {"failure": {"message": message, "title": name}}}
+def failed(name: str, message: str, steps: list[str] | None = None) -> dict[str, Any]:
+    info = {"failure": {"message": message, "title": name}, "steps": [{"case_id": s} for s in steps or []]}
+    return {"name": name, "status": "failure", "failure_info": info}
 
 
-def test_two_causes_of_one_check_are_two_findings_and_repeats_merge(tmp_path: Path) -> None:
-    rejected = "API accepted schema-violating request"
+def test_recorded_requests_are_shown_against_the_endpoint_with_each_checks_outcome(tmp_path: Path) -> None:
     path = events(
         tmp_path,
         {
-            "a": (interaction("limit=0", 200, {}), [failed("negative_data_rejection", rejected)]),
-            "b": (interaction("image_type=bogus", 200, {}), [failed("negative_data_rejection", rejected)]),
-            "c": (interaction("limit=0&image_type=all", 200, {}), [failed("negative_data_rejection", rejected)]),
+            "a": (
+                interaction("limit=0", 200, spec.example_response()),
+                [failed("negative_data_rejection", "accepted")],
+            ),
+            "b": (
+                interaction("limit=1", 200, spec.example_response()),
+                [{"name": "negative_data_rejection", "status": "success"}],
+            ),
         },
     )
-    summary = report.summarize(path, ENDPOINT, (GATEWAY, ENDPOINT))
-    causes = [f for f in summary.failures if f.check == "negative_data_rejection"]
-    assert len(causes) == 2  # limit below its minimum, and an image_type outside the enum
-    assert {c.rule for c in causes} == {"invalid requests are refused with 4xx"}
-    text = summary.render()
-    assert "limit: minimum" in text and "image_type: enum" in text
-    assert f"'{ENDPOINT}{PATH}?limit=0'" in text and GATEWAY not in text
-    assert summary.exit_status == report.DRIFT
+    read = recorded.read(path, (GATEWAY, ENDPOINT))
+    assert read.cases == 2 and [ex.url for ex in read.exchanges] == [
+        f"{ENDPOINT}{PATH}?limit=0",
+        f"{ENDPOINT}{PATH}?limit=1",
+    ]
+    assert [(name, failure) for name, failure, _ in read.outcomes] == [
+        ("negative_data_rejection", "accepted"),
+        ("negative_data_rejection", None),
+    ]
+    assert read.exchanges[0].curl == f"curl -X GET -H \"X-Auth-Token: $CPH_AUTH_TOKEN\" '{ENDPOINT}{PATH}?limit=0'"
 
 
-def test_an_answer_the_gateway_could_not_get_is_an_error_not_drift(tmp_path: Path) -> None:
+def test_a_probes_failure_is_judged_on_the_probes_own_request(tmp_path: Path) -> None:
+    """ignored_auth's request without the credential is a case of its own, the failure's last step."""
+    path = events(
+        tmp_path,
+        {
+            "a": (
+                interaction("limit=1", 200, spec.example_response()),
+                [failed("ignored_auth", "no auth", steps=["a", "p"])],
+            ),
+            "p": (interaction("limit=1", 200, spec.example_response(), auth=False), []),
+        },
+        parents={"p": "a"},
+    )
+    ((name, _, ex),) = recorded.read(path, (GATEWAY, ENDPOINT)).outcomes
+    assert name == "ignored_auth" and ex.auth == MISSING and "X-Auth-Token" not in ex.curl
+
+
+def test_an_answer_the_gateway_could_not_get_is_no_answer_not_drift(tmp_path: Path) -> None:
     path = events(
         tmp_path,
         {
             "a": (
                 interaction("limit=1", 502, {"gateway_error": "timeout"}, {ERROR_HEADER: "timeout: no answer"}),
-                [failed("not_a_server_error", "Server error")],
-            ),
+                [failed("positive_data_acceptance", "502")],
+            )
         },
     )
-    summary = report.summarize(path, ENDPOINT, (GATEWAY, ENDPOINT))
-    assert summary.failures == []
-    assert [f.verdict for f in summary.findings] == [ERROR]
-    assert "timeout: no answer" in summary.render()
-    assert summary.exit_status == report.CANNOT_RUN
+    read = recorded.read(path, (GATEWAY, ENDPOINT))
+    v = Verdict(ENDPOINT)
+    v.judge(read.exchanges, read.outcomes)
+    assert v.findings == [] and v.unjudged == read.exchanges
+    assert v.exit_status == CANNOT_RUN and "no answer" in report.render(v)
 
 
-@pytest.mark.parametrize(
-    ("findings", "schemathesis_status", "exit_status"),
-    [
-        ([], 0, report.PASSED),
-        ([Finding("x", WARNING, "r", "assumption: a", "m")], 1, report.PASSED),
-        ([Finding("x", FAILURE, "r", "page: p", "m")], 1, report.DRIFT),
-        ([Finding("x", ERROR, "r", "run", "m")], 0, report.CANNOT_RUN),
-        ([], 1, report.CANNOT_RUN),  # schemathesis failed the run but nothing says why: never "passed"
-    ],
-)
-def test_the_exit_status_tells_drift_from_a_run_that_could_not_be_made(
-    findings: list[Finding], schemathesis_status: int, exit_status: int
-) -> None:
-    summary = report.Summary("x", findings=findings, schemathesis_status=schemathesis_status)
-    assert summary.exit_status == exit_status
-    assert ("Every check passed." in summary.render()) == (exit_status == report.PASSED and not findings)
+def page(n: int) -> Exchange:
+    body = {**spec.example_response(), "request_id": f"{n:032x}"}
+    return Exchange(
+        "GET", f"{ENDPOINT}{PATH}?image_type=all&n={n}", VALID, 200, {"content-type": "application/json"}, body
+    )
+
+
+def test_every_cause_is_listed_once_with_its_source_and_curl_lines_and_junit_holds_them_in_one_failure() -> None:
+    v = Verdict(ENDPOINT)
+    over = [
+        Exchange(
+            "GET",
+            f"{ENDPOINT}{PATH}?limit={n}",
+            VALID,
+            200,
+            {"content-type": "application/json"},
+            {**spec.example_response(), "request_id": f"r{n}"},
+        )
+        for n in (1, 2)
+    ]
+    wrong = Exchange(
+        "GET", f"{ENDPOINT}{PATH}?limit=3", VALID, 203, {"content-type": "text/plain"}, {"request_id": "r3"}
+    )
+    v.judge_answers([page(1), *over, wrong])
+    text = report.render(v)
+    assert v.exit_status == DRIFT and "**Verdict: drift found** (exit status 1)" in text
+    assert text.count("**page_within_limit**") == 1  # two answers, one cause
+    assert "   source: sdk: huaweicloudsdkcph 3.1.219, ListCloudPhoneImagesRequest.limit: “每页返回的镜像个数" in text
+    assert f"'{ENDPOINT}{PATH}?limit=1'" in text and f"'{ENDPOINT}{PATH}?limit=2'" in text and GATEWAY not in text
+    suite = ElementTree.fromstring(report.render_junit(v))  # noqa: S314  (our own output)
+    cases = {c.get("name"): c for c in suite}
+    assert set(cases) == {name for name, n in v.judged.items() if n}  # exactly the checks that judged something
+    (failure,) = cases["status_code_conformance"].findall("failure")
+    assert failure.get("message", "").startswith("1 cause(s)")
+    assert int(suite.get("failures", "0")) == len({f.check for f in v.failures}) == 2
+    assert cases["request_ids"].find("failure") is None
+
+
+def test_a_run_that_judged_too_little_says_so_in_every_report() -> None:
+    v = Verdict(ENDPOINT, rate_limit="5/s")
+    throttled = [Exchange("GET", f"{ENDPOINT}{PATH}?n={n}", VALID, 429, {}, spec.error_example(429)) for n in range(5)]
+    v.judge_answers([page(1), *throttled])
+    assert v.exit_status == CANNOT_RUN
+    assert "**Verdict: inconclusive** (exit status 2)" in report.render(v)
+    assert "Lower RATE_LIMIT (it was 5/s)" in report.render(v)
+    suite = ElementTree.fromstring(report.render_junit(v))  # noqa: S314  (our own output)
+    assert suite.get("errors") == "1"
+
+
+def test_a_clean_run_says_every_check_passed() -> None:
+    v = Verdict(ENDPOINT)
+    v.judge_answers([page(1), page(2)])
+    assert v.exit_status == PASSED and "Every check passed." in report.render(v)
 
 
 def test_the_html_report_is_self_contained_and_escaped() -> None:
-    summary = report.Summary("x", findings=[Finding("c", FAILURE, "<rule>", "page: p", "m <b>")])
-    page = summary.render_html()
-    assert "&lt;rule&gt;" in page and "<script" not in page and "http" not in page.replace("&", "")
-
-
-def test_the_junit_report_carries_the_graded_verdict_walk_included() -> None:
-    findings = [
-        Finding("pagination", FAILURE, "r", "sdk: s", "pages skip an image", ("curl 1",)),
-        Finding("negative_data_rejection", WARNING, "r", "assumption: a", "marker= accepted"),
-        Finding("gateway", ERROR, "r", "the run itself", "timeout"),
-    ]
-    summary = report.Summary(
-        "x", checks={"pagination": 3, "negative_data_rejection": 5, "ignored_auth": 2}, findings=findings
-    )
-    suite = ElementTree.fromstring(summary.render_junit())  # noqa: S314  (our own output)
-    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("4", "1", "1")
-    cases = {c.get("name"): c for c in suite}
-    assert cases["pagination"].find("failure") is not None
-    assert cases["negative_data_rejection"].find("failure") is None  # a warning fails nothing
-    assert "marker= accepted" in (cases["negative_data_rejection"].findtext("system-out") or "")
-    assert cases["ignored_auth"].find("failure") is None and cases["gateway"].find("error") is not None
-
-
-def test_a_probes_curl_line_stays_with_its_own_check(tmp_path: Path) -> None:
-    """ignored_auth shows its probe's request; the next check of the same case shows the case's own."""
-    probe = {"request": {"method": "GET", "uri": f"{GATEWAY}{PATH}?probe=1", "headers": {}}}
-    auth = failed("ignored_auth", "Expected 401 or 403")
-    auth["failure_info"]["case"] = probe
-    path = events(tmp_path, {"a": (interaction("limit=0", 200, {}), [auth, failed("negative_data_rejection", "x")])})
-    summary = report.summarize(path, ENDPOINT, (GATEWAY, ENDPOINT))
-    curls = {f.check: f.curls[0] for f in summary.findings}
-    assert "probe=1" in curls["ignored_auth"]
-    assert "limit=0" in curls["negative_data_rejection"] and "probe=1" not in curls["negative_data_rejection"]
+    v = Verdict("<endpoint>")
+    html = report.render_html(v)
+    assert "&lt;endpoint&gt;" in html and "<script" not in html

@@ -14,6 +14,9 @@ import pytest
 
 from cph_conformance import spec
 from cph_conformance.run import gateway, target
+from cph_conformance.run.credential import NEAR_MISSES, Token
+from cph_conformance.run.exchange import ERROR_HEADER
+from cph_conformance.run.patience import Patience
 from cph_conformance.run.secrets import MASK, MalformedCredential, Secrets, check_credential
 from tests import loopback
 
@@ -135,7 +138,7 @@ class Upstream:
 
 @contextlib.contextmanager
 def through_gateway(upstream: str) -> Iterator[gateway.Gateway]:
-    credential = gateway.token_credential(spec.auth_header(), TOKEN)
+    credential = Token(spec.auth_header(), TOKEN)
     with gateway.running(upstream, spec.auth_header(), credential, Secrets([TOKEN]), 5.0) as gw:
         yield gw
 
@@ -153,6 +156,47 @@ def test_the_gateway_swaps_the_placeholder_for_the_credential_and_masks_the_echo
     assert answer.headers["X-Echo"] == MASK
     assert wrong.json()["request_id"] == "wrong" and missing.json()["request_id"] == ""
     assert gw.echoes == 1  # only the answer that carried the credential counts
+
+
+def test_a_near_miss_of_the_placeholder_is_sent_as_the_same_near_miss_of_the_credential_and_masked() -> None:
+    """The probes ask for a near miss of the run's credential by sending one of the placeholder: only the gateway
+    knows the credential, and it masks the near miss too (it is all but the secret)."""
+    upstream = Upstream()
+    secrets = Secrets([TOKEN])
+    with (
+        loopback.serving(upstream.handler) as url,
+        gateway.running(url, spec.auth_header(), Token(spec.auth_header(), TOKEN), secrets, 5.0) as gw,
+    ):
+        answers = [
+            httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): miss.make(gateway.PLACEHOLDER)})
+            for miss in NEAR_MISSES.values()
+        ]
+    assert [s.get(spec.auth_header()) for s in upstream.seen] == [miss.make(TOKEN) for miss in NEAR_MISSES.values()]
+    assert [a.json()["request_id"] for a in answers] == [MASK] * len(NEAR_MISSES)
+    assert not any(miss.make(TOKEN) in secrets.mask(f"x {miss.make(TOKEN)} y") for miss in NEAR_MISSES.values())
+
+
+def test_the_gateway_waits_out_throttling_for_every_tool_that_sends_through_it() -> None:
+    class Throttling(loopback.Quiet):
+        sent = 0
+
+        def do_GET(self) -> None:  # http.server's name
+            Throttling.sent += 1
+            status = 429 if Throttling.sent % 2 else 200  # every other request, and no Retry-After
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    patience = Patience(per_second=1000, statuses={429}, sleep=lambda s: None)
+    with (
+        loopback.serving(Throttling) as url,
+        gateway.running(
+            url, spec.auth_header(), Token(spec.auth_header(), TOKEN), Secrets([TOKEN]), 5.0, patience
+        ) as gw,
+    ):
+        statuses = [httpx.get(gw.base_url + f"/v1/x?n={n}").status_code for n in range(4)]
+    assert statuses == [200] * 4
+    assert (Throttling.sent, patience.throttled, patience.gave_up) == (8, 4, 0)
 
 
 def test_a_redirect_to_another_host_is_relayed_never_followed_with_the_credential() -> None:
@@ -174,7 +218,7 @@ def test_an_unreachable_upstream_is_a_marked_error_not_an_answer() -> None:
     with through_gateway(url) as gw:
         answer = httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): gateway.PLACEHOLDER})
     assert answer.status_code == 502
-    assert answer.headers[gateway.ERROR_HEADER].startswith("unreachable: ConnectError")
+    assert answer.headers[ERROR_HEADER].startswith("unreachable: ConnectError")
 
 
 def test_an_upstream_that_does_not_answer_in_time_is_a_marked_timeout() -> None:
@@ -185,14 +229,14 @@ def test_an_upstream_that_does_not_answer_in_time_is_a_marked_timeout() -> None:
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-    credential = gateway.token_credential(spec.auth_header(), TOKEN)
+    credential = Token(spec.auth_header(), TOKEN)
     with (
         loopback.serving(Slow) as url,
         gateway.running(url, spec.auth_header(), credential, Secrets([TOKEN]), 0.2) as gw,
     ):
         answer = httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): gateway.PLACEHOLDER}, timeout=5)
     assert answer.status_code == 502
-    assert answer.headers[gateway.ERROR_HEADER].startswith("timeout: no answer within the request timeout")
+    assert answer.headers[ERROR_HEADER].startswith("timeout: no answer within the request timeout")
 
 
 def test_a_proxy_set_for_ci_never_carries_loopback_traffic(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,101 +1,119 @@
-"""Grading: a schemathesis flag is drift only when Huawei's sources back it; one that breaks only an assumption
-of the spec is a warning that names it. Both ways, from tables, no server."""
+"""The verdict: schemathesis' flags graded against Huawei's sources (drift only when a statement forbids the request
+or the answer, else a warning naming the assumption); one finding per cause; and no pass without evidence. Both
+ways, from tables, no server."""
 
 from __future__ import annotations
 
-import copy
-from typing import Any
+import dataclasses
 
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.run import verdict
-from cph_conformance.run.verdict import FAILURE, WARNING, Exchange
+from cph_conformance.run import rules
+from cph_conformance.run.credential import VALID
+from cph_conformance.run.exchange import Exchange
+from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, FAILURE, PASSED, UNJUDGED_SHARE, WARNING, Verdict, finding
 
 PROJECT = "0123456789abcdef0123456789abcdef"
 URL = "https://cph.cn-north-4.myhuaweicloud.com" + spec.OPERATION_PATH.format(project_id=PROJECT)
 
 
-def exchange(query: str = "", status: int = 200, body: Any = None, project: str = PROJECT) -> Exchange:
+def exchange(query: str = "", status: int = 200, project: str = PROJECT) -> Exchange:
     uri = URL.replace(PROJECT, project) + (f"?{query}" if query else "")
-    return Exchange("GET", uri, status, {}, body)
+    body = spec.example_response() if status in (200, 203) else spec.error_example(status)
+    return Exchange("GET", uri, VALID, status, {"content-type": "application/json"}, body)
+
+
+def graded(check: str, ex: Exchange, message: str = "flagged") -> list[tuple[str, str, str]]:
+    """(verdict, key, message) of what a schemathesis check's flag of ex is, graded."""
+    c = rules.every()[check]
+    assert c.fn is not None
+    return [(f.verdict, f.key, f.message) for f in (finding(c, d) for d in c.fn(message, ex))]
 
 
 @pytest.mark.parametrize(
-    ("query", "project", "graded", "says"),
+    ("query", "project", "verdict", "key"),
     [
-        ("marker=", PROJECT, WARNING, "marker: minLength"),  # the spec's minLength is an assumption
-        ("limit=0", PROJECT, FAILURE, "limit: minimum"),  # the SDK: 1~500
-        ("limit=501", PROJECT, FAILURE, "limit: maximum"),
-        ("limit=ten", PROJECT, FAILURE, "'ten' is not an integer"),
-        ("limit=1&limit=2", PROJECT, WARNING, "sent more than once"),  # no source says which value counts
-        ("limit=1&limit=0", PROJECT, FAILURE, "limit: minimum"),
-        ("image_type=bogus", PROJECT, FAILURE, "image_type: enum"),  # the page lists the four types
-        ("image_type=", PROJECT, WARNING, "image_type: empty"),  # absent or invalid: no source says
-        ("image_type=&limit=0", PROJECT, FAILURE, "limit: minimum"),
-        ("image_type=public", "not-a-hex-project", WARNING, "project_id: pattern"),
-        ("", PROJECT, WARNING, "nothing in Huawei's sources"),
+        ("marker=", PROJECT, WARNING, "marker:minLength"),  # the spec's minLength is an assumption
+        ("limit=0", PROJECT, FAILURE, "limit:minimum"),  # the SDK: 1~500
+        ("limit=501", PROJECT, FAILURE, "limit:maximum"),
+        ("limit=ten", PROJECT, FAILURE, "limit:type"),
+        ("limit=1&limit=2", PROJECT, WARNING, "limit:repeated"),  # no source says which value counts
+        ("limit=1&limit=0", PROJECT, FAILURE, "limit:minimum"),
+        ("image_type=bogus", PROJECT, FAILURE, "image_type:enum"),  # the page lists the four types
+        ("image_type=", PROJECT, WARNING, "image_type:empty"),  # absent or invalid: no source says
+        ("image_type=&limit=0", PROJECT, FAILURE, "limit:minimum"),
+        ("image_type=public", "not-a-hex-project", WARNING, "project_id:pattern"),
+        ("", PROJECT, WARNING, "nothing"),
     ],
 )
-def test_negative_data_accepted_is_drift_only_when_a_source_forbids_the_request(
-    query: str, project: str, graded: str, says: str
+def test_invalid_data_accepted_is_drift_only_when_a_source_forbids_the_request(
+    query: str, project: str, verdict: str, key: str
 ) -> None:
-    finding = verdict.grade(
-        "negative_data_rejection", "Invalid data should have been rejected", exchange(query, project=project), "curl"
-    )
-    assert finding.verdict == graded
-    assert says in finding.message
-    assert finding.curls == ("curl",)
-    if graded == FAILURE:
-        assert finding.source.split(":")[0] in ("page", "sdk")
-
-
-def _page(**image_fields: Any) -> dict[str, Any]:
-    body = copy.deepcopy(spec.example_response())
-    body["phone_images"][0].update(image_fields)
-    return body
+    ((got, got_key, _),) = graded("negative_data_rejection", exchange(query, project=project))
+    assert (got, got_key.split(",")[0]) == (verdict, key)
 
 
 @pytest.mark.parametrize(
-    ("body", "graded", "rule", "source"),
-    [
-        (_page(is_public="1"), FAILURE, "type at $.phone_images[0].is_public", "page"),
-        (_page(image_id="x" * 33), FAILURE, "maxLength at $.phone_images[0].image_id", "page"),
-        (_page(receive_status=7), FAILURE, "enum at $.phone_images[0].receive_status", "sdk"),
-        ({"request_id": 5}, FAILURE, "type at $.request_id", "page"),
-        ({"phone_images": [{"image_id": "x"}]}, WARNING, "required at $.phone_images[0]", "assumption"),
-        ({"phone_images": [{"image_name": "x"}]}, FAILURE, "required at $.phone_images[0]", "page"),  # no image_id
-    ],
-)
-def test_a_schema_failure_names_its_rule_and_source(body: Any, graded: str, rule: str, source: str) -> None:
-    finding = verdict.grade("response_schema_conformance", "Response violates schema", exchange(body=body), "curl")
-    assert finding.verdict == graded
-    assert finding.rule.startswith(rule)
-    assert finding.source.startswith(source)
-
-
-@pytest.mark.parametrize(
-    ("query", "status", "graded"),
+    ("query", "status", "verdict"),
     [("marker=made-up", 400, WARNING), ("image_type=public", 400, FAILURE), ("marker=made-up", 500, FAILURE)],
 )
 def test_a_refused_valid_request_is_drift_unless_it_carries_a_marker_the_service_never_issued(
-    query: str, status: int, graded: str
+    query: str, status: int, verdict: str
 ) -> None:
-    finding = verdict.grade(
-        "positive_data_acceptance", "Valid data should have been accepted", exchange(query, status=status), "curl"
-    )
-    assert finding.verdict == graded
+    ((got, _, _),) = graded("positive_data_acceptance", exchange(query, status=status))
+    assert got == verdict
 
 
-def test_a_page_check_failure_is_drift_with_the_checks_source() -> None:
-    finding = verdict.grade("page_within_limit", "limit=2: expected at most 2 images", exchange(), "curl")
-    assert finding.verdict == FAILURE
-    assert finding.source.startswith("sdk:")
+def test_a_cause_is_one_finding_however_many_answers_show_it_and_causes_stay_apart() -> None:
+    v = Verdict("x")
+    check = rules.every()["negative_data_rejection"]
+    for query in ("limit=0", "limit=0&image_type=all", "limit=-1", "image_type=bogus", "limit=0&image_type=share"):
+        assert check.fn is not None
+        v.drifted(check, check.fn("flagged", exchange(query)))
+    assert [f.key for f in v.findings] == ["limit:minimum", "image_type:enum"]
+    assert len(v.findings[0].curls) == 4  # every answer of the cause, up to four
+    assert all("“" in f.source for f in v.findings)  # the statements, quoted
 
 
-def test_distinct_causes_stay_distinct_and_repeats_merge() -> None:
-    a = verdict.grade("negative_data_rejection", "accepted", exchange("limit=0"), "curl 1")
-    b = verdict.grade("negative_data_rejection", "accepted", exchange("limit=0"), "curl 2")
-    c = verdict.grade("negative_data_rejection", "accepted", exchange("image_type=bogus"), "curl 3")
-    assert a.key == b.key
-    assert a.key != c.key
+def answers(judged: int, throttled: int) -> list[Exchange]:
+    """Pages of a run (each with its own request_id), then answers throttled even after waiting."""
+    pages = [
+        dataclasses.replace(ex, body={**ex.body, "request_id": f"{n:032x}"})
+        for n, ex in enumerate(exchange(f"image_type=all&n={n}") for n in range(judged))
+    ]
+    return pages + [exchange(f"n={n}", 429) for n in range(throttled)]
+
+
+@pytest.mark.parametrize(
+    ("judged", "throttled", "exit_status"),
+    [
+        (100, 0, PASSED),
+        (100, int(100 * UNJUDGED_SHARE), PASSED),  # a few throttled answers are not a reason to stop
+        (100, int(100 * UNJUDGED_SHARE) + 6, CANNOT_RUN),
+        (100, 92, CANNOT_RUN),  # half the run throttled: it proves too little to pass
+    ],
+)
+def test_a_run_whose_answers_were_throttled_is_inconclusive_not_passed(
+    judged: int, throttled: int, exit_status: int
+) -> None:
+    v = Verdict("x", rate_limit="5/s")
+    v.judge_answers(answers(judged, throttled))
+    assert v.exit_status == exit_status
+    if exit_status == CANNOT_RUN:
+        assert v.label == "inconclusive"
+        assert any("RATE_LIMIT (it was 5/s)" in reason for reason in v.inconclusive)
+
+
+def test_a_check_that_judged_nothing_makes_the_run_inconclusive() -> None:
+    v = Verdict("x")
+    v.judge_answers([exchange(status=401), exchange("limit=1", status=403)])  # no page at all
+    assert v.exit_status == CANNOT_RUN
+    (reason,) = v.inconclusive
+    assert "judged nothing" in reason and "image_type_filter" in reason and "request_ids" not in reason
+
+
+def test_drift_outweighs_an_unjudged_share_the_failure_is_evidence() -> None:
+    v = Verdict("x")
+    v.judge_answers([*answers(10, 10), exchange("n=-1", status=203)])
+    assert v.inconclusive and v.exit_status == DRIFT

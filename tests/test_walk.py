@@ -1,6 +1,6 @@
-"""The walk's own behaviour against hand-made answers: bounded whatever the service says, a spent budget is an
-error, the other project it asks for is well formed. Each walk check is held both ways to the mock's faults by
-tests/test_fault_matrix.py."""
+"""The walk: each relation between listings both ways, from hand-made listings; paging that breaks is a failure of
+pagination; the walk is bounded whatever the service says, and an answer that judges nothing stops it without drift.
+Each relation is also held to a fault of the mock by tests/test_fault_matrix.py."""
 
 from __future__ import annotations
 
@@ -8,63 +8,172 @@ from typing import Any
 
 import pytest
 
-from cph_conformance.run import walk
-from cph_conformance.run.gateway import ERROR_HEADER
-from cph_conformance.run.verdict import ERROR, FAILURE
+from cph_conformance import spec
+from cph_conformance.run import rules, walk
+from cph_conformance.run.credential import VALID
+from cph_conformance.run.exchange import ERROR_HEADER, Exchange
+from cph_conformance.run.verdict import CANNOT_RUN, ERROR, FAILURE, Verdict
 from tests import inprocess
 
-
-def test_the_walk_is_bounded_even_when_every_answer_says_there_is_more() -> None:
-    def endless(query: dict[str, Any], project: str | None = None, auth: str = walk.VALID) -> walk.Answer:
-        n = int(query.get("marker") or 0)
-        body = {
-            "request_id": f"{n:032x}",
-            "phone_images": [{"image_id": f"{n}-{i}"} for i in range(int(query["limit"]))],
-            "page_info": {"next_marker": str(n + 1)},
-        }
-        return walk.Answer(f"https://x/?{n}", auth, 200, {}, body)
-
-    sent: list[int] = []
-
-    def counting(query: dict[str, Any], project: str | None = None, auth: str = walk.VALID) -> walk.Answer:
-        sent.append(1)
-        return endless(query, project, auth)
-
-    result = walk.run(counting, inprocess.PROJECT)
-    assert len(sent) <= walk.MAX_REQUESTS
-    assert "pagination" in {f.check for f in result.findings if f.verdict == FAILURE}
+URL = "https://cph.example/v1/p/cloud-phone/phone-images"
+LARGEST = spec.limit_bounds()[1]
+PUBLIC, PRIVATE, SHARE = ("a1", "a2", "a3"), ("b1", "b2"), ("c1",)
 
 
-def test_a_spent_budget_is_an_error_not_a_pass() -> None:
-    calls = iter(range(3))
+def listing(selection: str, size: int | None, *pages: tuple[str, ...], complete: bool = True) -> walk.Listing:
+    exchanges = tuple(
+        Exchange(
+            "GET",
+            f"{URL}?image_type={selection}&n={n}&size={size}",
+            VALID,
+            200,
+            {},
+            {"phone_images": [{"image_id": i} for i in ids]},
+        )
+        for n, ids in enumerate(pages)
+    )
+    return walk.Listing(selection, size, exchanges, complete)
 
-    def stingy(query: dict[str, Any], project: str | None = None, auth: str = walk.VALID) -> walk.Answer:
-        if next(calls, None) is None:
-            raise walk.BudgetExhausted("the walk's budget of 3 requests is spent")
-        return inprocess.fetch()(query, project, auth)
 
-    result = walk.run(stingy, inprocess.PROJECT)
-    assert [f.verdict for f in result.findings if f.check == "walk"] == [ERROR]
+def walked(*listings: walk.Listing) -> walk.Walk:
+    done = walk.Walk(inprocess.fetch())
+    done.listings = list(listings)
+    return done
+
+
+FAITHFUL = [
+    listing("public", LARGEST, PUBLIC),
+    listing("private", LARGEST, PRIVATE),
+    listing("share", LARGEST, SHARE),
+    listing("all", LARGEST, PUBLIC + PRIVATE + SHARE),
+    # pages of 2 that stop short where a type ends: only the continuation marks the last page
+    listing("all", 2, ("a1", "a2"), ("a3",), ("b1", "b2"), ("c1",)),
+    listing("all", None, PUBLIC + PRIVATE + SHARE, complete=True),
+    listing("all", 1, ("a1",), ("a2",), complete=False),
+]
+
+
+def replaced(index: int, new: walk.Listing) -> list[walk.Listing]:
+    return [new if n == index else old for n, old in enumerate(FAITHFUL)]
+
+
+# (check, the listings, the cause's key when they must drift, else None)
+RELATIONS: list[tuple[str, list[walk.Listing], str | None]] = [
+    ("same_listing_at_any_limit", FAITHFUL, None),
+    ("same_listing_at_any_limit", replaced(4, listing("all", 2, ("a1", "a2"), ("b1", "b2"), ("c1",))), "all:members"),
+    (
+        "same_listing_at_any_limit",
+        replaced(4, listing("all", 2, ("a2", "a1"), ("a3", "b1"), ("b2", "c1"))),
+        "all:order",
+    ),
+    ("same_listing_at_any_limit", replaced(6, listing("all", 1, ("a2",), complete=False)), "all:order"),
+    ("omitted_is_default", FAITHFUL, None),
+    ("omitted_is_default", replaced(5, listing("all", None, ("a1", "a2"), complete=False)), "all:members"),
+    ("all_is_the_union", FAITHFUL, None),
+    ("all_is_the_union", replaced(3, listing("all", LARGEST, PUBLIC + PRIVATE)), "all:members"),
+    ("all_is_the_union", replaced(3, listing("all", LARGEST, PRIVATE + PUBLIC + SHARE)), "all:order"),
+    ("all_is_the_union", replaced(6, listing("all", 1, ("b1",), complete=False)), "all:order"),
+    ("image_type_partition", FAITHFUL, None),
+    ("image_type_partition", replaced(2, listing("share", LARGEST, ("b1", "c1"))), "private+share"),
+]
 
 
 @pytest.mark.parametrize(
-    ("project_id", "other"),
-    [("0123456789abcdef0123456789abcdef", "89abcdef0123456789abcdef01234567"), ("not-hex", "0" * 32)],
+    ("check", "listings", "key"), RELATIONS, ids=[f"{c}-{n}" for n, (c, _, _) in enumerate(RELATIONS)]
 )
-def test_another_project_is_well_formed_and_not_the_runs(project_id: str, other: str) -> None:
-    assert walk.other_project_id(project_id) == other
+def test_each_relation_between_listings_holds_or_drifts(
+    check: str, listings: list[walk.Listing], key: str | None
+) -> None:
+    fn = rules.every()[check].fn
+    assert fn is not None
+    judged, drifts = fn(walked(*listings))
+    assert judged > 0
+    assert [d.key for d in drifts] == ([key] if key else [])
 
 
-def test_an_endpoint_that_goes_away_mid_walk_is_an_error_never_drift() -> None:
-    """The gateway's marked 502 (no answer) ends the walk with an error: no check may judge it as an answer."""
+def test_every_relation_is_tested_both_ways() -> None:
+    tested = {(c, k is None) for c, _, k in RELATIONS}
+    for check in rules.of(rules.LISTINGS):
+        if check.name != "pagination":  # held both ways below, through paging itself
+            assert {(check.name, True), (check.name, False)} <= tested, check.name
+
+
+def pages_of(ids: list[str], per_page: int, marker: Any) -> walk.Fetch:
+    """A fetch of a service with these images, whose continuation is marker(n) for page n (None: the last)."""
+
+    def fetch(query: dict[str, Any], project: str | None = None, auth: str = VALID) -> Exchange:
+        n = int(query.get("marker") or 0)
+        body: dict[str, Any] = {"phone_images": [{"image_id": i} for i in ids[n * per_page : (n + 1) * per_page]]}
+        if marker(n) is not None:
+            body["page_info"] = {"next_marker": marker(n)}
+        return Exchange("GET", f"{URL}?{query}", auth, 200, {}, body)
+
+    return fetch
+
+
+@pytest.mark.parametrize(
+    ("marker", "key"),
+    [
+        (lambda n: str(n + 1) if n < 2 else None, None),  # three pages, then the end
+        (lambda n: "1", "marker-repeated"),  # page 2 points at page 2 again
+        (lambda n: str(n + 1), "endless"),  # every page says there is more (empty pages)
+    ],
+)
+def test_paging_ends_and_repeats_no_marker(marker: Any, key: str | None) -> None:
+    done = walk.Walk(pages_of([f"i{n}" for n in range(6)], 2, marker))
+    found = done.listing("public", 2, max_pages=5)
+    assert (found is None) == (key is not None)
+    assert [d.key for d in done.paging] == ([key] if key else [])
+
+
+def test_a_page_that_repeats_an_image_of_an_earlier_one_is_a_failure() -> None:
+    done = walk.Walk(pages_of(["i0", "i1", "i1", "i2"], 2, lambda n: str(n + 1) if n < 1 else None))
+    assert done.listing("public", 2, max_pages=5) is None
+    assert [d.key for d in done.paging] == ["image-repeated"]
+
+
+def test_the_walk_is_bounded_even_when_every_answer_says_there_is_more() -> None:
+    sent: list[int] = []
+
+    def endless(query: dict[str, Any], project: str | None = None, auth: str = VALID) -> Exchange:
+        sent.append(1)
+        n = len(sent)
+        body = {
+            "phone_images": [{"image_id": f"{n}-{i}"} for i in range(int(query.get("limit", 3)))],
+            "page_info": {"next_marker": str(n)},
+        }
+        return Exchange("GET", f"{URL}?{n}", auth, 200, {}, body)
+
+    done = walk.run(endless)
+    assert len(sent) <= walk.MAX_REQUESTS
+    v = Verdict("x")
+    v.judge_listings(done)
+    assert "pagination" in {f.check for f in v.findings if f.verdict == FAILURE}
+
+
+def test_a_spent_budget_stops_the_walk_with_an_error_not_a_pass() -> None:
+    done = walk.run(inprocess.fetch(), max_requests=3)
+    assert "budget of 3 requests" in done.stopped
+    v = Verdict("x")
+    v.judge_listings(done)
+    assert [f.verdict for f in v.findings] == [ERROR] and v.exit_status == CANNOT_RUN
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [
+        Exchange("GET", URL, VALID, 502, {ERROR_HEADER.lower(): "unreachable: ConnectError"}, {"gateway_error": "x"}),
+        Exchange("GET", URL, VALID, 429, {}, spec.error_example(429)),  # still throttled after the gateway's patience
+    ],
+)
+def test_an_answer_that_judges_nothing_stops_the_walk_without_drift(lost: Exchange) -> None:
     calls = iter(range(1000))
 
-    def dying(query: dict[str, Any], project: str | None = None, auth: str = walk.VALID) -> walk.Answer:
-        if next(calls) < 3:
-            return inprocess.fetch()(query, project, auth)
-        headers = {ERROR_HEADER.lower(): "unreachable: ConnectError", "content-type": "application/json"}
-        return walk.Answer("https://x/", auth, 502, headers, {"gateway_error": "unreachable"})
+    def dying(query: dict[str, Any], project: str | None = None, auth: str = VALID) -> Exchange:
+        return inprocess.fetch()(query, project, auth) if next(calls) < 3 else lost
 
-    result = walk.run(dying, inprocess.PROJECT)
-    assert [f.verdict for f in result.findings] == [ERROR]
-    assert "unreachable" in result.findings[0].message
+    done = walk.run(dying)
+    v = Verdict("x")
+    v.judge(done.exchanges, walk=done)
+    assert [f.verdict for f in v.findings] == [ERROR]
+    assert done.stopped and v.exit_status == CANNOT_RUN

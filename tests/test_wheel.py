@@ -218,7 +218,7 @@ def test_installs_by_hash_into_a_fresh_venv_and_calls(installed: Installed) -> N
 
     assert downstream.listing.returncode == 0, downstream.listing.stderr
     result = json.loads(downstream.listing.stdout)
-    every = [image["image_id"] for image in catalog.build(60).select("all")]
+    every = [image["image_id"] for image in catalog.build(catalog.DEFAULT_SIZE).select("all")]
     assert result["listed"] == dict.fromkeys(["aksk sync", "token sync", "aksk async", "token async"], every)
     assert result["errors"] == [[401, spec.error_example(401)["error_code"]]] * 2
 

@@ -1,0 +1,95 @@
+"""Throttling waited out (cph_conformance.run.patience), on a clock of the test's own: a throttled answer is asked
+again after Retry-After or a doubling wait, the pace slows and recovers, and patience has bounds. No server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from cph_conformance import spec
+from cph_conformance.run import patience
+from cph_conformance.run.patience import Patience
+
+THROTTLED = spec.statuses_when("throttled")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 3))
+        self.now += seconds
+
+
+def answers(*statuses: int, retry_after: str | None = None) -> Iterator[httpx.Response]:
+    for status in statuses:
+        yield httpx.Response(status, headers={"Retry-After": retry_after} if retry_after else {})
+
+
+def patient(clock: Clock, per_second: float = 0, budget: float = 300) -> Patience:
+    return Patience(per_second, THROTTLED, budget, sleep=clock.sleep, clock=lambda: clock.now)
+
+
+def test_the_spec_names_throttling() -> None:
+    assert {429} == THROTTLED
+
+
+@pytest.mark.parametrize(
+    ("statuses", "retry_after", "waits", "status"),
+    [
+        ((200,), None, [], 200),
+        ((429, 200), None, [patience.BACKOFF], 200),  # no Retry-After (Huawei promises none): a short wait
+        ((429, 429, 429, 200), None, [0.5, 1.0, 2.0], 200),  # doubling
+        ((429, 200), "3", [3.0], 200),  # the service says how long
+        ((429,) * patience.ATTEMPTS, None, [0.5, 1.0, 2.0, 4.0, 8.0], 429),  # handed back after the last try
+        ((400,), None, [], 400),  # not throttling: an answer like any other
+    ],
+)
+def test_a_throttled_answer_is_asked_again_after_a_wait(
+    statuses: tuple[int, ...], retry_after: str | None, waits: list[float], status: int
+) -> None:
+    clock = Clock()
+    p = patient(clock)
+    got = answers(*statuses, retry_after=retry_after)
+    assert p.send(lambda: next(got)).status_code == status
+    assert [s for s in clock.slept if s >= patience.BACKOFF] == waits
+    assert p.throttled == sum(1 for s in statuses if s in THROTTLED)
+    assert p.gave_up == (1 if status in THROTTLED else 0)
+
+
+def test_the_pace_slows_when_throttled_and_recovers() -> None:
+    clock = Clock()
+    p = patient(clock, per_second=100)  # one request every 10 ms at most
+    first = answers(429, 200)
+    p.send(lambda: next(first))
+    assert p.slowest >= 0.05
+    slow = p._interval
+    for _ in range(40):
+        p.send(lambda: httpx.Response(200))
+    assert p._interval < slow and p._interval >= 0.01
+
+
+def test_waiting_stops_when_the_runs_budget_is_spent() -> None:
+    clock = Clock()
+    p = patient(clock, budget=1.0)
+    got = answers(429, 429, 429, 200)
+    assert p.send(lambda: next(got)).status_code == 429  # 0.5 s, then 1 s would go over the budget
+    assert p.waited == 0.5 and p.gave_up == 1
+
+
+def test_a_client_of_the_gateway_waits_long_enough_for_every_try() -> None:
+    import tomllib
+    from pathlib import Path
+
+    bound = patient(Clock()).bound(10.0)
+    toml = tomllib.loads((Path(spec.ROOT) / "schemathesis.toml").read_text())
+    assert toml["request-timeout"] >= bound
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("2", 2.0), (None, None), ("soon", None)])
+def test_retry_after_in_seconds_or_unreadable(value: str | None, seconds: float | None) -> None:
+    assert patience.retry_after(value) == seconds

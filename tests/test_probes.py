@@ -1,0 +1,85 @@
+"""The probes at the edges of what is accepted: what the plan sends (from the spec, bounded), and each probe's check
+both ways, from a table: refused as the spec documents, or not. No server."""
+
+from __future__ import annotations
+
+import pytest
+
+from cph_conformance import spec
+from cph_conformance.run import probes, rules
+from cph_conformance.run.credential import MISSING, NEAR_MISSES, VALID
+from cph_conformance.run.exchange import Exchange
+from cph_conformance.run.verdict import FAILURE, Verdict
+
+PROJECT = "0123456789abcdef0123456789abcdef"
+JSON = {"content-type": "application/json"}
+
+
+def test_the_plan_tries_every_edge_the_spec_gives_and_stays_bounded() -> None:
+    plan = probes.plan(PROJECT, marker="m-1")
+    assert len(plan) <= 40
+    assert {p.auth for p in plan if p.check == "authentication"} == {MISSING, "wrong", *NEAR_MISSES}
+    other = [p for p in plan if p.check == "authorization"]
+    assert {p.project for p in other} == {probes.other_project_id(PROJECT)}
+    sent = {k: v for p in other for k, v in p.query.items()}
+    assert set(sent) == {spec.selector(), spec.page_size(), spec.continuation()[0]}  # each documented query parameter
+    assert {p.query.get(spec.selector()) for p in other} >= set(spec.enum("ImageType"))
+    exact = [p.query[spec.selector()] for p in plan if p.check == "exact_values"]
+    for value in spec.enum("ImageType"):
+        assert {value.upper(), f" {value}", f"{value} "} <= set(exact) and value not in exact
+    assert all(p.expected for p in plan)  # the spec documents what each must get
+
+
+def test_without_a_marker_the_plan_sends_none() -> None:
+    assert all(spec.continuation()[0] not in p.query for p in probes.plan(PROJECT, marker=None))
+
+
+@pytest.mark.parametrize(
+    ("project_id", "other"),
+    [(PROJECT, "89abcdef0123456789abcdef01234567"), ("not-hex", "0" * 32)],
+)
+def test_another_project_is_well_formed_and_not_the_runs(project_id: str, other: str) -> None:
+    assert probes.other_project_id(project_id) == other
+
+
+PLAN = {p.kind: p for p in probes.plan(PROJECT, marker=None)}
+ERROR_401, ERROR_403, ERROR_400 = (spec.error_example(s) for s in (401, 403, 400))
+PAGE = spec.example_response()
+
+
+def answer(probe: probes.Probe, status: int, body: object, headers: dict[str, str] | None = None) -> Exchange:
+    return Exchange(
+        "GET", "https://cph.example/v1/x?n=1", probe.auth, status, JSON if headers is None else headers, body
+    )
+
+
+# (the probe, what it got, the cause's key when it must drift, else None)
+CASES: list[tuple[probes.Probe, int, object, dict[str, str] | None, str | None]] = [
+    (PLAN["near-miss:short"], 401, ERROR_401, None, None),
+    (PLAN["near-miss:short"], 200, PAGE, None, "near-miss:short:accepted"),
+    (PLAN["missing"], 401, "<html>", {"content-type": "text/html"}, "missing:401"),
+    (PLAN["missing"], 403, ERROR_403, None, "missing:403"),
+    (PLAN["bare"], 403, ERROR_403, None, None),
+    (PLAN["bare"], 401, ERROR_401, None, None),
+    (PLAN[spec.selector()], 200, PAGE, None, f"{spec.selector()}:accepted"),
+    (PLAN[f"{spec.selector()}:case"], 400, ERROR_400, None, None),
+    (PLAN[f"{spec.selector()}:space"], 200, PAGE, None, f"{spec.selector()}:space:accepted"),
+    (PLAN[f"{spec.selector()}:case"], 404, spec.error_example(404), None, f"{spec.selector()}:case:404"),
+]
+
+
+@pytest.mark.parametrize(("probe", "status", "body", "headers", "key"), CASES)
+def test_each_probe_is_refused_as_the_spec_documents_or_drifts(
+    probe: probes.Probe, status: int, body: object, headers: dict[str, str] | None, key: str | None
+) -> None:
+    v = Verdict("a table")
+    v.judge_probes([(probe, answer(probe, status, body, headers))])
+    assert [(f.check, f.key) for f in v.findings] == ([(probe.check, key)] if key else [])
+    assert all(f.verdict == FAILURE for f in v.findings)
+
+
+def test_every_probe_check_is_tested_both_ways() -> None:
+    tested = {(p.check, k is None) for p, _, _, _, k in CASES}
+    for check in rules.of(rules.PROBES):
+        assert {(check.name, True), (check.name, False)} <= tested, check.name
+    assert VALID not in {p.auth for p in probes.plan(PROJECT, None) if p.check == "authentication"}
