@@ -15,7 +15,9 @@ Then each flavour, as a set of traits (FLAVOURS):
 - paged: pages of all stop where one image type ends (a short page with a next_marker: limit is an upper bound);
   markers hold characters that must be percent-encoded (=, &, +, /, a space); a listing whose last page is full
   gives a next_marker to an empty last page; images carry fields the spec does not list (create_time); answers
-  are gzip-compressed; no image is shared with the project;
+  are gzip-compressed; no image is shared with the project; what it leaves out is null (is_support_encrypt, the last
+  page's page_info: Huawei's SDK reads null as absent) and an empty page has no phone_images at all (the SDK made it
+  optional because the live service leaves it out);
 - throttled: API Gateway's throttling, 429 APIG.0308 without Retry-After (Huawei documents none) for any request
   beyond THROTTLE_LIMIT in THROTTLE_WINDOW seconds: the run must wait it out and pass, or say it is inconclusive.
 It is an ASGI app: tests call it in process, or serve it on loopback (tests/test_conformance_run.py).
@@ -54,6 +56,7 @@ class Flavour:
     extra_fields: bool = False  # images carry create_time
     gzipped: bool = False
     shares: bool = True  # images shared with the project
+    nulls: bool = False  # null for what it leaves out (Huawei's SDK reads null as absent); no phone_images when empty
     throttles: bool = False
 
 
@@ -62,7 +65,13 @@ FLAVOURS = {
     "huawei": Flavour(),
     TERSE: Flavour(charset=False, request_ids=False, quotes_token=False, other_project=401, last_page_info="empty"),
     "paged": Flavour(
-        type_boundaries=True, url_markers=True, empty_last_page=True, extra_fields=True, gzipped=True, shares=False
+        type_boundaries=True,
+        url_markers=True,
+        empty_last_page=True,
+        extra_fields=True,
+        gzipped=True,
+        shares=False,
+        nulls=True,
     ),
     "throttled": Flavour(throttles=True),
 }
@@ -79,6 +88,8 @@ def _image(n: int, kind: str, flavour: Flavour) -> dict[str, Any]:
     }
     if n % 3 == 0:
         image["is_support_encrypt"] = n % 2 == 0
+    elif flavour.nulls:
+        image["is_support_encrypt"] = None
     if kind == "share":
         image["receive_status"] = n % 3
     if flavour.extra_fields:
@@ -158,12 +169,14 @@ def handle(
             return 400, {"error_code": "CPS.0011", "error_msg": "marker is invalid."}
         start = offset
     images, after = _page(listed[image_type], start, limit, flavour)
-    body: dict[str, Any] = {"phone_images": images}
+    body: dict[str, Any] = {"phone_images": images} if images or not flavour.nulls else {}
     more = after < len(listed[image_type]) or (flavour.empty_last_page and images and len(images) == limit)
     if more:
         body["page_info"] = {"next_marker": _marker(after, flavour)}
     elif flavour.last_page_info == "empty":
         body["page_info"] = {"next_marker": ""}
+    elif flavour.nulls:
+        body["page_info"] = None
     return 200, body
 
 

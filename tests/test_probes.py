@@ -7,7 +7,7 @@ import pytest
 
 from cph_conformance import spec
 from cph_conformance.run import probes, rules
-from cph_conformance.run.credential import MISSING, NEAR_MISSES, VALID
+from cph_conformance.run.credential import EMPTY, MISSING, NEAR_MISSES, VALID, WRONG
 from cph_conformance.run.exchange import Exchange
 from cph_conformance.run.verdict import FAILURE, Verdict
 
@@ -18,7 +18,8 @@ JSON = {"content-type": "application/json"}
 def test_the_plan_tries_every_edge_the_spec_gives_and_stays_bounded() -> None:
     plan = probes.plan(PROJECT, marker="m-1")
     assert len(plan) <= 40
-    assert {p.auth for p in plan if p.check == "authentication"} == {MISSING, "wrong", *NEAR_MISSES}
+    assert {p.auth for p in plan if p.check == "authentication"} == {MISSING, EMPTY, WRONG, *NEAR_MISSES}
+    assert any(spec.continuation()[0] in p.query for p in plan if p.auth == MISSING)  # and on a later page
     other = [p for p in plan if p.check == "authorization"]
     assert {p.project for p in other} == {probes.other_project_id(PROJECT)}
     sent = {k: v for p in other for k, v in p.query.items()}

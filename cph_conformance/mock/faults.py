@@ -288,9 +288,6 @@ FAULTS: dict[str, Fault] = {
         "status_code_conformance",
         answer=lambda body, _c: _json(203, body),
     ),
-    "request-id-header-mismatch": Fault(
-        "the X-Request-Id header differs from the body's request_id", "request_id_header", answer=_mismatched_header
-    ),
     "server-error": Fault(
         "500 for image_type=share",
         "not_a_server_error",
@@ -423,6 +420,11 @@ FAULTS: dict[str, Fault] = {
         "pages of all stop where one image type ends (a short page with a next_marker): limit is only an upper bound",
         None,
         pager=_stop_at_type_boundary,
+    ),
+    "request-id-header-differs": Fault(
+        "X-Request-Id is another id than the body's request_id (a gateway's own): no Huawei page says they are one",
+        None,
+        answer=_mismatched_header,
     ),
     "share-without-receive-status": Fault(
         "shared images carry no receive_status: the SDK says what the field is, not that a shared image has one",

@@ -19,14 +19,12 @@ SHOWN = 3  # images named in a finding; the count is always given
 
 
 def _differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
-    return sorted(k for k in {*a, *b} if a.get(k, _ABSENT) != b.get(k, _ABSENT))
-
-
-_ABSENT = object()
+    """The fields two views of an image disagree on (a null is an absent field, as Huawei's SDK reads it)."""
+    return sorted(k for k in {*a, *b} if a.get(k) != b.get(k))
 
 
 def _shown(image: dict[str, Any], field: str) -> str:
-    return repr(image[field]) if field in image else "absent"
+    return repr(image[field]) if image.get(field) is not None else "absent"
 
 
 @check(

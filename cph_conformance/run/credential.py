@@ -16,9 +16,9 @@ import httpx
 
 from cph_conformance import spec
 
-# How a request is authenticated: with the run's credential, without one, with one no service accepts, or with one
-# of NEAR_MISSES of the run's credential (by name).
-VALID, MISSING, WRONG = "valid", "missing", "wrong"
+# How a request is authenticated: with the run's credential, without one, with an empty one, with one no service
+# accepts, or with one of NEAR_MISSES of the run's credential (by name).
+VALID, MISSING, EMPTY, WRONG = "valid", "missing", "empty", "wrong"
 WRONG_TOKEN = "cph-conformance-wrong-token"  # noqa: S105  (a token no service accepts)
 
 
@@ -106,6 +106,8 @@ def headers_for(auth: str, credential: str) -> dict[str, str]:
     real credential)."""
     if auth == MISSING:
         return {}
+    if auth == EMPTY:
+        return {spec.auth_header(): ""}
     if auth == VALID:
         return {spec.auth_header(): credential}
     if auth == WRONG:

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import httpx
 
 from cph_conformance import spec
-from cph_conformance.run.credential import MISSING, NEAR_MISSES, VALID, WRONG, WRONG_TOKEN
+from cph_conformance.run.credential import EMPTY, MISSING, NEAR_MISSES, VALID, WRONG, WRONG_TOKEN
 
 TOKEN_VARIABLE = "$CPH_AUTH_TOKEN"  # noqa: S105  (a shell variable's name)
 # Set by the run's gateway on an answer it could not get (refused, timed out): the header's value says why.
@@ -74,10 +74,13 @@ class Exchange:
 
     @property
     def images(self) -> list[dict[str, Any]] | None:
-        """The page's images, when the answer is a 200 JSON object carrying a list of them."""
+        """The page's images, when the answer is a 200 JSON object: none when it has no phone_images (Huawei's SDK
+        made the field optional because the live service leaves it out of some answers); None when it is no page."""
         if self.status != 200 or not isinstance(self.body, dict) or not self.judged:
             return None
         images = self.body.get("phone_images")
+        if images is None:
+            return []
         return [i for i in images if isinstance(i, dict)] if isinstance(images, list) else None
 
     @property
@@ -176,11 +179,13 @@ def auth_of_recorded(headers: Mapping[str, list[str]] | None, is_probe: bool) ->
 def curl(method: str, url: str, auth: str) -> str:
     """The command that sends the request again from a shell where CPH_AUTH_TOKEN holds the token."""
     header = spec.auth_header()
-    value = {VALID: TOKEN_VARIABLE, WRONG: WRONG_TOKEN}.get(auth)
+    value = {VALID: TOKEN_VARIABLE, WRONG: WRONG_TOKEN, EMPTY: ""}.get(auth)
     if auth in NEAR_MISSES:
         value = NEAR_MISSES[auth].shell(TOKEN_VARIABLE)
     parts = ["curl", "-X", method]
-    if value is not None:
+    if auth == EMPTY:  # curl drops a header written "Name: " with nothing after it; "Name;" sends it empty
+        parts += ["-H", shlex.quote(f"{header};")]
+    elif value is not None:
         # Double quotes, so that the shell expands the variable; nothing else in it needs quoting.
         parts += ["-H", f'"{header}: {value}"' if "$" in value else shlex.quote(f"{header}: {value}")]
     parts.append(shlex.quote(url))

@@ -22,7 +22,7 @@ from typing import Any
 
 from cph_conformance import spec
 from cph_conformance.run.answer_checks import media_type
-from cph_conformance.run.credential import MISSING, NEAR_MISSES, VALID, WRONG
+from cph_conformance.run.credential import EMPTY, MISSING, NEAR_MISSES, VALID, WRONG
 from cph_conformance.run.exchange import Exchange
 from cph_conformance.run.rules import PROBES, Drift, check
 from cph_conformance.run.walk import Fetch
@@ -63,8 +63,10 @@ def _enum_parameters() -> Iterator[tuple[str, list[str]]]:
 def plan(project_id: str, marker: str | None) -> list[Probe]:
     """Every probe of a run against project_id; marker: one the run's own listing was given, if any."""
     smallest = {spec.page_size(): spec.limit_bounds()[0]}
+    continues, _ = spec.continuation()
     probes = [
         Probe("authentication", MISSING, "missing-credential", "no credential", smallest, auth=MISSING),
+        Probe("authentication", EMPTY, WRONG_CREDENTIAL, "an empty credential", smallest, auth=EMPTY),
         Probe("authentication", WRONG, WRONG_CREDENTIAL, "a credential no service issued", smallest, auth=WRONG),
         *(
             Probe(
@@ -73,13 +75,23 @@ def plan(project_id: str, marker: str | None) -> list[Probe]:
             for name, miss in NEAR_MISSES.items()
         ),
     ]
+    if marker is not None:
+        probes.append(
+            Probe(
+                "authentication",
+                f"{MISSING}:{continues}",
+                "missing-credential",
+                f"no credential, with a {continues} the run's own listing was given",
+                {**smallest, continues: marker},
+                auth=MISSING,
+            )
+        )
     other = other_project_id(project_id)
     queries: list[tuple[str, dict[str, Any]]] = [("bare", {})]
     for name, values in _enum_parameters():
         queries += [(f"{name}={v}", {name: v}) for v in values]
     queries += [(f"{spec.page_size()}={n}", {spec.page_size(): n}) for n in spec.limit_bounds()]
     if marker is not None:
-        continues, _ = spec.continuation()
         queries.append((f"a {continues} the run's own listing was given", {continues: marker}))
     probes += [
         Probe("authorization", ",".join(q) or "bare", OTHER_PROJECT, f"another project, {what}", q, project=other)

@@ -315,7 +315,7 @@ def omitted_is_default(walk: Walk) -> tuple[int, list[Drift]]:
 
 
 @check(
-    "a union (image_type=all) lists exactly its parts' images, in the parts' order, at every page size",
+    "a union (image_type=all) lists exactly its parts' images, the parts in their order, at every page size",
     ("page.image_type", "sdk.limit"),
     "every listing of all, against public + private + share",
     LISTINGS,
@@ -327,21 +327,43 @@ def all_is_the_union(walk: Walk) -> tuple[int, list[Drift]]:
         references = [_reference(walk.listings, part) for part in parts or ()]
         if not parts or any(r is None for r in references):
             continue
-        want = [i for r in references if r is not None for i in r.ids]
+        part_of = {image_id: n for n, r in enumerate(references) if r is not None for image_id in r.ids}
         for listing in _listed(walk.listings, selection):
             if listing.size is None:
                 continue
             judged += 1
-            differs = _compare(want, listing.ids, prefix=not listing.complete, ordered=bool(rule.get("ordered")))
+            shown = [*(r.pages[0] for r in references if r is not None), *listing.pages[:2]]
+            where = f"{query_of(selection, listing.size)} against {' + '.join(parts)}"
+            differs = _compare(list(part_of), listing.ids, prefix=not listing.complete, ordered=False)
             if differs:
-                key, what = differs
+                drifts.append(Drift(f"{selection}:members", f"{where}: {differs[1]}", shown))
+                continue
+            # Ordered: the parts one after the other, in their order (a listing's first pages, the first of them).
+            groups = [part_of[i] for i in listing.ids]
+            expected = sorted(part_of.values())[: len(groups)]
+            if rule.get("ordered") and groups != expected:
+                at = next(n for n in range(len(groups)) if groups[n] != expected[n])
                 drifts.append(
                     Drift(
-                        f"{selection}:{key}",
-                        f"{query_of(selection, listing.size)} against {' + '.join(parts)}: {what}",
-                        [*(r.pages[0] for r in references if r is not None), *listing.pages[:2]],
+                        f"{selection}:order",
+                        f"{where}: position {at + 1} holds image {listing.ids[at]}, a {parts[groups[at]]} image, where "
+                        f"a {parts[expected[at]]} one was expected (the order is {', '.join(parts)})",
+                        shown,
                     )
                 )
+                continue
+            for n, reference in enumerate(references):
+                within = [i for i in listing.ids if part_of[i] == n]
+                if reference is not None and within != reference.ids[: len(within)] and within:
+                    drifts.append(
+                        Drift(
+                            f"{selection}:order-within:{parts[n]}",
+                            f"{where}: the {parts[n]} images come in another order than in {parts[n]}'s own listing",
+                            shown,
+                            assumed="the SDK gives the order of the types in a listing of all, not the order of the "
+                            "images of one type",
+                        )
+                    )
     return judged, drifts
 
 
