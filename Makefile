@@ -44,15 +44,16 @@ wheel: $(STAMP) ## Build dist/<name>-<version>-py3-none-any.whl and SHA256SUMS, 
 pin-wheel: $(STAMP) ## Build the wheel and record its SHA-256 in openapi/wheel.sha256 (after make generate; commit them together)
 	@python -m cph_conformance.wheel --pin
 
-lint: $(STAMP) ## ruff, mypy --strict (hand-written code and generated/), the CI workflow's schema and zizmor
+lint: $(STAMP) ## ruff, mypy --strict (hand-written code and generated/), the workflows' and Dependabot's schemas, zizmor
 	@echo "==> ruff"
 	@ruff check --quiet . && ruff format --check --quiet .
 	@echo "==> mypy --strict"
 	@mypy
-	@echo "==> workflow schema"
-	@check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml
-	@echo "==> zizmor (workflow security, offline)"
-	@zizmor --offline --quiet .github/workflows/ci.yml
+	@echo "==> workflow and Dependabot schemas"
+	@check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	@check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
+	@echo "==> zizmor (workflow and Dependabot security, offline)"
+	@zizmor --offline --quiet .github/workflows/*.yml .github/dependabot.yml
 
 test: lint ## Set up if needed, then lint and run every test (check-generated is one of them)
 	@echo "==> pytest"
