@@ -15,7 +15,7 @@ unexport PYTHONDONTWRITEBYTECODE
 export PYTHONPATH := $(CURDIR)/generated
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock generate check-generated wheel pin-wheel lint test mock conformance bench clean
+.PHONY: help setup lock update generate check-generated wheel pin-wheel lint test mock conformance bench clean
 
 help: ## List every target with one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -28,9 +28,12 @@ $(STAMP): requirements/dev.lock
 
 setup: $(STAMP) ## Create .venv from the hash-pinned lock (does nothing when it is up to date)
 
-lock: $(STAMP) ## Recompile requirements/*.lock from requirements/*.in and generated/pyproject.toml
-	uv pip compile requirements/dev.in --universal --generate-hashes --python-version 3.11 -o requirements/dev.lock
-	uv pip compile generated/pyproject.toml -c requirements/dev.lock --universal --generate-hashes --python-version 3.11 -o requirements/client.lock
+lock: $(STAMP) ## Recompile requirements/*.lock from requirements/*.in and generated/pyproject.toml (UPGRADE=1: newest allowed)
+	uv pip compile requirements/dev.in --universal --generate-hashes --python-version 3.11 $(if $(UPGRADE),--upgrade) -o requirements/dev.lock
+	uv pip compile generated/pyproject.toml -c requirements/dev.lock --universal --generate-hashes --python-version 3.11 $(if $(UPGRADE),--upgrade) -o requirements/client.lock
+
+update: $(STAMP) ## Move every pin to its newest release, relock, regenerate if tools moved; print what moved (SUMMARY=file)
+	@python -m cph_conformance.update $(if $(SUMMARY),--summary $(SUMMARY))
 
 generate: $(STAMP) ## Regenerate generated/ from openapi/cph.yaml (a bad spec leaves it untouched)
 	@python -m cph_conformance.codegen generate
