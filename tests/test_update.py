@@ -1,11 +1,13 @@
 """`make update`'s pure parts, in process: what moved between two locks and its summary, the pins it loosens and
-rewrites (held ones stay), and the PATCH bump of info.version. The run itself
+rewrites (held ones stay), the PATCH bump of info.version, and the workflow that runs it weekly. The run itself
 (uv against the package index, make lock, generate, pin-wheel) is not run here."""
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -17,6 +19,7 @@ from cph_conformance.update import Client, Held, Move, UpdateError
 FIXTURES = Path(__file__).parent / "fixtures" / "update"
 BEFORE = (FIXTURES / "before.lock").read_text()
 AFTER = (FIXTURES / "after.lock").read_text()
+WORKFLOW = spec.ROOT / ".github" / "workflows" / "update.yml"
 
 
 def test_the_moves_between_two_locks() -> None:
@@ -160,3 +163,83 @@ def test_stale_mentions_name_old_versions_only() -> None:
         "x.in:1: uv-build==0.12.24",
     ]
     assert update.stale_mentions([Move("uvicorn", None, "0.55.0", ("dev",))], files) == []
+
+
+def workflow_problems(doc: dict[Any, Any], text: str) -> list[str]:
+    """What the update workflow must not be, read from its parsed doc and its text (comments hold the pins'
+    releases)."""
+    problems = []
+    triggers = doc.get("on", doc.get(True)) or {}  # PyYAML reads the bare key `on` as True
+    if "schedule" not in triggers or "workflow_dispatch" not in triggers:
+        problems.append("runs weekly and on demand")
+    if {"pull_request_target", "workflow_run"} & set(triggers):
+        problems.append("a trigger that runs with write access on others' code")
+    if doc.get("permissions") != {}:
+        problems.append("the workflow grants nothing")
+    jobs = doc.get("jobs", {})
+    for name, job in jobs.items():
+        wanted = {"contents": "write", "pull-requests": "write"} if name == "update" else {"contents": "read"}
+        if job.get("permissions") != wanted:
+            problems.append(f"job {name} asks for {wanted}")
+    for job in jobs.values():
+        for step in job.get("steps", []):
+            if (
+                step.get("uses", "").startswith("actions/checkout@")
+                and step["with"]["persist-credentials"] is not False
+            ):
+                problems.append("checkout leaves no token in .git/config (zizmor's default persona allows it)")
+    runs = [step.get("run", "").strip() for job in jobs.values() for step in job.get("steps", [])]
+    found = [
+        next((i for i, run in enumerate(runs) if run.startswith("make update ")), -1),
+        runs.index("make test") if "make test" in runs else -1,
+        next((i for i, run in enumerate(runs) if "gh pr create" in run), -1),
+    ]
+    if -1 in found or found != sorted(found):
+        problems.append("make update, then make test, then the pull request")
+    for line in text.splitlines():
+        if "uses:" in line and not re.search(r"uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line):
+            problems.append(f"pinned by SHA with its release: {line.strip()}")
+    return problems
+
+
+def _mutated(change: str) -> tuple[dict[Any, Any], str]:
+    text = WORKFLOW.read_text()
+    doc = copy.deepcopy(yaml.safe_load(text))
+    job = doc["jobs"]["update"]
+    if change == "no schedule":
+        del doc[True]["schedule"]
+    elif change == "pull_request_target":
+        doc[True]["pull_request_target"] = None
+    elif change == "permissions on the workflow":
+        doc["permissions"] = {"contents": "read"}
+    elif change == "more on the job":
+        job["permissions"]["actions"] = "write"
+    elif change == "no make test":
+        job["steps"] = [step for step in job["steps"] if step.get("run") != "make test"]
+    elif change == "credentials kept":
+        job["steps"][0]["with"]["persist-credentials"] = True
+    elif change == "a tag, not a SHA":
+        text = re.sub(r"actions/checkout@\w+", "actions/checkout@v7", text)
+    return doc, text
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ("none", None),
+        ("no schedule", "runs weekly and on demand"),
+        ("pull_request_target", "a trigger that runs with write access on others' code"),
+        ("permissions on the workflow", "the workflow grants nothing"),
+        ("more on the job", "job update asks for"),
+        ("no make test", "make update, then make test, then the pull request"),
+        ("credentials kept", "checkout leaves no token"),
+        ("a tag, not a SHA", "pinned by SHA with its release"),
+    ],
+)
+def test_the_update_workflow(change: str, problem: str | None) -> None:
+    problems = workflow_problems(*_mutated(change))
+    if problem is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1
+        assert problems[0].startswith(problem)
