@@ -38,9 +38,10 @@ REQUIREMENTS = ROOT / "requirements"
 LOCKS = {"dev": REQUIREMENTS / "dev.lock", "client": REQUIREMENTS / "client.lock"}
 # What a run may rewrite: it starts only when git has nothing uncommitted here.
 OWNED = ("requirements", "openapi", "generated")
-# Tracked files not searched for old versions: the locks and the client are rewritten by the run, and
-# BENCHMARKS.md records the versions its measurements were made with.
-NOT_SEARCHED = ("requirements/", "generated/", "BENCHMARKS.md")
+# Tracked files not searched for old versions: the locks and the client are rewritten by the run, BENCHMARKS.md
+# records the versions its measurements were made with, and tests name versions as examples (a real one that went
+# stale fails its test).
+NOT_SEARCHED = ("requirements/", "generated/", "BENCHMARKS.md", "tests/")
 # `name==version` or `name[extra]==version` at the start of a requirements line.
 _PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?P<extras>\[[^\]]*\])?==(?P<version>[^\s;#\\]+)")
 _HELD = re.compile(r"#\s*held:\s*(?P<why>.*)$")
@@ -169,11 +170,11 @@ def stale_mentions(moved: Iterable[Move], files: Mapping[str, str]) -> list[str]
 
 @dataclasses.dataclass(frozen=True)
 class Client:
-    """What became of the generated client: the generated/ files that changed, the info.version raised (old, new)
-    if it was, and the pinned wheel's line of openapi/wheel.sha256 before and after."""
+    """What became of the generated client: the generated/ files that changed, the info.version raised (old, new,
+    what changed first) if it was, and the pinned wheel's line of openapi/wheel.sha256 before and after."""
 
     changed_files: tuple[str, ...]
-    version: tuple[str, str] | None
+    version: tuple[str, str, str] | None
     wheel_before: str
     wheel_after: str
 
@@ -197,11 +198,9 @@ def summary(moved: list[Move], client: Client | None, held_back: list[tuple[Held
         else:
             out.append("- generated/ did not change: the moved tools generate the same client.")
         if client.version:
-            old, new = client.version
-            out.append(
-                f"- info.version {old} -> {new} in openapi/cph.yaml: a PATCH release, since the client changed only "
-                "because tools moved."
-            )
+            old, new, why = client.version
+            release = f"a PATCH release, since {why} only because tools moved"
+            out.append(f"- info.version {old} -> {new} in openapi/cph.yaml: {release}.")
         digest = _digest(client.wheel_after)
         if client.wheel_after != client.wheel_before:
             out.append(f"- the wheel's new SHA-256: `{digest}` (was `{_digest(client.wheel_before)}`).")
@@ -228,9 +227,9 @@ def _digest(pinned_line: str) -> str:
 # Everything below runs tools and touches the working tree: `make update` exercises it, the tests do not.
 
 
-def _run(*cmd: str, capture: bool = False) -> str:
+def _run(*cmd: str, capture: bool = False, stdin: str | None = None) -> str:
     try:
-        result = subprocess.run(cmd, cwd=ROOT, check=True, text=True, capture_output=capture)
+        result = subprocess.run(cmd, cwd=ROOT, check=True, text=True, capture_output=capture, input=stdin)
     except subprocess.CalledProcessError as exc:
         detail = f":\n{exc.stdout}{exc.stderr}" if capture else ""
         raise UpdateError(
@@ -265,14 +264,10 @@ def _newest(inputs: dict[str, str]) -> dict[str, str]:
 def _newest_releases(packages: list[str]) -> dict[str, str]:
     if not packages:
         return {}
-    out = subprocess.run(
-        [_uv(), "pip", "compile", "-", "--no-deps", "--upgrade", "--python-version", "3.11", "--no-header", "--quiet"],
-        input="\n".join(packages),
-        cwd=ROOT,
-        check=True,
-        text=True,
-        capture_output=True,
-    ).stdout
+    out = _run(
+        _uv(), "pip", "compile", "-", "--no-deps", "--upgrade", "--python-version", "3.11", "--no-header", "--quiet",
+        capture=True, stdin="\n".join(packages),
+    )  # fmt: skip
     return lock_versions(out)
 
 
@@ -316,10 +311,14 @@ def run() -> str:
         wheel_before = PINNED.read_text(encoding="utf-8")
         _regenerate()
         version = None
-        if _changed_since_commit("generated", str(PINNED.relative_to(ROOT))):
+        first = _changed_since_commit("generated", str(PINNED.relative_to(ROOT)))
+        if first:
             text, old, new = bump_patch(SPEC_PATH.read_text(encoding="utf-8"))
             SPEC_PATH.write_text(text, encoding="utf-8")
-            version = (old, new)
+            why = (
+                "generated/ changed" if any(p.startswith("generated/") for p in first) else "the wheel's bytes changed"
+            )
+            version = (old, new, why)
             _regenerate()
         _make("lock", quiet=True)  # the client's lock follows generated/pyproject.toml, which the generator writes
         after = {name: path.read_text(encoding="utf-8") for name, path in LOCKS.items()}

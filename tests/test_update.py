@@ -132,13 +132,13 @@ PINNED = "{}  huaweicloud_cph_client-1.0.0-py3-none-any.whl\n"
 def test_the_summary_of_a_regenerated_client() -> None:
     changed = Client(
         ("cph_client/openapi.yaml", "pyproject.toml"),
-        ("1.0.0", "1.0.1"),
+        ("1.0.0", "1.0.1", "the wheel's bytes changed"),
         PINNED.format("a" * 64),
         PINNED.format("b" * 64),
     )
     text = update.summary([], changed, [], [])
     assert "generated/ changed (2 files): `cph_client/openapi.yaml`, `pyproject.toml`." in text
-    assert "info.version 1.0.0 -> 1.0.1" in text
+    assert "info.version 1.0.0 -> 1.0.1 in openapi/cph.yaml: a PATCH release, since the wheel's bytes changed" in text
     assert f"the wheel's new SHA-256: `{'b' * 64}` (was `{'a' * 64}`)" in text
     same = update.summary([], Client((), None, PINNED.format("a" * 64), PINNED.format("a" * 64)), [], [])
     assert "generated/ did not change" in same
