@@ -15,7 +15,7 @@ unexport PYTHONDONTWRITEBYTECODE
 export PYTHONPATH := $(CURDIR)/generated
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock generate check-generated wheel pin-wheel lint test mock conformance bench clean
+.PHONY: help setup lock update generate check-generated wheel pin-wheel lint test mock conformance bench clean
 
 help: ## List every target with one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -28,9 +28,12 @@ $(STAMP): requirements/dev.lock
 
 setup: $(STAMP) ## Create .venv from the hash-pinned lock (does nothing when it is up to date)
 
-lock: $(STAMP) ## Recompile requirements/*.lock from requirements/*.in and generated/pyproject.toml
-	uv pip compile requirements/dev.in --universal --generate-hashes --python-version 3.11 -o requirements/dev.lock
-	uv pip compile generated/pyproject.toml -c requirements/dev.lock --universal --generate-hashes --python-version 3.11 -o requirements/client.lock
+lock: $(STAMP) ## Recompile requirements/*.lock from requirements/*.in and generated/pyproject.toml (UPGRADE=1: newest allowed)
+	uv pip compile requirements/dev.in --universal --generate-hashes --python-version 3.11 $(if $(UPGRADE),--upgrade) -o requirements/dev.lock
+	uv pip compile generated/pyproject.toml -c requirements/dev.lock --universal --generate-hashes --python-version 3.11 $(if $(UPGRADE),--upgrade) -o requirements/client.lock
+
+update: $(STAMP) ## Move every pin to its newest release, relock, regenerate if tools moved; print what moved (SUMMARY=file)
+	@python -m cph_conformance.update $(if $(SUMMARY),--summary $(SUMMARY))
 
 generate: $(STAMP) ## Regenerate generated/ from openapi/cph.yaml (a bad spec leaves it untouched)
 	@python -m cph_conformance.codegen generate
@@ -44,15 +47,16 @@ wheel: $(STAMP) ## Build dist/<name>-<version>-py3-none-any.whl and SHA256SUMS, 
 pin-wheel: $(STAMP) ## Build the wheel and record its SHA-256 in openapi/wheel.sha256 (after make generate; commit them together)
 	@python -m cph_conformance.wheel --pin
 
-lint: $(STAMP) ## ruff, mypy --strict (hand-written code and generated/), the CI workflow's schema and zizmor
+lint: $(STAMP) ## ruff, mypy --strict (hand-written code and generated/), the workflows' and Dependabot's schemas, zizmor
 	@echo "==> ruff"
 	@ruff check --quiet . && ruff format --check --quiet .
 	@echo "==> mypy --strict"
 	@mypy
-	@echo "==> workflow schema"
-	@check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml
-	@echo "==> zizmor (workflow security, offline)"
-	@zizmor --offline --quiet .github/workflows/ci.yml
+	@echo "==> workflow and Dependabot schemas"
+	@check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	@check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
+	@echo "==> zizmor (workflow and Dependabot security, offline)"
+	@zizmor --offline --quiet .github/workflows/*.yml .github/dependabot.yml
 
 test: lint ## Set up if needed, then lint and run every test (check-generated is one of them)
 	@echo "==> pytest"
