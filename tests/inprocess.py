@@ -18,7 +18,7 @@ from schemathesis.engine import events, from_schema
 from cph_conformance import spec
 from cph_conformance.mock.app import Settings, create_app
 from cph_conformance.mock.catalog import DEFAULT_SIZE
-from cph_conformance.run import probes, runner, walk
+from cph_conformance.run import probes, runner, settings, walk
 from cph_conformance.run.credential import VALID, headers_for
 from cph_conformance.run.exchange import Exchange, auth_of_recorded
 from cph_conformance.run.verdict import Verdict
@@ -81,7 +81,7 @@ def configured(values: dict[str, str]) -> SchemathesisConfig:
     return config
 
 
-SEED = int(runner.DEFAULTS["SEED"])  # the runner's
+SEED = int(settings.BY_NAME["SEED"].default)  # the runner's
 
 
 def engine(

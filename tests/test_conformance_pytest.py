@@ -13,6 +13,7 @@ from hypothesis import settings
 
 from cph_conformance.mock.server import RunningMock
 from cph_conformance.run import runner
+from cph_conformance.run.settings import BY_NAME
 from cph_conformance.spec import SPEC_PATH
 from tests import inprocess
 
@@ -65,7 +66,7 @@ def test_the_same_seed_sends_the_same_requests() -> None:
     assert other != first
 
 
-@pytest.mark.parametrize(("env", "seed"), [({}, runner.DEFAULTS["SEED"]), ({"SEED": "7"}, "7")])
+@pytest.mark.parametrize(("env", "seed"), [({}, BY_NAME["SEED"].default), ({"SEED": "7"}, "7")])
 def test_the_runner_gives_schemathesis_its_seed(env: dict[str, str], seed: str) -> None:
     command = runner.schemathesis_command(env)
     assert command[command.index("--seed") + 1] == seed

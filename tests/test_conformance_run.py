@@ -23,6 +23,7 @@ from cph_conformance import spec
 from cph_conformance.mock import faults, server
 from cph_conformance.run import rules, runner, target
 from cph_conformance.run.secrets import MASK, Secrets
+from cph_conformance.run.settings import BY_NAME
 from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, PASSED
 from cph_conformance.spec import ROOT
 from tests import background, faithful_service, loopback
@@ -79,7 +80,7 @@ class Run:
 def _is_the_runs(variable: str) -> bool:
     """A variable the runner reads: none of the user's may leak into a test's run (and no test's summary onto a
     CI job's page)."""
-    return variable.startswith("CPH_") or variable in runner.SETTINGS
+    return variable.startswith("CPH_") or variable in BY_NAME
 
 
 _USERS = {k: v for k, v in background.ENVIRONMENT.items() if not _is_the_runs(k)}

@@ -45,8 +45,13 @@ def check(gateway_url: str, target: Target, timeout: float) -> Exchange:
     status = response.status_code
     if ERROR_HEADER in response.headers:
         raise CannotRun(
-            f"cannot reach {target.base_url}: {response.headers[ERROR_HEADER]}. Check CPH_BASE_URL "
-            "(the host, the port, http or https) and that this machine can reach it."
+            f"cannot reach {target.base_url}: {response.headers[ERROR_HEADER]}. Check "
+            + (
+                "CPH_BASE_URL (the host, the port, http or https)"
+                if target.endpoint_variable == "CPH_BASE_URL"
+                else "CPH_REGION (does CPH serve this region?) or this machine's DNS and proxy (HTTPS_PROXY)"
+            )
+            + " and that this machine can reach it."
         )
     if 300 <= status < 400:
         location = response.headers.get("Location", "")

@@ -5,12 +5,15 @@ credential goes)."""
 
 from __future__ import annotations
 
-import html
+import functools
 from collections import Counter
+from pathlib import Path
 from xml.etree import ElementTree
 
+import jinja2
+
 from cph_conformance.run import rules
-from cph_conformance.run.verdict import CANNOT_RUN, ERROR, FAILURE, PASSED, WARNING, Finding, Verdict
+from cph_conformance.run.verdict import CANNOT_RUN, ERROR, FAILURE, PASSED, SETUP, WARNING, Finding, Verdict
 
 MAX_LISTED = 60  # distinct findings listed per kind; the count is always given
 TITLES = {
@@ -54,6 +57,10 @@ def _finding(n: int, f: Finding) -> list[str]:
 
 def render(v: Verdict) -> str:
     lines = [f"# Conformance of {v.target}", "", f"**Verdict: {v.label}** (exit status {v.exit_status}).", ""]
+    if not v.made:
+        lines += ["## The run could not be made", ""]
+        lines += [f"- {f.message}" for f in v.of(ERROR) if f.check == SETUP]
+        return "\n".join(lines).rstrip() + "\n"
     lines.append(_counts(v))
     throttling = _throttling(v)
     if throttling:
@@ -76,6 +83,7 @@ def render(v: Verdict) -> str:
     if not v.findings and v.exit_status == PASSED:
         lines += ["", "Every check passed."]
     lines += ["", *checks_table(v)]
+    lines += ["", *run_section(v)]
     if v.probes:
         lines += ["", f"## Probes at the edges of what is accepted ({len(v.probes)})", ""]
         lines += [f"- {why}" for why in v.probes]
@@ -92,18 +100,29 @@ def result(v: Verdict, name: str) -> str:
     return "passed" if v.judged[name] else "judged nothing"
 
 
-def checks_table(v: Verdict) -> list[str]:
-    """Every check the run ran, from the registry (whose rules.table() is the README's): what it rests on, how much
-    it judged and what became of it."""
-    names = sorted({*v.expected_to_judge, *(n for n in v.judged if v.judged[n])})
-    if not names:
-        return []
+def checks_rows(v: Verdict) -> list[tuple[str, str, int, str]]:
+    """Every check the run ran, from the registry (whose rules.table() is the README's): (name, what it rests on,
+    how much it judged, what became of it)."""
     checks = rules.every()
-    rows = ["## Checks", "", "| check | rests on | judged | result |", "|---|---|---:|---|"]
-    rows += [
-        f"| {n} | {checks[n].kind if n in checks else 'the run'} | {v.judged[n]} | {result(v, n)} |" for n in names
-    ]
-    return rows
+    names = sorted({*v.expected_to_judge, *(n for n in v.judged if v.judged[n])})
+    return [(n, checks[n].kind if n in checks else "the run", v.judged[n], result(v, n)) for n in names]
+
+
+def checks_table(v: Verdict) -> list[str]:
+    rows = checks_rows(v)
+    if not rows:
+        return []
+    lines = ["## Checks", "", "| check | rests on | judged | result |", "|---|---|---:|---|"]
+    return lines + [f"| {n} | {kind} | {judged} | {outcome} |" for n, kind, judged, outcome in rows]
+
+
+def run_section(v: Verdict) -> list[str]:
+    """What the run was, and the command that replays it."""
+    if v.about is None:
+        return []
+    lines = ["## The run", "", "| | |", "|---|---|", *(f"| {name} | {value} |" for name, value in v.about.facts)]
+    said = "To send the same requests again, from this project's folder, with the same credential in the environment:"
+    return [*lines, "", said, "", "```sh", v.about.replay, "```"]
 
 
 def render_junit(v: Verdict) -> str:
@@ -130,7 +149,8 @@ def render_junit(v: Verdict) -> str:
             )
     problems = v.of(ERROR)
     if problems or v.inconclusive:
-        case = ElementTree.SubElement(suite, "testcase", classname="conformance", name="the run judges enough")
+        name = "the run judges enough" if v.made else "the run could not be made"
+        case = ElementTree.SubElement(suite, "testcase", classname="conformance", name=name)
         text = "\n".join([*v.inconclusive, *(f"{f.check}: {f.message}" for f in problems)])
         ElementTree.SubElement(case, "error", message=text.splitlines()[0][:300]).text = text
     suite.set("tests", str(len(suite)))
@@ -139,11 +159,29 @@ def render_junit(v: Verdict) -> str:
     return ElementTree.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
 
 
+@functools.cache
+def _template() -> jinja2.Template:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    return environment.get_template("summary.html.jinja")
+
+
 def render_html(v: Verdict) -> str:
-    """The summary as one self-contained page: no script, no style sheet, no asset from the network."""
-    body = html.escape(render(v))
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>Conformance: {html.escape(v.label)}</title></head>\n"
-        f'<body><pre style="white-space: pre-wrap; font-family: monospace">{body}</pre></body></html>\n'
+    """The summary as one self-contained HTML page (templates/summary.html.jinja): no script, no style sheet, font
+    or image from anywhere."""
+    return _template().render(
+        v=v,
+        counts=_counts(v),
+        throttling=_throttling(v),
+        inconclusive=v.inconclusive if v.exit_status == CANNOT_RUN else [],
+        sections=[
+            (kind, TITLES[kind] if v.made or kind != ERROR else "The run could not be made", v.of(kind)[:MAX_LISTED])
+            for kind in (FAILURE, ERROR, WARNING)
+            if v.of(kind)
+        ],
+        checks=checks_rows(v),
     )

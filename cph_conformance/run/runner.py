@@ -1,57 +1,59 @@
-"""`make conformance` / `.ci/conformance`: conformance of a CPH endpoint to openapi/cph.yaml.
+"""Conformance of a CPH endpoint to openapi/cph.yaml: `make conformance`, or `.ci/conformance` in CI.
 
-    python -m cph_conformance.run
+The endpoint is the one the settings name (CPH_REGION or CPH_BASE_URL, CPH_PROJECT_ID, one credential), or a local
+mock started for the run. Every request goes through a loopback gateway that alone holds the credential, paces every
+request and waits out throttling. In order: the preflight, schemathesis (the rest of its settings are in
+schemathesis.toml), the walk and the probes; then every answer is judged by every check, the verdict weighs the
+evidence, and the reports go to the reports folder and the console.
 
-The endpoint is the one the environment names (cph_conformance/run/target.py), or a local mock started for the
-run. Every request goes through the loopback credential gateway (gateway.py), which alone holds the secret, paces
-every request and waits out throttling. In order: the preflight, schemathesis (settings in schemathesis.toml), the
-walk (walk.py) and the probes (probes.py); then every answer is judged by every check of the registry (rules.py)
-and the verdict weighs the evidence (verdict.py); the summary (report.py) goes to reports/ and the console.
-
-Environment: SEED, MAX_EXAMPLES, RATE_LIMIT (e.g. 5/s), STRICT=1 (also fail on fields the spec does not list),
-CPH_REPORTS_DIR (default reports/), WALK=0 (skip the walk), PHASES (schemathesis' phases, e.g. fuzzing for a
-quick run without the coverage phase's boundary cases).
-Exit status: 0 passed; 1 drift found; 2 the run could not be made (setup, credentials, unreachable, errors).
+Exit status: 0 passed; 1 drift found; 2 the run could not be made (a setting, the credential, the endpoint, the
+reports folder) or it is inconclusive (too many answers, or a whole check, judged nothing).
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from cph_conformance import spec
-from cph_conformance.run import gateway, preflight, probes, recorded, report, rules, walk
+from cph_conformance.run import gateway, preflight, probes, provenance, recorded, report, rules, settings, walk
 from cph_conformance.run.gateway import PLACEHOLDER
 from cph_conformance.run.patience import Patience
 from cph_conformance.run.secrets import Secrets
+from cph_conformance.run.settings import BadSetting
 from cph_conformance.run.target import TOKEN, CannotRun, Target, from_environment
-from cph_conformance.run.verdict import CANNOT_RUN, WARNING, Finding, Throttling, Verdict, error
+from cph_conformance.run.verdict import CANNOT_RUN, SETUP, WARNING, Finding, Throttling, Verdict, error
 from cph_conformance.spec import ROOT, SPEC_PATH
 
 SCHEMATHESIS_CHECKS = {c.name for c in rules.of(rules.SCHEMATHESIS)}
-
-DEFAULTS = {"SEED": "20261126", "MAX_EXAMPLES": "100"}
-# The variables a run reads beside CPH_* (the endpoint, credentials and reports folder), as the docstring lists them.
-SETTINGS = ("SEED", "MAX_EXAMPLES", "RATE_LIMIT", "STRICT", "WALK", "PHASES", "GITHUB_STEP_SUMMARY")
-RATE_LIMITS = {"live": "5/s", "mock": "1000/s"}  # be gentle with Huawei; the mock needs no throttle
 REQUEST_TIMEOUT = 10.0  # seconds the gateway waits for each answer of the endpoint (each try, when throttled)
 # Everything the run writes in the reports folder; nothing else there is ever touched.
 ARTIFACTS = ("junit.xml", "schemathesis-junit.xml", "cassette.yaml", "events.ndjson", "summary.md", "summary.html")
+GROUPS = (settings.ENDPOINT, settings.CREDENTIAL, settings.RUN, settings.REPORTS)
 
 
-def reports_dir(env: dict[str, str] | None = None) -> Path:
-    env = dict(os.environ) if env is None else env
-    return Path(env.get("CPH_REPORTS_DIR") or ROOT / "reports")
+def reports_dir(env: Mapping[str, str] | None = None) -> Path:
+    return settings.reports_dir(os.environ if env is None else env)
 
 
 def clear_artifacts(reports: Path) -> None:
-    """Remove the previous run's own files, so that a stale report never passes for this run's."""
-    reports.mkdir(parents=True, exist_ok=True)
-    for name in ARTIFACTS:
-        (reports / name).unlink(missing_ok=True)
+    """Remove the previous run's own files, so that a stale report never passes for this run's; CannotRun, in one
+    line, when the folder cannot be made or written in."""
+    try:
+        reports.mkdir(parents=True, exist_ok=True)
+        for name in ARTIFACTS:
+            (reports / name).unlink(missing_ok=True)
+        (reports / "summary.md").write_text("", encoding="utf-8")  # ours: written again at the end
+    except OSError as exc:
+        raise CannotRun(
+            f"CPH_REPORTS_DIR={str(reports)!r} cannot hold the reports: {exc.strerror or exc}. Set it to a folder "
+            "this user may write in."
+        ) from None
 
 
 def _edit_artifacts(reports: Path, edit: Callable[[bytes], bytes]) -> None:
@@ -75,17 +77,11 @@ def rewrite_artifacts(reports: Path, gateway_url: str, base_url: str) -> None:
     _edit_artifacts(reports, lambda data: data.replace(gateway_url.encode(), base_url.encode()))
 
 
-def rate_limit(t: Target, env: dict[str, str]) -> str:
-    return env.get("RATE_LIMIT") or RATE_LIMITS[t.kind]
+def rate_limit(t: Target, env: Mapping[str, str]) -> str:
+    return env.get("RATE_LIMIT") or settings.RATE_LIMITS[t.kind]
 
 
-def per_second(limit: str) -> float:
-    """schemathesis' rate-limit notation (N/s, N/m, N/h) in requests per second."""
-    count, _, unit = limit.partition("/")
-    return float(count) / {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(unit or "s", 1)
-
-
-def no_proxy_for_loopback(env: dict[str, str]) -> dict[str, str]:
+def no_proxy_for_loopback(env: Mapping[str, str]) -> dict[str, str]:
     """NO_PROXY with the gateway's host added: schemathesis must reach the loopback gateway directly, whatever
     HTTP(S)_PROXY a CI network sets."""
     return {name: ",".join(filter(None, [env.get(name), gateway.HOST])) for name in ("NO_PROXY", "no_proxy")}
@@ -102,18 +98,19 @@ def toml_variables(base_url: str, project_id: str, token: str, limit: str, repor
     }
 
 
-def schemathesis_command(env: dict[str, str]) -> list[str]:
-    """schemathesis run, with the seed, examples and phases the environment asks for (else the defaults); every
-    other setting is in schemathesis.toml."""
+def schemathesis_command(env: Mapping[str, str]) -> list[str]:
+    """schemathesis run, with the seed, examples and phases the settings ask for (else their defaults); every other
+    setting of schemathesis is in schemathesis.toml."""
     return [
         str(Path(sys.executable).parent / "schemathesis"),
         "run",
         str(SPEC_PATH.relative_to(ROOT)),
         "--seed",
-        env.get("SEED") or DEFAULTS["SEED"],
+        env.get("SEED") or settings.BY_NAME["SEED"].default,
         "--max-examples",
-        env.get("MAX_EXAMPLES") or DEFAULTS["MAX_EXAMPLES"],
-        *(["--phases", env["PHASES"]] if env.get("PHASES") else []),
+        env.get("MAX_EXAMPLES") or settings.BY_NAME["MAX_EXAMPLES"].default,
+        "--phases",
+        env.get("PHASES") or settings.BY_NAME["PHASES"].default,
     ]
 
 
@@ -121,7 +118,7 @@ def run_schemathesis(
     gateway_url: str,
     t: Target,
     reports: Path,
-    env: dict[str, str],
+    env: Mapping[str, str],
     extra_args: tuple[str, ...] = (),
     quiet: bool = False,
 ) -> int:
@@ -150,12 +147,12 @@ def run_schemathesis(
     return proc.returncode
 
 
-def conformance(t: Target, reports: Path, env: dict[str, str]) -> Verdict:
+def conformance(t: Target, reports: Path, env: Mapping[str, str]) -> Verdict:
     """Preflight, schemathesis, the walk and the probes against t, all through one gateway (which paces every request
     and waits out throttling); then every answer judged by every check, and the evidence weighed."""
     limit = rate_limit(t, env)
-    patience = Patience(per_second(limit), spec.statuses_when("throttled"))
-    v = Verdict(f"{t.base_url} ({t.kind})", strict=env.get("STRICT") == "1", rate_limit=limit)
+    patience = Patience(settings.rate_per_second(limit), spec.statuses_when("throttled"))
+    v = Verdict(f"{t.base_url} ({t.kind})", strict=settings.flag(env, "STRICT"), rate_limit=limit)
     with gateway.running(t.base_url, spec.auth_header(), t.credential, t.secrets, REQUEST_TIMEOUT, patience) as gw:
         answers = [preflight.check(gw.base_url, t, patience.bound(REQUEST_TIMEOUT))]
         status = run_schemathesis(gw.base_url, t, reports, env)
@@ -168,7 +165,7 @@ def conformance(t: Target, reports: Path, env: dict[str, str]) -> Verdict:
         for message in cases.errors:
             v.add(error("schemathesis", message))
         walked, answered = None, []
-        if env.get("WALK", "1") != "0":
+        if settings.flag(env, "WALK"):
             print("==> the walk and the probes: listings, relations between queries, edges of what is accepted")
             fetch = walk.http_fetch(gw.base_url, t.base_url, t.project_id, PLACEHOLDER, patience.bound(REQUEST_TIMEOUT))
             walked = walk.run(fetch)
@@ -205,7 +202,7 @@ def conformance(t: Target, reports: Path, env: dict[str, str]) -> Verdict:
     return v
 
 
-def write(v: Verdict, reports: Path, secrets: Secrets, env: dict[str, str], echo: bool = True) -> None:
+def write(v: Verdict, reports: Path, secrets: Secrets, env: Mapping[str, str], echo: bool = True) -> None:
     text = secrets.mask(report.render(v))
     (reports / "summary.md").write_text(text, encoding="utf-8")
     (reports / "summary.html").write_text(secrets.mask(report.render_html(v)), encoding="utf-8")
@@ -218,10 +215,25 @@ def write(v: Verdict, reports: Path, secrets: Secrets, env: dict[str, str], echo
         print(text, end="")
 
 
-def main() -> int:
-    env = dict(os.environ)
+def _last_lines(v: Verdict, reports: Path) -> None:
+    """What a CI log shows last: the verdict, the exit status, and where the reports are."""
+    files = ", ".join(str(reports / name) for name in ("summary.md", "summary.html", "junit.xml"))
+    print(f"==> Verdict: {v.label}, exit status {v.exit_status}. Reports: {files}", flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    started = datetime.datetime.now(datetime.UTC)
+    clock = time.monotonic()
+    try:
+        env = settings.from_command_line(
+            sys.argv[1:] if argv is None else argv, os.environ, "python -m cph_conformance.run", __doc__ or "", GROUPS
+        )
+    except BadSetting as exc:
+        return _cannot_run(str(exc), settings.reports_dir(os.environ), os.environ)
+    for warning in settings.warnings(env):
+        print(f"warning: {warning}", file=sys.stderr)
     reports = reports_dir(env)
-    where = "the endpoint the environment names"
+    where = "the endpoint the settings name"
     try:
         clear_artifacts(reports)
         with from_environment(env) as t:
@@ -231,15 +243,37 @@ def main() -> int:
                 v = conformance(t, reports, env)
             finally:
                 mask_artifacts(reports, t.secrets)
-            print("==> the verdict: every answer judged by every check, graded against Huawei's sources")
+            v.about = provenance.of(
+                env,
+                where,
+                t.kind == "live",
+                started.isoformat(timespec="seconds"),
+                time.monotonic() - clock,
+                len(v.exchanges),
+            )
+            parts = "schemathesis, the walk and the probes" if settings.flag(env, "WALK") else "schemathesis (WALK=0)"
+            print(f"==> the verdict: every answer of {parts} judged by every check, graded against Huawei's sources")
             write(v, reports, t.secrets, env)
+            _last_lines(v, reports)
     except CannotRun as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        # CI keeps the reports folder: it says why there is no verdict (messages hold no credential).
-        failed = Verdict(where, findings=[error("setup", str(exc))])
-        write(failed, reports, Secrets(), env, echo=False)
-        return CANNOT_RUN
+        return _cannot_run(str(exc), reports, env, where)
     return v.exit_status
+
+
+def _cannot_run(
+    reason: str, reports: Path, env: Mapping[str, str], where: str = "the endpoint the settings name"
+) -> int:
+    """Exit 2 with the reason in one line on the console and, when the reports folder can hold them, in summary.md
+    and junit.xml (CI keeps the folder: it says why there is no verdict; no message holds a credential)."""
+    print(f"error: {reason}", file=sys.stderr)
+    failed = Verdict(where, findings=[error(SETUP, reason)])
+    try:
+        reports.mkdir(parents=True, exist_ok=True)
+        write(failed, reports, Secrets(), env, echo=False)
+    except OSError:
+        return CANNOT_RUN  # the folder is the problem: the console said why
+    _last_lines(failed, reports)
+    return CANNOT_RUN
 
 
 if __name__ == "__main__":

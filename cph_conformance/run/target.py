@@ -44,6 +44,7 @@ class Target:
     credential_variable: str  # the variable to blame when the credential is refused
     secrets: Secrets = field(repr=False)
     warnings: tuple[str, ...] = ()
+    endpoint_variable: str = "CPH_BASE_URL"  # the variable that named the endpoint
 
 
 def check_base_url(url: str, variable: str = "CPH_BASE_URL") -> str:
@@ -157,7 +158,8 @@ def live(env: Mapping[str, str]) -> Target:
     if not project_id:
         raise CannotRun("CPH_PROJECT_ID not set: a live run needs the project the credential may read.")
     warnings = check_project_id(project_id)
-    return Target("live", base_url, project_id, credential, variable, secrets, tuple(warnings))
+    named_by = "CPH_BASE_URL" if env.get("CPH_BASE_URL") else "CPH_REGION"
+    return Target("live", base_url, project_id, credential, variable, secrets, tuple(warnings), named_by)
 
 
 @contextlib.contextmanager

@@ -18,9 +18,11 @@ from typing import Any
 from cph_conformance import spec
 from cph_conformance.run import rules
 from cph_conformance.run.exchange import Exchange
+from cph_conformance.run.provenance import About
 from cph_conformance.run.rules import ANSWER, ANSWERS, LISTINGS, PROBES, SCHEMATHESIS, Check, Drift
 
 FAILURE, WARNING, ERROR = "failure", "warning", "error"
+SETUP = "setup"  # the check name of what kept a run from being made
 PASSED, DRIFT, CANNOT_RUN = 0, 1, 2
 UNJUDGED_SHARE = 0.05  # more than this share of a run's answers judging nothing makes it inconclusive
 MAX_CURLS = 4
@@ -84,6 +86,7 @@ class Verdict:
     rate_limit: str = ""
     schemathesis_status: int = 0
     notes: list[str] = field(default_factory=list)
+    about: About | None = None  # what the run was: commit, versions, settings, the command that replays it
 
     def add(self, new: Finding) -> None:
         """One finding per check and cause; a repeat only adds its curl lines (up to MAX_CURLS)."""
@@ -224,7 +227,14 @@ class Verdict:
         return PASSED
 
     @property
+    def made(self) -> bool:
+        """False when the run could not be made at all (a setting, the credential, the endpoint, the folder)."""
+        return not any(f.check == SETUP for f in self.of(ERROR))
+
+    @property
     def label(self) -> str:
-        if self.exit_status == CANNOT_RUN and not self.of(ERROR):
-            return "inconclusive"
-        return {PASSED: "passed", DRIFT: "drift found", CANNOT_RUN: "could not run to the end"}[self.exit_status]
+        if self.exit_status == CANNOT_RUN:
+            if not self.made:
+                return "the run could not be made"
+            return "could not run to the end" if self.of(ERROR) else "inconclusive"
+        return {PASSED: "passed", DRIFT: "drift found"}[self.exit_status]

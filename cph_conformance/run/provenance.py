@@ -1,0 +1,100 @@
+"""What a run was, so that its reports alone replay it: the endpoint, the commit and whether the tree was clean, the
+spec's and the wheel's SHA-256, the versions that decide what is sent, every setting (a secret only as set or not),
+when it started and how long it took, and the one command that sends the same requests again."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import platform
+import shlex
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from cph_conformance import spec
+from cph_conformance.run import settings
+from cph_conformance.spec import ROOT, SPEC_PATH
+
+
+def _git(*args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def commit() -> str:
+    """The commit the run ran from, and whether the tree was clean."""
+    head = _git("rev-parse", "--short=12", "HEAD")
+    if head is None:
+        return "unknown (not a git checkout)"
+    dirty = _git("status", "--porcelain", "--untracked-files=no")
+    return f"{head} ({'clean' if not dirty else 'with uncommitted changes'})"
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def replay(env: Mapping[str, str], live: bool) -> str:
+    """The command that replays a run from the same commit: every setting of the run that is not a secret, as an
+    option; the credential comes from the environment, as it did."""
+    head = _git("rev-parse", "--short=12", "HEAD")
+    options = []
+    for s in settings.SETTINGS:
+        if s.flag is None or s.group not in (settings.ENDPOINT, settings.RUN):
+            continue
+        if s.group == settings.ENDPOINT and not live:
+            continue  # the run starts its own mock
+        value = env.get(s.name) or s.default
+        if s.name == "RATE_LIMIT":
+            value = env.get(s.name) or settings.RATE_LIMITS["live" if live else "mock"]
+        if value:
+            options += [s.flag, value]
+    command = shlex.join([".ci/conformance", *options])
+    return f"git checkout {head} && {command}" if head else command
+
+
+@dataclass
+class About:
+    """The facts of a run, in the order the reports show them."""
+
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    replay: str = ""
+
+
+def of(env: Mapping[str, str], endpoint: str, live: bool, started: str, seconds: float, requests: int) -> About:
+    wheel = (SPEC_PATH.parent / "wheel.sha256").read_text().split()
+    shown = []
+    for s in settings.SETTINGS:
+        if s.group not in (settings.ENDPOINT, settings.CREDENTIAL, settings.RUN, settings.REPORTS):
+            continue
+        value = env.get(s.name, "")
+        if s.name == "RATE_LIMIT":
+            value = value or settings.RATE_LIMITS["live" if live else "mock"]
+        if s.kind.secret:
+            if value:
+                shown.append(f"{s.name} (set)")
+        elif value or s.group == settings.RUN:
+            shown.append(f"{s.name}={value or s.default}")
+    facts = [
+        ("endpoint", endpoint),
+        ("commit", commit()),
+        ("spec SHA-256", hashlib.sha256(SPEC_PATH.read_bytes()).hexdigest() + f" ({SPEC_PATH.relative_to(ROOT)})"),
+        ("wheel SHA-256", f"{wheel[0]} ({wheel[1]}, pinned)" if len(wheel) > 1 else "unknown"),
+        (
+            "versions",
+            f"Python {platform.python_version()}, schemathesis {_version('schemathesis')}, "
+            f"huaweicloudsdkcph {_version('huaweicloudsdkcph')}, spec {spec.load()['info']['version']}",
+        ),
+        ("settings", ", ".join(shown)),
+        ("started", started),
+        ("duration", f"{seconds:.1f} s"),
+        ("requests sent", str(requests)),
+    ]
+    return About(facts, replay(env, live))

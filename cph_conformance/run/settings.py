@@ -1,0 +1,330 @@
+"""Every setting of the conformance run and the mock, in one table: its variable, its command-line option, what it
+holds, its default and what it accepts. The table drives the parsing (environment variables, and options that
+override them), `--help`, the README's list of settings (`python -m cph_conformance.run.settings` prints it) and
+`make help`'s pointer to it.
+
+A value that is not one a setting accepts stops the run before anything starts (exit 2), with a message that names
+the variable, what is wrong with the value (never a secret's value) and what it accepts. A CPH_* variable that no
+setting names gets a warning that names the closest one. Secrets are read from the environment only: an option
+would put them in the shell's history and the process list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cph_conformance import spec
+from cph_conformance.mock.catalog import DEFAULT_SIZE
+
+ENDPOINT, CREDENTIAL, RUN, REPORTS, MOCK, LIVE, INTERNAL = (
+    "the endpoint",
+    "one credential (environment only)",
+    "the run",
+    "the reports",
+    "the mock (make mock)",
+    "the scheduled live job",
+    "set by the tools themselves",
+)
+TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+PHASES = ("examples", "coverage", "fuzzing")
+RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+RATE_LIMITS = {"live": "5/s", "mock": "1000/s"}  # be gentle with Huawei; the mock needs no throttle
+
+
+class BadSetting(ValueError):
+    """A setting's value that cannot be used: the message names the variable, the problem and what it accepts."""
+
+
+def _boolean(value: str) -> str:
+    if value.strip().lower() in TRUE:
+        return "1"
+    if value.strip().lower() in FALSE:
+        return "0"
+    raise ValueError("is not a yes or a no")
+
+
+def _whole(minimum: int) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if not re.fullmatch(r"\d+", value.strip()):
+            raise ValueError("is not a whole number")
+        if int(value) < minimum:
+            raise ValueError(f"is less than {minimum}")
+        return str(int(value))
+
+    return parse
+
+
+def _rate(value: str) -> str:
+    found = re.fullmatch(r"(\d+)/([smhd])", value.strip())
+    if not found or int(found.group(1)) < 1:
+        raise ValueError("is not a number of requests per unit of time")
+    return value.strip()
+
+
+def _phases(value: str) -> str:
+    names = [name.strip() for name in value.split(",")]
+    unknown = [name for name in names if name not in PHASES]
+    if unknown or not names:
+        raise ValueError(f"names no phase of the run: {', '.join(repr(n) for n in unknown)}")
+    return ",".join(dict.fromkeys(names))
+
+
+def _region(value: str) -> str:
+    if value.strip() not in spec.regions():
+        raise ValueError("is not a region the spec's servers list")
+    return value.strip()
+
+
+def _url(value: str) -> str:
+    if not re.fullmatch(r"https?://[^/?#@\s]+/?", value.strip()):
+        raise ValueError("is not scheme://host[:port] (no path, query or user)")
+    return value.strip().rstrip("/")
+
+
+def _port(value: str) -> str:
+    if not re.fullmatch(r"\d+", value.strip()) or int(value) > 65535:
+        raise ValueError("is not a port number")
+    return str(int(value))
+
+
+def _fault(value: str) -> str:
+    from cph_conformance.mock import faults
+
+    if value.strip() not in faults.FAULTS:
+        raise ValueError("is not one of the mock's faults")
+    return value.strip()
+
+
+def _text(value: str) -> str:
+    return value
+
+
+@dataclass(frozen=True)
+class Kind:
+    parse: Callable[[str], str]  # the value, checked and written the one way the run reads it; ValueError if not
+    accepts: str | Callable[[], str]  # what the setting accepts, in a few words
+    secret: bool = False
+
+    def accepted(self) -> str:
+        return self.accepts() if callable(self.accepts) else self.accepts
+
+
+BOOL = Kind(_boolean, "1/0, true/false, yes/no, on/off (any case)")
+COUNT = Kind(_whole(1), "a whole number, 1 or more")
+NATURAL = Kind(_whole(0), "a whole number, 0 or more")
+RATE = Kind(_rate, "N/s, N/m, N/h or N/d: N requests a second, minute, hour or day")
+PHASE_LIST = Kind(_phases, f"a comma-separated list of {', '.join(PHASES)}")
+REGION = Kind(_region, lambda: "one of " + ", ".join(spec.regions()))
+URL = Kind(_url, "scheme://host[:port], e.g. " + "https://cph.cn-north-4.myhuaweicloud.com")
+PORT = Kind(_port, "0 (any free port) to 65535")
+FAULT = Kind(_fault, "a fault's name: python -m cph_conformance.mock --help lists them")
+TEXT = Kind(_text, "any text")
+SECRET = Kind(_text, "the bare value (no white space, line breaks or non-ASCII)", secret=True)
+PATH = Kind(_text, "a folder this user may write in")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # the environment variable
+    kind: Kind
+    default: str  # "" when there is none
+    meaning: str
+    group: str
+    option: bool = True  # also a command-line option (never for a secret)
+
+    @property
+    def flag(self) -> str | None:
+        """The command-line option: --seed for SEED, --base-url for CPH_BASE_URL."""
+        if self.kind.secret or not self.option:
+            return None
+        return "--" + self.name.removeprefix("CPH_").lower().replace("_", "-")
+
+    def check(self, value: str) -> str:
+        try:
+            return self.kind.parse(value)
+        except ValueError as exc:
+            shown = "its value" if self.kind.secret else repr(value)
+            raise BadSetting(f"{self.name}={shown} {exc}: it accepts {self.kind.accepted()}.") from None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "CPH_REGION",
+        REGION,
+        "",
+        "the live endpoint's region: the run builds https://cph.<region>... from the spec",
+        ENDPOINT,
+    ),
+    Setting("CPH_BASE_URL", URL, "", "any other endpoint, instead of CPH_REGION's", ENDPOINT),
+    Setting(
+        "CPH_PROJECT_ID", TEXT, "", "the project the credential may read (32 hex characters, one per region)", ENDPOINT
+    ),
+    Setting("CPH_AUTH_TOKEN", SECRET, "", "an IAM token (X-Subject-Token), sent in X-Auth-Token", CREDENTIAL),
+    Setting("CPH_AK", SECRET, "", "an access key ID; with CPH_SK, every request is signed", CREDENTIAL),
+    Setting("CPH_SK", SECRET, "", "the secret access key", CREDENTIAL),
+    Setting("CPH_SECURITY_TOKEN", SECRET, "", "a temporary access key's security token", CREDENTIAL),
+    Setting("CPH_IAM_USER", TEXT, "", "an IAM user's name: the run gets a token from IAM", CREDENTIAL, option=False),
+    Setting("CPH_IAM_PASSWORD", SECRET, "", "that user's password", CREDENTIAL),
+    Setting("CPH_IAM_DOMAIN", TEXT, "", "the account (domain) the IAM user belongs to", CREDENTIAL, option=False),
+    Setting(
+        "CPH_IAM_PROJECT_NAME",
+        TEXT,
+        "the region's name",
+        "the project IAM scopes the token to, without CPH_PROJECT_ID",
+        CREDENTIAL,
+        option=False,
+    ),
+    Setting(
+        "CPH_IAM_URL",
+        URL,
+        "IAM's URL in the region",
+        "another IAM endpoint: for tests and loopback stand-ins only",
+        CREDENTIAL,
+        option=False,
+    ),
+    Setting("SEED", NATURAL, "20261126", "the seed of schemathesis' cases: the same seed sends the same requests", RUN),
+    Setting("MAX_EXAMPLES", COUNT, "100", "cases of the fuzzing phase, at most", RUN),
+    Setting(
+        "RATE_LIMIT",
+        RATE,
+        ", ".join(f"{v} {k}" for k, v in RATE_LIMITS.items()),
+        "the fastest the run goes; throttling slows it further",
+        RUN,
+    ),
+    Setting("STRICT", BOOL, "0", "also fail on fields the spec does not list (no_undocumented_fields)", RUN),
+    Setting("WALK", BOOL, "1", "walk the listings and send the probes", RUN),
+    Setting(
+        "PHASES", PHASE_LIST, "examples,coverage,fuzzing", "schemathesis' phases (fuzzing alone: a quick run)", RUN
+    ),
+    Setting(
+        "CPH_REPORTS_DIR", PATH, "reports/", "where the run writes its reports (and removes only its own)", REPORTS
+    ),
+    Setting(
+        "GITHUB_STEP_SUMMARY",
+        PATH,
+        "",
+        "a file the summary is appended to (GitHub Actions sets it)",
+        REPORTS,
+        option=False,
+    ),
+    Setting("CPH_MOCK_PORT", PORT, "8080", "make mock's port on 127.0.0.1", MOCK, option=False),
+    Setting(
+        "CPH_MOCK_IMAGES", NATURAL, str(DEFAULT_SIZE), "images in the mock's catalog (3 or more)", MOCK, option=False
+    ),
+    Setting(
+        "CPH_MOCK_FAULT",
+        FAULT,
+        "",
+        "break the mock's contract in one named way (make mock FAULT=...)",
+        MOCK,
+        option=False,
+    ),
+    Setting(
+        "CPH_REGIONS", TEXT, "the spec's default region", "the live job's regions, a JSON list", LIVE, option=False
+    ),
+    Setting("CPH_PROJECT_IDS", TEXT, "", "the live job's project ID of each region, a JSON object", LIVE, option=False),
+    Setting("CPH_MOCK_PROJECT_ID", TEXT, "", "a child mock's project", INTERNAL, option=False),
+    Setting("CPH_MOCK_TOKEN", SECRET, "", "a child mock's token", INTERNAL),
+    Setting("CPH_MOCK_AK", SECRET, "", "a child mock's access key", INTERNAL),
+    Setting("CPH_MOCK_SK", SECRET, "", "a child mock's secret key", INTERNAL),
+)
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def warnings(env: Mapping[str, str]) -> list[str]:
+    """A warning for each CPH_* variable that no setting names, with the closest one that does."""
+    known = [s.name for s in SETTINGS]
+    found = []
+    for name in sorted(n for n in env if n.startswith("CPH_") and n not in BY_NAME and not n.endswith("_SET")):
+        closest = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {closest[0]}?" if closest else ""
+        found.append(f"{name} is not a setting of the run, and is ignored{hint}")
+    return found
+
+
+def checked(env: Mapping[str, str], names: Sequence[str] | None = None) -> dict[str, str]:
+    """env with each setting's value (of those named, else all) checked and written the one way the run reads it;
+    BadSetting on the first that is wrong. An empty value is no value (CI sets every secret's variable, blank when it
+    is not set)."""
+    result = dict(env)
+    for setting in SETTINGS if names is None else [BY_NAME[n] for n in names]:
+        value = env.get(setting.name, "")
+        if value.strip():
+            result[setting.name] = setting.check(value)
+    return result
+
+
+def flag(env: Mapping[str, str], name: str) -> bool:
+    """A boolean setting's value (env as checked() returns it), or its default."""
+    return (env.get(name) or BY_NAME[name].default) == "1"
+
+
+def rate_per_second(limit: str) -> float:
+    count, _, unit = limit.partition("/")
+    return float(count) / RATE_UNITS[unit or "s"]
+
+
+def reports_dir(env: Mapping[str, str]) -> Path:
+    return Path(env.get("CPH_REPORTS_DIR") or spec.ROOT / "reports")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # a usage error is exit 2, as every setup problem: say what is accepted
+        raise BadSetting(f"{message} (see --help)")
+
+
+def parser(prog: str, description: str, groups: Sequence[str]) -> argparse.ArgumentParser:
+    """An argument parser with an option for each setting of the groups, its help its meaning, default and accepted
+    values; and the environment-only settings listed after them."""
+    p = _Parser(prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    env_only = []
+    for group in groups:
+        section = p.add_argument_group(f"{group}")
+        for s in (s for s in SETTINGS if s.group == group):
+            if s.flag is None:
+                env_only.append(s)
+                continue
+            default = f" Default: {s.default}." if s.default else ""
+            section.add_argument(
+                s.flag,
+                dest=s.name,
+                metavar="VALUE",
+                help=f"{s.meaning}.{default} Accepts {s.kind.accepted()}. [{s.name}]",
+            )
+    if env_only:
+        p.epilog = "set in the environment only:\n" + "\n".join(
+            f"  {s.name}: {s.meaning}" + (f" (default: {s.default})" if s.default else "") for s in env_only
+        )
+    return p
+
+
+def from_command_line(
+    argv: Sequence[str], env: Mapping[str, str], prog: str, description: str, groups: Sequence[str]
+) -> dict[str, str]:
+    """env with the options of argv over its variables, every value checked; BadSetting when one is wrong."""
+    given = vars(parser(prog, description, groups).parse_args(list(argv)))
+    merged = {**env, **{name: value for name, value in given.items() if value is not None}}
+    return checked(merged)
+
+
+def markdown() -> str:
+    """The table of settings for the README."""
+    rows = ["| variable | option | default | what it is | accepts |", "|---|---|---|---|---|"]
+    for s in SETTINGS:
+        if s.group == INTERNAL:
+            continue
+        rows.append(
+            f"| `{s.name}` | {f'`{s.flag}`' if s.flag else '(environment only)'} | {s.default or ''} | {s.meaning} "
+            f"| {s.kind.accepted()} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":  # python -m cph_conformance.run.settings: the README's table
+    print(markdown(), end="")
