@@ -2,6 +2,14 @@
 
 from .client import AuthenticatedClient, Client
 
+__version__ = "1.1.0"
+__spec_sha256__ = "33cfada6b0685e5a595af339638b711b9642e012dc85096230ed156fb21684ea"
+"""SHA-256 of the spec this client was generated from: importlib.resources.files("cph_client") / "openapi.yaml"."""
+__page_url__ = "https://support.huaweicloud.com/intl/en-us/api-cph/cph_api_0519.html"
+"""Huawei's documentation page the spec is written from."""
+__page_updated__ = "2025-10-28"
+"""The date that page says it was updated on."""
+
 __all__ = (
     "AuthenticatedClient",
     "Client",
