@@ -46,8 +46,11 @@ IGNORED = {"__pycache__", ".ruff_cache", ".mypy_cache", ".pytest_cache"}
 # the pinned wheel on each (tests/test_client_package.py holds the workflow to this list). Widening it is a minor
 # version of the client, narrowing it a major one.
 PYTHONS = ("3.11", "3.12", "3.13", "3.14")
-# The client's license, an SPDX expression; client_extras/LICENSE is its text, which the wheel ships.
+# The client's license, an SPDX expression; client_extras/LICENSE is its text, which the wheel ships. Its classifier
+# too, which the expression makes redundant, for pip before 25.1 (Python 3.11's and 3.12's own): their `pip show`
+# reads no License-Expression, and lists classifiers.
 LICENSE = "Apache-2.0"
+LICENSE_CLASSIFIER = "License :: OSI Approved :: Apache Software License"
 
 # The generator's own command line, with facts() added to its templates' globals: argv[1] is them, as JSON.
 _GENERATOR = """
@@ -111,6 +114,7 @@ def facts(spec: Path = SPEC_PATH) -> dict[str, Any]:
         "page_updated": str(page["updated"]),
         "pythons": list(PYTHONS),
         "license": LICENSE,
+        "license_classifier": LICENSE_CLASSIFIER,
     }
 
 

@@ -378,7 +378,7 @@ def test_the_metadata_is_what_an_index_shows(built: Path) -> None:
         c.rsplit(" :: ", 1)[1] for c in classifiers if c.startswith("Programming Language :: Python :: 3.")
     ]
     assert python_classifiers == list(PYTHONS)
-    assert {"Typing :: Typed", "Operating System :: OS Independent"} <= set(classifiers)
+    assert {"Typing :: Typed", "Operating System :: OS Independent", codegen.LICENSE_CLASSIFIER} <= set(classifiers)
     assert meta.get_all("Project-URL") == [f"API documentation, {facts['page_url']}"]
     assert "cph" in meta["Keywords"].split(",")
     with zipfile.ZipFile(built) as archive:
