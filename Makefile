@@ -15,7 +15,7 @@ unexport PYTHONDONTWRITEBYTECODE
 export PYTHONPATH := $(CURDIR)/generated
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock update generate check-generated wheel pin-wheel lint test mock conformance bench clean
+.PHONY: help setup lock update generate check-generated wheel pin-wheel lint test test-wheel mock conformance bench clean
 
 help: ## List every target with one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -28,9 +28,11 @@ $(STAMP): requirements/dev.lock
 
 setup: $(STAMP) ## Create .venv from the hash-pinned lock (does nothing when it is up to date)
 
+# The client's lock also resolves on the Python below its floor (3.10), so that pip gets as far as the wheel there and
+# says which Pythons it needs, instead of failing on a dependency that only older Pythons need (no hash for it).
 lock: $(STAMP) ## Recompile requirements/*.lock from requirements/*.in and generated/pyproject.toml (UPGRADE=1: newest allowed)
 	uv pip compile requirements/dev.in --universal --generate-hashes --python-version 3.11 $(if $(UPGRADE),--upgrade) -o requirements/dev.lock
-	uv pip compile generated/pyproject.toml -c requirements/dev.lock --universal --generate-hashes --python-version 3.11 $(if $(UPGRADE),--upgrade) -o requirements/client.lock
+	uv pip compile generated/pyproject.toml -c requirements/dev.lock --universal --generate-hashes --python-version 3.10 $(if $(UPGRADE),--upgrade) -o requirements/client.lock
 
 update: $(STAMP) ## Move every pin to its newest release, relock, regenerate if tools moved; print what moved (SUMMARY=file)
 	@python -m cph_conformance.update $(if $(SUMMARY),--summary $(SUMMARY))
@@ -41,10 +43,10 @@ generate: $(STAMP) ## Regenerate generated/ from openapi/cph.yaml (a bad spec le
 check-generated: $(STAMP) ## Fail, with the diff, if generated/ differs from what the spec generates
 	@python -m cph_conformance.codegen check
 
-wheel: $(STAMP) ## Build dist/<name>-<version>-py3-none-any.whl and SHA256SUMS, byte-reproducibly; fail unless openapi/wheel.sha256 pins it
+wheel: $(STAMP) ## Build dist/<name>-<version>-py3-none-any.whl and SHA256SUMS, byte-reproducibly; fail unless pinned for its version
 	@python -m cph_conformance.wheel
 
-pin-wheel: $(STAMP) ## Build the wheel and record its SHA-256 in openapi/wheel.sha256 (after make generate; commit them together)
+pin-wheel: $(STAMP) ## Build the wheel and pin its SHA-256 for its version in openapi/wheel.sha256 (a new info.version; after make generate)
 	@python -m cph_conformance.wheel --pin
 
 lint: $(STAMP) ## ruff, mypy --strict (hand-written code and generated/), the workflows' and Dependabot's schemas, zizmor
@@ -61,6 +63,10 @@ lint: $(STAMP) ## ruff, mypy --strict (hand-written code and generated/), the wo
 test: lint ## Set up if needed, then lint and run every test (check-generated is one of them)
 	@echo "==> pytest"
 	@python -m pytest
+
+# make test installs the wheel on this session's Python only: each install is a pip run of 5 to 10 s here.
+test-wheel: $(STAMP) ## Install the pinned wheel by hash on every supported Python this machine has (and refuse 3.10); run the client there
+	@CPH_WHEEL_PYTHONS="$${CPH_WHEEL_PYTHONS:-found}" python -m pytest tests/test_wheel.py
 
 conformance: $(STAMP) ## The main job: conformance of CPH_REGION/CPH_BASE_URL or a local mock (CI: .ci/conformance exits 0/1/2)
 	@python -m cph_conformance.run

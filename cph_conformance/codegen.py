@@ -4,9 +4,11 @@
     python -m cph_conformance.codegen check      # make check-generated
 
 The client is always rendered into a scratch folder first: a spec the generator rejects leaves
-generated/ as it was, and the generator's own reason is printed. The hand-written modules of client_extras/
-(AK/SK signing, paging) are then copied into the package, so they ship in the wheel and `check` verifies them
-like every generated file.
+generated/ as it was, and the generator's own reason is printed. The generator's templates, ours in templates/
+included, get facts() besides the generator's own variables: the spec's SHA-256, Huawei's page, the supported
+Pythons and the client's license, which the wheel's README, metadata and package attributes state. The hand-written
+modules of client_extras/ (AK/SK signing, paging) are then copied into the package, and its LICENSE into the
+project, so they ship in the wheel and `check` verifies them like every generated file.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 import argparse
 import difflib
 import filecmp
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -22,7 +26,9 @@ import tempfile
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
+import yaml
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
@@ -36,6 +42,29 @@ EXTRAS = ROOT / "client_extras"
 PACKAGE = "cph_client"
 # Left behind by tools that ran inside generated/; never part of the output.
 IGNORED = {"__pycache__", ".ruff_cache", ".mypy_cache", ".pytest_cache"}
+# The Pythons the client supports: its Requires-Python floor and classifiers, its README, and the CI job that installs
+# the pinned wheel on each (tests/test_client_package.py holds the workflow to this list). Widening it is a minor
+# version of the client, narrowing it a major one.
+PYTHONS = ("3.11", "3.12", "3.13", "3.14")
+# The client's license, an SPDX expression; client_extras/LICENSE is its text, which the wheel ships. Its classifier
+# too, which the expression makes redundant, for pip before 25.1 (Python 3.11's and 3.12's own): their `pip show`
+# reads no License-Expression, and lists classifiers.
+LICENSE = "Apache-2.0"
+LICENSE_CLASSIFIER = "License :: OSI Approved :: Apache Software License"
+
+# The generator's own command line, with facts() added to its templates' globals: argv[1] is them, as JSON.
+_GENERATOR = """
+import json, sys
+import openapi_python_client
+from openapi_python_client.cli import app
+facts = json.loads(sys.argv.pop(1))
+init = openapi_python_client.Project.__init__
+def with_facts(self, *args, **kwargs):
+    init(self, *args, **kwargs)
+    self.env.globals.update(facts)
+openapi_python_client.Project.__init__ = with_facts
+app()
+"""
 
 
 class GenerationError(Exception):
@@ -74,14 +103,30 @@ def validate_spec(spec: Path = SPEC_PATH) -> None:
         raise GenerationError(f"{spec} is not a valid OpenAPI document: {reason[:500]} {where}".rstrip()) from exc
 
 
+def facts(spec: Path = SPEC_PATH) -> dict[str, Any]:
+    """What the templates state beyond the generator's variables (package_version is the spec's info.version)."""
+    page = (yaml.safe_load(spec.read_bytes())["info"] or {}).get("x-page") or {}
+    if not {"url", "updated"} <= page.keys():
+        raise GenerationError(f"{spec} has no info.x-page with url and updated: the client's metadata names the page")
+    return {
+        "spec_sha256": hashlib.sha256(spec.read_bytes()).hexdigest(),
+        "page_url": str(page["url"]),
+        "page_updated": str(page["updated"]),
+        "pythons": list(PYTHONS),
+        "license": LICENSE,
+        "license_classifier": LICENSE_CLASSIFIER,
+    }
+
+
 def render(dest: Path, spec: Path = SPEC_PATH, env: Mapping[str, str] | None = None) -> None:
     """Generate the client project into dest, which must not exist; the generator runs in env (else this
     process' environment)."""
     validate_spec(spec)
     cmd = [
         sys.executable,
-        "-m",
-        "openapi_python_client",
+        "-c",
+        _GENERATOR,
+        json.dumps(facts(spec)),
         "generate",
         "--path",
         str(spec),
@@ -103,8 +148,9 @@ def render(dest: Path, spec: Path = SPEC_PATH, env: Mapping[str, str] | None = N
             f"openapi-python-client rejected {spec.relative_to(ROOT) if spec.is_relative_to(ROOT) else spec}:\n"
             f"{result.stdout}{result.stderr}".rstrip()
         )
-    # The wheel carries the contract it was generated from.
+    # The wheel carries the contract it was generated from, and its license.
     shutil.copyfile(spec, dest / PACKAGE / "openapi.yaml")
+    shutil.copyfile(EXTRAS / "LICENSE", dest / "LICENSE")
     copy_extras(dest / PACKAGE)
     # --overwrite only clears models/ and api/, and ruff leaves a cache: neither belongs in the output.
     shutil.rmtree(dest / ".ruff_cache", ignore_errors=True)

@@ -1,8 +1,12 @@
 """Build generated/ into a byte-reproducible wheel: dist/<name>-<version>-py3-none-any.whl and dist/SHA256SUMS,
-and hold it to the SHA-256 committed beside the spec, openapi/wheel.sha256.
+and hold it to the SHA-256 pinned for its version beside the spec, in openapi/wheel.sha256.
 
-    python -m cph_conformance.wheel         # make wheel: build, print the hash, fail (1) if it is not the pinned one
-    python -m cph_conformance.wheel --pin   # make pin-wheel: build and record its hash (commit it with the spec)
+    python -m cph_conformance.wheel         # make wheel: build, print the hash, fail (1) unless pinned for its version
+    python -m cph_conformance.wheel --pin   # make pin-wheel: build and pin a new version (commit it with the spec)
+
+openapi/wheel.sha256 has a line for every version (its SHA-256 and wheel name, as sha256sum writes them), oldest
+first. A version keeps its bytes: a wheel whose bytes changed while its version (the spec's info.version) did not
+fails, saying which part of the version to bump, and pin() adds a line only for a version newer than every other.
 
 uv_build already writes fixed timestamps and sorted entries; what it copies from the file system is each
 file's mode, so the sources are copied to a scratch folder with modes set to 644/755 before building.
@@ -26,8 +30,9 @@ from cph_conformance.codegen import GENERATED, IGNORED, tools_first
 from cph_conformance.spec import ROOT, SPEC_PATH
 
 DIST = ROOT / "dist"
-# The wheel's expected SHA-256, in sha256sum's format; changes only with the spec, generated/ or a pinned tool.
+# Every version's SHA-256 (see above); changes only with a new version of the client.
 PINNED = SPEC_PATH.parent / "wheel.sha256"
+CHANGELOG = ROOT / "CHANGELOG.md"
 # The PEP 517 hook, called in the child process: its last stdout line is the wheel's file name.
 _HOOK = "import sys, uv_build; print(uv_build.build_wheel(sys.argv[1]))"
 
@@ -73,28 +78,79 @@ def build(out: Path = DIST, source: Path = GENERATED, env: Mapping[str, str] | N
     return wheel
 
 
-def pinned(path: Path = PINNED) -> tuple[str, str]:
-    """The committed (sha256, wheel file name)."""
-    digest, name = path.read_text(encoding="utf-8").split()
-    return digest, name
+def version(wheel: Path | str) -> tuple[int, int, int]:
+    """The (major, minor, patch) of a wheel's file name: <name>-<version>-<tags>.whl."""
+    text = Path(wheel).name.split("-")[1]
+    parts = text.split(".")
+    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        raise WheelMismatch(
+            f"the client's version must be MAJOR.MINOR.PATCH (info.version in {SPEC_PATH.name}): {text}"
+        )
+    major, minor, patch = map(int, parts)
+    return major, minor, patch
 
 
-def pin(wheel: Path, path: Path = PINNED) -> None:
-    path.write_text(f"{sha256(wheel)}  {wheel.name}\n", encoding="utf-8")
+def _text(numbers: tuple[int, ...]) -> str:
+    return ".".join(map(str, numbers))
+
+
+def pinned(path: Path = PINNED) -> dict[tuple[int, int, int], tuple[str, str]]:
+    """Every pinned version: (sha256, wheel file name), oldest first."""
+    lines = [line.split() for line in path.read_text(encoding="utf-8").splitlines()]
+    return {version(name): (digest, name) for digest, name in (line for line in lines if line and line[0][0] != "#")}
+
+
+def _bump(have: tuple[int, int, int]) -> str:
+    """The steps to a new version, with the next version of each kind."""
+    major, minor, patch = have
+    return f"""\
+If the spec, a template, client_extras/ or a pinned tool changed on purpose, the client needs a new version:
+  1. bump info.version in {SPEC_PATH.relative_to(ROOT)} ({_text(have)} now) to
+       {_text((major, minor, patch + 1))}  if the client's API is unchanged (docs, metadata, annotations, a fix),
+       {_text((major, minor + 1, 0))}  if it only gained something (a field, an optional parameter, a Python),
+       {_text((major + 1, 0, 0))}  if anything was removed, renamed or narrowed;
+  2. make generate
+  3. make pin-wheel
+  4. add a section for the new version to {CHANGELOG.name};
+  5. commit them together.
+(A version that never left your branch may be pinned again: delete its line first.)"""
 
 
 def check(wheel: Path, path: Path = PINNED) -> None:
-    """Raise WheelMismatch, naming both hashes, unless wheel is the one path pins."""
-    want_digest, want_name = pinned(path)
-    have_digest = sha256(wheel)
-    if (have_digest, wheel.name) != (want_digest, want_name):
-        rel = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    """Raise WheelMismatch, saying what to do, unless wheel is the one path pins for its version."""
+    have, digest = version(wheel), sha256(wheel)
+    versions = pinned(path)
+    rel = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    if versions.get(have) == (digest, wheel.name):
+        return
+    if have in versions:
         raise WheelMismatch(
-            f"the wheel built here is not the pinned one: built {have_digest}  {wheel.name}, "
-            f"{rel} pins {want_digest}  {want_name}. If the spec, generated/ or a pinned tool changed on purpose, "
-            "run `make pin-wheel` and commit openapi/wheel.sha256 with them; otherwise this machine builds a "
-            "different wheel (a tool outside the lock?)."
+            f"the wheel's bytes changed but its version did not:\n  built {digest}  {wheel.name}\n"
+            f"  {rel} pins {versions[have][0]} for {_text(have)}\n{_bump(have)}\n"
+            "Otherwise this machine builds a different wheel than the pinned one (a tool outside the lock?)."
         )
+    newest = max(versions, default=None)
+    if newest is not None and have < newest:
+        raise WheelMismatch(
+            f"version {_text(have)} is older than {_text(newest)}, the newest in {rel}: versions only go up"
+        )
+    raise WheelMismatch(
+        f"version {_text(have)} is not pinned yet (built {digest}  {wheel.name}): run `make pin-wheel`, add a "
+        f"section for {_text(have)} to {CHANGELOG.name}, and commit {rel} with the spec and generated/."
+    )
+
+
+def pin(wheel: Path, path: Path = PINNED) -> bool:
+    """Add wheel's line to path (True), or find it there already (False). A version pinned to other bytes, or older
+    than the newest, raises WheelMismatch: a pinned version never changes."""
+    versions = pinned(path) if path.exists() else {}
+    have = version(wheel)
+    if have in versions or have < max(versions, default=have):
+        check(wheel, path)  # passes only if it is pinned already, else says what to do
+        return False
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    path.write_text(f"{text}{sha256(wheel)}  {wheel.name}\n", encoding="utf-8")
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,11 +160,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     wheel = build(args.out)
     print(f"{sha256(wheel)}  {wheel}")
-    if args.pin:
-        pin(wheel)
-        print(f"pinned in {PINNED.relative_to(ROOT)}: commit it with the spec and generated/.")
-        return 0
     try:
+        if args.pin:
+            if pin(wheel):
+                print(f"pinned {wheel.name} in {PINNED.relative_to(ROOT)}: commit it with the spec and generated/.")
+            else:
+                print(f"{wheel.name} was pinned already.")
+            return 0
         check(wheel)
     except WheelMismatch as exc:
         print(f"error: {exc}", file=sys.stderr)

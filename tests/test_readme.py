@@ -1,5 +1,6 @@
-"""The README's client examples run, in order, against the mock, and pass mypy --strict: a user who pastes them
-gets what the README says."""
+"""The client's page, its wheel's README (generated/README.md, from templates/README.md.jinja): its examples run, in
+order, against the mock and pass mypy --strict, so a user who pastes them gets what it says; a broken example fails.
+tests/test_wheel.py runs the same examples in the installed wheel, on every supported Python this machine has."""
 
 from __future__ import annotations
 
@@ -8,61 +9,123 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 from mypy import api as mypy_api
 
+from cph_conformance import codegen, spec
 from cph_conformance.mock import catalog
 from cph_conformance.mock.server import RunningMock
 from cph_conformance.spec import ROOT
 
-README = ROOT / "README.md"
+README = codegen.GENERATED / "README.md"
 # What the examples take as given, as a reader's own code would supply it.
 GIVEN = ("endpoint", "ak", "sk", "project_id", "iam_token")
 
 
-def client_examples(text: str) -> list[str]:
-    """The ```python blocks of the README's "Using the client" section, subsections included."""
-    section = text.split("\n## Using the client\n", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"^```python\n(.*?)^```$", section, flags=re.DOTALL | re.MULTILINE)
+def examples(text: str) -> str:
+    """The ```python blocks of a Markdown text, in order, as one program."""
+    return "\n".join(re.findall(r"^```python\n(.*?)^```$", text, flags=re.DOTALL | re.MULTILINE))
 
 
-def test_the_section_has_the_examples() -> None:
-    blocks = client_examples(README.read_text())
-    assert len(blocks) >= 4
-    joined = "\n".join(blocks)
-    for name in ("AkSkAuth", "paging.images", "paging.aimages", "CphApiError", "timeout="):
-        assert name in joined
-    assert client_examples("# x\n## Using the client\n```python\na = 1\n```\n## Next\n```python\nb\n```\n") == [
-        "a = 1\n"
-    ]
-
-
-def test_the_examples_run_against_the_mock(mock: RunningMock) -> None:
-    given = {
+def given(mock: RunningMock) -> dict[str, str]:
+    return {
         "endpoint": mock.base_url,
         "ak": mock.ak,
         "sk": mock.sk,
         "project_id": mock.project_id,
         "iam_token": mock.token,
     }
+
+
+def run(program: str, mock: RunningMock) -> list[str]:
+    """What the program prints, run in this process with GIVEN from the mock."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile("\n".join(client_examples(README.read_text())), "README.md", "exec"), dict(given))  # noqa: S102
-    lines = out.getvalue().splitlines()
+        exec(compile(program, "README.md", "exec"), dict(given(mock)))  # noqa: S102
+    return out.getvalue().splitlines()
+
+
+def unexpected(lines: list[str]) -> list[str]:
+    """How the README's printed lines differ from what it says they are (empty: none): every image of the mock's
+    catalog, then the shared ones, then the expired token's error, then the client's version and spec."""
     every = [image["image_id"] for image in catalog.build(catalog.DEFAULT_SIZE).select("all")]
     shared = [image["image_id"] for image in catalog.build(catalog.DEFAULT_SIZE).select("share")]
-    assert [line.split()[0] for line in lines[: len(every)]] == every
-    assert [line.split()[0] for line in lines[len(every) : len(every) + len(shared)]] == shared
-    assert re.fullmatch(r"401 APIGW\.0301 [0-9a-f]{32}", lines[-1])
-    assert len(lines) == len(every) + len(shared) + 1
+    listed = [line.split()[0] for line in lines[: len(every) + len(shared)]]
+    problems = [] if listed == every + shared else [f"listed {listed}, expected {every + shared}"]
+    error, provenance = [*lines, "", ""][len(every) + len(shared) :][:2]
+    if not re.fullmatch(r"401 APIGW\.0301 [0-9a-f]{32}", error):
+        problems.append(f"the error line is {error!r}")
+    carried = spec.SPEC_PATH.read_bytes()
+    info = spec.load()["info"]
+    if provenance.split() != [
+        info["version"],
+        codegen.facts()["spec_sha256"],
+        info["x-page"]["updated"],
+        str(len(carried)),
+    ]:
+        problems.append(f"the version line is {provenance!r}")
+    if len(lines) != len(every) + len(shared) + 2:
+        problems.append(f"{len(lines)} lines printed")
+    return problems
 
 
-def test_the_examples_pass_mypy_strict(tmp_path: Path) -> None:
-    source = tmp_path / "readme_examples.py"
-    source.write_text("".join(f"{name}: str\n" for name in GIVEN) + "\n".join(client_examples(README.read_text())))
-    config = tmp_path / "mypy.ini"
+def mypy_strict(programs: dict[str, str], folder: Path) -> dict[str, str]:
+    """mypy --strict's errors for each program (GIVEN declared as str first), in one run; '' for a clean one."""
+    for name, program in programs.items():
+        (folder / f"{name}.py").write_text("".join(f"{given}: str\n" for given in GIVEN) + program)
+    config = folder / "mypy.ini"
     config.write_text(f"[mypy]\nstrict = True\npython_version = 3.11\nmypy_path = {ROOT / 'generated'}\n")
     # A cache of its own beside `make lint`'s (make clean removes both): httpx, attrs and the client are read
     # once, not on every run.
     cache = ROOT / ".mypy_cache" / "readme-examples"
-    stdout, stderr, status = mypy_api.run(["--config-file", str(config), "--cache-dir", str(cache), str(source)])
-    assert status == 0, stdout + stderr
+    files = [str(folder / f"{name}.py") for name in programs]
+    stdout, _, _ = mypy_api.run(["--config-file", str(config), "--cache-dir", str(cache), *files])
+    # By file name: for a program it has seen, mypy repeats its cached errors with the folder of that first run.
+    lines = stdout.splitlines(keepends=True)
+    return {name: "".join(line for line in lines if Path(line.split(":")[0]).name == f"{name}.py") for name in programs}
+
+
+# Breaks a user could make, that only running shows: what is replaced, by what, and what the failure says.
+BREAKS = {
+    "a name the client lacks": ("ImageType.SHARE", "ImageType.SHARED", "AttributeError"),
+    "a line other than the README says": ("error.status, error.error_code", "error.error_code", "the error line"),
+}
+
+
+def test_the_readme_shows_what_a_user_needs() -> None:
+    program = examples(README.read_text())
+    for name in (
+        "AkSkAuth",
+        "token=iam_token",
+        "paging.images",
+        "paging.aimages",
+        "CphApiError",
+        "timeout=",
+        "__spec_sha256__",
+    ):
+        assert name in program
+    assert examples("# x\n```python\na = 1\n```\n```sh\nb\n```\n```python\nc = 2\n```\n") == "a = 1\n\nc = 2\n"
+
+
+def test_the_examples_run_against_the_mock(mock: RunningMock) -> None:
+    assert unexpected(run(examples(README.read_text()), mock)) == []
+
+
+def test_the_examples_pass_mypy_strict_and_a_mistyped_one_fails(tmp_path: Path) -> None:
+    program = examples(README.read_text())
+    broken = program.replace("limit=100", 'limit="100"')
+    errors = mypy_strict({"readme": program, "broken": broken}, tmp_path)
+    assert errors["readme"] == "", errors
+    assert 'Argument "limit" to "aimages" has incompatible type "str"' in errors["broken"], errors
+
+
+@pytest.mark.parametrize("name", BREAKS)
+def test_a_broken_example_fails(mock: RunningMock, name: str) -> None:
+    old, new, shows = BREAKS[name]
+    program = examples(README.read_text())
+    assert old in program
+    try:
+        problems = unexpected(run(program.replace(old, new), mock))
+    except Exception as error:  # what the user's paste would raise
+        problems = [repr(error)]
+    assert any(shows in problem for problem in problems), problems

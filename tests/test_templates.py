@@ -14,8 +14,9 @@ from cph_conformance import codegen
 
 UPSTREAM = Path(openapi_python_client.__file__).parent / "templates"
 PINS = codegen.TEMPLATES / "upstream.sha256"
-# Files of templates/ that copy nothing: macros of our own.
-OWN = {"enum_from_value.py.jinja"}
+# Files of templates/ that copy nothing: macros of our own, and the wheel's README, written anew in place of the
+# generator's.
+OWN = {"enum_from_value.py.jinja", "README.md.jinja"}
 
 
 def _pins(text: str) -> dict[str, str]:
