@@ -15,7 +15,7 @@ unexport PYTHONDONTWRITEBYTECODE
 export PYTHONPATH := $(CURDIR)/generated
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock update generate check-generated wheel pin-wheel lint test test-wheel mock conformance bench clean
+.PHONY: help setup lock update generate check-generated wheel pin-wheel lint test test-wheel mock conformance render-report bench clean
 
 help: ## List every target with one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -31,8 +31,8 @@ setup: $(STAMP) ## Create .venv from the hash-pinned lock (does nothing when it 
 # The client's lock also resolves on the Python below its floor (3.10), so that pip gets as far as the wheel there and
 # says which Pythons it needs, instead of failing on a dependency that only older Pythons need (no hash for it).
 lock: $(STAMP) ## Recompile requirements/*.lock from requirements/*.in and generated/pyproject.toml (UPGRADE=1: newest allowed)
-	uv pip compile requirements/dev.in --universal --generate-hashes --python-version 3.11 $(if $(UPGRADE),--upgrade) -o requirements/dev.lock
-	uv pip compile generated/pyproject.toml -c requirements/dev.lock --universal --generate-hashes --python-version 3.10 $(if $(UPGRADE),--upgrade) -o requirements/client.lock
+	uv pip compile requirements/dev.in --universal --generate-hashes $(if $(UPGRADE),--upgrade) --python-version 3.11 -o requirements/dev.lock
+	uv pip compile generated/pyproject.toml -c requirements/dev.lock --universal --generate-hashes $(if $(UPGRADE),--upgrade) --python-version 3.10 -o requirements/client.lock
 
 update: $(STAMP) ## Move every pin to its newest release, relock, regenerate if tools moved; print what moved (SUMMARY=file)
 	@python -m cph_conformance.update $(if $(SUMMARY),--summary $(SUMMARY))
@@ -68,8 +68,11 @@ test: lint ## Set up if needed, then lint and run every test (check-generated is
 test-wheel: $(STAMP) ## Install the pinned wheel by hash on every supported Python this machine has (and refuse 3.10); run the client there
 	@CPH_WHEEL_PYTHONS="$${CPH_WHEEL_PYTHONS:-found}" python -m pytest tests/test_wheel.py
 
-conformance: $(STAMP) ## The main job: conformance of CPH_REGION/CPH_BASE_URL or a local mock (CI: .ci/conformance exits 0/1/2)
+conformance: $(STAMP) ## The main job: conformance of CPH_REGION/CPH_BASE_URL or a local mock; settings: .ci/conformance --help (CI: exits 0/1/2)
 	@python -m cph_conformance.run
+
+render-report: $(STAMP) ## Open reports/summary.html in a headless browser (Debian's chromium) and save reports/summary.png
+	@python -m cph_conformance.run.screenshot
 
 mock: $(STAMP) ## Serve the mock in the foreground on 127.0.0.1, port CPH_MOCK_PORT or 8080 (FAULT=name breaks it)
 	@python -m cph_conformance.mock $(if $(FAULT),--fault $(FAULT))

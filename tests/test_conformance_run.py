@@ -313,7 +313,7 @@ def main(
             monkeypatch.delenv(name)
         for name, value in settings(env, tmp_path).items():
             monkeypatch.setenv(name, value)
-        status = runner.main()
+        status = runner.main([])
         out, err = capfd.readouterr()
         elsewhere = "\n".join(str(w.message) for w in recwarn)
         given = [env.get(name, "") for name in CREDENTIALS]
@@ -333,10 +333,15 @@ CLOSED = "http://127.0.0.1:{closed_port}"  # a port bound for the test and never
     ("env", "says"),
     [
         ({"CPH_BASE_URL": "http://127.0.0.1:9"}, "no credential: set CPH_AUTH_TOKEN"),
-        ({**BASE, "CPH_BASE_URL": "", "CPH_REGION": "mars-north-1"}, "CPH_REGION: unknown region 'mars-north-1'"),
+        ({**BASE, "CPH_BASE_URL": "", "CPH_REGION": "mars-north-1"}, "CPH_REGION='mars-north-1' is not a region"),
         ({**BASE, "CPH_AK": "AKAK1234"}, "set one credential only"),
         ({**BASE, "CPH_AUTH_TOKEN": SECRET + "\r"}, "CPH_AUTH_TOKEN contains a carriage return"),
-        ({**BASE, "CPH_BASE_URL": "https://cph.example/v1/x"}, "CPH_BASE_URL='https://cph.example/v1/x' has a path"),
+        ({**BASE, "CPH_BASE_URL": "https://cph.example/v1/x"}, "CPH_BASE_URL='https://cph.example/v1/x' is not scheme"),
+        ({**BASE, "SEED": "abc"}, "SEED='abc' is not a whole number: it accepts"),
+        ({**BASE, "STRICT": "maybe"}, "STRICT='maybe' is not a yes or a no: it accepts 1/0, true/false"),
+        ({**BASE, "RATE_LIMIT": "fast"}, "RATE_LIMIT='fast' is not a number of requests"),
+        ({**BASE, "PHASES": "fuzz"}, "PHASES='fuzz' names no phase of the run"),
+        ({**BASE, "MAX_EXAMPLES": "-3"}, "MAX_EXAMPLES='-3' is not a whole number"),
         ({**BASE, "CPH_BASE_URL": CLOSED}, "cannot reach http://127.0.0.1:"),
     ],
 )
@@ -348,7 +353,7 @@ def test_setup_problems_exit_2_and_say_which_variable(
         stopped = main({k: v.format(closed_port=held.getsockname()[1]) if v == CLOSED else v for k, v in env.items()})
     assert stopped.status == CANNOT_RUN, stopped
     assert says in stopped.stderr
-    assert "could not run" in stopped.summary and says in stopped.summary
+    assert "## The run could not be made" in stopped.summary and says in stopped.summary
     assert not stopped.shows(SECRET)
 
 
@@ -372,6 +377,28 @@ def test_a_wrong_secret_key_or_password_exits_2_without_printing_it(
     assert stopped.status == CANNOT_RUN, stopped
     assert says in stopped.stderr and wrong in stopped.stderr
     assert not stopped.shows(env[wrong])
+
+
+def test_a_project_id_the_service_refuses_as_malformed_is_a_setup_problem_not_drift(
+    main: Callable[[dict[str, str]], Stopped], mock: server.RunningMock
+) -> None:
+    stopped = main({"CPH_BASE_URL": mock.base_url, "CPH_PROJECT_ID": "abc", "CPH_AUTH_TOKEN": mock.token})
+    assert stopped.status == CANNOT_RUN
+    assert "answered 400" in stopped.stderr and "CPH_PROJECT_ID must be the project's ID" in stopped.stderr
+    assert "## The run could not be made" in stopped.summary and "drift" not in stopped.summary
+
+
+def test_a_reports_folder_that_cannot_be_written_is_one_line_and_exit_2(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("the user's own file")
+    monkeypatch.setenv("CPH_REPORTS_DIR", str(blocked / "reports"))  # a folder inside a file cannot be made
+    assert runner.main([]) == CANNOT_RUN
+    out, err = capfd.readouterr()
+    assert err.startswith("error: CPH_REPORTS_DIR=") and "cannot hold the reports" in err
+    assert "Traceback" not in out + err and len(err.strip().splitlines()) == 1
+    assert blocked.read_text() == "the user's own file"
 
 
 def test_ci_gets_the_exit_status_make_cannot_carry(tmp_path: Path) -> None:

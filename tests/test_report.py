@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -14,7 +15,7 @@ from cph_conformance import spec
 from cph_conformance.run import recorded, report
 from cph_conformance.run.credential import MISSING, VALID
 from cph_conformance.run.exchange import ERROR_HEADER, Exchange
-from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, PASSED, Verdict
+from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, PASSED, SETUP, Verdict, error
 
 GATEWAY, ENDPOINT = "http://127.0.0.1:5555", "https://cph.cn-north-4.myhuaweicloud.com"
 PATH = spec.OPERATION_PATH.format(project_id="0123456789abcdef0123456789abcdef")
@@ -172,7 +173,61 @@ def test_a_clean_run_says_every_check_passed() -> None:
     assert v.exit_status == PASSED and "Every check passed." in report.render(v)
 
 
-def test_the_html_report_is_self_contained_and_escaped() -> None:
+class Page(HTMLParser):
+    """What a browser would build of summary.html, as far as the tests look: the elements in order, each with its
+    attributes and text, and every address anything would load."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, dict[str, str | None], list[str]]] = []
+        self.loads: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs), []))
+        self.loads += [v or "" for k, v in attrs if k in ("src", "href", "action", "srcset")]
+
+    def handle_data(self, data: str) -> None:
+        if self.elements:
+            self.elements[-1][2].append(data)
+
+    def text_of(self, tag: str) -> list[str]:
+        return ["".join(t).strip() for name, _, t in self.elements if name == tag]
+
+
+def failing_run() -> Verdict:
     v = Verdict("<endpoint>")
-    html = report.render_html(v)
-    assert "&lt;endpoint&gt;" in html and "<script" not in html
+    over = Exchange(
+        "GET", f"{ENDPOINT}{PATH}?limit=1", VALID, 200, {"content-type": "application/json"}, spec.example_response()
+    )
+    v.judge_answers([page(1), over])
+    return v
+
+
+def test_the_html_report_is_a_page_with_the_verdict_first_and_every_finding_with_its_source_and_curl() -> None:
+    v = failing_run()
+    page_ = Page(report.render_html(v))
+    tags = [tag for tag, _, _ in page_.elements]
+    assert tags[:3] == ["html", "head", "meta"] and "script" not in tags and "link" not in tags
+    assert page_.loads == [] and "url(" not in report.render_html(v) and "@import" not in report.render_html(v)
+    assert page_.text_of("h1") == ["Conformance of <endpoint>"]  # escaped as text, shown as it is
+    (verdict,) = [(attrs, "".join(text)) for tag, attrs, text in page_.elements if attrs.get("id") == "verdict"]
+    assert verdict[1].startswith("Verdict: drift found (exit status 1)") and "drift" in (verdict[0]["class"] or "")
+    assert (
+        tags.index("h1")
+        < next(i for i, (_, a, _) in enumerate(page_.elements) if a.get("id") == "verdict")
+        < tags.index("h2")
+    )
+    findings = [i for i, (tag, attrs, _) in enumerate(page_.elements) if attrs.get("class") == "finding"]
+    assert len(findings) == len(v.findings)
+    for start in findings:  # a heading, the statements, the message, the curl lines
+        inside = [tag for tag, _, _ in page_.elements[start : start + 8]]
+        assert {"h3", "blockquote", "p", "pre"} <= set(inside)
+    assert page_.text_of("th")[:4] == ["check", "rests on", "judged", "result"]
+
+
+def test_a_run_that_could_not_be_made_says_so_first_in_the_html_report() -> None:
+    v = Verdict("x", findings=[error(SETUP, "SEED='abc' is not a whole number")])
+    page_ = Page(report.render_html(v))
+    assert "Verdict: the run could not be made (exit status 2)" in page_.text_of("p")[0]
+    assert "The run could not be made (1 distinct)" in page_.text_of("h2")

@@ -7,38 +7,28 @@ import contextlib
 import os
 import secrets
 import sys
-from collections.abc import Callable
 
 from cph_conformance import sdk_home
 from cph_conformance.mock import faults
 from cph_conformance.mock.catalog import DEFAULT_SIZE
 from cph_conformance.mock.server import PortUnavailable, new_ak, new_sk, serve
-
-MAX_PORT = 65535
-
-
-class BadSetting(ValueError):
-    """A setting that cannot be used; the message names the variable or option."""
+from cph_conformance.run import settings
+from cph_conformance.run.settings import BY_NAME, BadSetting
 
 
 def port_number(text: str) -> int:
-    """A TCP port, 0 (any free port) to 65535."""
-    if not (text.isascii() and text.isdigit()) or int(text) > MAX_PORT:
-        raise ValueError(f"{text!r} is not a port number (0 to {MAX_PORT})")
-    return int(text)
-
-
-def _from_env(name: str, default: str, parse: Callable[[str], int]) -> int:
+    """A TCP port, 0 (any free port) to 65535 (the --port option; CPH_MOCK_PORT is checked by the table)."""
     try:
-        return parse(os.environ.get(name) or default)
-    except ValueError as exc:
-        raise BadSetting(f"{name}: {exc}") from None
+        return int(settings.BY_NAME["CPH_MOCK_PORT"].check(text))
+    except BadSetting as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("CPH_MOCK_PORT=")) from None
 
 
 def _count(text: str) -> int:
-    if not (text.isascii() and text.isdigit()):
-        raise ValueError(f"{text!r} is not a whole number")
-    return int(text)
+    try:
+        return int(settings.BY_NAME["CPH_MOCK_IMAGES"].check(text))
+    except BadSetting as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("CPH_MOCK_IMAGES=")) from None
 
 
 def _faults_help() -> str:
@@ -72,29 +62,30 @@ def _main(argv: list[str] | None) -> int:
     parser.add_argument("--images", type=_count, help=f"default: CPH_MOCK_IMAGES, else {DEFAULT_SIZE}")
     parser.add_argument(
         "--fault",
-        default=os.environ.get("CPH_MOCK_FAULT") or None,
+        default=None,
         choices=sorted(faults.FAULTS),
         help="break the contract in one named way",
     )
     parser.add_argument("--quiet", action="store_true", help="print only the base URL")
     args = parser.parse_args(argv)
-    port = args.port if args.port is not None else _from_env("CPH_MOCK_PORT", "8080", port_number)
-    images = args.images if args.images is not None else _from_env("CPH_MOCK_IMAGES", str(DEFAULT_SIZE), _count)
+    env = settings.checked(os.environ, ["CPH_MOCK_PORT", "CPH_MOCK_IMAGES", "CPH_MOCK_FAULT"])
+    port = args.port if args.port is not None else int(env.get("CPH_MOCK_PORT") or BY_NAME["CPH_MOCK_PORT"].default)
+    images = args.images if args.images is not None else int(env.get("CPH_MOCK_IMAGES") or DEFAULT_SIZE)
     where = "--port" if args.port is not None else "CPH_MOCK_PORT"
     sdk_home.import_elsewhere()  # the app checks AK/SK signatures with Huawei's SDK
     from cph_conformance.mock.app import Settings
 
-    settings = Settings(
+    served = Settings(
         project_id=os.environ.get("CPH_MOCK_PROJECT_ID") or secrets.token_hex(16),
         token=os.environ.get("CPH_MOCK_TOKEN") or secrets.token_urlsafe(32),
         ak=os.environ.get("CPH_MOCK_AK") or new_ak(),
         sk=os.environ.get("CPH_MOCK_SK") or new_sk(),
         images=images,
-        fault=args.fault,
+        fault=args.fault or env.get("CPH_MOCK_FAULT") or None,
     )
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            serve(settings, port, announce=not args.quiet)
+            serve(served, port, announce=not args.quiet)
     except PortUnavailable as exc:
         raise PortUnavailable(f"{exc} (set {where} to a free port, or 0 for any)") from None
     return 0

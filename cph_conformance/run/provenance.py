@@ -12,7 +12,7 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from cph_conformance import spec
+from cph_conformance import spec, wheel
 from cph_conformance.run import settings
 from cph_conformance.spec import ROOT, SPEC_PATH
 
@@ -69,7 +69,9 @@ class About:
 
 
 def of(env: Mapping[str, str], endpoint: str, live: bool, started: str, seconds: float, requests: int) -> About:
-    wheel = (SPEC_PATH.parent / "wheel.sha256").read_text().split()
+    version = spec.load()["info"]["version"]
+    pins = wheel.pinned()
+    pin = pins.get(wheel.version(f"x-{version}-py3-none-any.whl"))
     shown = []
     for s in settings.SETTINGS:
         if s.group not in (settings.ENDPOINT, settings.CREDENTIAL, settings.RUN, settings.REPORTS):
@@ -86,7 +88,7 @@ def of(env: Mapping[str, str], endpoint: str, live: bool, started: str, seconds:
         ("endpoint", endpoint),
         ("commit", commit()),
         ("spec SHA-256", hashlib.sha256(SPEC_PATH.read_bytes()).hexdigest() + f" ({SPEC_PATH.relative_to(ROOT)})"),
-        ("wheel SHA-256", f"{wheel[0]} ({wheel[1]}, pinned)" if len(wheel) > 1 else "unknown"),
+        ("wheel SHA-256", f"{pin[0]} ({pin[1]}, pinned)" if pin else f"none pinned for version {version}"),
         (
             "versions",
             f"Python {platform.python_version()}, schemathesis {_version('schemathesis')}, "

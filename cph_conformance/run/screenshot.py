@@ -1,0 +1,90 @@
+"""`make render-report`: open a run's summary.html in a real headless browser and save a screenshot beside it.
+
+    python -m cph_conformance.run.screenshot [reports/summary.html]
+
+The browser is Debian's chromium (`apt-get install chromium`), or whichever of BROWSERS is on PATH (GitHub's runners
+have Google Chrome), or the one CHROME names. It runs with no network of its own and an empty profile that is
+removed afterwards. The page must show its verdict to the browser (the rendered DOM holds it); then summary.png is
+written next to the page. Exit status 0, or 2 with the reason (no browser, no page, nothing rendered).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from cph_conformance.run import settings
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# Headless, and nothing of its own on the network: this machine's closed network refuses those connections.
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+)
+PNG = b"\x89PNG\r\n\x1a\n"
+TIMEOUT = 120
+
+
+class CannotRender(Exception):
+    """The page could not be rendered; the message says why and what to do."""
+
+
+def browser() -> str:
+    named = os.environ.get("CHROME")
+    found = named or next((path for name in BROWSERS if (path := shutil.which(name))), None)
+    if not found:
+        raise CannotRender(
+            f"no headless browser: install Debian's chromium (apt-get install chromium), or set CHROME to one of "
+            f"{', '.join(BROWSERS)}"
+        )
+    return found
+
+
+def render(page: Path, width: int = 1280, height: int = 1600) -> Path:
+    """page rendered by the browser: its DOM must show the verdict; the screenshot's path."""
+    if not page.is_file():
+        raise CannotRender(f"{page} does not exist: run the conformance run (make conformance) first")
+    shot = page.with_suffix(".png")
+    with tempfile.TemporaryDirectory(prefix="cph-browser-") as profile:
+        base = [browser(), *FLAGS, f"--user-data-dir={profile}"]
+        dom = subprocess.run(
+            [*base, "--dump-dom", page.resolve().as_uri()], capture_output=True, text=True, timeout=TIMEOUT
+        )
+        if dom.returncode != 0 or 'id="verdict"' not in dom.stdout or "Verdict: " not in dom.stdout:
+            raise CannotRender(f"the browser rendered no verdict from {page} (exit status {dom.returncode})")
+        shot.unlink(missing_ok=True)
+        subprocess.run(
+            [*base, f"--screenshot={shot}", f"--window-size={width},{height}", page.resolve().as_uri()],
+            capture_output=True,
+            timeout=TIMEOUT,
+        )
+    if not shot.is_file() or not shot.read_bytes().startswith(PNG):
+        raise CannotRender(f"the browser wrote no screenshot of {page}")
+    return shot
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    page = Path(args[0]) if args else settings.reports_dir(os.environ) / "summary.html"
+    try:
+        shot = render(page)
+    except (CannotRender, OSError, subprocess.TimeoutExpired) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{page} rendered in a headless browser: {shot} ({shot.stat().st_size} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
