@@ -212,9 +212,12 @@ def continuation() -> tuple[str, tuple[str, ...]]:
     return str(param["name"]), tuple(str(param["x-continues"]).split("."))
 
 
-def statuses_when(situation: str) -> set[int]:
+@functools.cache
+def statuses_when(situation: str) -> frozenset[int]:
     """The statuses the operation documents for a situation (its responses' x-when): e.g. throttled -> {429}."""
-    return {int(code) for code, r in operation()["responses"].items() if situation in deref(r).get("x-when", ())}
+    return frozenset(
+        int(code) for code, r in operation()["responses"].items() if situation in deref(r).get("x-when", ())
+    )
 
 
 def response_node(status: int) -> dict[str, Any] | None:

@@ -229,3 +229,23 @@ def app(project: str, token: str, flavour_name: str = "huawei") -> Callable[[Sco
         await send({"type": "http.response.body", "body": content})
 
     return asgi
+
+
+def main(argv: list[str]) -> None:
+    """python -m tests.faithful_service FLAVOUR: serve that flavour on a free loopback port, for the project and token
+    of CPH_MOCK_PROJECT_ID and CPH_MOCK_TOKEN, as cph_conformance.mock.server.child() starts a server: the first
+    stdout line is the base URL."""
+    import os
+
+    from cph_conformance.mock import server
+
+    sock = server.listen(0)
+    print(f"http://{server.HOST}:{sock.getsockname()[1]}", flush=True)
+    asgi = app(os.environ["CPH_MOCK_PROJECT_ID"], os.environ["CPH_MOCK_TOKEN"], argv[0] if argv else "huawei")
+    server.uvicorn_server(asgi).run(sockets=[sock])
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])

@@ -162,12 +162,13 @@ def verdict(
     walked: bool = True,
     probed: bool = True,
     strict: bool = False,
+    walk_budget: int = walk.MAX_REQUESTS,
 ) -> Verdict:
-    """The run's verdict on a target, in process: schemathesis' cases (unless phases is empty), the walk and the
-    probes (when asked for), every answer judged by every check."""
+    """The run's verdict on a target, in process: schemathesis' cases (unless phases is empty), the walk (within a
+    budget of requests) and the probes (when asked for), every answer judged by every check."""
     v = Verdict(target or "the clean mock", strict=strict, rate_limit="in process")
     answers, outcomes = cases(target, max_examples, checks, phases) if phases else ([], None)
-    walk_done = walk.run(fetch(target)) if walked or probed else None
+    walk_done = walk.run(fetch(target), walk_budget) if walked or probed else None
     answered = probes.run(fetch(target), probes.plan(PROJECT, walk_done.marker)) if probed and walk_done else None
     if walk_done is not None:
         answers += walk_done.exchanges

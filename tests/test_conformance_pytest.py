@@ -24,8 +24,11 @@ def values_for(mock: RunningMock, reports: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def mock_schema(mock: RunningMock, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The spec, configured by schemathesis.toml for the mock."""
+    """The spec, configured by schemathesis.toml for the mock, less the coverage phase: its boundary cases are held to
+    every check in process (tests/test_fault_matrix.py) and end to end (tests/test_conformance_run.py); here the
+    plugin itself is under test."""
     config = inprocess.configured(values_for(mock, tmp_path_factory.mktemp("reports")))
+    config.projects.default.phases.get_by_name(name="coverage").enabled = False
     return schemathesis.openapi.from_path(SPEC_PATH, config=config)
 
 
@@ -52,18 +55,17 @@ schema = schemathesis.pytest.from_fixture("mock_schema")
 
 @schema.parametrize()
 # No health check is suppressed: none fires (runs with --hypothesis-seed 1 to 5 pass).
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=5, deadline=None)
 def test_mock_conforms_to_the_spec(case: Any) -> None:
     case.call_and_validate()
 
 
 def test_the_same_seed_sends_the_same_requests() -> None:
-    """schemathesis.toml leaves a run nothing but its seed and settings (no example database, no cache): two runs
-    with one seed send the same requests in the same order, and another seed sends others. (Across processes:
+    """schemathesis.toml leaves a run nothing but its seed and settings: another seed sends other requests. (One seed
+    sends the same requests from two processes, with no example database or cache between them:
     tests/test_conformance_run.py.)"""
-    first, again, other = (inprocess.requests_sent(None, seed) for seed in (inprocess.SEED, inprocess.SEED, 7))
-    assert first == again and len(first) > 5
-    assert other != first
+    first, other = (inprocess.requests_sent(None, seed) for seed in (inprocess.SEED, 7))
+    assert len(first) > 5 and other != first
 
 
 @pytest.mark.parametrize(("env", "seed"), [({}, BY_NAME["SEED"].default), ({"SEED": "7"}, "7")])

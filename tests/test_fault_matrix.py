@@ -4,17 +4,19 @@ inconclusive, never passed. All against the mock's ASGI app: no server, no subpr
 
 Each fault runs only the part of the run its check belongs to: schemathesis' engine with that one check (fuzzing
 first, then the coverage phase's boundary cases, then the whole run), the walk for the checks of answers and of
-listings, the walk and the probes for the probes' checks. tests/test_conformance_run.py runs a few end to end."""
+listings (its first listings, then the whole walk), the walk and the probes for the probes' checks.
+tests/test_conformance_run.py runs a few end to end."""
 
 from __future__ import annotations
 
 import pytest
 
 from cph_conformance.mock import faults
-from cph_conformance.run import rules
+from cph_conformance.run import rules, walk
 from cph_conformance.run.verdict import CANNOT_RUN, FAILURE, PASSED, Verdict
 from tests import inprocess
 
+QUICK_WALK = 12  # requests
 CAUGHT = sorted(name for name, fault in faults.FAULTS.items() if fault.caught_by)
 PASSING = [
     None,
@@ -29,7 +31,14 @@ def verdict_of(fault: str) -> Verdict:
     check = rules.every()[caught_by]
     strict = faults.FAULTS[fault].strict_only
     if check.by != rules.SCHEMATHESIS:
-        return inprocess.verdict(fault, phases=None, probed=check.by == rules.PROBES, strict=strict)
+        # The first listings first (public's, a quarter of the walk), then the whole walk.
+        for budget in (QUICK_WALK, walk.MAX_REQUESTS):
+            v = inprocess.verdict(
+                fault, phases=None, probed=check.by == rules.PROBES, strict=strict, walk_budget=budget
+            )
+            if any(f.check == caught_by and f.verdict == FAILURE for f in v.findings):
+                break
+        return v
     # The cheapest run that shows it first: most faults show on any answer, a few only on the boundary cases of the
     # coverage phase; what neither shows, the whole run has the last word on.
     for phases, examples in ((("fuzzing",), 5), (("examples", "coverage"), 10)):
@@ -53,16 +62,22 @@ def test_each_fault_is_a_failure_of_the_check_it_names(fault: str) -> None:
     assert v.exit_status == 1
 
 
+# The variants whose difference shows in any answer pass the whole run less the coverage phase, whose boundary cases
+# the clean mock, empty-marker-is-none (which is about one of them) and every flavour of tests/faithful_service.py get.
+WITH_COVERAGE = (None, "empty-marker-is-none")
+
+
 @pytest.mark.parametrize("fault", PASSING)
 def test_the_clean_mock_and_faithful_variants_pass(fault: str | None) -> None:
-    v = inprocess.verdict(fault, max_examples=3, strict=True)
+    phases = ("coverage", "fuzzing") if fault in WITH_COVERAGE else ("fuzzing",)
+    v = inprocess.verdict(fault, max_examples=3, phases=phases, strict=True)
     assert [(f.check, f.key, f.message) for f in v.findings if f.verdict == FAILURE] == []
     assert v.inconclusive == [] and v.exit_status == PASSED
 
 
 @pytest.mark.parametrize("fault", INCONCLUSIVE)
 def test_a_fault_the_run_cannot_judge_enough_of_is_inconclusive(fault: str) -> None:
-    v = inprocess.verdict(fault, max_examples=3)
+    v = inprocess.verdict(fault, max_examples=3, phases=("fuzzing",))
     assert v.exit_status == CANNOT_RUN and v.label in ("inconclusive", "could not run to the end")
     assert v.inconclusive
 

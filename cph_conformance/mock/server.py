@@ -64,7 +64,7 @@ def serve(settings: Settings, port: int, announce: bool = False) -> None:
             file=sys.stderr,
             flush=True,
         )
-    _uvicorn(app).run(sockets=[sock])
+    uvicorn_server(app).run(sockets=[sock])
 
 
 def new_identity() -> tuple[str, str, str, str]:
@@ -125,7 +125,7 @@ def serving_in_thread(app: Any, timeout: float = 20.0) -> Iterator[str]:
     """Serve an ASGI app with uvicorn from a thread of this process, on a free loopback port; yields the base URL;
     always stopped."""
     sock = listen(0)
-    server = _uvicorn(app)
+    server = uvicorn_server(app)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="cph-mock", daemon=True)
     thread.start()
     stopped = False
@@ -147,7 +147,7 @@ def serving_in_thread(app: Any, timeout: float = 20.0) -> Iterator[str]:
         raise RuntimeError(f"the mock's server did not stop within {timeout:.0f} s")
 
 
-def _uvicorn(app: Any) -> uvicorn.Server:
+def uvicorn_server(app: Any) -> uvicorn.Server:
     """uvicorn quiet, without lifespan events, for the mock and other loopback apps. log_config=None: uvicorn's
     default configures logging again for every server, closing the process' handlers, from whichever thread."""
     import uvicorn  # here: the runner starts and stops mocks without ever needing it

@@ -38,6 +38,7 @@ def image_identity(exchanges: Sequence[Exchange]) -> Iterator[Drift]:
     first: dict[str, tuple[Exchange, dict[str, Any]]] = {}
     # a field that differs -> the images it differs in: (image_id, the first answer and image, the other's)
     found: dict[str, list[tuple[str, Exchange, dict[str, Any], Exchange, dict[str, Any]]]] = {}
+    counted: set[tuple[str, str]] = set()  # (field, image_id) already in found
     for ex in exchanges:
         for image in ex.images or ():
             image_id = image.get("image_id")
@@ -47,10 +48,12 @@ def image_identity(exchanges: Sequence[Exchange]) -> Iterator[Drift]:
                 first[image_id] = (ex, image)
                 continue
             seen, before = first[image_id]
+            if image == before:
+                continue
             for field in _differences(before, image):
-                cases = found.setdefault(field, [])
-                if image_id not in {c[0] for c in cases}:
-                    cases.append((image_id, seen, before, ex, image))
+                if (field, image_id) not in counted:
+                    counted.add((field, image_id))
+                    found.setdefault(field, []).append((image_id, seen, before, ex, image))
     for field, cases in found.items():
         image_id, seen, before, ex, image = cases[0]
         others = ", ".join(c[0] for c in cases[1 : SHOWN + 1])

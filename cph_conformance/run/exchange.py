@@ -9,6 +9,7 @@ endpoint, and the credential is never in it: the curl line sends "$CPH_AUTH_TOKE
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import shlex
 from collections.abc import Mapping
@@ -67,12 +68,12 @@ class Exchange:
         """An answer that only says "ask again later" (the spec's throttled statuses): it judges nothing."""
         return self.status in spec.statuses_when("throttled")
 
-    @property
+    @functools.cached_property
     def judged(self) -> bool:
         """An answer the checks can judge: answered and not throttled."""
         return self.answered and not self.throttled
 
-    @property
+    @functools.cached_property
     def images(self) -> list[dict[str, Any]] | None:
         """The page's images, when the answer is a 200 JSON object: none when it has no phone_images (Huawei's SDK
         made the field optional because the live service leaves it out of some answers); None when it is no page."""

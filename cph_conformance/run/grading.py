@@ -35,6 +35,7 @@ def _wire_errors(values: list[str], schema: dict[str, Any]) -> list[tuple[str, s
     """(keyword, why) a parameter as sent (each of its string values) breaks schema; [] when it holds. Reads it as a
     server does: an integer from its digits. A repeated parameter is judged by each value."""
     errors: list[tuple[str, str]] = []
+    validator = _validator(id(schema), schema)
     for raw in values:
         value: Any = raw
         if schema.get("type") == "integer":
@@ -42,8 +43,18 @@ def _wire_errors(values: list[str], schema: dict[str, Any]) -> list[tuple[str, s
                 errors.append(("type", f"{raw!r} is not an integer"))
                 continue
             value = int(raw)
-        errors += [(str(e.validator), str(e.message)) for e in jsonschema.Draft4Validator(schema).iter_errors(value)]
+        errors += [(str(e.validator), str(e.message)) for e in validator.iter_errors(value)]
     return errors
+
+
+_VALIDATORS: dict[int, tuple[dict[str, Any], jsonschema.Draft4Validator]] = {}
+
+
+def _validator(key: int, schema: dict[str, Any]) -> jsonschema.Draft4Validator:
+    """One validator per schema of _parameters() (kept with its schema, so that the id is never another's)."""
+    if key not in _VALIDATORS:
+        _VALIDATORS[key] = (schema, jsonschema.Draft4Validator(schema))
+    return _VALIDATORS[key][1]
 
 
 def request_breaks(ex: Exchange) -> tuple[list[tuple[str, str, tuple[str, ...]]], list[tuple[str, str, str]]]:

@@ -36,7 +36,7 @@ from cph_conformance.run.exchange import Exchange
 from cph_conformance.run.rules import LISTINGS, Drift, check
 
 MAX_REQUESTS = 150
-SMALL_PAGES = 8  # the small page size aims at about this many pages per listing
+SMALL_PAGES = 5  # the small page size aims at about this many pages per listing
 PREFIX_PAGES = 3  # first pages of the union walked at the smallest page size
 REFERENCE_PAGES = 20  # pages the listing at the largest page size may take
 
