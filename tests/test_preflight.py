@@ -4,6 +4,8 @@ a redirect each stop the run with a reason that names what to fix, and never the
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -90,3 +92,20 @@ def test_an_echoed_token_is_masked_in_the_reason(token: str) -> None:
         check(url, "0" * 32, token)
     assert "bad token [MASKED]" in str(raised.value)
     assert token not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("named_by", "says"), [("CPH_BASE_URL", "Check CPH_BASE_URL"), ("CPH_REGION", "Check CPH_REGION")]
+)
+def test_an_unreachable_endpoint_names_the_variable_that_named_it(token: str, named_by: str, says: str) -> None:
+    with socket.socket() as held:  # bound and never listened on: nothing answers there
+        held.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{held.getsockname()[1]}"
+        t = target.live({"CPH_BASE_URL": url, "CPH_PROJECT_ID": "0" * 32, "CPH_AUTH_TOKEN": token})
+        t = dataclasses.replace(t, endpoint_variable=named_by)
+        with (
+            gateway.running(t.base_url, spec.auth_header(), t.credential, t.secrets, 5.0) as gw,
+            pytest.raises(target.CannotRun, match=f"cannot reach {url}") as raised,
+        ):
+            preflight.check(gw.base_url, t, 5.0)
+    assert says in str(raised.value) and ("CPH_BASE_URL" in str(raised.value)) == (named_by == "CPH_BASE_URL")

@@ -24,7 +24,7 @@ from cph_conformance import spec
 from cph_conformance.run.answer_checks import media_type
 from cph_conformance.run.credential import EMPTY, MISSING, NEAR_MISSES, VALID, WRONG
 from cph_conformance.run.exchange import Exchange
-from cph_conformance.run.rules import PROBES, Drift, check
+from cph_conformance.run.rules import PROBES, Check, Drift, register
 from cph_conformance.run.walk import Fetch
 
 WRONG_CREDENTIAL, OTHER_PROJECT, INVALID_PARAMETER = "wrong-credential", "other-project", "invalid-parameter"
@@ -123,7 +123,7 @@ def run(fetch: Fetch, probes: Sequence[Probe]) -> list[tuple[Probe, Exchange]]:
     return [(p, dataclasses.replace(fetch(p.query, p.project, p.auth), phase="probe")) for p in probes]
 
 
-def _refused(probe: Probe, ex: Exchange) -> Iterator[Drift]:
+def refused(probe: Probe, ex: Exchange) -> Iterator[Drift]:
     """The answer is one the spec documents for the probe's situation, with Huawei's error body."""
     assert ex.status is not None
     problems = []
@@ -138,31 +138,25 @@ def _refused(probe: Probe, ex: Exchange) -> Iterator[Drift]:
         yield Drift(f"{probe.kind}:{outcome}", f"{probe.why}: {'; '.join(problems)} {said!r}", [ex])
 
 
-@check(
-    "a request without the run's exact credential is refused with 401 and Huawei's error body",
-    ("page.x_auth_token", "docs.apig_error_codes", "docs.apig_0301"),
-    "probes: no credential, a wrong one, near misses of the run's",
-    PROBES,
-)
-def authentication(probe: Probe, ex: Exchange) -> Iterator[Drift]:
-    yield from _refused(probe, ex)
-
-
-@check(
-    "another project's images are refused (401 or 403, Huawei's error body), whatever the query",
-    ("page.function", "docs.cps_0001", "docs.apig_error_codes"),
-    "probes: another project's id, bare and with each parameter",
-    PROBES,
-)
-def authorization(probe: Probe, ex: Exchange) -> Iterator[Drift]:
-    yield from _refused(probe, ex)
-
-
-@check(
-    "an enum parameter takes its values exactly: another case or white space around one is refused with 400",
-    ("page.image_type", "docs.status_codes"),
-    "probes: each image_type in another case and with white space",
-    PROBES,
-)
-def exact_values(probe: Probe, ex: Exchange) -> Iterator[Drift]:
-    yield from _refused(probe, ex)
+# Each family of probes is a check of its own, judged the same way: refused as the spec documents the situation.
+for _name, _rule, _cites, _judges in (
+    (
+        "authentication",
+        "a request without the run's exact credential is refused with 401 and Huawei's error body",
+        ("page.x_auth_token", "docs.apig_error_codes", "docs.apig_0301"),
+        "probes: no credential, a wrong one, near misses of the run's",
+    ),
+    (
+        "authorization",
+        "another project's images are refused (401 or 403, Huawei's error body), whatever the query",
+        ("page.function", "docs.cps_0001", "docs.apig_error_codes"),
+        "probes: another project's id, bare and with each parameter",
+    ),
+    (
+        "exact_values",
+        "an enum parameter takes its values exactly: another case or white space around one is refused with 400",
+        ("page.image_type", "docs.status_codes"),
+        "probes: each image_type in another case and with white space",
+    ),
+):
+    register(Check(_name, _rule, _cites, _judges, PROBES, refused))
