@@ -1,2 +1,2 @@
-"""The conformance run: target and credentials, preflight, schemathesis with the page's checks, the walk over pages,
-masking of secrets, and the report."""
+"""The conformance run: its settings, target and credential, the gateway every request goes through, the preflight,
+schemathesis, the walk and the probes; one registry of checks that judges every answer; the verdict and its reports."""
