@@ -49,11 +49,12 @@ def mock_cost(pairs: int) -> tuple[list[Throughput], list[Throughput], float]:
     """Alternate runs against the mock and the constant server; the cost is the median over pairs of
     1 - mock/constant cases per second."""
     from cph_conformance.mock import server
+    from cph_conformance.mock.catalog import DEFAULT_SIZE
 
     mocks, constants, costs = [], [], []
     for _ in range(pairs):
         with server.running() as mock:
-            mocks.append(measure("mock (60 images)", mock))
+            mocks.append(measure(f"mock ({DEFAULT_SIZE} images)", mock))
         with server.child("cph_conformance.bench.constant_server", []) as constant:
             constants.append(measure("constant server", constant))
         costs.append(1 - mocks[-1].per_second / constants[-1].per_second)
