@@ -205,6 +205,11 @@ def page_size() -> str:
     return str(name)
 
 
+def usual_page_sizes() -> list[int]:
+    """The page sizes callers usually ask for (the page-size parameter's x-usual, from the SDK)."""
+    return [int(n) for n in parameter(page_size()).get("x-usual", [])]
+
+
 def continuation() -> tuple[str, tuple[str, ...]]:
     """The query parameter that continues a listing (x-continues), and the path of the answer's field that gives its
     value: ("marker", ("page_info", "next_marker"))."""

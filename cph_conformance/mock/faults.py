@@ -116,6 +116,10 @@ def _from(selection: Sequence[Image], start: int, limit: int) -> tuple[Sequence[
     return images, (images[-1]["image_id"] if more and images else None)
 
 
+def _plain(selection: Sequence[Image], call: Call) -> tuple[Sequence[Image], str | None]:
+    return _from(selection, _position(selection, call.marker), call.limit)
+
+
 def _marker_ignored(selection: Sequence[Image], call: Call) -> tuple[Sequence[Image], str | None]:
     return _from(selection, 0, call.limit)
 
@@ -315,6 +319,13 @@ FAULTS: dict[str, Fault] = {
     ),
     "pages-overlap": Fault("each page repeats the last image of the page before", "pagination", pager=_pages_overlap),
     "pages-skip": Fault("an image is skipped between pages", "same_listing_at_any_limit", pager=_pages_skip),
+    "usual-sizes-skip": Fault(
+        "at the page sizes callers usually ask for (10, 20, 50), an image is skipped between pages",
+        "same_listing_at_any_limit",
+        pager=lambda selection, call: (_pages_skip if call.limit in spec.usual_page_sizes() else _plain)(
+            selection, call
+        ),
+    ),
     "default-limit-10": Fault(
         "without limit, pages of 10 instead of the SDK's default 500",
         "omitted_is_default",

@@ -3,8 +3,8 @@
 A listing is every page of one query, first to last, following the answer's continuation (page_info.next_marker
 as the next request's marker). The walk lists each value of the selector (image_type) at the largest page size and
 at a small one, asks for the first page without a page size (the spec's default applies), and the first pages of
-the union (all) one image at a time. Then each relation the spec states is checked on every listing it applies to,
-derived from the spec's annotations, not from this module:
+the union (all) one image at a time and at the sizes callers usually ask for (x-usual). Then each relation the spec
+states is checked on every listing it applies to, derived from the spec's annotations, not from this module:
 - pagination: a listing ends, repeats no continuation and no image, and every page request of it is answered with a
   page (the marker is the SDK's "pagination marker", next_marker "the marker that queries the next page");
 - same_listing_at_any_limit (the page-size parameter, x-page-size): the same images in the same order at any size;
@@ -38,6 +38,7 @@ from cph_conformance.run.rules import LISTINGS, Drift, check
 MAX_REQUESTS = 150
 SMALL_PAGES = 5  # the small page size aims at about this many pages per listing
 PREFIX_PAGES = 3  # first pages of the union walked at the smallest page size
+USUAL_PAGES = 4  # first pages of the union walked at each page size callers usually ask for (x-usual)
 REFERENCE_PAGES = 20  # pages the listing at the largest page size may take
 
 Fetch = Callable[[dict[str, Any], str | None, str], Exchange]  # (query, project id or None for the run's, auth)
@@ -177,7 +178,7 @@ class Walk:
 
     def gather(self) -> None:
         """List every selector value at the largest and a small page size, its first page without one, and the first
-        pages of each union at the smallest size."""
+        pages of each union at the smallest size and at the sizes callers usually ask for."""
         smallest, largest = spec.limit_bounds()
         for selection, rule in spec.image_type_selects().items():
             reference = self.listing(selection, largest, REFERENCE_PAGES)
@@ -198,6 +199,9 @@ class Walk:
                 self.listings.append(self.first_pages(selection, default, 1))
             if "union" in rule and count > 1:
                 self.listings.append(self.first_pages(selection, smallest, PREFIX_PAGES))
+                # The sizes callers usually ask for, where a service may well behave otherwise: the first pages of each.
+                for usual in (n for n in spec.usual_page_sizes() if n < count and n not in (small, largest)):
+                    self.listings.append(self.first_pages(selection, usual, USUAL_PAGES))
 
 
 def query_of(selection: str, size: int | None) -> str:
