@@ -3,6 +3,8 @@ both ways, from a table: refused as the spec documents, or not. No server."""
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from cph_conformance import spec
@@ -84,3 +86,14 @@ def test_every_probe_check_is_tested_both_ways() -> None:
     for check in rules.of(rules.PROBES):
         assert {(check.name, True), (check.name, False)} <= tested, check.name
     assert VALID not in {p.auth for p in probes.plan(PROJECT, None) if p.check == "authentication"}
+
+
+@pytest.mark.parametrize("token", ["MIIT-abc_DEF.0123", "endsWithA", "A"])
+@pytest.mark.parametrize("name", list(NEAR_MISSES))
+def test_the_curl_line_of_a_near_miss_rebuilds_it_in_a_shell(name: str, token: str) -> None:
+    """The shell form the curl lines use, run by sh with CPH_AUTH_TOKEN set, gives the near miss the probe sent."""
+    shell = NEAR_MISSES[name].shell("$CPH_AUTH_TOKEN")
+    done = subprocess.run(
+        ["sh", "-c", f'printf %s "{shell}"'], env={"CPH_AUTH_TOKEN": token}, capture_output=True, text=True
+    )
+    assert done.stdout == NEAR_MISSES[name].make(token), done.stderr

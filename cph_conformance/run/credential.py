@@ -47,7 +47,7 @@ def _changed_shell(variable: str) -> str:
 NEAR_MISSES: dict[str, NearMiss] = {
     "near-miss:changed": NearMiss("its last character changed", _changed, _changed_shell),
     "near-miss:short": NearMiss("its last character cut", lambda s: s[:-1], lambda v: f"${{{v.lstrip('$')}%?}}"),
-    "near-miss:extended": NearMiss("one character added", lambda s: s + "0", lambda v: f"{v}0"),
+    "near-miss:extended": NearMiss("one character added", lambda s: s + "0", lambda v: f"${{{v.lstrip('$')}}}0"),
     "near-miss:case": NearMiss(
         "its letters in the other case",
         str.swapcase,
