@@ -126,6 +126,25 @@ def test_paging_ends_and_repeats_no_marker(marker: Any, key: str | None) -> None
     assert [d.key for d in done.paging] == ([key] if key else [])
 
 
+def test_a_type_with_thousands_of_images_is_compared_at_a_small_page_size_too() -> None:
+    """Its pages at the largest size, and the first pages at a smaller one, where this service skips an image."""
+    ids = [f"i{n}" for n in range(3000)]
+
+    def big(query: dict[str, Any], project: str | None = None, auth: str = VALID) -> Exchange:
+        size, start = int(query.get("limit", LARGEST)), int(query.get("marker") or 0)
+        step = size if size == LARGEST else size + 1  # below the largest size, one image skipped between pages
+        body: dict[str, Any] = {"phone_images": [{"image_id": i} for i in ids[start : start + size]]}
+        if start + step < len(ids):
+            body["page_info"] = {"next_marker": str(start + step)}
+        return Exchange("GET", f"{URL}?{sorted(query.items())}", auth, 200, {}, body)
+
+    done = walk.run(big)
+    assert not done.stopped and len(done.exchanges) <= walk.MAX_REQUESTS
+    fn = rules.every()["same_listing_at_any_limit"].fn
+    assert fn is not None
+    assert "public:order" in [d.key for d in fn(done)[1]]
+
+
 def test_a_page_that_repeats_an_image_of_an_earlier_one_is_a_failure() -> None:
     done = walk.Walk(pages_of(["i0", "i1", "i1", "i2"], 2, lambda n: str(n + 1) if n < 1 else None))
     assert done.listing("public", 2, max_pages=5) is None

@@ -120,6 +120,16 @@ def _plain(selection: Sequence[Image], call: Call) -> tuple[Sequence[Image], str
     return _from(selection, _position(selection, call.marker), call.limit)
 
 
+def _end_at_type_edge(selection: Sequence[Image], call: Call) -> tuple[Sequence[Image], str | None]:
+    images, marker = _plain(selection, call)
+    public, _ = spec.enum("IsPublic")
+    end = _position(selection, call.marker) + len(images)
+    edge = sum(1 for i in selection if i["is_public"] == public)  # public images come first in all
+    if call.image_type in (None, "all") and images and end == edge < len(selection):
+        return images, None
+    return images, marker
+
+
 def _marker_ignored(selection: Sequence[Image], call: Call) -> tuple[Sequence[Image], str | None]:
     return _from(selection, 0, call.limit)
 
@@ -325,6 +335,11 @@ FAULTS: dict[str, Fault] = {
         pager=lambda selection, call: (_pages_skip if call.limit in spec.usual_page_sizes() else _plain)(
             selection, call
         ),
+    ),
+    "all-ends-at-type-edge": Fault(
+        "a page of all that ends exactly where the public images end has no next_marker: the listing stops there",
+        "same_listing_at_any_limit",
+        pager=_end_at_type_edge,
     ),
     "default-limit-10": Fault(
         "without limit, pages of 10 instead of the SDK's default 500",

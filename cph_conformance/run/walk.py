@@ -176,6 +176,11 @@ class Walk:
                 return Listing(selection, size, tuple(pages), complete=True)
         return Listing(selection, size, tuple(pages), complete=False)
 
+    def edges(self, parts: Sequence[str]) -> list[int]:
+        """Where each part of a union ends in it (the images of the parts before it, and its own), as listed."""
+        counts = [len(r.ids) if (r := _reference(self.listings, part)) else 0 for part in parts]
+        return sorted({sum(counts[: n + 1]) for n in range(len(counts) - 1)} - {0})
+
     def gather(self) -> None:
         """List every selector value at the largest and a small page size, its first page without one, and the first
         pages of each union at the smallest size and at the sizes callers usually ask for."""
@@ -186,13 +191,18 @@ class Walk:
                 continue
             self.listings.append(reference)
             count = len(reference.ids)
-            small = max(smallest, min(largest, math.ceil(count / SMALL_PAGES)))
-            if count and small < largest:
+            # A small page size, below the largest even for a type with thousands of images: the whole listing when
+            # it takes about SMALL_PAGES pages, else its first SMALL_PAGES pages.
+            small = max(smallest, min(largest // 2, math.ceil(count / SMALL_PAGES)))
+            if count > 1:
                 # Every union's page may stop short where one of its parts ends: room for one page per part.
                 slack = len(rule.get("union", ())) + 2
-                walked = self.listing(selection, small, math.ceil(count / small) + slack)
-                if walked is not None:
-                    self.listings.append(walked)
+                if math.ceil(count / small) <= SMALL_PAGES + slack:
+                    walked = self.listing(selection, small, math.ceil(count / small) + slack)
+                    if walked is not None:
+                        self.listings.append(walked)
+                else:
+                    self.listings.append(self.first_pages(selection, small, SMALL_PAGES))
             self.listings.append(self.first_pages(selection, None, 1))
             default = int(spec.parameter_default(spec.page_size()))
             if default not in (largest, small):
@@ -202,6 +212,10 @@ class Walk:
                 # The sizes callers usually ask for, where a service may well behave otherwise: the first pages of each.
                 for usual in (n for n in spec.usual_page_sizes() if n < count and n not in (small, largest)):
                     self.listings.append(self.first_pages(selection, usual, USUAL_PAGES))
+                # Pages that end exactly where one part of the union ends and the next begins.
+                for edge in self.edges(rule["union"]):
+                    if edge < count and edge not in (small, largest, *spec.usual_page_sizes()):
+                        self.listings.append(self.first_pages(selection, edge, 2))
 
 
 def query_of(selection: str, size: int | None) -> str:
