@@ -119,6 +119,8 @@ ONE: list[tuple[str, Exchange, str | None, str]] = [
     ("page_within_limit", answer("limit=2", body=page(image(0), image(1), image(2))), "over", FAILURE),
     ("page_within_limit", answer(body=page(*(image(n) for n in range(spec.limit_bounds()[1] + 1)))), "over", FAILURE),
     ("page_within_limit", answer("limit=ten", body=page(image(0), image(1))), None, FAILURE),
+    # Out of range: accepting it is negative_data_rejection's to judge, not how many the page holds.
+    ("page_within_limit", answer("limit=0", body=page(image(0))), None, FAILURE),
     ("unique_image_ids", answer(), None, FAILURE),
     ("unique_image_ids", answer(body=page(image(0), image(1), image(0))), "repeated", FAILURE),
     ("known_image_label", answer(), None, FAILURE),
@@ -222,13 +224,23 @@ def test_a_page_without_phone_images_is_an_empty_page_and_an_error_is_no_page() 
     assert answer(status=401, body=ERROR).images is None
 
 
-def test_an_answer_that_judges_nothing_is_given_to_no_check() -> None:
-    """Throttled (429 APIGW.0308) even after waiting, or no answer at all: nothing is judged, nothing drifts."""
-    throttled = answer(status=429, body=spec.error_example(429), headers={"content-type": "text/plain"})
+def test_an_answer_that_judges_nothing_is_given_only_to_the_checks_of_its_shape() -> None:
+    """Throttled (429 APIGW.0308) even after waiting, or no answer at all: the run's evidence has neither. A throttled
+    answer is still one the spec documents: its status, media type and body are judged, nothing else."""
+    throttled = answer("n=1", status=429, body=spec.error_example(429))
     lost = Exchange("GET", URL, VALID, None, {}, None, "unreachable")
     v = judged("", [throttled, lost])
-    assert v.findings == [] and not any(v.judged.values())
-    assert len(v.unjudged) == 2
+    assert v.findings == [] and len(v.unjudged) == 2
+    assert {name for name, n in v.judged.items() if n} == {
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+    }
+    html = answer("n=2", status=429, text="<html>slow down</html>", headers={"content-type": "text/html"})
+    assert {(f.check, f.key) for f in judged("", [html]).findings} == {
+        ("content_type_conformance", "text/html"),
+        ("response_schema_conformance", "not-json"),
+    }
 
 
 @pytest.mark.parametrize(

@@ -158,7 +158,12 @@ def test_every_cause_is_listed_once_with_its_source_and_curl_lines_and_junit_hol
 
 def test_a_run_that_judged_too_little_says_so_in_every_report() -> None:
     v = Verdict(ENDPOINT, rate_limit="5/s")
-    throttled = [Exchange("GET", f"{ENDPOINT}{PATH}?n={n}", VALID, 429, {}, spec.error_example(429)) for n in range(5)]
+    throttled = [
+        Exchange(
+            "GET", f"{ENDPOINT}{PATH}?n={n}", VALID, 429, {"content-type": "application/json"}, spec.error_example(429)
+        )
+        for n in range(5)
+    ]
     v.judge_answers([page(1), *throttled])
     assert v.exit_status == CANNOT_RUN
     assert "**Verdict: inconclusive** (exit status 2)" in report.render(v)

@@ -115,8 +115,8 @@ def pages_of(ids: list[str], per_page: int, marker: Any) -> walk.Fetch:
     ("marker", "key"),
     [
         (lambda n: str(n + 1) if n < 2 else None, None),  # three pages, then the end
-        (lambda n: "1", "marker-repeated"),  # page 2 points at page 2 again
-        (lambda n: str(n + 1), "endless"),  # every page says there is more (empty pages)
+        (lambda n: "1", "public:marker-repeated"),  # page 2 points at page 2 again
+        (lambda n: str(n + 1), "public:endless"),  # every page says there is more (empty pages)
     ],
 )
 def test_paging_ends_and_repeats_no_marker(marker: Any, key: str | None) -> None:
@@ -148,7 +148,7 @@ def test_a_type_with_thousands_of_images_is_compared_at_a_small_page_size_too() 
 def test_a_page_that_repeats_an_image_of_an_earlier_one_is_a_failure() -> None:
     done = walk.Walk(pages_of(["i0", "i1", "i1", "i2"], 2, lambda n: str(n + 1) if n < 1 else None))
     assert done.listing("public", 2, max_pages=5) is None
-    assert [d.key for d in done.paging] == ["image-repeated"]
+    assert [d.key for d in done.paging] == ["public:image-repeated"]
 
 
 def test_the_walk_is_bounded_even_when_every_answer_says_there_is_more() -> None:
@@ -182,7 +182,9 @@ def test_a_spent_budget_stops_the_walk_with_an_error_not_a_pass() -> None:
     "lost",
     [
         Exchange("GET", URL, VALID, 502, {ERROR_HEADER.lower(): "unreachable: ConnectError"}, {"gateway_error": "x"}),
-        Exchange("GET", URL, VALID, 429, {}, spec.error_example(429)),  # still throttled after the gateway's patience
+        Exchange(
+            "GET", URL, VALID, 429, {"content-type": "application/json"}, spec.error_example(429)
+        ),  # still throttled after the gateway's patience
     ],
 )
 def test_an_answer_that_judges_nothing_stops_the_walk_without_drift(lost: Exchange) -> None:

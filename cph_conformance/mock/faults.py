@@ -235,6 +235,12 @@ def _echo_token_error(status: int, body: Body, token: str) -> Answer:
     return _json(status, {**body, "error_msg": f"{body.get('error_msg')} (token {token})"}, {"X-Echo": token})
 
 
+def _html_429(status: int, body: Body, _token: str) -> Answer | None:
+    if status != 429:
+        return None
+    return Answer(429, b"<html><body><h1>429 Too Many Requests</h1></body></html>", "text/html")
+
+
 def _html_401(status: int, body: Body, _token: str) -> Answer | None:
     if status != 401:
         return None
@@ -430,6 +436,12 @@ FAULTS: dict[str, Fault] = {
         pager=_all_by_id,
     ),
     # No pass without evidence.
+    "throttled-as-html": Fault(
+        "throttled answers (the first pages of all, one image at a time) come as an HTML page, not Huawei's error body",
+        "content_type_conformance",
+        fail_with=lambda call: 429 if call.image_type == "all" and call.limit == 1 else None,
+        error=_html_429,
+    ),
     "throttle-share": Fault(
         "every request for image_type=share is throttled (429 APIGW.0308), however long the caller waits",
         None,

@@ -73,6 +73,7 @@ def not_a_server_error(ex: Exchange) -> Iterator[Drift]:
     ("page.status_200", "docs.status_codes", "docs.apig_error_codes"),
     EVERY_ANSWER,
     ANSWER,
+    throttled_too=True,
 )
 def status_code_conformance(ex: Exchange) -> Iterator[Drift]:
     assert ex.status is not None
@@ -90,6 +91,7 @@ def media_type(headers: Any) -> str:
     ("page.example_response", "docs.abnormal_response"),
     EVERY_ANSWER,
     ANSWER,
+    throttled_too=True,
 )
 def content_type_conformance(ex: Exchange) -> Iterator[Drift]:
     assert ex.status is not None
@@ -154,6 +156,7 @@ def _cited_along(schema: dict[str, Any], path: list[Any]) -> tuple[str, ...]:
     ("page.response_parameters", "docs.abnormal_response"),
     EVERY_ANSWER,
     ANSWER,
+    throttled_too=True,
 )
 def response_schema_conformance(ex: Exchange) -> Iterator[Drift]:
     assert ex.status is not None
@@ -255,11 +258,13 @@ def image_type_filter(ex: Exchange) -> Iterator[Drift]:
 
 
 def effective_page_size(ex: Exchange) -> int | None:
-    """The page size the request asks for, or the spec's default when it names none; None when not a number."""
+    """The page size the request asks for, or the spec's default when it names none; None when it asks for none the
+    spec allows (a request negative_data_rejection judges)."""
     raw = ex.param(spec.page_size())
     if raw is None:
         return int(spec.parameter_default(spec.page_size()))
-    return int(raw) if re.fullmatch(r"\d+", raw) else None
+    smallest, largest = spec.limit_bounds()
+    return int(raw) if re.fullmatch(r"\d+", raw) and smallest <= int(raw) <= largest else None
 
 
 @check("never more images than limit, or its default (500) when absent", ("sdk.limit",), PAGES, ANSWER, applies=is_page)

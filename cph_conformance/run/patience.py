@@ -26,6 +26,7 @@ BACKOFF = 0.5  # seconds before the first retry without Retry-After
 MAX_WAIT = 8.0  # seconds, at most, before one retry
 SLOWEST = 2.0  # seconds between requests, at most, however often the endpoint throttles
 RECOVERY = 0.9  # each answer that is not throttled shortens the interval to this share, down to the configured one
+SAMPLES = 3  # throttled answers kept, so that the run can judge what a throttled answer looks like
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Patience:
     gave_up: int = 0  # throttled answers handed back after the last attempt or with the budget spent
     waited: float = 0.0  # seconds spent waiting for throttling to pass
     slowest: float = 0.0  # the longest interval the pace reached, in seconds
+    samples: list[httpx.Response] = field(default_factory=list)  # the first SAMPLES throttled answers, read
     _interval: float = field(init=False)
     _next: float = field(init=False, default=0.0)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
@@ -74,8 +76,11 @@ class Patience:
                     self._interval = max(self._base, self._interval * RECOVERY)
                 return response
             wait = self._wait(response, attempt)
+            response.read()
             with self._lock:
                 self.throttled += 1
+                if len(self.samples) < SAMPLES:
+                    self.samples.append(response)
                 self._interval = min(SLOWEST, max(2 * self._interval, 0.05))
                 self.slowest = max(self.slowest, self._interval)
                 last = attempt == ATTEMPTS - 1 or self.waited + wait > self.budget

@@ -84,6 +84,9 @@ def render(v: Verdict) -> str:
         lines += ["", "Every check passed."]
     lines += ["", *checks_table(v)]
     lines += ["", *run_section(v)]
+    if v.listings:
+        lines += ["", "## Listings the walk compared", ""]
+        lines += [f"- {line}" for line in v.listings]
     if v.probes:
         lines += ["", f"## Probes at the edges of what is accepted ({len(v.probes)})", ""]
         lines += [f"- {why}" for why in v.probes]

@@ -59,6 +59,7 @@ class Check:
     assumed: str = ""  # why the rule is there, when no statement states it
     strict_only: bool = False  # judged only when STRICT is on
     applies: Callable[[Any], bool] | None = field(default=None, repr=False, compare=False)  # ANSWER: which answers
+    throttled_too: bool = False  # ANSWER: also judges throttled answers (their shape)
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.cites if c not in spec.statements()]
@@ -96,11 +97,12 @@ def check(
     assumed: str = "",
     strict_only: bool = False,
     applies: Callable[[Any], bool] | None = None,
+    throttled_too: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated function as the check of its name."""
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        register(Check(fn.__name__, rule, cites, judges, by, fn, assumed, strict_only, applies))
+        register(Check(fn.__name__, rule, cites, judges, by, fn, assumed, strict_only, applies, throttled_too))
         return fn
 
     return decorate

@@ -21,8 +21,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+import httpx
+
 from cph_conformance import spec
 from cph_conformance.run import gateway, preflight, probes, provenance, recorded, report, rules, settings, walk
+from cph_conformance.run.credential import VALID
+from cph_conformance.run.exchange import Exchange
 from cph_conformance.run.gateway import PLACEHOLDER
 from cph_conformance.run.patience import Patience
 from cph_conformance.run.secrets import Secrets
@@ -154,7 +158,7 @@ def conformance(t: Target, reports: Path, env: Mapping[str, str]) -> Verdict:
     and waits out throttling); then every answer judged by every check, and the evidence weighed."""
     limit = rate_limit(t, env)
     patience = Patience(settings.rate_per_second(limit), spec.statuses_when("throttled"))
-    v = Verdict(f"{t.base_url} ({t.kind})", strict=settings.flag(env, "STRICT"), rate_limit=limit)
+    v = Verdict(t.shown, strict=settings.flag(env, "STRICT"), rate_limit=limit)
     with gateway.running(t.base_url, spec.auth_header(), t.credential, t.secrets, REQUEST_TIMEOUT, patience) as gw:
         answers = [preflight.check(gw.base_url, t, patience.bound(REQUEST_TIMEOUT))]
         status = run_schemathesis(gw.base_url, t, reports, env)
@@ -174,6 +178,7 @@ def conformance(t: Target, reports: Path, env: Mapping[str, str]) -> Verdict:
             answered = probes.run(fetch, probes.plan(t.project_id, walked.marker))
             answers += walked.exchanges + [ex for _, ex in answered]
         v.judge(answers, cases.outcomes, walked, answered if walked is not None else None)
+        v.judge_throttled([throttled(r, t) for r in patience.samples])
         if status != 0 and not any(f.check in SCHEMATHESIS_CHECKS for f in v.findings):
             v.add(
                 error(
@@ -202,6 +207,17 @@ def conformance(t: Target, reports: Path, env: Mapping[str, str]) -> Verdict:
             "first (README, the main job, route 1)."
         )
     return v
+
+
+def throttled(response: httpx.Response, t: Target) -> Exchange:
+    """A throttled answer the gateway waited out, as an answer of the endpoint, every secret masked."""
+    masked = httpx.Response(
+        response.status_code,
+        headers=[(k, t.secrets.mask(v)) for k, v in response.headers.multi_items() if k.lower() != "content-encoding"],
+        content=t.secrets.mask_bytes(response.content),
+        request=response.request,
+    )
+    return Exchange.of_response(masked, t.base_url, VALID, phase="throttled")
 
 
 def write(v: Verdict, reports: Path, secrets: Secrets, env: Mapping[str, str], echo: bool = True) -> None:
@@ -239,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         clear_artifacts(reports)
         with from_environment(env) as t:
-            where = f"{t.base_url} ({t.kind})"
+            where = t.shown
             print(f"==> conformance of {where} against {SPEC_PATH.relative_to(ROOT)}", flush=True)
             try:
                 v = conformance(t, reports, env)

@@ -46,6 +46,11 @@ class Target:
     warnings: tuple[str, ...] = ()
     endpoint_variable: str = "CPH_BASE_URL"  # the variable that named the endpoint
 
+    @property
+    def shown(self) -> str:
+        """The endpoint as the reports name it: its URL, and what named it."""
+        return f"{self.base_url} ({'a mock started for this run' if self.kind == 'mock' else self.endpoint_variable})"
+
 
 def check_base_url(url: str, variable: str = "CPH_BASE_URL") -> str:
     """scheme://host[:port], nothing more: the operation's path is the spec's."""

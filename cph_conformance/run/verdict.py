@@ -82,6 +82,7 @@ class Verdict:
     exchanges: list[Exchange] = field(default_factory=list)  # every request of the run and its answer
     cases: int = 0  # schemathesis' cases
     probes: list[str] = field(default_factory=list)  # what each probe tried
+    listings: list[str] = field(default_factory=list)  # what the walk listed, a line per image type
     throttling: Throttling = field(default_factory=Throttling)
     rate_limit: str = ""
     schemathesis_status: int = 0
@@ -138,10 +139,28 @@ class Verdict:
             applicable = [ex for ex in judged if check.applies is None or check.applies(ex)]
             self.judged[check.name] += len(applicable)
             self.drifted(check, check.fn(applicable))
+        self.judge_throttled([ex for ex in self.exchanges if ex.answered and ex.throttled])
+
+    def judge_throttled(self, answers: Sequence[Exchange]) -> None:
+        """Answers that only say "later" (throttled) by the checks of an answer's shape: a throttled answer is still
+        one of the spec's (429, Huawei's error body). They weigh nothing as evidence: the gateway's samples of the
+        throttled answers it waited out come here without joining the run's exchanges."""
+        for check in rules.of(ANSWER, self.strict):
+            assert check.fn is not None
+            if check.throttled_too:
+                for ex in answers:
+                    self.judged[check.name] += 1
+                    self.drifted(check, check.fn(ex))
 
     def judge_listings(self, walk: Any) -> None:
         """The relations between the walk's listings (cph_conformance.run.walk)."""
         self.ran.add(LISTINGS)
+        by_type: dict[str, list[str]] = {}
+        for listing in walk.listings:
+            size = "no limit" if listing.size is None else f"limit {listing.size}"
+            pages = "" if listing.complete else f", its first {len(listing.pages)} page(s)"
+            by_type.setdefault(listing.selection, []).append(f"{size}: {len(listing.ids)} image(s){pages}")
+        self.listings = [f"{selection}: {'; '.join(walked)}" for selection, walked in by_type.items()]
         for check in rules.of(LISTINGS, self.strict):
             assert check.fn is not None
             count, drifts = check.fn(walk)
@@ -207,7 +226,14 @@ class Verdict:
         if silent:
             reasons.append(
                 f"{len(silent)} check(s) judged nothing: {', '.join(silent)}. "
-                + ("Their answers were throttled: lower RATE_LIMIT and run again." if unjudged else "See the errors.")
+                + (
+                    "Their answers were throttled: lower RATE_LIMIT and run again."
+                    if unjudged
+                    else "See the errors."
+                    if self.of(ERROR)
+                    else "Nothing this run asked for was something they judge: for the walk's relations, listings "
+                    "of more than one image."
+                )
             )
         return reasons
 
