@@ -3,7 +3,7 @@
 from .client import AuthenticatedClient, Client
 
 __version__ = "1.1.0"
-__spec_sha256__ = "03388b9bea2b4d009f1dafe932020e0b722ff354267e9d13161c01a4671e4c5e"
+__spec_sha256__ = "eff0d8e6aac9734245443e54ad1d3bdab96254bada9ee2bb855861cd935ca2a8"
 """SHA-256 of the spec this client was generated from: importlib.resources.files("cph_client") / "openapi.yaml"."""
 __page_url__ = "https://support.huaweicloud.com/intl/en-us/api-cph/cph_api_0519.html"
 """Huawei's documentation page the spec is written from."""
