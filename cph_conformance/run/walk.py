@@ -112,7 +112,7 @@ class Walk:
                 what = f"page {n}, after a {continues} the service gave" if marker is not None else "the first page"
                 self.paging.append(
                     Drift(
-                        "refused",
+                        f"{selection}:refused",
                         f"{query_of(selection, size)}, {what}: expected 200 with phone_images; got {page.status} "
                         f"{' '.join(page.text.split())[:160]!r}",
                         pages[-2:],
@@ -124,7 +124,7 @@ class Walk:
                 first = seen_ids[str(repeated[0].get("image_id"))]
                 self.paging.append(
                     Drift(
-                        "image-repeated",
+                        f"{selection}:image-repeated",
                         f"{query_of(selection, size)}: page {n} repeats {len(repeated)} image(s) of page {first}: "
                         f"{', '.join(str(i.get('image_id')) for i in repeated[:3])}",
                         [pages[first - 1], page],
@@ -138,7 +138,7 @@ class Walk:
             if marker in seen_markers:
                 self.paging.append(
                     Drift(
-                        "marker-repeated",
+                        f"{selection}:marker-repeated",
                         f"{query_of(selection, size)}: page {n} gives next_marker {marker!r}, which page "
                         f"{seen_markers[marker]} gave already: paging would never end",
                         [pages[seen_markers[marker] - 1], page],
@@ -148,7 +148,7 @@ class Walk:
             seen_markers[marker] = n
         self.paging.append(
             Drift(
-                "endless",
+                f"{selection}:endless",
                 f"{query_of(selection, size)}: paging did not end after {max_pages} pages, more than the images "
                 "listed at the largest page size need (is the marker ignored?)",
                 pages[:2] + pages[-1:],
