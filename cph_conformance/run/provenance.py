@@ -43,21 +43,31 @@ def _version(package: str) -> str:
 
 def replay(env: Mapping[str, str], live: bool) -> str:
     """The command that replays a run from the same commit: every setting of the run that is not a secret, as an
-    option; the credential comes from the environment, as it did."""
+    option, and the settings of a mock it started, which have no option, before it; the credential comes from the
+    environment, as it did."""
     head = _git("rev-parse", "--short=12", "HEAD")
+    mock = [f"{name}={value}" for name, value in _mock_settings(env, live)]
     options = []
     for s in settings.SETTINGS:
         if s.flag is None or s.group not in (settings.ENDPOINT, settings.RUN):
             continue
         if s.group == settings.ENDPOINT and not live:
             continue  # the run starts its own mock
-        value = env.get(s.name) or s.default
-        if s.name == "RATE_LIMIT":
-            value = env.get(s.name) or settings.RATE_LIMITS["live" if live else "mock"]
+        value = settings.value(env, s.name, live)
         if value:
             options += [s.flag, value]
-    command = shlex.join([".ci/conformance", *options])
+    command = shlex.join([*mock, ".ci/conformance", *options])
     return f"git checkout {head} && {command}" if head else command
+
+
+def _mock_settings(env: Mapping[str, str], live: bool) -> list[tuple[str, str]]:
+    """The settings that shaped the mock a run started (its catalog, its fault); none for a live run."""
+    if live:
+        return []
+    return [(s.name, env[s.name]) for s in settings.SETTINGS if s.name in MOCK_SHAPERS and env.get(s.name)]
+
+
+MOCK_SHAPERS = ("CPH_MOCK_IMAGES", "CPH_MOCK_FAULT")
 
 
 @dataclass
@@ -76,14 +86,12 @@ def of(env: Mapping[str, str], endpoint: str, live: bool, started: str, seconds:
     for s in settings.SETTINGS:
         if s.group not in (settings.ENDPOINT, settings.CREDENTIAL, settings.RUN, settings.REPORTS):
             continue
-        value = env.get(s.name, "")
-        if s.name == "RATE_LIMIT":
-            value = value or settings.RATE_LIMITS["live" if live else "mock"]
         if s.kind.secret:
-            if value:
+            if env.get(s.name):
                 shown.append(f"{s.name} (set)")
-        elif value or s.group == settings.RUN:
-            shown.append(f"{s.name}={value or s.default}")
+        elif env.get(s.name) or s.group == settings.RUN:
+            shown.append(f"{s.name}={settings.value(env, s.name, live)}")
+    shown += [f"{name}={value}" for name, value in _mock_settings(env, live)]
     facts = [
         ("endpoint", endpoint),
         ("commit", commit()),

@@ -84,7 +84,7 @@ def rewrite_artifacts(reports: Path, gateway_url: str, base_url: str) -> None:
 
 
 def rate_limit(t: Target, env: Mapping[str, str]) -> str:
-    return env.get("RATE_LIMIT") or settings.RATE_LIMITS[t.kind]
+    return settings.value(env, "RATE_LIMIT", t.kind == "live")
 
 
 def no_proxy_for_loopback(env: Mapping[str, str]) -> dict[str, str]:

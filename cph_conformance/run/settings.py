@@ -265,6 +265,13 @@ def flag(env: Mapping[str, str], name: str) -> bool:
     return (env.get(name) or BY_NAME[name].default) == "1"
 
 
+def value(env: Mapping[str, str], name: str, live: bool) -> str:
+    """A setting's value (env as checked() returns it), or its default for a live run or for one against a mock."""
+    if name == "RATE_LIMIT":
+        return env.get(name) or RATE_LIMITS["live" if live else "mock"]
+    return env.get(name) or BY_NAME[name].default
+
+
 def rate_per_second(limit: str) -> float:
     count, _, unit = limit.partition("/")
     return float(count) / RATE_UNITS[unit or "s"]
