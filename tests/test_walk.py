@@ -145,6 +145,26 @@ def test_a_type_with_thousands_of_images_is_compared_at_a_small_page_size_too() 
     assert "public:order" in [d.key for d in fn(done)[1]]
 
 
+def test_a_project_with_a_single_image_leaves_no_relation_unjudged() -> None:
+    """One public image and nothing else: a faithful project, whose run must not be inconclusive for want of a
+    listing to compare."""
+
+    def single(query: dict[str, Any], project: str | None = None, auth: str = VALID) -> Exchange:
+        listed = query.get("image_type") in ("public", "all", None) and not query.get("marker")
+        return Exchange(
+            "GET",
+            f"{URL}?{sorted(query.items())}",
+            auth,
+            200,
+            {},
+            {"phone_images": [{"image_id": "i0"}]} if listed else {"phone_images": []},
+        )
+
+    done = walk.run(single)
+    judged = {check.name: check.fn(done)[0] for check in rules.of(rules.LISTINGS) if check.fn is not None}
+    assert [name for name, count in judged.items() if not count] == []
+
+
 def test_a_page_that_repeats_an_image_of_an_earlier_one_is_a_failure() -> None:
     done = walk.Walk(pages_of(["i0", "i1", "i1", "i2"], 2, lambda n: str(n + 1) if n < 1 else None))
     assert done.listing("public", 2, max_pages=5) is None

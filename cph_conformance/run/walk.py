@@ -194,7 +194,7 @@ class Walk:
             # A small page size, below the largest even for a type with thousands of images: the whole listing when
             # it takes about SMALL_PAGES pages, else its first SMALL_PAGES pages.
             small = max(smallest, min(largest // 2, math.ceil(count / SMALL_PAGES)))
-            if count > 1:
+            if count:  # one image too: a page of one, and paging that ends after it
                 # Every union's page may stop short where one of its parts ends: room for one page per part.
                 slack = len(rule.get("union", ())) + 2
                 if math.ceil(count / small) <= SMALL_PAGES + slack:
