@@ -87,6 +87,8 @@ class Verdict:
     schemathesis_status: int = 0
     notes: list[str] = field(default_factory=list)
     about: About | None = None  # what the run was: commit, versions, settings, the command that replays it
+    walk: Any = None  # the walk's listings (cph_conformance.run.walk.Walk), when the run walked
+    probed: list[tuple[Any, Exchange]] = field(default_factory=list)  # each probe and its answer
 
     def add(self, new: Finding) -> None:
         """One finding per check and cause; a repeat only adds its curl lines (up to MAX_CURLS)."""
@@ -142,6 +144,7 @@ class Verdict:
     def judge_listings(self, walk: Any) -> None:
         """The relations between the walk's listings (cph_conformance.run.walk)."""
         self.ran.add(LISTINGS)
+        self.walk = walk
         for check in rules.of(LISTINGS, self.strict):
             assert check.fn is not None
             count, drifts = check.fn(walk)
@@ -156,6 +159,7 @@ class Verdict:
         checks = rules.every()
         for probe, ex in answered:
             self.probes.append(probe.why)
+            self.probed.append((probe, ex))
             if ex.judged:
                 check = checks[probe.check]
                 assert check.fn is not None
