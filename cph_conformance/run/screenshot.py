@@ -4,13 +4,15 @@
 
 The browser is Debian's chromium (`apt-get install chromium`), or whichever of BROWSERS is on PATH (GitHub's runners
 have Google Chrome), or the one CHROME names. It runs with no network of its own and an empty profile that is
-removed afterwards. The page must show its verdict to the browser (the rendered DOM holds it); then summary.png is
-written next to the page. Exit status 0, or 2 with the reason (no browser, no page, nothing rendered).
+removed afterwards. The page must show its verdict to the browser (the rendered DOM holds it), and its history chart,
+when it has one, as SVG with a point per run; then summary.png is written next to the page. Exit status 0, or 2 with
+the reason (no browser, no page, nothing rendered).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -33,6 +35,7 @@ FLAGS = (
     "--hide-scrollbars",
 )
 PNG = b"\x89PNG\r\n\x1a\n"
+CHART = re.compile(r"<svg\b[^>]*\bid=\"history-chart\".*?</svg>", re.DOTALL)
 TIMEOUT = 120
 
 
@@ -63,6 +66,9 @@ def render(page: Path, width: int = 1280, height: int = 1600) -> Path:
         )
         if dom.returncode != 0 or 'id="verdict"' not in dom.stdout or "Verdict: " not in dom.stdout:
             raise CannotRender(f"the browser rendered no verdict from {page} (exit status {dom.returncode})")
+        problem = chart_problem(page.read_text(encoding="utf-8"), dom.stdout)
+        if problem:
+            raise CannotRender(f"{page}: {problem}")
         shot.unlink(missing_ok=True)
         subprocess.run(
             [*base, f"--screenshot={shot}", f"--window-size={width},{height}", page.resolve().as_uri()],
@@ -72,6 +78,21 @@ def render(page: Path, width: int = 1280, height: int = 1600) -> Path:
     if not shot.is_file() or not shot.read_bytes().startswith(PNG):
         raise CannotRender(f"the browser wrote no screenshot of {page}")
     return shot
+
+
+def chart_problem(source: str, dom: str) -> str | None:
+    """What is wrong with the history chart as the browser built it (None: nothing, or the page has no chart): the
+    DOM must hold it as SVG, with the source's points."""
+    drawn = CHART.search(source)
+    if drawn is None:
+        return None
+    built = CHART.search(dom)
+    if built is None:
+        return "the browser built no history chart (svg#history-chart) of the page's"
+    want, got = drawn.group(0).count("<circle"), built.group(0).count("<circle")
+    if got != want:
+        return f"the browser built {got} point(s) of the history chart's {want}"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
