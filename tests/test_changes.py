@@ -6,7 +6,7 @@ this format is refused with a message that says which file and why."""
 from __future__ import annotations
 
 import copy
-import functools
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -168,10 +168,9 @@ def test_the_spec_or_an_inconclusive_baseline_is_noted() -> None:
 # --- two runs, in process --------------------------------------------------------------------------------------------
 
 
-@functools.cache
 def seen(fault: str | None) -> dict[str, Any]:
     """What a quick run (schemathesis' fuzzing, the walk, the probes) against the mock, with a fault or none, saw."""
-    return observed.of(inprocess.verdict(fault, max_examples=3, phases=("fuzzing",)), f"run with {fault}")
+    return observed.of(inprocess.quick_run(fault), f"run with {fault}")
 
 
 def test_two_runs_of_the_same_service_list_no_change() -> None:
@@ -192,13 +191,6 @@ SHAPE = Change(NEW_VALUE, "PhoneImage.image_label", '"x"')
 NOTICE = Change(IMAGES, "private", "13 images, was 12")
 
 
-def _judged(verdict: Verdict) -> Verdict:
-    """A verdict that judged enough: the clean run's judging, then what a case adds."""
-    clean = inprocess.verdict(None, phases=None)
-    verdict.judge(clean.exchanges, None, clean.walk, clean.probed)
-    return verdict
-
-
 @pytest.mark.parametrize(
     ("found", "gate", "problem", "status", "label"),
     [
@@ -212,16 +204,16 @@ def _judged(verdict: Verdict) -> Verdict:
 def test_changes_of_shape_exit_1_only_when_asked_and_never_over_exit_2(
     found: list[Change], gate: bool, problem: str | None, status: int, label: str
 ) -> None:
-    v = _judged(Verdict("x", changes=Changes("then", found), fail_on_change=gate))
+    v = Verdict("x", changes=Changes("then", found), fail_on_change=gate)
     if problem:
         v.add(error("walk", "the walk stopped early"))
     assert (v.exit_status, v.label) == (status, label)
 
 
 def test_drift_stays_drift_with_changes() -> None:
-    v = inprocess.verdict("unknown-image-label", phases=None)
-    v.changes, v.fail_on_change = Changes("then", [SHAPE]), True
-    assert (v.exit_status, v.label) == (DRIFT, "drift found")
+    drifted = inprocess.quick_run("unknown-image-label")
+    v = dataclasses.replace(drifted, changes=Changes("then", [SHAPE]), fail_on_change=True)
+    assert v.failures and (v.exit_status, v.label) == (DRIFT, "drift found")
 
 
 # --- the baseline file --------------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ against the mock's app; tables both ways."""
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import Any
 
@@ -13,14 +12,7 @@ import pytest
 
 from cph_conformance.run import observed, walk
 from cph_conformance.run.exchange import ELAPSED_HEADER, Exchange
-from cph_conformance.run.verdict import Verdict
 from tests import inprocess
-
-
-@functools.cache
-def clean_run() -> Verdict:
-    """A quick whole run against the clean mock: some of schemathesis' cases, the walk and the probes."""
-    return inprocess.verdict(None, max_examples=3, phases=("fuzzing",))
 
 
 @pytest.mark.parametrize(
@@ -110,7 +102,7 @@ def test_latency_is_taken_over_the_answers_that_have_a_time() -> None:
 
 
 def test_a_run_observes_the_shape_of_every_answer_by_the_specs_schemas() -> None:
-    v = clean_run()
+    v = inprocess.quick_run(None)
     seen = observed.of(v, "2026-11-26T05:17:00+00:00")
     assert (seen["file"], seen["format"], seen["date"]) == (observed.FILE, observed.FORMAT, "2026-11-26T05:17:00+00:00")
     assert seen["schemas"]["PhoneImage"]["image_id"] == ["string"]
@@ -132,7 +124,7 @@ def test_a_run_observes_the_shape_of_every_answer_by_the_specs_schemas() -> None
 
 
 def test_what_a_run_observed_holds_no_image_name_or_id_no_project_and_no_credential() -> None:
-    v = clean_run()
+    v = inprocess.quick_run(None)
     text = observed.document(observed.of(v, "2026-11-26T05:17:00+00:00"), v)
     images = [image for ex in v.exchanges for image in ex.images or ()]
     data = {str(image[key]) for image in images for key in ("image_name", "image_id")}
