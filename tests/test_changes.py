@@ -25,10 +25,10 @@ from cph_conformance.run.changes import (
     SLOWER,
     TYPES,
     VANISHED_FIELD,
-    BadBaseline,
     Change,
     Changes,
 )
+from cph_conformance.run.stored import Unusable
 from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, PASSED, Verdict, error
 from tests import inprocess
 
@@ -235,7 +235,10 @@ def _write(text: str) -> Callable[[Path], Path]:
         (_write('{"file": "cph-conformance observed", "form'), "is not JSON (Unterminated string"),
         (_write("[1, 2]"), "is not an observed.json of cph-conformance"),
         (_write(json.dumps({**BASE, "file": "something else"})), "is not an observed.json of cph-conformance"),
-        (_write(json.dumps({**BASE, "format": 2})), "is format 2 of observed.json; this version reads format 1 only"),
+        (
+            _write(json.dumps({**BASE, "format": 2})),
+            "is an observed.json of cph-conformance of format 2; this version reads format 1 only",
+        ),
         (_write(json.dumps({k: v for k, v in BASE.items() if k != "statuses"})), "lacks statuses"),
     ],
 )
@@ -243,7 +246,7 @@ def test_a_baseline_this_version_cannot_read_is_refused_saying_why(
     tmp_path: Path, make: Callable[[Path], Path], says: str
 ) -> None:
     path = make(tmp_path)
-    with pytest.raises(BadBaseline) as refused:
+    with pytest.raises(Unusable) as refused:
         changes.load(path)
     assert str(refused.value).startswith(f"CPH_BASELINE={str(path)!r} ") and says in str(refused.value)
 

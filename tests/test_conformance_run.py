@@ -395,7 +395,7 @@ def test_setup_problems_exit_2_and_say_which_variable(
 @pytest.mark.parametrize(
     ("variable", "text", "says"),
     [
-        ("CPH_BASELINE", '{"file": "cph-conformance observed", "format": 0}', "is format 0 of observed.json"),
+        ("CPH_BASELINE", '{"file": "cph-conformance observed", "format": 0}', "of format 0; this version reads"),
         ("CPH_BASELINE", '{"file": "cph-conformance obs', "is not JSON"),
         ("CPH_HISTORY", "the user's own notes", "is not JSON"),
     ],

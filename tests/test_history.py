@@ -13,7 +13,8 @@ from xml.etree import ElementTree
 import pytest
 
 from cph_conformance.run import history, report, screenshot
-from cph_conformance.run.history import MAX_RUNS, BadHistory
+from cph_conformance.run.history import MAX_RUNS
+from cph_conformance.run.stored import Unusable
 from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, PASSED, Verdict
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -33,7 +34,10 @@ RUNS = [run(1), run(2, DRIFT, 240.0), run(3, CANNOT_RUN, None), run(4, PASSED, 6
         ("not json", "is not JSON"),
         ('{"runs": []}', "is not a history of cph-conformance runs; it was left as it is"),
         ('{"file": "cph-conformance history", "format": 1, "runs": {}}', "is not a history of cph-conformance runs"),
-        ('{"file": "cph-conformance history", "format": 2, "runs": []}', "is format 2 of the history"),
+        (
+            '{"file": "cph-conformance history", "format": 2, "runs": []}',
+            "is a history of cph-conformance runs of format 2",
+        ),
     ],
 )
 def test_a_file_that_is_no_history_of_this_format_is_refused_and_left_as_it_is(
@@ -41,7 +45,7 @@ def test_a_file_that_is_no_history_of_this_format_is_refused_and_left_as_it_is(
 ) -> None:
     path = tmp_path / "history.json"
     path.write_text(text)
-    with pytest.raises(BadHistory) as refused:
+    with pytest.raises(Unusable) as refused:
         history.load(path)
     assert str(refused.value).startswith(f"CPH_HISTORY={str(path)!r} ") and says in str(refused.value)
     assert path.read_text() == text

@@ -222,17 +222,23 @@ def test_an_unreachable_upstream_is_a_marked_error_not_an_answer() -> None:
     assert answer.headers[ERROR_HEADER].startswith("unreachable: ConnectError")
 
 
-def test_an_upstream_that_does_not_answer_in_time_is_a_marked_timeout() -> None:
+def answering_after(seconds: float) -> type[loopback.Quiet]:
+    """An upstream that answers every GET with an empty 200 after a while."""
+
     class Slow(loopback.Quiet):
         def do_GET(self) -> None:  # http.server's name
-            time.sleep(1.0)
+            time.sleep(seconds)
             self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
+    return Slow
+
+
+def test_an_upstream_that_does_not_answer_in_time_is_a_marked_timeout() -> None:
     credential = Token(spec.auth_header(), TOKEN)
     with (
-        loopback.serving(Slow) as url,
+        loopback.serving(answering_after(1.0)) as url,
         gateway.running(url, spec.auth_header(), credential, Secrets([TOKEN]), 0.2) as gw,
     ):
         answer = httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): gateway.PLACEHOLDER}, timeout=5)
@@ -243,18 +249,10 @@ def test_an_upstream_that_does_not_answer_in_time_is_a_marked_timeout() -> None:
 def test_an_answers_time_is_the_endpoints_not_the_runs_pace() -> None:
     """At 10 requests a second, the second request waits 0.1 s for its turn in the gateway: the client measures
     that wait, the gateway's ELAPSED_HEADER (and so the answer's time) does not."""
-
-    class Answering(loopback.Quiet):
-        def do_GET(self) -> None:  # http.server's name
-            time.sleep(0.02)
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
     patience = Patience(per_second=10, statuses={429})
     credential = Token(spec.auth_header(), TOKEN)
     with (
-        loopback.serving(Answering) as url,
+        loopback.serving(answering_after(0.02)) as url,
         gateway.running(url, spec.auth_header(), credential, Secrets([TOKEN]), 5.0, patience) as gw,
     ):
         answers = [httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): gateway.PLACEHOLDER}) for _ in "ab"]

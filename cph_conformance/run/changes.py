@@ -8,8 +8,8 @@ limit), a latency p95 more than doubled (and at least MIN_SLOWER_MS more), an im
 
 Only what both runs observed is compared: a kind of request or a schema that one run did not see is named in a
 note, not listed as new or vanished (another PHASES or WALK=0 sends other requests; a listing of one page has no
-page_info). A baseline that is not an observed.json of this format, or cannot be read, is refused (BadBaseline):
-the run stops before it starts (exit 2).
+page_info). A baseline that is not an observed.json of this format, or cannot be read, is refused
+(stored.Unusable): the run stops before it starts (exit 2).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cph_conformance.run import stored
 from cph_conformance.run.observed import FILE, FORMAT
 
 NEW_FIELD, VANISHED_FIELD, TYPES, NEW_VALUE, NEW_STATUS, NEW_ERROR_CODE = (
@@ -37,10 +38,6 @@ SLOWER_FACTOR = 2.0  # p95 more than this many times the baseline's
 # ... and at least this much more: below it, a doubling is the machine's noise (a loopback mock answers in a few ms).
 MIN_SLOWER_MS = 50.0
 SECTIONS = ("schemas", "values", "bytes", "statuses", "error_codes", "images", "latency", "spec")
-
-
-class BadBaseline(ValueError):
-    """CPH_BASELINE names no usable observed.json: the message says which file, what is wrong, and what to do."""
 
 
 @dataclass(frozen=True)
@@ -69,25 +66,14 @@ class Changes:
 
 
 def load(path: Path) -> dict[str, Any]:
-    """The observed.json at path; BadBaseline, naming CPH_BASELINE and the file, when it is not one this version
-    reads."""
-    where = f"CPH_BASELINE={str(path)!r}"
-    try:
-        data = json.loads(path.read_bytes())
-    except OSError as exc:
-        raise BadBaseline(f"{where} cannot be read: {exc.strerror or exc}. Name a run's observed.json.") from None
-    except ValueError as exc:
-        raise BadBaseline(f"{where} is not JSON ({exc}): a corrupt file? Name a run's observed.json.") from None
-    if not isinstance(data, dict) or data.get("file") != FILE:
-        raise BadBaseline(f"{where} is not an observed.json of cph-conformance. Name a run's observed.json.")
-    if data.get("format") != FORMAT:
-        raise BadBaseline(
-            f"{where} is format {data.get('format')!r} of observed.json; this version reads format {FORMAT} only. "
-            "Compare with a run of this version: run once without CPH_BASELINE to make one."
-        )
+    """The observed.json at path; stored.Unusable, naming CPH_BASELINE and the file, when this version cannot use
+    it."""
+    advice = "Name an observed.json a run of this version wrote (a run without CPH_BASELINE writes one)."
+    data = stored.read(path, "CPH_BASELINE", FILE, FORMAT, "an observed.json of cph-conformance", advice)
     missing = [name for name in SECTIONS if not isinstance(data.get(name), dict)]
     if missing or not isinstance(data.get("date"), str):
-        raise BadBaseline(f"{where} lacks {', '.join(missing) or 'date'}: a corrupt file? Name a run's observed.json.")
+        lacks = ", ".join(missing) or "date"
+        raise stored.Unusable(f"CPH_BASELINE={str(path)!r} lacks {lacks}: a corrupt file? {advice}")
     return data
 
 

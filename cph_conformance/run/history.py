@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cph_conformance.run import stored
 from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, PASSED, Verdict
 
 FILE = "cph-conformance history"
@@ -29,28 +30,15 @@ LEFT, RIGHT, TOP, BOTTOM = 64, 24, 16, 48
 COLOURS = {PASSED: "#2e7d32", DRIFT: "#c62828", CANNOT_RUN: "#ef6c00"}
 
 
-class BadHistory(ValueError):
-    """CPH_HISTORY names a file that is no history of this format: the message says which and what to do."""
-
-
 def load(path: Path) -> list[dict[str, Any]]:
-    """The runs of the history at path, oldest first; [] when there is no file yet."""
-    where = f"CPH_HISTORY={str(path)!r}"
+    """The runs of the history at path, oldest first; [] when there is no file yet; stored.Unusable, naming
+    CPH_HISTORY and the file, when this version cannot use it."""
     if not path.exists():
         return []
-    try:
-        data = json.loads(path.read_bytes())
-    except OSError as exc:
-        raise BadHistory(f"{where} cannot be read: {exc.strerror or exc}.") from None
-    except ValueError as exc:
-        raise BadHistory(f"{where} is not JSON ({exc}): name a new file, or remove this one if it is ours.") from None
-    if not isinstance(data, dict) or data.get("file") != FILE or not isinstance(data.get("runs"), list):
-        raise BadHistory(f"{where} is not a history of cph-conformance runs; it was left as it is. Name another file.")
-    if data.get("format") != FORMAT:
-        raise BadHistory(
-            f"{where} is format {data.get('format')!r} of the history; this version reads format {FORMAT} only. "
-            "Name a new file."
-        )
+    what, advice = "a history of cph-conformance runs", "Name a new file: the run makes it."
+    data = stored.read(path, "CPH_HISTORY", FILE, FORMAT, what, advice)
+    if not isinstance(data.get("runs"), list):
+        raise stored.Unusable(f"CPH_HISTORY={str(path)!r} is not {what}; it was left as it is. {advice}")
     return [run for run in data["runs"] if isinstance(run, dict)]
 
 

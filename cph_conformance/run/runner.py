@@ -40,6 +40,7 @@ from cph_conformance.run import (
     report,
     rules,
     settings,
+    stored,
     walk,
 )
 from cph_conformance.run.gateway import PLACEHOLDER
@@ -262,7 +263,7 @@ class Memory:
 
     @classmethod
     def of(cls, env: Mapping[str, str]) -> Memory:
-        """BadBaseline or BadHistory when a file cannot be used (nothing is written to it)."""
+        """stored.Unusable when a file cannot be used (nothing is written to it)."""
         path = Path(env["CPH_HISTORY"]) if env.get("CPH_HISTORY") else None
         return cls(
             changes.load(Path(env["CPH_BASELINE"])) if env.get("CPH_BASELINE") else None,
@@ -315,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     date = started.isoformat(timespec="seconds")
     try:  # before the reports are cleared: the baseline may be the last run's reports/observed.json
         memory = Memory.of(env)
-    except (changes.BadBaseline, history.BadHistory) as exc:
+    except stored.Unusable as exc:
         return _cannot_run(str(exc), reports, env)
     try:
         clear_artifacts(reports)
