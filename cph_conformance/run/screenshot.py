@@ -12,11 +12,11 @@ the reason (no browser, no page, nothing rendered).
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 from cph_conformance.run import settings
@@ -35,7 +35,6 @@ FLAGS = (
     "--hide-scrollbars",
 )
 PNG = b"\x89PNG\r\n\x1a\n"
-CHART = re.compile(r"<svg\b[^>]*\bid=\"history-chart\".*?</svg>", re.DOTALL)
 TIMEOUT = 120
 
 
@@ -80,18 +79,45 @@ def render(page: Path, width: int = 1280, height: int = 1600) -> Path:
     return shot
 
 
+class _Chart(HTMLParser):
+    """The points of a page's history chart: circles inside svg#history-chart, as elements (not in a comment, or in
+    a template, which a browser keeps but does not render)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.open: list[str] = []  # the elements we are in, innermost last
+        self.found = False
+        self.points = 0
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        inert = "template" in self.open
+        if tag == "svg" and ("id", "history-chart") in attrs and not inert:
+            self.found = True
+        elif tag == "circle" and "svg" in self.open and self.found and not inert:
+            self.points += 1
+        if tag not in VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.open:
+            del self.open[len(self.open) - 1 - self.open[::-1].index(tag) :]
+
+
+VOID = {"meta", "br", "hr", "img", "input", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
+
+
 def chart_problem(source: str, dom: str) -> str | None:
     """What is wrong with the history chart as the browser built it (None: nothing, or the page has no chart): the
-    DOM must hold it as SVG, with the source's points."""
-    drawn = CHART.search(source)
-    if drawn is None:
+    DOM must hold it as SVG elements, with the source's points."""
+    drawn = _Chart(source)
+    if not drawn.found:
         return None
-    built = CHART.search(dom)
-    if built is None:
+    built = _Chart(dom)
+    if not built.found:
         return "the browser built no history chart (svg#history-chart) of the page's"
-    want, got = drawn.group(0).count("<circle"), built.group(0).count("<circle")
-    if got != want:
-        return f"the browser built {got} point(s) of the history chart's {want}"
+    if built.points != drawn.points:
+        return f"the browser built {built.points} point(s) of the history chart's {drawn.points}"
     return None
 
 
