@@ -151,9 +151,14 @@ def test_latency_is_slower_when_p95_more_than_doubled_by_a_margin_over_noise(
 
 @pytest.mark.parametrize(
     ("longest", "said"),
-    [(110, "was 100 (limit 128)"), (116, "was 100 (limit 128: within 10% of it)")],
+    [
+        (110, "was 100 (limit 128)"),
+        (116, "was 100 (limit 128: within 10% of it)"),
+        (128, "was 100 (limit 128: within 10% of it)"),
+        (150, "was 100 (limit 128: over it)"),
+    ],
 )
-def test_a_longer_value_says_when_it_is_within_10_percent_of_its_limit(longest: int, said: str) -> None:
+def test_a_longer_value_says_when_it_is_within_10_percent_of_its_limit_or_over_it(longest: int, said: str) -> None:
     (change,) = changes.between(BASE, edited((("bytes", "PhoneImage.image_name", "longest"), longest))).found
     assert change.said.endswith(said) and not change.of_shape
 

@@ -137,7 +137,8 @@ def _longer(baseline: dict[str, Any], now: dict[str, Any], _notes: list[str]) ->
         near = after["longest"] >= NEAR_LIMIT * after["limit"]
         was_near = before["longest"] >= NEAR_LIMIT * before["limit"]
         if after["longest"] > before["longest"] or (near and not was_near):
-            within = f": within {1 - NEAR_LIMIT:.0%} of it" if near else ""
+            within = ": over it" if after["longest"] > after["limit"] else f": within {1 - NEAR_LIMIT:.0%} of it"
+            within = within if near else ""
             said = f"the longest is {after['longest']} bytes, was {before['longest']} (limit {after['limit']}{within})"
             found.append(Change(LONGER, key, said))
     return found
