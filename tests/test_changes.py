@@ -244,7 +244,8 @@ def _write(text: str) -> Callable[[Path], Path]:
             _write(json.dumps({**BASE, "format": 2})),
             "is an observed.json of cph-conformance of format 2; this version reads format 1 only",
         ),
-        (_write(json.dumps({k: v for k, v in BASE.items() if k != "statuses"})), "lacks statuses"),
+        (_write(json.dumps({k: v for k, v in BASE.items() if k != "statuses"})), "'statuses' is a required property"),
+        (_write(json.dumps({**BASE, "schemas": {"PhoneImage": {"x": 3}}})), "is corrupt: 3 is not of type 'array' (at"),
     ],
 )
 def test_a_baseline_this_version_cannot_read_is_refused_saying_why(

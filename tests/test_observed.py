@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import jsonschema
 import pytest
 
 from cph_conformance.run import observed, walk
@@ -131,3 +132,4 @@ def test_what_a_run_observed_holds_no_image_name_or_id_no_project_and_no_credent
     assert len(data) > 60  # the run saw the mock's catalog: names and ids to look for
     assert [value for value in data | {inprocess.PROJECT, inprocess.TOKEN} if value in text] == []
     assert json.loads(text)["verdict"] == "passed"
+    jsonschema.validate(json.loads(text), observed.SCHEMA)  # what a later run checks a baseline against

@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+
 from cph_conformance.run import stored
-from cph_conformance.run.observed import FILE, FORMAT
+from cph_conformance.run.observed import FILE, FORMAT, SCHEMA
 
 NEW_FIELD, VANISHED_FIELD, TYPES, NEW_VALUE, NEW_STATUS, NEW_ERROR_CODE = (
     "new field",
@@ -37,7 +39,6 @@ NEAR_LIMIT = 0.9  # a longest value at this share of its byte limit or more is "
 SLOWER_FACTOR = 2.0  # p95 more than this many times the baseline's
 # ... and at least this much more: below it, a doubling is the machine's noise (a loopback mock answers in a few ms).
 MIN_SLOWER_MS = 50.0
-SECTIONS = ("schemas", "values", "bytes", "statuses", "error_codes", "images", "latency", "spec")
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,10 @@ def load(path: Path) -> dict[str, Any]:
     it."""
     advice = "Name an observed.json a run of this version wrote (a run without CPH_BASELINE writes one)."
     data = stored.read(path, "CPH_BASELINE", FILE, FORMAT, "an observed.json of cph-conformance", advice)
-    missing = [name for name in SECTIONS if not isinstance(data.get(name), dict)]
-    if missing or not isinstance(data.get("date"), str):
-        lacks = ", ".join(missing) or "date"
-        raise stored.Unusable(f"CPH_BASELINE={str(path)!r} lacks {lacks}: a corrupt file? {advice}")
+    wrong = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data))
+    if wrong is not None:
+        at = "/".join(map(str, wrong.absolute_path)) or "the top"
+        raise stored.Unusable(f"CPH_BASELINE={str(path)!r} is corrupt: {wrong.message} (at {at}). {advice}")
     return data
 
 

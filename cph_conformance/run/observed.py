@@ -33,6 +33,47 @@ FORMAT = 1  # this project's version of the file's layout: another is refused as
 PERCENTILES = (50, 95, 99)
 ERROR_CODE = "error_code"  # the field of the spec's error body (ErrorBody) that holds Huawei's code
 
+# What observed.json holds, as far as a later run reads it: a baseline is checked against it before the run starts.
+_TYPES = {"type": "array", "items": {"type": "string"}}
+_COUNTS = {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {"type": "integer"}}}
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": [
+        "file",
+        "format",
+        "date",
+        "spec",
+        "schemas",
+        "values",
+        "bytes",
+        "statuses",
+        "error_codes",
+        "images",
+        "latency",
+    ],
+    "properties": {
+        "file": {"const": FILE},
+        "format": {"const": FORMAT},
+        "date": {"type": "string"},
+        "spec": {"type": "object", "properties": {"version": {"type": "string"}, "sha256": {"type": "string"}}},
+        "schemas": {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": _TYPES}},
+        "values": {"type": "object", "additionalProperties": {"type": "array"}},
+        "bytes": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["longest", "limit"],
+                "properties": {"longest": {"type": "integer"}, "limit": {"type": "integer", "minimum": 1}},
+            },
+        },
+        "statuses": _COUNTS,
+        "error_codes": _COUNTS,
+        "images": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "latency": {"type": "object", "properties": {f"p{p}_ms": {"type": "number"} for p in PERCENTILES}},
+        "exit_status": {"type": "integer"},
+    },
+}
+
 
 def json_type(value: Any) -> str:
     """The JSON type of a decoded JSON value, as JSON Schema names it."""
