@@ -71,7 +71,7 @@ test-wheel: $(STAMP) ## Install the pinned wheel by hash on every supported Pyth
 conformance: $(STAMP) ## The main job: conformance of CPH_REGION/CPH_BASE_URL or a local mock; settings: .ci/conformance --help (CI: exits 0/1/2)
 	@python -m cph_conformance.run
 
-render-report: $(STAMP) ## Open reports/summary.html in a headless browser (Debian's chromium) and save reports/summary.png
+render-report: $(STAMP) ## Open reports/summary.html in headless Chromium (its verdict and history chart must render); save reports/summary.png
 	@python -m cph_conformance.run.screenshot
 
 mock: $(STAMP) ## Serve the mock in the foreground on 127.0.0.1, port CPH_MOCK_PORT or 8080 (FAULT=name breaks it)

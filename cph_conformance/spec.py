@@ -78,6 +78,26 @@ def deref(node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
+def component_name(node: dict[str, Any] | None) -> str | None:
+    """The component schema a node names (its $ref, or its array items' $ref), or None."""
+    if not node:
+        return None
+    ref = node.get("$ref") or (node.get("items") or {}).get("$ref")
+    if not isinstance(ref, str) or not ref.startswith("#/components/schemas/"):
+        return None
+    return ref.rsplit("/", 1)[1]
+
+
+def response_schema_name(status: int) -> str | None:
+    """The name of the component schema the operation documents for a status (ListCloudPhoneImagesResponse for 200,
+    ErrorBody for the errors), or None."""
+    response = operation()["responses"].get(str(status))
+    if response is None:
+        return None
+    content = deref(response).get("content", {}).get("application/json")
+    return component_name(content["schema"]) if content else None
+
+
 def response_schema(status: int) -> dict[str, Any] | None:
     """The JSON schema the operation documents for a status, or None."""
     response = operation()["responses"].get(str(status))
@@ -180,6 +200,12 @@ def limit_bounds() -> tuple[int, int]:
     """limit's minimum and maximum: the smallest and the largest page."""
     s = parameter("limit")["schema"]
     return int(s["minimum"]), int(s["maximum"])
+
+
+def object_schemas() -> dict[str, dict[str, Any]]:
+    """Every component schema that has properties (the objects an answer is made of), by name."""
+    schemas: dict[str, dict[str, Any]] = load()["components"]["schemas"]
+    return {name: node for name, node in schemas.items() if "properties" in node}
 
 
 def max_bytes(name: str = "PhoneImage") -> dict[str, int]:

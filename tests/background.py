@@ -51,6 +51,9 @@ _ENDED = threading.Event()  # set by finish()
 _STARTED: dict[tuple[str, str, str], Future[Any]] = {}
 _FOLDERS: list[Path] = []  # made on the first start(): importing this module (pytest --help does) makes nothing
 _GROUPS: set[int] = set()  # process groups of tracked() children still running
+# start() is called from the main thread and from jobs (one job's result() starting another's): one at a time, or
+# two callers make the same job's folder (FileExistsError) and submit it twice.
+_STARTING = threading.Lock()
 
 
 class Results(Mapping[str, Any]):
@@ -84,6 +87,11 @@ def _jobs(module: str, name: str) -> dict[str, Work]:
 
 def start(module: str, name: str) -> None:
     """Start each job of a module's named work, once."""
+    with _STARTING:
+        _start(module, name)
+
+
+def _start(module: str, name: str) -> None:
     for job, work in _jobs(module, name).items():
         if (module, name, job) not in _STARTED:
             if len(_STARTED) == _WORKERS:

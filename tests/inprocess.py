@@ -175,3 +175,9 @@ def verdict(
     answers += [ex for _, ex in answered or ()]
     v.judge(answers, outcomes, walk_done if walked else None, answered)
     return v
+
+
+@functools.cache
+def quick_run(target: str | None) -> Verdict:
+    """A quick whole run against a target, once per session: some of schemathesis' fuzzing, the walk and the probes."""
+    return verdict(target, max_examples=3, phases=("fuzzing",))

@@ -1,8 +1,9 @@
 """`python -m cph_conformance.run` end to end, as .ci/conformance runs it, three times: the clean mock and the
 faithful service pass (its throttled flavour, which quotes the token back in refusals; with STRICT=1); a fault across
 answers (which echoes the token too, from a mock in a child process) fails the run (exit 1) naming its check; between
-them, each of the three credential routes; no secret is in an artifact or on the console. Setup problems exit 2 with
-a reason: the runner's main() in process. Every fault runs in process in tests/test_fault_matrix.py."""
+them, each of the three credential routes; no secret is in an artifact or on the console, and observed.json holds no
+image name or id and no project id. The clean run also compares with a baseline and joins a history. Setup problems
+exit 2 with a reason: the runner's main() in process. Every fault runs in process in tests/test_fault_matrix.py."""
 
 from __future__ import annotations
 
@@ -21,12 +22,13 @@ import pytest
 
 from cph_conformance import spec
 from cph_conformance.mock import faults, server
-from cph_conformance.run import rules, runner, target
+from cph_conformance.run import history, observed, recorded, rules, runner, target
 from cph_conformance.run.secrets import MASK, Secrets
 from cph_conformance.run.settings import BY_NAME
 from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, PASSED
 from cph_conformance.spec import ROOT
 from tests import background, faithful_service, loopback
+from tests.test_history import chart_of
 
 # A few runs through the real command, one for each kind of target, each with another of the run's three
 # credential routes (tests/test_fault_matrix.py runs every fault in process; tests/test_faithful.py two flavours
@@ -119,6 +121,23 @@ def conformance(env: dict[str, str], reports: Path) -> subprocess.CompletedProce
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
+BASELINE_DATE = "2026-11-25T05:17:00+00:00"
+EARLIER = [
+    {"date": f"2026-11-2{n}T05:17:00+00:00", "verdict": "passed", "exit_status": 0, "p95_ms": 5.0} for n in (4, 5)
+]
+
+
+def remembered(folder: Path) -> dict[str, str]:
+    """For the clean mock's run: a baseline that saw no public image (and nothing else), and a history of two runs."""
+    seen: dict[str, object] = {
+        name: {} for name in ("schemas", "values", "bytes", "statuses", "error_codes", "latency")
+    }
+    baseline = {**seen, "file": observed.FILE, "format": observed.FORMAT, "date": BASELINE_DATE, "spec": {}}
+    (folder / "baseline.json").write_text(json.dumps({**baseline, "images": {"public": 0}}))
+    history.save(folder / "history.json", EARLIER)
+    return {"CPH_BASELINE": str(folder / "baseline.json"), "CPH_HISTORY": str(folder / "history.json")}
+
+
 def against(name: str, route: str, reports: Path) -> Run:
     """The runner pointed, as at a live endpoint, at a server on 127.0.0.1 (the mock with one fault, the clean
     mock or the faithful service), with one credential route."""
@@ -151,6 +170,8 @@ def against(name: str, route: str, reports: Path) -> Run:
         else:  # a fault needs only its check
             if rules.every()[str(faults.FAULTS[fault].caught_by)].by not in (rules.LISTINGS, rules.PROBES):
                 env["WALK"] = "0"
+        if name == CLEAN:
+            env |= remembered(reports)
         done = conformance(env, reports)
     return Run(done.returncode, shown(done.stdout + done.stderr, secrets), reports, secrets)
 
@@ -253,6 +274,22 @@ def test_no_secret_is_in_an_artifact_or_on_the_console(runs: dict[str, Run], nam
     assert [str(path) for path, text in artifacts.items() if any(s in text for s in run.secrets)] == []
     on_console = any(s in run.output for s in run.secrets)
     assert not on_console, "a secret is on the console"
+    answers = recorded.read(run.reports / "events.ndjson").exchanges
+    data = {str(ex.project_id) for ex in answers}
+    data |= {str(image[key]) for ex in answers for image in ex.images or () for key in ("image_name", "image_id")}
+    seen = (run.reports / "observed.json").read_text()
+    assert len(data) > 3 and [value for value in data if value in seen] == []
+
+
+def test_a_run_compares_with_its_baseline_and_joins_its_history(runs: dict[str, Run]) -> None:
+    run = runs[CLEAN]
+    changes = run.summary.split(f"## Changes since {BASELINE_DATE}\n", 1)[1]
+    assert "\n- images: public: " in changes and " images, was 0\n" in changes
+    assert run.status == PASSED  # changes are notices unless CPH_FAIL_ON_CHANGE
+    kept = history.load(run.reports / "history.json")
+    assert kept[:2] == EARLIER and len(kept) == 3
+    assert (kept[2]["verdict"], kept[2]["exit_status"]) == ("passed", 0) and kept[2]["p95_ms"] > 0
+    assert len(chart_of((run.reports / "summary.html").read_text()).findall("{http://www.w3.org/2000/svg}circle")) == 3
 
 
 def test_the_same_seed_sends_the_same_requests_from_two_processes(runs: dict[str, Run]) -> None:
@@ -353,6 +390,28 @@ def test_setup_problems_exit_2_and_say_which_variable(
     assert says in stopped.stderr
     assert "## The run could not be made" in stopped.summary and says in stopped.summary
     assert not stopped.shows(SECRET)
+
+
+@pytest.mark.parametrize(
+    ("variable", "text", "says"),
+    [
+        ("CPH_BASELINE", '{"file": "cph-conformance observed", "format": 0}', "of format 0; this version reads"),
+        ("CPH_BASELINE", '{"file": "cph-conformance obs', "is not JSON"),
+        ("CPH_HISTORY", "the user's own notes", "is not JSON"),
+    ],
+)
+def test_a_baseline_or_history_the_run_cannot_use_stops_it_before_anything_starts(
+    main: Callable[[dict[str, str]], Stopped], tmp_path: Path, variable: str, text: str, says: str
+) -> None:
+    """The file is the reports folder's observed.json, as after a run: it is read before the reports are cleared, and
+    left as it was."""
+    path = tmp_path / "observed.json"
+    path.write_text(text)
+    stopped = main({**BASE, variable: str(path)})
+    assert stopped.status == CANNOT_RUN, stopped
+    assert f"{variable}={str(path)!r}" in stopped.stderr and says in stopped.stderr
+    assert "## The run could not be made" in stopped.summary and says in stopped.summary
+    assert path.read_text() == text
 
 
 @pytest.mark.parametrize(("wrong", "says"), [("CPH_SK", "CPH_AK/CPH_SK was refused"), ("CPH_IAM_PASSWORD", "IAM.0101")])

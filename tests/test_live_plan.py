@@ -1,9 +1,14 @@
-"""The scheduled live job's plan: regions from the repository variable, or a visible notice when no secret is set."""
+"""The scheduled live job: its plan (regions from the repository variable, or a visible notice when no secret is set),
+the secrets it hands the run, and its memory of each region's last run in the Actions cache; and the test job's two runs
+against the mock, compared, with the chart rendered."""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import pytest
 import yaml
@@ -108,10 +113,56 @@ def test_the_workflow_tells_the_plan_about_every_secret_and_hands_them_all_to_th
     assert isinstance(plan_env, dict)
     assert {name for name in plan_env if name.endswith("_SET")} == {f"{name}_SET" for name in live_plan.SECRETS}
     assert all(value == f"${{{{ secrets.{name[:-4]} != '' }}}}" for name, value in plan_env.items() if "_SET" in name)
-    [run_step] = [s for s in _workflow_steps("live") if s.get("run") == ".ci/conformance"]
+    [run_step] = [s for s in _workflow_steps("live") if ".ci/conformance" in str(s.get("run"))]
     run_env = run_step["env"]
     assert isinstance(run_env, dict)
     assert {name: run_env[name] for name in live_plan.SECRETS} == {
         name: f"${{{{ secrets.{name} }}}}" for name in live_plan.SECRETS
     }
     assert run_env["CPH_REGION"] == "${{ matrix.region }}"
+
+
+def _index(steps: list[dict[str, object]], found: Callable[[dict[str, object]], bool]) -> int:
+    (n,) = [n for n, step in enumerate(steps) if found(step)]
+    return n
+
+
+def test_the_live_job_compares_each_region_with_its_last_run_through_the_actions_cache() -> None:
+    steps = _workflow_steps("live")
+    restore = _index(steps, lambda s: str(s.get("uses", "")).startswith("actions/cache/restore@"))
+    run = _index(steps, lambda s: ".ci/conformance" in str(s.get("run")))
+    keep = _index(steps, lambda s: "cp reports/observed.json" in str(s.get("run")))
+    save = _index(steps, lambda s: str(s.get("uses", "")).startswith("actions/cache/save@"))
+    assert restore < run < keep < save
+    # Pinned by full SHA, with the release in a comment, the same release for both halves.
+    text = (spec.ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    pins = re.findall(r"uses: actions/cache/(restore|save)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)\n", text)
+    assert sorted(half for half, *_ in pins) == ["restore", "save"] and len({tuple(p[1:]) for p in pins}) == 1
+    given = [cast(dict[str, str], steps[n]["with"]) for n in (restore, save)]
+    # One memory per region: each run saves under a key of its own (a cache is written once) and restores the newest.
+    key, path = given[1]["key"], given[1]["path"]
+    assert given[0]["key"] == key and given[0]["path"] == path
+    assert key.startswith("cph-history-${{ matrix.region }}-") and "${{ github.run_id }}" in key
+    assert given[0]["restore-keys"] == "cph-history-${{ matrix.region }}-"
+    # The run keeps its history there, and compares with the baseline there when there is one.
+    env = cast(dict[str, str], steps[run]["env"])
+    assert env["CPH_HISTORY"] == f"{path}/history.json"
+    script = str(steps[run]["run"])
+    assert f"if [ -f {path}/observed.json ]; then export CPH_BASELINE={path}/observed.json; fi" in script
+    # Whatever the run's exit status, the memory is saved; its observed.json becomes the baseline unless inconclusive.
+    assert steps[keep]["if"] == steps[save]["if"] == "always()"
+    assert "jq -e '.exit_status != 2' reports/observed.json" in str(steps[keep]["run"])
+    assert f"cp reports/observed.json {path}/observed.json" in str(steps[keep]["run"])
+    workflow = yaml.safe_load(text)
+    assert workflow["jobs"]["live"]["permissions"] == {"contents": "read"}  # the cache needs no permission
+
+
+def test_ci_runs_the_mock_twice_without_a_change_of_shape_and_renders_the_chart() -> None:
+    steps = _workflow_steps("test")
+    first = _index(steps, lambda s: s.get("name") == "Conformance against the local mock")
+    second = _index(steps, lambda s: "CPH_BASELINE" in cast(dict[str, str], s.get("env") or {}))
+    rendered = _index(steps, lambda s: s.get("run") == "make render-report")
+    assert first < second < rendered
+    env = [cast(dict[str, str], steps[n]["env"]) for n in (first, second)]
+    assert env[0]["CPH_HISTORY"] == env[1]["CPH_HISTORY"]  # two runs in the history: a chart with a line
+    assert env[1]["CPH_BASELINE"] == "reports/observed.json" and env[1]["CPH_FAIL_ON_CHANGE"] == "1"

@@ -1,6 +1,7 @@
 """What schemathesis recorded, read back (its requests shown against the endpoint, not the gateway; an answer the
 gateway could not get is no answer, not drift), and the reports rendered from a verdict: each distinct cause listed,
-junit.xml one test case per check that judged something with every cause in its one failure. No server."""
+junit.xml one test case per check that judged something with every cause in its one failure; the changes since a
+baseline in each. No server."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+import pytest
+
 from cph_conformance import spec
 from cph_conformance.run import recorded, report
+from cph_conformance.run.changes import IMAGES, NEW_VALUE, Change, Changes
 from cph_conformance.run.credential import MISSING, VALID
 from cph_conformance.run.exchange import ERROR_HEADER, Exchange
 from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, PASSED, SETUP, Verdict, error
@@ -236,3 +240,48 @@ def test_a_run_that_could_not_be_made_says_so_first_in_the_html_report() -> None
     page_ = Page(report.render_html(v))
     assert "Verdict: the run could not be made (exit status 2)" in page_.text_of("p")[0]
     assert "The run could not be made (1 distinct)" in page_.text_of("h2")
+
+
+def compared(gate: bool) -> Verdict:
+    """A clean run, compared with a baseline: one change of shape, one notice, and a note."""
+    v = Verdict(ENDPOINT)
+    v.judge_answers([page(1), page(2)])
+    found = [Change(NEW_VALUE, "PhoneImage.image_label", '"cloud_phone_9000"'), Change(IMAGES, "private", "13, was 12")]
+    v.changes, v.fail_on_change = (
+        Changes("2026-11-25T05:17:00+00:00", found, ["schemas only one run saw: PageInfo"]),
+        gate,
+    )
+    return v
+
+
+@pytest.mark.parametrize("gate", [False, True])
+def test_the_changes_since_the_baseline_are_listed_in_every_report(gate: bool) -> None:
+    v = compared(gate)
+    text = report.render(v)
+    intro, listed, *_ = text.split("## Changes since 2026-11-25T05:17:00+00:00\n\n", 1)[1].split("\n\n")
+    assert listed.splitlines() == [
+        '- new value: PhoneImage.image_label: "cloud_phone_9000" (shape)',
+        "- images: private: 13, was 12",
+        "- Note: schemas only one run saw: PageInfo",
+    ]
+    assert intro.startswith("2 change(s) against CPH_BASELINE's observed.json, 1 of shape")
+    assert ("they fail the run (CPH_FAIL_ON_CHANGE=1)" in intro) == gate
+    assert (v.exit_status, text.startswith("# Conformance")) == (DRIFT if gate else PASSED, True)
+    html = Page(report.render_html(v))
+    (heading,) = [t for t in html.text_of("h2") if t.startswith("Changes since")]
+    assert heading == "Changes since 2026-11-25T05:17:00+00:00"
+    items = [(a.get("class"), "".join(t).strip()) for tag, a, t in html.elements if tag == "li" and a.get("class")]
+    assert items[:2] == [
+        ("change shape", 'new value: PhoneImage.image_label: "cloud_phone_9000" (shape)'),
+        ("change", "images: private: 13, was 12"),
+    ]
+    suite = ElementTree.fromstring(report.render_junit(v))  # noqa: S314  (our own output)
+    (case,) = [c for c in suite if c.get("name") == "no change since the baseline"]
+    assert (case.find("failure") is not None) == gate and (case.find("system-out") is not None) == (not gate)
+
+
+def test_a_run_without_a_baseline_has_no_changes_section() -> None:
+    v = Verdict(ENDPOINT)
+    v.judge_answers([page(1)])
+    assert "Changes since" not in report.render(v) and "Changes since" not in report.render_html(v)
+    assert "no change since the baseline" not in report.render_junit(v)

@@ -1,5 +1,6 @@
 """Secrets masked by value in every form; malformed credentials named without their value; the gateway puts the
-credential only on what it forwards upstream, masks what comes back, and follows no redirect."""
+credential only on what it forwards upstream, masks what comes back, follows no redirect, and says how long the
+endpoint took to answer, its own pace left out."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 from cph_conformance import spec
 from cph_conformance.run import gateway, target
 from cph_conformance.run.credential import NEAR_MISSES, Token
-from cph_conformance.run.exchange import ERROR_HEADER
+from cph_conformance.run.exchange import ELAPSED_HEADER, ERROR_HEADER, Exchange
 from cph_conformance.run.patience import Patience
 from cph_conformance.run.secrets import MASK, MalformedCredential, Secrets, check_credential
 from tests import loopback
@@ -221,22 +222,45 @@ def test_an_unreachable_upstream_is_a_marked_error_not_an_answer() -> None:
     assert answer.headers[ERROR_HEADER].startswith("unreachable: ConnectError")
 
 
-def test_an_upstream_that_does_not_answer_in_time_is_a_marked_timeout() -> None:
+def answering_after(seconds: float) -> type[loopback.Quiet]:
+    """An upstream that answers every GET with an empty 200 after a while."""
+
     class Slow(loopback.Quiet):
         def do_GET(self) -> None:  # http.server's name
-            time.sleep(1.0)
+            time.sleep(seconds)
             self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
+    return Slow
+
+
+def test_an_upstream_that_does_not_answer_in_time_is_a_marked_timeout() -> None:
     credential = Token(spec.auth_header(), TOKEN)
     with (
-        loopback.serving(Slow) as url,
+        loopback.serving(answering_after(1.0)) as url,
         gateway.running(url, spec.auth_header(), credential, Secrets([TOKEN]), 0.2) as gw,
     ):
         answer = httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): gateway.PLACEHOLDER}, timeout=5)
     assert answer.status_code == 502
     assert answer.headers[ERROR_HEADER].startswith("timeout: no answer within the request timeout")
+
+
+def test_an_answers_time_is_the_endpoints_not_the_runs_pace() -> None:
+    """At 10 requests a second, the second request waits 0.1 s for its turn in the gateway: the client measures
+    that wait, the gateway's ELAPSED_HEADER (and so the answer's time) does not."""
+    patience = Patience(per_second=10, statuses={429})
+    credential = Token(spec.auth_header(), TOKEN)
+    with (
+        loopback.serving(answering_after(0.02)) as url,
+        gateway.running(url, spec.auth_header(), credential, Secrets([TOKEN]), 5.0, patience) as gw,
+    ):
+        answers = [httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): gateway.PLACEHOLDER}) for _ in "ab"]
+    paced = answers[1]
+    ex = Exchange.of_response(paced, url, "valid", "walk")
+    assert paced.elapsed.total_seconds() >= 0.08  # the client waited for the pace
+    assert ex.elapsed is not None and 0.02 <= ex.elapsed < 0.08  # the endpoint did not
+    assert float(paced.headers[ELAPSED_HEADER]) == ex.elapsed
 
 
 def test_a_proxy_set_for_ci_never_carries_loopback_traffic(monkeypatch: pytest.MonkeyPatch) -> None:

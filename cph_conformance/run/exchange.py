@@ -25,6 +25,9 @@ from cph_conformance.run.credential import EMPTY, MISSING, NEAR_MISSES, VALID, W
 TOKEN_VARIABLE = "$CPH_AUTH_TOKEN"  # noqa: S105  (a shell variable's name)
 # Set by the run's gateway on an answer it could not get (refused, timed out): the header's value says why.
 ERROR_HEADER = "X-Cph-Conformance-Error"
+# Set by the run's gateway on every answer: the seconds the endpoint took to answer its last try, measured upstream of
+# the gateway, so that neither the run's pace nor the waits for throttling count as the endpoint's time.
+ELAPSED_HEADER = "X-Cph-Conformance-Elapsed"
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Exchange:
     body: Any = None  # the answer's JSON value, or None
     text: str = ""
     phase: str = ""  # what sent it: preflight, examples, coverage, fuzzing, walk, probe
+    elapsed: float | None = None  # seconds the endpoint took to answer (ELAPSED_HEADER; else the client's measure)
 
     @property
     def query(self) -> dict[str, list[str]]:
@@ -106,15 +110,17 @@ class Exchange:
             body = response.json()
         except ValueError:
             body = None
+        headers = {k.lower(): v for k, v in response.headers.items()}
         return cls(
             response.request.method,
             endpoint_url.rstrip("/") + response.request.url.raw_path.decode("ascii"),
             auth,
             response.status_code,
-            {k.lower(): v for k, v in response.headers.items()},
+            headers,
             body,
             response.text,
             phase,
+            _elapsed(headers, response.elapsed.total_seconds()),
         )
 
     @classmethod
@@ -136,6 +142,7 @@ class Exchange:
             _json(text),
             text,
             phase,
+            _elapsed(headers, response.get("elapsed")) if response else None,
         )
 
     @classmethod
@@ -143,16 +150,31 @@ class Exchange:
         """A request and answer as schemathesis' engine records them in this process."""
         response = interaction.response
         text = response.content.decode("utf-8", "replace") if response is not None and response.content else ""
+        headers = {k.lower(): v[0] for k, v in (response.headers if response is not None else {}).items() if v}
         return cls(
             interaction.request.method,
             interaction.request.uri,
             auth,
             response.status_code if response is not None else None,
-            {k.lower(): v[0] for k, v in (response.headers if response is not None else {}).items() if v},
+            headers,
             _json(text),
             text,
             phase,
+            _elapsed(headers, response.elapsed) if response is not None else None,
         )
+
+
+def _elapsed(headers: dict[str, str], measured: Any) -> float | None:
+    """The endpoint's time to answer: the gateway's measure, taken out of the headers (it is the run's, not the
+    endpoint's), else what the client measured (an app in this process), else None."""
+    for value in (headers.pop(ELAPSED_HEADER.lower(), None), measured):
+        if value is None:
+            continue
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            continue
+    return None
 
 
 def _json(text: str) -> Any:

@@ -8,7 +8,8 @@ writes a report ever sees a secret, even one a server echoes. The gateway follow
 it came, and no credential ever reaches another host.
 
 Every request goes out at the run's pace and throttling is waited out (cph_conformance.run.patience), whichever tool
-sent it: the run slows to what the endpoint allows.
+sent it: the run slows to what the endpoint allows. Every answer carries ELAPSED_HEADER: the seconds the endpoint
+took to answer the last try, which neither the pace nor those waits are part of (the run's latency percentiles).
 
 An answer the gateway could not get (refused connection, timeout, bad TLS) comes back as 502 with the header
 ERROR_HEADER naming the cause, so the report lists it as an error of the run, not as drift.
@@ -24,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 
 from cph_conformance.run.credential import NEAR_MISSES, Credential
-from cph_conformance.run.exchange import ERROR_HEADER
+from cph_conformance.run.exchange import ELAPSED_HEADER, ERROR_HEADER
 from cph_conformance.run.patience import Patience
 from cph_conformance.run.secrets import Secrets
 
@@ -112,6 +113,7 @@ class Gateway:
                 for name, value in headers:
                     if name.lower() not in _DROP_FROM_ANSWER:
                         self.send_header(name, value)
+                self.send_header(ELAPSED_HEADER, f"{answer.elapsed.total_seconds():.6f}")
                 self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
                 self.wfile.write(content)

@@ -1,18 +1,21 @@
 """The run's reports, rendered from its verdict (cph_conformance.run.verdict): summary.md (also printed, and appended
 to a GitHub job's page), summary.html and junit.xml. No distinct cause is hidden; every finding names its check, the
 rule, the statements that state it and curl lines that send its requests again (with "$CPH_AUTH_TOKEN" where the
-credential goes)."""
+credential goes). Compared with a baseline, the summaries list what changed since (cph_conformance.run.changes);
+with a history, summary.html draws it (cph_conformance.run.history)."""
 
 from __future__ import annotations
 
 import functools
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import jinja2
 
-from cph_conformance.run import rules
+from cph_conformance.run import history, rules
 from cph_conformance.run.verdict import CANNOT_RUN, ERROR, FAILURE, PASSED, SETUP, WARNING, Finding, Verdict
 
 MAX_LISTED = 60  # distinct findings listed per kind; the count is always given
@@ -55,6 +58,31 @@ def _finding(n: int, f: Finding) -> list[str]:
     return [*lines, ""]
 
 
+def changes_intro(v: Verdict) -> str:
+    """How many changes there are against the baseline, and what those of shape do to the run."""
+    assert v.changes is not None
+    found, shape = len(v.changes.found), len(v.changes.of_shape)
+    if not found:
+        return "No change against CPH_BASELINE's observed.json."
+    effect = (
+        "they fail the run (CPH_FAIL_ON_CHANGE=1)"
+        if v.fail_on_change
+        else "they are notices (CPH_FAIL_ON_CHANGE=1 makes them fail the run)"
+    )
+    return (
+        f"{found} change(s) against CPH_BASELINE's observed.json, {shape} of shape (fields, types, values, statuses, "
+        f"error codes): {effect}."
+    )
+
+
+def changes_section(v: Verdict) -> list[str]:
+    if v.changes is None:
+        return []
+    listed = [f"- {change}" + (" (shape)" if change.of_shape else "") for change in v.changes.found]
+    listed += [f"- Note: {note}" for note in v.changes.notes]
+    return [f"## Changes since {v.changes.since}", "", changes_intro(v), *(["", *listed] if listed else [])]
+
+
 def render(v: Verdict) -> str:
     lines = [f"# Conformance of {v.target}", "", f"**Verdict: {v.label}** (exit status {v.exit_status}).", ""]
     if not v.made:
@@ -68,6 +96,8 @@ def render(v: Verdict) -> str:
     judged = [name for name in v.judged if v.judged[name]]
     lines.append(f"{len(judged)} checks judged the run: what each judged is in the table of checks below.")
     lines += [f"Note: {n}" for n in v.notes]
+    if v.changes is not None:
+        lines += ["", *changes_section(v)]
     if v.exit_status == CANNOT_RUN and v.inconclusive:
         lines += ["", "## Inconclusive: too little was judged to pass", ""]
         lines += [f"- {reason}" for reason in v.inconclusive]
@@ -150,6 +180,14 @@ def render_junit(v: Verdict) -> str:
             ElementTree.SubElement(case, "system-out").text = "\n".join(
                 f"warning (an assumption of the spec): {f.message} ({f.source})" for f in warned
             )
+    if v.changes is not None:  # the comparison with the baseline: a failure only when it fails the run
+        case = ElementTree.SubElement(suite, "testcase", classname="conformance", name="no change since the baseline")
+        listed = "\n".join([changes_intro(v), *map(str, v.changes.found), *v.changes.notes])
+        if v.changed_shape:
+            first = str(v.changes.of_shape[0])
+            ElementTree.SubElement(case, "failure", message=first[:300], type="changes of shape").text = listed
+        else:
+            ElementTree.SubElement(case, "system-out").text = listed
     problems = v.of(ERROR)
     if problems or v.inconclusive:
         name = "the run judges enough" if v.made else "the run could not be made"
@@ -173,11 +211,14 @@ def _template() -> jinja2.Template:
     return environment.get_template("summary.html.jinja")
 
 
-def render_html(v: Verdict) -> str:
+def render_html(v: Verdict, runs: Sequence[dict[str, Any]] = ()) -> str:
     """The summary as one self-contained HTML page (templates/summary.html.jinja): no script, no style sheet, font
-    or image from anywhere."""
+    or image from anywhere; the history of runs (this one last), when there is one, as an inline SVG chart."""
     return _template().render(
         v=v,
+        changes_intro=changes_intro(v) if v.changes is not None else "",
+        chart=history.chart(runs),
+        runs=len(runs),
         counts=_counts(v),
         throttling=_throttling(v),
         inconclusive=v.inconclusive if v.exit_status == CANNOT_RUN else [],

@@ -6,12 +6,17 @@ request and waits out throttling. In order: the preflight, schemathesis (the res
 schemathesis.toml), the walk and the probes; then every answer is judged by every check, the verdict weighs the
 evidence, and the reports go to the reports folder and the console.
 
-Exit status: 0 passed; 1 drift found; 2 the run could not be made (a setting, the credential, the endpoint, the
-reports folder) or it is inconclusive (too many answers, or a whole check, judged nothing).
+What the run observed of the answers' shape goes to observed.json; with CPH_BASELINE (an earlier run's observed.json)
+the summaries list what changed since, and with CPH_HISTORY the run joins a history that summary.html draws.
+
+Exit status: 0 passed; 1 drift found (or, with CPH_FAIL_ON_CHANGE, changes of shape since CPH_BASELINE); 2 the run
+could not be made (a setting, a baseline or history it cannot use, the credential, the endpoint, the reports folder)
+or it is inconclusive (too many answers, or a whole check, judged nothing).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import os
 import subprocess
@@ -20,11 +25,26 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from cph_conformance import spec
-from cph_conformance.run import gateway, preflight, probes, provenance, recorded, report, rules, settings, walk
+from cph_conformance.run import (
+    changes,
+    gateway,
+    history,
+    observed,
+    preflight,
+    probes,
+    provenance,
+    recorded,
+    report,
+    rules,
+    settings,
+    stored,
+    walk,
+)
 from cph_conformance.run.credential import VALID
 from cph_conformance.run.exchange import Exchange
 from cph_conformance.run.gateway import PLACEHOLDER
@@ -38,7 +58,15 @@ from cph_conformance.spec import ROOT, SPEC_PATH
 SCHEMATHESIS_CHECKS = {c.name for c in rules.of(rules.SCHEMATHESIS)}
 REQUEST_TIMEOUT = 10.0  # seconds the gateway waits for each answer of the endpoint (each try, when throttled)
 # Everything the run writes in the reports folder; nothing else there is ever touched.
-ARTIFACTS = ("junit.xml", "schemathesis-junit.xml", "cassette.yaml", "events.ndjson", "summary.md", "summary.html")
+ARTIFACTS = (
+    "junit.xml",
+    "schemathesis-junit.xml",
+    "cassette.yaml",
+    "events.ndjson",
+    "summary.md",
+    "summary.html",
+    "observed.json",
+)
 GROUPS = (settings.ENDPOINT, settings.CREDENTIAL, settings.RUN, settings.REPORTS)
 
 
@@ -217,13 +245,21 @@ def throttled(response: httpx.Response, t: Target) -> Exchange:
         content=t.secrets.mask_bytes(response.content),
         request=response.request,
     )
+    masked.elapsed = response.elapsed  # read by Patience, so measured
     return Exchange.of_response(masked, t.base_url, VALID, phase="throttled")
 
 
-def write(v: Verdict, reports: Path, secrets: Secrets, env: Mapping[str, str], echo: bool = True) -> None:
+def write(
+    v: Verdict,
+    reports: Path,
+    secrets: Secrets,
+    env: Mapping[str, str],
+    echo: bool = True,
+    runs: Sequence[dict[str, Any]] = (),
+) -> None:
     text = secrets.mask(report.render(v))
     (reports / "summary.md").write_text(text, encoding="utf-8")
-    (reports / "summary.html").write_text(secrets.mask(report.render_html(v)), encoding="utf-8")
+    (reports / "summary.html").write_text(secrets.mask(report.render_html(v, runs)), encoding="utf-8")
     (reports / "junit.xml").write_text(secrets.mask(report.render_junit(v)), encoding="utf-8")
     step_summary = env.get("GITHUB_STEP_SUMMARY")
     if step_summary:  # GitHub Actions shows it on the job's page
@@ -231,6 +267,48 @@ def write(v: Verdict, reports: Path, secrets: Secrets, env: Mapping[str, str], e
             f.write(text)
     if echo:
         print(text, end="")
+
+
+@dataclasses.dataclass(frozen=True)
+class Memory:
+    """What the run is compared with and kept in, read before anything starts: the baseline (CPH_BASELINE) and the
+    history (CPH_HISTORY)."""
+
+    baseline: dict[str, Any] | None = None
+    history: Path | None = None
+    runs: tuple[dict[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, env: Mapping[str, str]) -> Memory:
+        """stored.Unusable when a file cannot be used (nothing is written to it)."""
+        path = Path(env["CPH_HISTORY"]) if env.get("CPH_HISTORY") else None
+        return cls(
+            changes.load(Path(env["CPH_BASELINE"])) if env.get("CPH_BASELINE") else None,
+            path,
+            tuple(history.load(path)) if path is not None else (),
+        )
+
+    def keep(self, v: Verdict, date: str, seen: dict[str, Any] | None) -> tuple[dict[str, Any], ...]:
+        """The history with this run added, written back (when there is one); a write that fails is a note."""
+        if self.history is None:
+            return ()
+        runs = tuple(history.appended(self.runs, history.entry(v, date, seen)))
+        try:
+            history.save(self.history, runs)
+        except OSError as exc:
+            v.notes.append(f"CPH_HISTORY={str(self.history)!r} could not be written: {exc.strerror or exc}")
+        return runs
+
+
+def record(v: Verdict, reports: Path, secrets: Secrets, env: Mapping[str, str], memory: Memory, date: str) -> None:
+    """What the run observed (observed.json), compared with the baseline, kept in the history; then the reports."""
+    seen = observed.of(v, date)
+    if memory.baseline is not None:
+        v.changes = changes.between(memory.baseline, seen)
+        v.fail_on_change = settings.flag(env, "CPH_FAIL_ON_CHANGE")
+    (reports / "observed.json").write_text(secrets.mask(observed.document(seen, v)) + "\n", encoding="utf-8")
+    runs = memory.keep(v, date, seen)
+    write(v, reports, secrets, env, runs=runs)
 
 
 def _last_lines(v: Verdict, reports: Path) -> None:
@@ -252,6 +330,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     reports = reports_dir(env)
     where = "the endpoint the settings name"
+    date = started.isoformat(timespec="seconds")
+    try:  # before the reports are cleared: the baseline may be the last run's reports/observed.json
+        memory = Memory.of(env)
+    except stored.Unusable as exc:
+        return _cannot_run(str(exc), reports, env)
     try:
         clear_artifacts(reports)
         with from_environment(env) as t:
@@ -261,33 +344,33 @@ def main(argv: Sequence[str] | None = None) -> int:
                 v = conformance(t, reports, env)
             finally:
                 mask_artifacts(reports, t.secrets)
-            v.about = provenance.of(
-                env,
-                where,
-                t.kind == "live",
-                started.isoformat(timespec="seconds"),
-                time.monotonic() - clock,
-                len(v.exchanges),
-            )
+            v.about = provenance.of(env, where, t.kind == "live", date, time.monotonic() - clock, len(v.exchanges))
             parts = "schemathesis, the walk and the probes" if settings.flag(env, "WALK") else "schemathesis (WALK=0)"
             print(f"==> the verdict: every answer of {parts} judged by every check, graded against Huawei's sources")
-            write(v, reports, t.secrets, env)
+            record(v, reports, t.secrets, env, memory, date)
             _last_lines(v, reports)
     except CannotRun as exc:
-        return _cannot_run(str(exc), reports, env, where)
+        return _cannot_run(str(exc), reports, env, where, memory, date)
     return v.exit_status
 
 
 def _cannot_run(
-    reason: str, reports: Path, env: Mapping[str, str], where: str = "the endpoint the settings name"
+    reason: str,
+    reports: Path,
+    env: Mapping[str, str],
+    where: str = "the endpoint the settings name",
+    memory: Memory | None = None,
+    date: str = "",
 ) -> int:
     """Exit 2 with the reason in one line on the console and, when the reports folder can hold them, in summary.md
-    and junit.xml (CI keeps the folder: it says why there is no verdict; no message holds a credential)."""
+    and junit.xml (CI keeps the folder: it says why there is no verdict; no message holds a credential). A run
+    that got as far as reading its history joins it: a day the endpoint could not be reached is part of it."""
     print(f"error: {reason}", file=sys.stderr)
     failed = Verdict(where, findings=[error(SETUP, reason)])
+    runs = memory.keep(failed, date, None) if memory is not None else ()
     try:
         reports.mkdir(parents=True, exist_ok=True)
-        write(failed, reports, Secrets(), env, echo=False)
+        write(failed, reports, Secrets(), env, echo=False, runs=runs)
     except OSError:
         return CANNOT_RUN  # the folder is the problem: the console said why
     _last_lines(failed, reports)

@@ -4,8 +4,9 @@
 
 The browser is Debian's chromium (`apt-get install chromium`), or whichever of BROWSERS is on PATH (GitHub's runners
 have Google Chrome), or the one CHROME names. It runs with no network of its own and an empty profile that is
-removed afterwards. The page must show its verdict to the browser (the rendered DOM holds it); then summary.png is
-written next to the page. Exit status 0, or 2 with the reason (no browser, no page, nothing rendered).
+removed afterwards. The page must show its verdict to the browser (the rendered DOM holds it), and its history chart,
+when it has one, as SVG with a point per run; then summary.png is written next to the page. Exit status 0, or 2 with
+the reason (no browser, no page, nothing rendered).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 from cph_conformance.run import settings
@@ -63,6 +65,9 @@ def render(page: Path, width: int = 1280, height: int = 1600) -> Path:
         )
         if dom.returncode != 0 or 'id="verdict"' not in dom.stdout or "Verdict: " not in dom.stdout:
             raise CannotRender(f"the browser rendered no verdict from {page} (exit status {dom.returncode})")
+        problem = chart_problem(page.read_text(encoding="utf-8"), dom.stdout)
+        if problem:
+            raise CannotRender(f"{page}: {problem}")
         shot.unlink(missing_ok=True)
         subprocess.run(
             [*base, f"--screenshot={shot}", f"--window-size={width},{height}", page.resolve().as_uri()],
@@ -72,6 +77,48 @@ def render(page: Path, width: int = 1280, height: int = 1600) -> Path:
     if not shot.is_file() or not shot.read_bytes().startswith(PNG):
         raise CannotRender(f"the browser wrote no screenshot of {page}")
     return shot
+
+
+class _Chart(HTMLParser):
+    """The points of a page's history chart: circles inside svg#history-chart, as elements (not in a comment, or in
+    a template, which a browser keeps but does not render)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.open: list[str] = []  # the elements we are in, innermost last
+        self.found = False
+        self.points = 0
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        inert = "template" in self.open
+        if tag == "svg" and ("id", "history-chart") in attrs and not inert:
+            self.found = True
+        elif tag == "circle" and "svg" in self.open and self.found and not inert:
+            self.points += 1
+        if tag not in VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.open:
+            del self.open[len(self.open) - 1 - self.open[::-1].index(tag) :]
+
+
+VOID = {"meta", "br", "hr", "img", "input", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
+
+
+def chart_problem(source: str, dom: str) -> str | None:
+    """What is wrong with the history chart as the browser built it (None: nothing, or the page has no chart): the
+    DOM must hold it as SVG elements, with the source's points."""
+    drawn = _Chart(source)
+    if not drawn.found:
+        return None
+    built = _Chart(dom)
+    if not built.found:
+        return "the browser built no history chart (svg#history-chart) of the page's"
+    if built.points != drawn.points:
+        return f"the browser built {built.points} point(s) of the history chart's {drawn.points}"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

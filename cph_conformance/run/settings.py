@@ -127,6 +127,8 @@ FAULT = Kind(_fault, "a fault's name: python -m cph_conformance.mock --help list
 TEXT = Kind(_text, "any text")
 SECRET = Kind(_text, "the bare value (no white space, line breaks or non-ASCII)", secret=True)
 PATH = Kind(_text, "a folder this user may write in")
+BASELINE = Kind(_text, "the path of an observed.json an earlier run wrote (of this version's format)")
+HISTORY = Kind(_text, "the path of a history file: made by the first run, then kept by each")
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,27 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "CPH_REPORTS_DIR", PATH, "reports/", "where the run writes its reports (and removes only its own)", REPORTS
+    ),
+    Setting(
+        "CPH_BASELINE",
+        BASELINE,
+        "",
+        "compare what this run observed with an earlier run's (its reports' observed.json): Changes since its date",
+        REPORTS,
+    ),
+    Setting(
+        "CPH_FAIL_ON_CHANGE",
+        BOOL,
+        "0",
+        "changes of shape since CPH_BASELINE (fields, types, values, statuses, error codes) exit 1",
+        REPORTS,
+    ),
+    Setting(
+        "CPH_HISTORY",
+        HISTORY,
+        "",
+        "add this run to a history of the last runs (date, verdict, counts, p95), drawn in summary.html",
+        REPORTS,
     ),
     Setting(
         "GITHUB_STEP_SUMMARY",

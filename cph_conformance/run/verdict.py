@@ -6,6 +6,10 @@ assumption of the spec. Findings are one per check and cause (the drift's key), 
 What each check judged is counted. A run is inconclusive, never passed, when more than UNJUDGED_SHARE of its
 answers judged nothing (throttled even after waiting, or no answer at all), or when a check the run ran judged
 nothing; it then exits 2, with a message that names RATE_LIMIT when throttling is the cause.
+
+Compared with a baseline (cph_conformance.run.changes), a run that would pass exits 1 when fail_on_change is set and
+the endpoint's answers changed shape; drift is exit 1 anyway, and a run that could not be made or judged too little
+stays exit 2: it saw too little to vouch for what changed (what vanished may only be what it did not see).
 """
 
 from __future__ import annotations
@@ -13,13 +17,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cph_conformance import spec
 from cph_conformance.run import rules
 from cph_conformance.run.exchange import Exchange
 from cph_conformance.run.provenance import About
 from cph_conformance.run.rules import ANSWER, ANSWERS, LISTINGS, PROBES, SCHEMATHESIS, Check, Drift
+
+if TYPE_CHECKING:
+    from cph_conformance.run.changes import Changes
 
 FAILURE, WARNING, ERROR = "failure", "warning", "error"
 SETUP = "setup"  # the check name of what kept a run from being made
@@ -82,12 +89,15 @@ class Verdict:
     exchanges: list[Exchange] = field(default_factory=list)  # every request of the run and its answer
     cases: int = 0  # schemathesis' cases
     probes: list[str] = field(default_factory=list)  # what each probe tried
-    listings: list[str] = field(default_factory=list)  # what the walk listed, a line per image type
     throttling: Throttling = field(default_factory=Throttling)
     rate_limit: str = ""
     schemathesis_status: int = 0
     notes: list[str] = field(default_factory=list)
     about: About | None = None  # what the run was: commit, versions, settings, the command that replays it
+    walk: Any = None  # the walk's listings (cph_conformance.run.walk.Walk), when the run walked
+    probed: list[tuple[Any, Exchange]] = field(default_factory=list)  # each probe and its answer
+    changes: Changes | None = None  # what changed since the baseline, when the run was compared with one
+    fail_on_change: bool = False  # changes of shape exit 1 (CPH_FAIL_ON_CHANGE)
 
     def add(self, new: Finding) -> None:
         """One finding per check and cause; a repeat only adds its curl lines (up to MAX_CURLS)."""
@@ -152,15 +162,20 @@ class Verdict:
                     self.judged[check.name] += 1
                     self.drifted(check, check.fn(ex))
 
-    def judge_listings(self, walk: Any) -> None:
-        """The relations between the walk's listings (cph_conformance.run.walk)."""
-        self.ran.add(LISTINGS)
+    @property
+    def listings(self) -> list[str]:
+        """What the walk listed, a line per image type: each page size's count of images."""
         by_type: dict[str, list[str]] = {}
-        for listing in walk.listings:
+        for listing in self.walk.listings if self.walk is not None else ():
             size = "no limit" if listing.size is None else f"limit {listing.size}"
             pages = "" if listing.complete else f", its first {len(listing.pages)} page(s)"
             by_type.setdefault(listing.selection, []).append(f"{size}: {len(listing.ids)} image(s){pages}")
-        self.listings = [f"{selection}: {'; '.join(walked)}" for selection, walked in by_type.items()]
+        return [f"{selection}: {'; '.join(walked)}" for selection, walked in by_type.items()]
+
+    def judge_listings(self, walk: Any) -> None:
+        """The relations between the walk's listings (cph_conformance.run.walk)."""
+        self.ran.add(LISTINGS)
+        self.walk = walk
         for check in rules.of(LISTINGS, self.strict):
             assert check.fn is not None
             count, drifts = check.fn(walk)
@@ -175,6 +190,7 @@ class Verdict:
         checks = rules.every()
         for probe, ex in answered:
             self.probes.append(probe.why)
+            self.probed.append((probe, ex))
             if ex.judged:
                 check = checks[probe.check]
                 assert check.fn is not None
@@ -245,12 +261,17 @@ class Verdict:
         return self.of(FAILURE)
 
     @property
+    def changed_shape(self) -> bool:
+        """The answers changed shape since the baseline, and that fails the run (CPH_FAIL_ON_CHANGE)."""
+        return self.fail_on_change and self.changes is not None and bool(self.changes.of_shape)
+
+    @property
     def exit_status(self) -> int:
         if self.failures:
             return DRIFT
         if self.of(ERROR) or self.inconclusive:
             return CANNOT_RUN
-        return PASSED
+        return DRIFT if self.changed_shape else PASSED
 
     @property
     def made(self) -> bool:
@@ -263,4 +284,6 @@ class Verdict:
             if not self.made:
                 return "the run could not be made"
             return "could not run to the end" if self.of(ERROR) else "inconclusive"
+        if self.exit_status == DRIFT and not self.failures:
+            return "changed since the baseline"
         return {PASSED: "passed", DRIFT: "drift found"}[self.exit_status]

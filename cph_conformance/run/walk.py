@@ -232,6 +232,13 @@ def _reference(listings: Sequence[Listing], selection: str) -> Listing | None:
     return max(complete, key=lambda listing: listing.size or 0, default=None)
 
 
+def images_per_selection(listings: Sequence[Listing]) -> dict[str, int]:
+    """How many images each selector value (image_type) lists: its complete listing at the largest page size walked;
+    a selection whose listing broke off is not counted."""
+    counted = {selection: _reference(listings, selection) for selection in spec.image_type_selects()}
+    return {selection: len(reference.ids) for selection, reference in counted.items() if reference is not None}
+
+
 def _compare(want: list[str], got: list[str], prefix: bool, ordered: bool = True) -> tuple[str, str] | None:
     """(key, what differs) between the ids a listing should hold and those it holds; got may hold only the first
     ones when prefix; the order counts when ordered."""

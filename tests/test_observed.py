@@ -1,0 +1,135 @@
+"""What a run observed (observed.json): the shape of the answers from the spec's schemas, enumerated values only where
+the spec enumerates them, byte maxima, statuses and error codes by kind of request, images per type, latency
+percentiles of the endpoint's own time; and no data: no image name or id, no project id, no credential. In process,
+against the mock's app; tables both ways."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import jsonschema
+import pytest
+
+from cph_conformance.run import observed, walk
+from cph_conformance.run.exchange import ELAPSED_HEADER, Exchange
+from tests import inprocess
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, "null"),
+        (True, "boolean"),
+        (0, "integer"),
+        (1.5, "number"),
+        ("1", "string"),
+        ([1], "array"),
+        ({"a": 1}, "object"),
+    ],
+)
+def test_each_json_value_has_its_json_type(value: Any, expected: str) -> None:
+    assert observed.json_type(value) == expected
+
+
+def test_a_value_json_cannot_hold_has_no_json_type() -> None:
+    with pytest.raises(TypeError):
+        observed.json_type({1, 2})
+
+
+@pytest.mark.parametrize(
+    ("field", "counted"),
+    [
+        ("PhoneImage.image_label", True),  # an open enum: anyOf the spec's labels or a string
+        ("PhoneImage.is_public", True),  # an enum by $ref
+        ("PhoneImage.receive_status", True),
+        ("PhoneImage.is_support_encrypt", True),  # a boolean: two values
+        ("PhoneImage.image_name", False),  # free text: a project's own names
+        ("PhoneImage.image_id", False),
+        ("PhoneImage.os_name", False),
+        ("ErrorBody.error_code", False),  # counted by kind of request, not as a value
+        ("ErrorBody.error_msg", False),
+        ("PageInfo.next_marker", False),
+    ],
+)
+def test_values_are_kept_only_of_fields_the_spec_enumerates(field: str, counted: bool) -> None:
+    assert (field in observed.enumerated_fields()) == counted
+
+
+@pytest.mark.parametrize(
+    ("values", "p", "expected"),
+    [
+        (list(range(1, 101)), 50, 50),
+        (list(range(100, 0, -1)), 95, 95),  # unsorted
+        (list(range(1, 101)), 99, 99),
+        ([1.0, 2.0], 50, 1.0),
+        ([1.0, 2.0], 51, 2.0),
+        ([7.0], 99, 7.0),
+    ],
+)
+def test_percentiles_are_nearest_rank(values: list[float], p: float, expected: float) -> None:
+    assert observed.percentile(values, p) == expected
+
+
+def _recorded(headers: dict[str, str], elapsed: float | None) -> Exchange:
+    response: dict[str, Any] = {"status_code": 200, "headers": {k: [v] for k, v in headers.items()}}
+    if elapsed is not None:
+        response["elapsed"] = elapsed
+    return Exchange.of_recorded({"request": {"method": "GET", "uri": "http://x/"}, "response": response}, "valid", "")
+
+
+@pytest.mark.parametrize(
+    ("headers", "measured", "expected"),
+    [
+        ({ELAPSED_HEADER: "0.25"}, 0.9, 0.25),  # the gateway's measure of the endpoint wins over the client's
+        ({}, 0.9, 0.9),  # no gateway (an app in this process): the client's
+        ({ELAPSED_HEADER: "soon"}, 0.9, 0.9),
+        ({}, None, None),
+    ],
+)
+def test_an_answers_time_is_the_gateways_measure_else_the_clients(
+    headers: dict[str, str], measured: float | None, expected: float | None
+) -> None:
+    ex = _recorded(headers, measured)
+    assert ex.elapsed == expected
+    assert ELAPSED_HEADER.lower() not in ex.headers  # the run's header, not the endpoint's
+
+
+def test_latency_is_taken_over_the_answers_that_have_a_time() -> None:
+    answers = [_recorded({ELAPSED_HEADER: str(n / 1000)}, None) for n in range(1, 101)]
+    lost = Exchange("GET", "http://x/", "valid", None, {}, None, "refused", elapsed=5.0)  # no answer: not timed
+    assert observed.latency([*answers, lost]) == {"answers": 100, "p50_ms": 50.0, "p95_ms": 95.0, "p99_ms": 99.0}
+    assert observed.latency([lost]) == {"answers": 0}
+
+
+def test_a_run_observes_the_shape_of_every_answer_by_the_specs_schemas() -> None:
+    v = inprocess.quick_run(None)
+    seen = observed.of(v, "2026-11-26T05:17:00+00:00")
+    assert (seen["file"], seen["format"], seen["date"]) == (observed.FILE, observed.FORMAT, "2026-11-26T05:17:00+00:00")
+    assert seen["schemas"]["PhoneImage"]["image_id"] == ["string"]
+    assert seen["schemas"]["PhoneImage"]["is_public"] == ["integer"]
+    assert seen["schemas"]["ListCloudPhoneImagesResponse"]["phone_images"] == ["array"]
+    assert set(seen["schemas"]["ErrorBody"]) == {"request_id", "error_code", "error_msg"}
+    assert seen["values"]["PhoneImage.is_public"] == [1, 2]
+    assert seen["bytes"]["PhoneImage.image_id"] == {"longest": 32, "limit": 32}
+    assert seen["images"] == walk.images_per_selection(v.walk.listings)
+    assert seen["images"]["all"] == sum(seen["images"][t] for t in ("public", "private", "share"))
+    assert seen["requests"]["sent"] == len(v.exchanges) and seen["latency"]["answers"] == len(v.exchanges)
+    # Statuses by kind: each probe by the situation the spec documents for it.
+    assert seen["statuses"]["walk/valid"] == {"200": seen["requests"]["by_phase"]["walk"]}
+    assert set(seen["statuses"]["probe/other-project"]) <= {"401", "403"}
+    assert seen["error_codes"]["probe/invalid-parameter"] == {"CPS.0005": 16}
+    assert {probe.situation for probe, _ in v.probed} == {
+        kind.removeprefix("probe/") for kind in seen["statuses"] if kind.startswith("probe/")
+    }
+
+
+def test_what_a_run_observed_holds_no_image_name_or_id_no_project_and_no_credential() -> None:
+    v = inprocess.quick_run(None)
+    text = observed.document(observed.of(v, "2026-11-26T05:17:00+00:00"), v)
+    images = [image for ex in v.exchanges for image in ex.images or ()]
+    data = {str(image[key]) for image in images for key in ("image_name", "image_id")}
+    assert len(data) > 60  # the run saw the mock's catalog: names and ids to look for
+    assert [value for value in data | {inprocess.PROJECT, inprocess.TOKEN} if value in text] == []
+    assert json.loads(text)["verdict"] == "passed"
+    jsonschema.validate(json.loads(text), observed.SCHEMA)  # what a later run checks a baseline against
