@@ -9,10 +9,11 @@ import dataclasses
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.run import rules
+from cph_conformance.run import rules, walk
 from cph_conformance.run.credential import VALID
 from cph_conformance.run.exchange import Exchange
 from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, FAILURE, PASSED, UNJUDGED_SHARE, WARNING, Verdict, finding
+from tests import inprocess
 
 PROJECT = "0123456789abcdef0123456789abcdef"
 URL = "https://cph.cn-north-4.myhuaweicloud.com" + spec.OPERATION_PATH.format(project_id=PROJECT)
@@ -117,3 +118,21 @@ def test_drift_outweighs_an_unjudged_share_the_failure_is_evidence() -> None:
     v = Verdict("x")
     v.judge_answers([*answers(10, 10), exchange("n=-1", status=203)])
     assert v.inconclusive and v.exit_status == DRIFT
+
+
+@pytest.mark.parametrize("by", [rules.ANSWER, rules.ANSWERS, rules.LISTINGS])
+def test_a_check_that_breaks_costs_its_judgement_not_the_run(by: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug of a check, on an answer or listing nobody foresaw, is an error naming it; every other check judges."""
+
+    def breaks(*_: object) -> object:
+        raise IndexError("list index out of range")
+
+    broken = dataclasses.replace(rules.of(by)[0], fn=breaks)
+    real = rules.of
+    monkeypatch.setattr(rules, "of", lambda b, s=False: [broken if c.name == broken.name else c for c in real(b, s)])
+    v = Verdict("x")
+    v.judge([exchange()], walk=walk.run(inprocess.fetch()) if by == rules.LISTINGS else None)
+    errors = [f for f in v.findings if f.check == broken.name]
+    assert errors and "IndexError" in errors[0].message and v.exit_status == CANNOT_RUN
+    others = [c.name for c in rules.every().values() if c.by in v.ran and c.name != broken.name and not c.strict_only]
+    assert [name for name in others if v.judged[name] == 0 and rules.every()[name].by == by] == []

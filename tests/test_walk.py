@@ -4,6 +4,7 @@ Each relation is also held to a fault of the mock by tests/test_fault_matrix.py.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -163,6 +164,25 @@ def test_a_project_with_a_single_image_leaves_no_relation_unjudged() -> None:
     done = walk.run(single)
     judged = {check.name: check.fn(done)[0] for check in rules.of(rules.LISTINGS) if check.fn is not None}
     assert [name for name, count in judged.items() if not count] == []
+
+
+def test_paging_that_starts_over_after_the_last_page_is_a_failure_not_a_crash() -> None:
+    """After its last page the service gives a marker back to the start: the first pages the walk takes of a listing
+    (not only the listings it pages through to the end) repeat images, a failure of pagination for every relation."""
+    mock = inprocess.fetch()
+
+    def starts_over(query: dict[str, Any], project: str | None = None, auth: str = VALID) -> Exchange:
+        ex = mock(query, project, auth)
+        if ex.images and ex.continuation is None and query.get("marker"):
+            first = mock({"image_type": query["image_type"], "limit": 1}).images or [{}]
+            ex = dataclasses.replace(ex, body={**ex.body, "page_info": {"next_marker": first[0].get("image_id")}})
+        return ex
+
+    done = walk.run(starts_over)
+    v = Verdict("x")
+    v.judge(done.exchanges, walk=done)
+    assert "all:image-repeated" in [d.key for d in done.paging]
+    assert FAILURE in [f.verdict for f in v.findings if f.check == "pagination"]
 
 
 def test_a_page_that_repeats_an_image_of_an_earlier_one_is_a_failure() -> None:

@@ -114,6 +114,24 @@ class Verdict:
         for drift in drifts:
             self.add(finding(check, drift))
 
+    def apply(self, check: Check, *args: Any, curls: Sequence[str] = ()) -> Any:
+        """check.fn(*args), its drifts as a list; None, with an error, when the check itself breaks on what it
+        was given: a bug of ours must cost the run one check's judgement, never its reports."""
+        assert check.fn is not None
+        try:
+            out = check.fn(*args)
+            return out if isinstance(out, tuple) else list(out)
+        except Exception as exc:  # any bug of a check, reported with what it was judging
+            self.add(
+                error(
+                    check.name,
+                    f"{check.name} could not judge what it was given ({type(exc).__name__}: {exc}); a bug of "
+                    "cph-conformance: please report it with this summary",
+                    curls,
+                )
+            )
+            return None
+
     # --- the parts of a run, each judged by its checks ---------------------------------------------------------
 
     def judge(
@@ -139,16 +157,14 @@ class Verdict:
         judged = [ex for ex in self.exchanges if ex.judged]
         self.ran |= {ANSWER, ANSWERS}
         for check in rules.of(ANSWER, self.strict):
-            assert check.fn is not None
             for ex in judged:
                 if check.applies is None or check.applies(ex):
                     self.judged[check.name] += 1
-                    self.drifted(check, check.fn(ex))
+                    self.drifted(check, self.apply(check, ex, curls=[ex.curl]) or ())
         for check in rules.of(ANSWERS, self.strict):
-            assert check.fn is not None
             applicable = [ex for ex in judged if check.applies is None or check.applies(ex)]
             self.judged[check.name] += len(applicable)
-            self.drifted(check, check.fn(applicable))
+            self.drifted(check, self.apply(check, applicable) or ())
         self.judge_throttled([ex for ex in self.exchanges if ex.answered and ex.throttled])
 
     def judge_throttled(self, answers: Sequence[Exchange]) -> None:
@@ -156,11 +172,10 @@ class Verdict:
         one of the spec's (429, Huawei's error body). They weigh nothing as evidence: the gateway's samples of the
         throttled answers it waited out come here without joining the run's exchanges."""
         for check in rules.of(ANSWER, self.strict):
-            assert check.fn is not None
             if check.throttled_too:
                 for ex in answers:
                     self.judged[check.name] += 1
-                    self.drifted(check, check.fn(ex))
+                    self.drifted(check, self.apply(check, ex, curls=[ex.curl]) or ())
 
     @property
     def listings(self) -> list[str]:
@@ -177,8 +192,7 @@ class Verdict:
         self.ran.add(LISTINGS)
         self.walk = walk
         for check in rules.of(LISTINGS, self.strict):
-            assert check.fn is not None
-            count, drifts = check.fn(walk)
+            count, drifts = self.apply(check, walk) or (0, [])
             self.judged[check.name] += count
             self.drifted(check, drifts)
         if walk.stopped:
@@ -193,9 +207,8 @@ class Verdict:
             self.probed.append((probe, ex))
             if ex.judged:
                 check = checks[probe.check]
-                assert check.fn is not None
                 self.judged[check.name] += 1
-                self.drifted(check, check.fn(probe, ex))
+                self.drifted(check, self.apply(check, probe, ex, curls=[ex.curl]) or ())
 
     def judge_schemathesis(self, outcomes: Iterable[tuple[str, str | None, Exchange]]) -> None:
         """What schemathesis' own checks said of each case: (check, its failure message or None, the exchange)."""
@@ -207,8 +220,7 @@ class Verdict:
                 continue
             self.judged[name] += 1
             if failed is not None:
-                assert check.fn is not None
-                self.drifted(check, check.fn(failed, ex))
+                self.drifted(check, self.apply(check, failed, ex, curls=[ex.curl]) or ())
 
     # --- evidence ------------------------------------------------------------------------------------------------
 

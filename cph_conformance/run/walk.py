@@ -92,8 +92,9 @@ class Walk:
             raise Stop(f"{ex.error or f'still throttled ({ex.status})'}: {ex.curl}")
         return ex
 
-    def listing(self, selection: str, size: int | None, max_pages: int) -> Listing | None:
-        """Every page of one query (at most max_pages); None, with a drift, when paging breaks."""
+    def listing(self, selection: str, size: int | None, max_pages: int, prefix: bool = False) -> Listing | None:
+        """Every page of one query (at most max_pages; with prefix, its first max_pages pages, all the walk needs of
+        it); None, with a drift, when paging breaks."""
         continues, _ = spec.continuation()
         pages: list[Exchange] = []
         seen_markers: dict[str, int] = {}
@@ -146,6 +147,8 @@ class Walk:
                 )
                 return None
             seen_markers[marker] = n
+        if prefix:
+            return Listing(selection, size, tuple(pages), complete=False)
         self.paging.append(
             Drift(
                 f"{selection}:endless",
@@ -156,25 +159,12 @@ class Walk:
         )
         return None
 
-    def first_pages(self, selection: str, size: int | None, count: int) -> Listing:
-        """The first `count` pages of a query (fewer when it ends sooner): a listing's beginning."""
-        continues, _ = spec.continuation()
-        pages: list[Exchange] = []
-        marker: str | None = None
-        for _ in range(count):
-            query: dict[str, Any] = {spec.selector(): selection}
-            if size is not None:
-                query[spec.page_size()] = size
-            if marker is not None:
-                query[continues] = marker
-            page = self.get(query)
-            if page.images is None:
-                break
-            pages.append(page)
-            marker = page.continuation
-            if marker is None:
-                return Listing(selection, size, tuple(pages), complete=True)
-        return Listing(selection, size, tuple(pages), complete=False)
+    def first_pages(self, selection: str, size: int | None, count: int) -> None:
+        """Lists the first `count` pages of a query (fewer when it ends sooner), a listing's beginning, unless paging
+        breaks in them (a drift)."""
+        found = self.listing(selection, size, count, prefix=True)
+        if found is not None:
+            self.listings.append(found)
 
     def edges(self, parts: Sequence[str]) -> list[int]:
         """Where each part of a union ends in it (the images of the parts before it, and its own), as listed."""
@@ -202,20 +192,20 @@ class Walk:
                     if walked is not None:
                         self.listings.append(walked)
                 else:
-                    self.listings.append(self.first_pages(selection, small, SMALL_PAGES))
-            self.listings.append(self.first_pages(selection, None, 1))
+                    self.first_pages(selection, small, SMALL_PAGES)
+            self.first_pages(selection, None, 1)
             default = int(spec.parameter_default(spec.page_size()))
             if default not in (largest, small):
-                self.listings.append(self.first_pages(selection, default, 1))
+                self.first_pages(selection, default, 1)
             if "union" in rule and count > 1:
-                self.listings.append(self.first_pages(selection, smallest, PREFIX_PAGES))
+                self.first_pages(selection, smallest, PREFIX_PAGES)
                 # The sizes callers usually ask for, where a service may well behave otherwise: the first pages of each.
                 for usual in (n for n in spec.usual_page_sizes() if n < count and n not in (small, largest)):
-                    self.listings.append(self.first_pages(selection, usual, USUAL_PAGES))
+                    self.first_pages(selection, usual, USUAL_PAGES)
                 # Pages that end exactly where one part of the union ends and the next begins.
                 for edge in self.edges(rule["union"]):
                     if edge < count and edge not in (small, largest, *spec.usual_page_sizes()):
-                        self.listings.append(self.first_pages(selection, edge, 2))
+                        self.first_pages(selection, edge, 2)
 
 
 def query_of(selection: str, size: int | None) -> str:
@@ -367,7 +357,7 @@ def all_is_the_union(walk: Walk) -> tuple[int, list[Drift]]:
             groups = [part_of[i] for i in listing.ids]
             expected = sorted(part_of.values())[: len(groups)]
             if rule.get("ordered") and groups != expected:
-                at = next(n for n in range(len(groups)) if groups[n] != expected[n])
+                at = next(n for n, (got, want) in enumerate(zip(groups, expected, strict=True)) if got != want)
                 drifts.append(
                     Drift(
                         f"{selection}:order",
