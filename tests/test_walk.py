@@ -174,7 +174,7 @@ def test_paging_that_starts_over_after_the_last_page_is_a_failure_not_a_crash() 
     def starts_over(query: dict[str, Any], project: str | None = None, auth: str = VALID) -> Exchange:
         ex = mock(query, project, auth)
         if ex.images and ex.continuation is None and query.get("marker"):
-            first = mock({"image_type": query["image_type"], "limit": 1}).images or [{}]
+            first = mock({"image_type": query["image_type"], "limit": 1}, None, VALID).images or [{}]
             ex = dataclasses.replace(ex, body={**ex.body, "page_info": {"next_marker": first[0].get("image_id")}})
         return ex
 
