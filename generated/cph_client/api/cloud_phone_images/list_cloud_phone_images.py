@@ -84,6 +84,21 @@ def _parse_response(
 
         return response_500
 
+    if response.status_code == 502:
+        response_502 = ErrorBody.from_dict(orjson.loads(response.content))
+
+        return response_502
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(orjson.loads(response.content))
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = ErrorBody.from_dict(orjson.loads(response.content))
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
