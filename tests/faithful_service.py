@@ -18,8 +18,12 @@ Then each flavour, as a set of traits (FLAVOURS):
   are gzip-compressed; no image is shared with the project; what it leaves out is null (is_support_encrypt, the last
   page's page_info: Huawei's SDK reads null as absent) and an empty page has no phone_images at all (the SDK made it
   optional because the live service leaves it out);
-- throttled: API Gateway's throttling, 429 APIG.0308 without Retry-After (Huawei documents none) for any request
-  beyond THROTTLE_LIMIT in THROTTLE_WINDOW seconds: the run must wait it out and pass, or say it is inconclusive.
+- blips: an API gateway that blips: one request in BLIP_EVERY gets 503 APIGW.0201 "Backend unavailable", and one
+  in RESET_EVERY loses its connection after the status line (a reset, as a client sees it); sent again, each is
+  answered. The run must ask again and pass, listing what it met;
+- gateway: blips, and API Gateway's throttling, 429 APIG.0308 without Retry-After (Huawei documents none) for any
+  request beyond THROTTLE_LIMIT in THROTTLE_WINDOW seconds: the run must wait it out and pass, or say it is
+  inconclusive.
 It is an ASGI app: tests call it in process, or serve it on loopback (tests/test_conformance_run.py).
 """
 
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import itertools
 import json
 import re
 import secrets
@@ -38,9 +43,17 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+import httpx
+
 Scope = MutableMapping[str, Any]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 THROTTLE_LIMIT, THROTTLE_WINDOW = 20, 1.0
+BLIP_EVERY, RESET_EVERY = 40, 97  # requests
+
+
+class Reset(httpx.RemoteProtocolError):
+    """The connection lost after the status line: a server closes it (uvicorn, on this exception), and an app in a
+    client's process raises it to the client (httpx.ASGITransport), as httpx raises a reset."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,7 @@ class Flavour:
     shares: bool = True  # images shared with the project
     nulls: bool = False  # null for what it leaves out (Huawei's SDK reads null as absent); no phone_images when empty
     throttles: bool = False
+    blips: bool = False  # 503 now and then, and a lost connection
 
 
 TERSE = "terse"
@@ -73,7 +87,8 @@ FLAVOURS = {
         shares=False,
         nulls=True,
     ),
-    "throttled": Flavour(throttles=True),
+    "blips": Flavour(blips=True),
+    "gateway": Flavour(throttles=True, blips=True),
 }
 
 
@@ -201,14 +216,18 @@ class Throttle:
 def app(project: str, token: str, flavour_name: str = "huawei") -> Callable[[Scope, Any, Send], Awaitable[None]]:
     flavour = FLAVOURS[flavour_name]
     throttle = Throttle()
+    served = itertools.count(1)
 
     async def asgi(scope: Scope, receive: Any, send: Send) -> None:
         if scope["type"] != "http":
             return
         headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
         query = parse_qs(scope["query_string"].decode("utf-8", "replace"), keep_blank_values=True)
+        n = next(served)
         if flavour.throttles and not throttle.allows():
             status, body = 429, {"error_code": "APIG.0308", "error_msg": "The throttling threshold has been reached."}
+        elif flavour.blips and n % BLIP_EVERY == 0:
+            status, body = 503, {"error_code": "APIGW.0201", "error_msg": "Backend unavailable."}
         else:
             status, body = handle(
                 scope["method"], scope["path"], query, headers.get("x-auth-token"), project, token, flavour
@@ -226,6 +245,8 @@ def app(project: str, token: str, flavour_name: str = "huawei") -> Callable[[Sco
             content = gzip.compress(content, mtime=0)
             answer_headers.append((b"content-encoding", b"gzip"))
         await send({"type": "http.response.start", "status": status, "headers": answer_headers})
+        if flavour.blips and n % RESET_EVERY == 0:
+            raise Reset("the connection was reset")
         await send({"type": "http.response.body", "body": content})
 
     return asgi

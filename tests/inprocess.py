@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -18,9 +19,10 @@ from schemathesis.engine import events, from_schema
 from cph_conformance import spec
 from cph_conformance.mock.app import Settings, create_app
 from cph_conformance.mock.catalog import DEFAULT_SIZE
-from cph_conformance.run import probes, runner, settings, walk
+from cph_conformance.run import probes, replay, runner, settings, walk
 from cph_conformance.run.credential import VALID, headers_for
 from cph_conformance.run.exchange import Exchange, auth_of_recorded
+from cph_conformance.run.patience import AGAIN, Patience
 from cph_conformance.run.verdict import Verdict
 from cph_conformance.spec import ROOT
 from tests import faithful_service
@@ -51,18 +53,41 @@ def client(target: str | None = None, images: int = DEFAULT_SIZE) -> httpx.Async
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app(target, images)), base_url=ENDPOINT)
 
 
+def _no_pause(_: float) -> None:
+    pass
+
+
+def _send(target: str | None, images: int, request: httpx.Request, auth: str, phase: str) -> Exchange:
+    """One request to a target's app, blips asked again as the run's gateway asks them (its Patience, unpaced)."""
+    patience = Patience(0, (), sleep=_no_pause, transient=spec.statuses_when("transient"), again=AGAIN)
+    try:
+        response = patience.send(lambda: _LOOP.run_until_complete(client(target, images).send(request)))
+    except httpx.TransportError as exc:
+        url = ENDPOINT + request.url.raw_path.decode("ascii")
+        return Exchange(request.method, url, auth, None, {}, None, f"no answer: {type(exc).__name__}", phase)
+    return Exchange.of_response(response, ENDPOINT, auth, phase=phase)
+
+
 def fetch(target: str | None = None, images: int = DEFAULT_SIZE) -> walk.Fetch:
     def get(query: dict[str, Any], project: str | None = None, auth: str = VALID) -> Exchange:
-        response = _LOOP.run_until_complete(
-            client(target, images).get(
-                spec.OPERATION_PATH.format(project_id=project or PROJECT),
-                params=query,
-                headers=headers_for(auth, TOKEN),
-            )
-        )
-        return Exchange.of_response(response, ENDPOINT, auth, phase="")
+        path = spec.OPERATION_PATH.format(project_id=project or PROJECT)
+        request = client(target, images).build_request("GET", path, params=query, headers=headers_for(auth, TOKEN))
+        return _send(target, images, request, auth, "")
 
     return get
+
+
+def resend(target: str | None = None, images: int = DEFAULT_SIZE) -> replay.Resend:
+    """Sends an exchange's request to the target's app again, as the runner's replay.sender sends it."""
+
+    def again(ex: Exchange) -> Exchange:
+        parts = urlsplit(ex.url)
+        raw = parts.path + (f"?{parts.query}" if parts.query else "")
+        url = httpx.URL(ENDPOINT).copy_with(raw_path=raw.encode("ascii"))
+        request = client(target, images).build_request(ex.method, url, headers=headers_for(ex.auth, TOKEN))
+        return _send(target, images, request, ex.auth, "replay")
+
+    return again
 
 
 def configured(values: dict[str, str]) -> SchemathesisConfig:
@@ -163,17 +188,27 @@ def verdict(
     probed: bool = True,
     strict: bool = False,
     walk_budget: int = walk.MAX_REQUESTS,
+    replayed: bool = True,
+    fail_on_flaky: bool = False,
 ) -> Verdict:
     """The run's verdict on a target, in process: schemathesis' cases (unless phases is empty), the walk (within a
-    budget of requests) and the probes (when asked for), every answer judged by every check."""
-    v = Verdict(target or "the clean mock", strict=strict, rate_limit="in process")
+    budget of requests) and the probes (when asked for), every answer judged by every check, and every failure sent
+    again (unless not replayed: REPLAY=0)."""
+    v = Verdict(target or "the clean mock", strict=strict, rate_limit="in process", fail_on_flaky=fail_on_flaky)
+    again = AGAIN if replayed else 0
     answers, outcomes = cases(target, max_examples, checks, phases) if phases else ([], None)
-    walk_done = walk.run(fetch(target), walk_budget) if walked or probed else None
+
+    def walked_again(only: Collection[str] = ()) -> walk.Walk:
+        return walk.run(fetch(target), walk_budget, again=again, pause=_no_pause, only=only)
+
+    walk_done = walked_again() if walked or probed else None
     answered = probes.run(fetch(target), probes.plan(PROJECT, walk_done.marker)) if probed and walk_done else None
     if walk_done is not None:
         answers += walk_done.exchanges
     answers += [ex for _, ex in answered or ()]
     v.judge(answers, outcomes, walk_done if walked else None, answered)
+    if replayed:
+        v.replays = replay.confirm(v, resend(target), walked_again if walked else None, pause=_no_pause)
     return v
 
 

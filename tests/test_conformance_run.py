@@ -38,7 +38,7 @@ IAM_PASSWORD = "pw-for-the-stand-in-0123456789"  # noqa: S105  (the stand-in's, 
 CLEAN = "clean"  # the clean mock
 # tests/faithful_service.py: Huawei's behaviour, not our mock's; it quotes the token back in error messages, and its
 # API Gateway throttles (429 without Retry-After), which only the run's gateway can wait out
-FAITHFUL = "faithful-throttled-service"
+FAITHFUL = "faithful-gateway-service"
 PASSING = {CLEAN: AKSK, FAITHFUL: TOKEN}
 # A fault across answers that also echoes the token (in bodies and headers, and so in failure reports), served as
 # `make mock FAULT=` serves it (a child process). Every fault fails in process (tests/test_fault_matrix.py), STRICT's
@@ -180,13 +180,13 @@ def against(name: str, route: str, reports: Path) -> Run:
 def serving(name: str) -> Iterator[server.RunningMock]:
     """The server a run is pointed at: the mock, clean or with a fault, from `python -m cph_conformance.mock`, as
     `make mock FAULT=` serves it; the faithful service (which takes only tokens) from `python -m
-    tests.faithful_service throttled`."""
+    tests.faithful_service gateway` (it throttles and blips)."""
     # Processes of their own: what they serve is not this process' work, whose tests run meanwhile.
     if name != FAITHFUL:
         with server.running(fault=None if name == CLEAN else name, env=background.ENVIRONMENT) as mock:
             yield mock
         return
-    with server.child(faithful_service.__name__, ["throttled"], env=background.ENVIRONMENT) as stand_in:
+    with server.child(faithful_service.__name__, ["gateway"], env=background.ENVIRONMENT) as stand_in:
         yield stand_in
 
 
@@ -250,6 +250,12 @@ def test_a_throttled_service_passes_once_the_gateway_waits_it_out(runs: dict[str
     run = runs[FAITHFUL]
     assert "Throttling: " in run.summary and "waited out" in run.summary
     assert "throttled" not in runs[CLEAN].summary
+
+
+def test_a_service_whose_gateway_blips_passes_and_the_blips_are_listed(runs: dict[str, Run]) -> None:
+    run = runs[FAITHFUL]
+    assert "Blips (502, 503, 504, lost connections): " in run.summary, run.summary
+    assert "Blips" not in runs[CLEAN].summary
 
 
 def test_a_faithful_service_passes_with_warnings_naming_the_spec_assumptions(runs: dict[str, Run]) -> None:

@@ -13,11 +13,14 @@ import pytest
 
 from cph_conformance.mock import faults
 from cph_conformance.run import rules, walk
-from cph_conformance.run.verdict import CANNOT_RUN, FAILURE, PASSED, Verdict
+from cph_conformance.run.patience import AGAIN
+from cph_conformance.run.verdict import CANNOT_RUN, FAILURE, FLAKY, PASSED, Verdict
 from tests import inprocess
 
 QUICK_WALK = 12  # requests
-CAUGHT = sorted(name for name, fault in faults.FAULTS.items() if fault.caught_by)
+CAUGHT = sorted(name for name, fault in faults.FAULTS.items() if fault.caught_by and not fault.flaky)
+FLAKY_FAULTS = sorted(name for name, fault in faults.FAULTS.items() if fault.flaky)
+NOT_SENT_AGAIN = {"throttled-as-html"}  # its failure is in throttled answers, which are never sent again
 PASSING = [
     None,
     *sorted(name for name, fault in faults.FAULTS.items() if not fault.caught_by and not fault.inconclusive),
@@ -25,7 +28,7 @@ PASSING = [
 INCONCLUSIVE = sorted(name for name, fault in faults.FAULTS.items() if fault.inconclusive)
 
 
-def verdict_of(fault: str) -> Verdict:
+def verdict_of(fault: str, fail_on_flaky: bool = False) -> Verdict:
     caught_by = faults.FAULTS[fault].caught_by
     assert caught_by is not None
     check = rules.every()[caught_by]
@@ -34,9 +37,14 @@ def verdict_of(fault: str) -> Verdict:
         # The first listings first (public's, a quarter of the walk), then the whole walk.
         for budget in (QUICK_WALK, walk.MAX_REQUESTS):
             v = inprocess.verdict(
-                fault, phases=None, probed=check.by == rules.PROBES, strict=strict, walk_budget=budget
+                fault,
+                phases=None,
+                probed=check.by == rules.PROBES,
+                strict=strict,
+                walk_budget=budget,
+                fail_on_flaky=fail_on_flaky,
             )
-            if any(f.check == caught_by and f.verdict == FAILURE for f in v.findings):
+            if any(f.check == caught_by and f.verdict in (FAILURE, FLAKY) for f in v.findings):
                 break
         return v
     # The cheapest run that shows it first: most faults show on any answer, a few only on the boundary cases of the
@@ -59,7 +67,21 @@ def test_each_fault_is_a_failure_of_the_check_it_names(fault: str) -> None:
     assert found[0].rule == rules.every()[str(caught_by)].rule
     assert found[0].source and not found[0].source.startswith("assumption")
     assert found[0].curls and all(c.startswith("curl -X GET") for c in found[0].curls)
+    # Sent again, it came back every time: drift, and it says so.
+    assert found[0].reproduced == ("" if fault in NOT_SENT_AGAIN else f"{AGAIN + 1}/{AGAIN + 1}"), found[0]
     assert v.exit_status == 1
+
+
+@pytest.mark.parametrize("fail_on_flaky", [False, True])
+@pytest.mark.parametrize("fault", FLAKY_FAULTS)
+def test_a_fault_that_does_not_come_back_every_time_is_flaky(fault: str, fail_on_flaky: bool) -> None:
+    """Flaky, with every answer it got; it fails the run only with FAIL_ON_FLAKY."""
+    caught_by = faults.FAULTS[fault].caught_by
+    v = verdict_of(fault, fail_on_flaky)
+    assert [f.check for f in v.findings if f.verdict == FAILURE] == []
+    found = [f for f in v.of(FLAKY) if f.check in (caught_by, "pagination")]
+    assert found and found[0].answers and len(found[0].answers) >= 2, v.findings
+    assert v.exit_status == (1 if fail_on_flaky else 0) and v.label == ("flaky" if fail_on_flaky else "passed")
 
 
 # The variants whose difference shows in any answer pass the whole run less the coverage phase, whose boundary cases

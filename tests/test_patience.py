@@ -93,3 +93,57 @@ def test_a_client_of_the_gateway_waits_long_enough_for_every_try() -> None:
 @pytest.mark.parametrize(("value", "seconds"), [("2", 2.0), (None, None), ("soon", None)])
 def test_retry_after_in_seconds_or_unreadable(value: str | None, seconds: float | None) -> None:
     assert patience.retry_after(value) == seconds
+
+
+TRANSIENT = spec.statuses_when("transient")
+
+
+class Lost:
+    """A lost connection where an answer was expected."""
+
+
+def _lost() -> httpx.Response:
+    raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+
+
+def test_the_spec_names_the_blips() -> None:
+    assert {502, 503, 504} == TRANSIENT
+
+
+LOST = Lost()
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "again", "status", "blips", "recovered", "unavailable"),
+    [
+        ((200,), 2, 200, 0, 0, 0),
+        ((503, 200), 2, 200, 1, 1, 0),  # a blip, then the answer: the request is answered
+        ((502, 504, 200), 2, 200, 2, 1, 0),
+        ((LOST, 200), 2, 200, 1, 1, 0),  # a reset connection, asked again
+        ((503, 503, 503), 2, 503, 3, 0, 1),  # handed back after the last try
+        ((503, LOST, LOST), 2, None, 3, 0, 1),  # the last try's exception
+        ((503,), 0, 503, 1, 0, 1),  # REPLAY=0: the first answer counts
+        ((500,), 2, 500, 0, 0, 0),  # a failure of the service is no blip: an answer to judge (and replay)
+        ((429, 503, 200), 2, 200, 1, 1, 0),  # throttling waited out inside each try
+    ],
+)
+def test_a_blip_is_asked_again_and_counted(
+    outcomes: tuple[int | Lost, ...], again: int, status: int | None, blips: int, recovered: int, unavailable: int
+) -> None:
+    clock = Clock()
+    p = Patience(0, THROTTLED, sleep=clock.sleep, clock=lambda: clock.now, transient=TRANSIENT, again=again)
+    got = iter(outcomes)
+
+    def send() -> httpx.Response:
+        outcome = next(got)
+        return httpx.Response(outcome) if isinstance(outcome, int) else _lost()
+
+    if status is None:
+        with pytest.raises(httpx.TransportError):
+            p.send(send)
+    else:
+        assert p.send(send).status_code == status
+    assert (p.blips, p.recovered, p.unavailable) == (blips, recovered, unavailable)
+    assert [s for s in clock.slept if s >= patience.TRANSIENT_BACKOFF][: min(blips, again)] == [
+        patience.TRANSIENT_BACKOFF * 2**n for n in range(min(blips, again))
+    ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import time
 from collections.abc import Iterator
 from urllib.parse import quote, quote_plus
@@ -198,6 +199,41 @@ def test_the_gateway_waits_out_throttling_for_every_tool_that_sends_through_it()
         statuses = [httpx.get(gw.base_url + f"/v1/x?n={n}").status_code for n in range(4)]
     assert statuses == [200] * 4
     assert (Throttling.sent, patience.throttled, patience.gave_up) == (8, 4, 0)
+
+
+@pytest.mark.parametrize(
+    ("headers", "sent", "status", "blips"),
+    [
+        ({}, 3, 200, 2),  # the run's request: a dropped connection and a 503 are blips, asked again
+        ({gateway.SCHEMATHESIS_PROBE: "Supports NULL byte in headers"}, 1, 502, 0),  # schemathesis' own: sent once
+    ],
+)
+def test_the_gateway_asks_again_after_a_blip_of_the_runs_requests_only(
+    headers: dict[str, str], sent: int, status: int, blips: int
+) -> None:
+    class Blipping(loopback.Quiet):
+        sent = 0
+
+        def do_GET(self) -> None:  # http.server's name
+            Blipping.sent += 1
+            if Blipping.sent == 1:  # the connection dropped, no answer
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            self.send_response(503 if Blipping.sent == 2 else 200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    transient = spec.statuses_when("transient")
+    patience = Patience(1000, {429}, sleep=lambda s: None, transient=transient, again=2)
+    with (
+        loopback.serving(Blipping) as url,
+        gateway.running(
+            url, spec.auth_header(), Token(spec.auth_header(), TOKEN), Secrets([TOKEN]), 5.0, patience
+        ) as gw,
+    ):
+        answer = httpx.get(gw.base_url + "/v1/x", headers=headers)
+    assert (Blipping.sent, answer.status_code, patience.blips) == (sent, status, blips)
 
 
 def test_a_redirect_to_another_host_is_relayed_never_followed_with_the_credential() -> None:

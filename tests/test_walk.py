@@ -238,3 +238,28 @@ def test_an_answer_that_judges_nothing_stops_the_walk_without_drift(lost: Exchan
     v.judge(done.exchanges, walk=done)
     assert [f.verdict for f in v.findings] == [ERROR]
     assert done.stopped and v.exit_status == CANNOT_RUN
+
+
+@pytest.mark.parametrize(
+    ("fails", "flaky", "refused"),
+    [
+        (0, [], False),
+        (1, ["public:refused"], False),  # refused once, then its page: the walk goes on, and says so
+        (3, [], True),  # refused at every try: drift
+    ],
+)
+def test_a_step_that_fails_is_sent_again_before_it_counts(fails: int, flaky: list[str], refused: bool) -> None:
+    mock = inprocess.fetch()
+    failures = iter(range(fails))
+
+    def refusing(query: dict[str, Any], project: str | None = None, auth: str = VALID) -> Exchange:
+        if query.get("image_type") == "public" and query.get("limit") == LARGEST and next(failures, None) is not None:
+            return Exchange("GET", URL, auth, 500, {"content-type": "application/json"}, spec.error_example(500))
+        return mock(query, project, auth)
+
+    done = walk.run(refusing, again=2, pause=lambda _: None)
+    assert [key for key, _ in done.flaky] == flaky
+    assert ("public:refused" in [d.key for d in done.paging]) == refused
+    if refused:
+        assert "(at each of 3 tries)" in done.paging[0].message
+    assert any(listing.selection == "public" and listing.size == LARGEST for listing in done.listings) != refused

@@ -10,6 +10,7 @@ matrix (tests/test_fault_matrix.py) holds the mock to it. In fault mode the mock
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +60,7 @@ class Fault:
     page: Callable[[Body, Call], Body] | None = None  # changes a 200 body
     answer: Callable[[Body, Call], Answer | None] | None = None  # replaces the 200 answer as a whole
     error: Callable[[int, Body, str], Answer | None] | None = None  # replaces an error answer (status, body, token)
+    flaky: bool = False  # its failure does not come back every time: flaky, not drift (unless FAIL_ON_FLAKY)
 
 
 def _images(body: Body) -> list[Image]:
@@ -235,6 +237,17 @@ def _echo_token_error(status: int, body: Body, token: str) -> Answer:
     return _json(status, {**body, "error_msg": f"{body.get('error_msg')} (token {token})"}, {"X-Echo": token})
 
 
+def _every_other_time(fail: Callable[[Call], int | None]) -> Callable[[Call], int | None]:
+    """fail, at the first request it applies to and every other one after (a count of the mock's own)."""
+    count = itertools.count()
+
+    def sometimes(call: Call) -> int | None:
+        status = fail(call)
+        return status if status is not None and next(count) % 2 == 0 else None
+
+    return sometimes
+
+
 def _html_429(status: int, body: Body, _token: str) -> Answer | None:
     if status != 429:
         return None
@@ -312,6 +325,12 @@ FAULTS: dict[str, Fault] = {
         "500 for image_type=share",
         "not_a_server_error",
         fail_with=lambda call: 500 if call.image_type == "share" else None,
+    ),
+    "server-error-every-other-time": Fault(
+        "500 for every other request for image_type=share: sent again, it is answered, then fails again (flaky)",
+        "not_a_server_error",
+        fail_with=_every_other_time(lambda call: 500 if call.image_type == "share" else None),
+        flaky=True,
     ),
     # What a page holds.
     "public-filter-leak": Fault(

@@ -72,10 +72,16 @@ class Exchange:
         """An answer that only says "ask again later" (the spec's throttled statuses): it judges nothing."""
         return self.status in spec.statuses_when("throttled")
 
+    @property
+    def transient(self) -> bool:
+        """An answer of a blip: the spec's transient statuses (502, 503, 504 from the API gateway), or none at all
+        (a lost connection, a timeout). Asked again, it may well be answered."""
+        return not self.answered or self.status in spec.statuses_when("transient")
+
     @functools.cached_property
     def judged(self) -> bool:
-        """An answer the checks can judge: answered and not throttled."""
-        return self.answered and not self.throttled
+        """An answer the checks can judge: answered, and neither throttled nor a blip."""
+        return self.answered and not self.throttled and not self.transient
 
     @functools.cached_property
     def images(self) -> list[dict[str, Any]] | None:

@@ -9,6 +9,12 @@ which then creeps back towards the configured rate while answers come.
 Bounded in count and time: at most ATTEMPTS tries per request, and at most `budget` seconds of waiting in a run.
 What is still throttled after that goes back to the caller as it came; the verdict counts it as unjudged, and a run
 with more than a small share of those is inconclusive, never passed.
+
+Blips are asked again too: an answer in one of the `transient` statuses (the spec's 502, 503 and 504: the API
+gateway could not reach the service in time) or no answer at all (a reset connection, a timeout) is sent again up to
+`again` more times, after TRANSIENT_BACKOFF seconds, doubling; what still fails goes back as it came (an exception
+for a lost connection), for the run to replay as a whole request and, if it never gets an answer, to say that the
+endpoint was unavailable. again=0 (REPLAY=0): the first answer counts.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ MAX_WAIT = 8.0  # seconds, at most, before one retry
 SLOWEST = 2.0  # seconds between requests, at most, however often the endpoint throttles
 RECOVERY = 0.9  # each answer that is not throttled shortens the interval to this share, down to the configured one
 SAMPLES = 3  # throttled answers kept, so that the run can judge what a throttled answer looks like
+AGAIN = 2  # more tries of a request that met a blip (and of a failing request, cph_conformance.run.replay)
+TRANSIENT_BACKOFF = 0.5  # seconds before the first new try after a blip
 
 
 @dataclass
@@ -41,6 +49,11 @@ class Patience:
     waited: float = 0.0  # seconds spent waiting for throttling to pass
     slowest: float = 0.0  # the longest interval the pace reached, in seconds
     samples: list[httpx.Response] = field(default_factory=list)  # the first SAMPLES throttled answers, read
+    transient: Collection[int] = ()  # the statuses of a blip, asked again
+    again: int = 0  # more tries after a blip
+    blips: int = 0  # blips met (transient answers and lost connections), each followed by a new try or not
+    recovered: int = 0  # requests answered after one or more blips
+    unavailable: int = 0  # requests that met a blip at every try
     _interval: float = field(init=False)
     _next: float = field(init=False, default=0.0)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
@@ -55,7 +68,8 @@ class Patience:
     def bound(self, upstream_timeout: float) -> float:
         """The longest a request can take through send(), each try taking at most upstream_timeout: what a client of
         the gateway must be ready to wait."""
-        return ATTEMPTS * (upstream_timeout + MAX_WAIT + SLOWEST)
+        blips = sum(TRANSIENT_BACKOFF * 2.0**n for n in range(self.again))
+        return (self.again + 1) * ATTEMPTS * (upstream_timeout + MAX_WAIT + SLOWEST) + blips
 
     def pace(self) -> None:
         """Wait for this request's turn: one request per interval, across every thread that sends."""
@@ -66,7 +80,38 @@ class Patience:
         if start > now:
             self.sleep(start - now)
 
-    def send(self, send: Callable[[], httpx.Response]) -> httpx.Response:
+    def send(self, send: Callable[[], httpx.Response], blips: bool = True) -> httpx.Response:
+        """send() at the run's pace, again while the answer is throttled and patience lasts, and again after a blip
+        while tries are left (unless not blips: a request that is not the run's own); the last answer (or the last
+        lost connection's exception)."""
+        if not blips:
+            return self._throttled(send)
+        for blip in range(self.again + 1):
+            last = blip == self.again
+            try:
+                response = self._throttled(send)
+            except httpx.TransportError:
+                self._blip(last)
+                if last:
+                    raise
+            else:
+                if response.status_code not in self.transient:
+                    if blip:
+                        with self._lock:
+                            self.recovered += 1
+                    return response
+                self._blip(last)
+                if last:
+                    return response
+            self.sleep(TRANSIENT_BACKOFF * 2**blip)
+        raise AssertionError("unreachable: the last try returns or raises")
+
+    def _blip(self, last: bool) -> None:
+        with self._lock:
+            self.blips += 1
+            self.unavailable += last
+
+    def _throttled(self, send: Callable[[], httpx.Response]) -> httpx.Response:
         """send() at the run's pace, again while the answer is throttled and patience lasts; the last answer."""
         for attempt in range(ATTEMPTS):
             self.pace()

@@ -16,14 +16,16 @@ from xml.etree import ElementTree
 import jinja2
 
 from cph_conformance.run import history, rules
-from cph_conformance.run.verdict import CANNOT_RUN, ERROR, FAILURE, PASSED, SETUP, WARNING, Finding, Verdict
+from cph_conformance.run.verdict import CANNOT_RUN, ERROR, FAILURE, FLAKY, PASSED, SETUP, WARNING, Finding, Verdict
 
 MAX_LISTED = 60  # distinct findings listed per kind; the count is always given
 TITLES = {
     FAILURE: "Failures: drift from Huawei's sources",
     ERROR: "Errors: what kept the run from judging",
     WARNING: "Warnings: the spec's assumptions, not failures",
+    FLAKY: "Flaky: failures that did not come back every time they were sent",
 }
+KINDS = (FAILURE, ERROR, FLAKY, WARNING)  # the order of the report's sections
 
 
 def _counts(v: Verdict) -> str:
@@ -48,13 +50,41 @@ def _throttling(v: Verdict) -> str | None:
     return f"Throttling: {t.throttled} answer(s) throttled, waited out for {t.waited:.1f} s in all{slowed}{given_up}."
 
 
+def _blips(v: Verdict) -> str | None:
+    b = v.blips
+    if not b.met:
+        return None
+    return (
+        f"Blips (502, 503, 504, lost connections): {b.met} met and asked again within their requests; "
+        f"{b.recovered} request(s) then answered, {b.unavailable} never."
+    )
+
+
+def _replays(v: Verdict) -> str | None:
+    return v.replays.summary() if v.replays is not None else None
+
+
+def reproduced(f: Finding) -> str:
+    """How often a finding came back when its request was sent again, in words; "" when it was not sent again."""
+    if not f.reproduced:
+        return ""
+    if f.verdict == FLAKY:
+        return f"came back at {f.reproduced} tries"
+    return f"reproduced {f.reproduced}"
+
+
 def _finding(n: int, f: Finding) -> list[str]:
-    lines = [f"{n}. **{f.check}**: {f.rule}"]
+    again = reproduced(f)
+    lines = [f"{n}. **{f.check}**: {f.rule}" + (f" ({again})" if again else "")]
     sources = f.source.splitlines()
     lines.append(f"   source: {sources[0]}")
     lines += [f"   and: {s}" for s in sources[1:]]
     lines += [f"   {m}" for m in [m for m in f.message.strip().splitlines() if m.strip()][:6]]
-    lines += [f"   {c}" for c in f.curls]
+    if f.answers:
+        lines.append("   every answer:")
+        lines += [f"   {a}" for a in f.answers]
+    else:
+        lines += [f"   {c}" for c in f.curls]
     return [*lines, ""]
 
 
@@ -90,9 +120,7 @@ def render(v: Verdict) -> str:
         lines += [f"- {f.message}" for f in v.of(ERROR) if f.check == SETUP]
         return "\n".join(lines).rstrip() + "\n"
     lines.append(_counts(v))
-    throttling = _throttling(v)
-    if throttling:
-        lines.append(throttling)
+    lines += [line for line in (_throttling(v), _blips(v), _replays(v)) if line]
     judged = [name for name in v.judged if v.judged[name]]
     lines.append(f"{len(judged)} checks judged the run: what each judged is in the table of checks below.")
     lines += [f"Note: {n}" for n in v.notes]
@@ -101,11 +129,13 @@ def render(v: Verdict) -> str:
     if v.exit_status == CANNOT_RUN and v.inconclusive:
         lines += ["", "## Inconclusive: too little was judged to pass", ""]
         lines += [f"- {reason}" for reason in v.inconclusive]
-    for verdict in (FAILURE, ERROR, WARNING):
+    for verdict in KINDS:
         found = v.of(verdict)
         if not found:
             continue
         lines += ["", f"## {TITLES[verdict]} ({len(found)} distinct)", ""]
+        if verdict == FLAKY:
+            lines += [flaky_intro(v), ""]
         for n, f in enumerate(found[:MAX_LISTED], 1):
             lines += _finding(n, f)
         if len(found) > MAX_LISTED:
@@ -123,11 +153,18 @@ def render(v: Verdict) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def flaky_intro(v: Verdict) -> str:
+    effect = "they fail the run (FAIL_ON_FLAKY=1)" if v.fail_on_flaky else "FAIL_ON_FLAKY=1 makes them fail the run"
+    return f"Each was sent again and did not come back every time; every answer it got is listed: {effect}."
+
+
 def result(v: Verdict, name: str) -> str:
-    """What became of a check in a run: failed, warned, passed, or judged nothing."""
+    """What became of a check in a run: failed, flaky, warned, passed, or judged nothing."""
     verdicts = {f.verdict for f in v.findings if f.check == name}
     if FAILURE in verdicts:
         return "failed"
+    if FLAKY in verdicts:
+        return "flaky"
     if WARNING in verdicts:
         return "passed, with warnings"
     return "passed" if v.judged[name] else "judged nothing"
@@ -164,22 +201,32 @@ def render_junit(v: Verdict) -> str:
     own tally, which knows neither the walk nor the grading, is in schemathesis-junit.xml."""
     suite = ElementTree.Element("testsuite", name="cph-conformance", tests="0", failures="0", errors="0")
     checks = rules.every()
-    names = sorted({n for n in v.judged if v.judged[n]} | {f.check for f in v.findings if f.verdict == FAILURE})
+    failing = (FAILURE, FLAKY) if v.fail_on_flaky else (FAILURE,)
+    names = sorted({n for n in v.judged if v.judged[n]} | {f.check for f in v.findings if f.verdict in failing})
     cases = {name: ElementTree.SubElement(suite, "testcase", classname="conformance", name=name) for name in names}
     for name, case in cases.items():
-        failed = [f for f in v.findings if f.check == name and f.verdict == FAILURE]
+        failed = [f for f in v.findings if f.check == name and f.verdict in failing]
         if failed:
-            text = "\n\n".join("\n".join([f"source: {f.source}", f.message, *f.curls]) for f in failed)
+            text = "\n\n".join(
+                "\n".join([f"source: {f.source}", f.message, reproduced(f), *(f.answers or f.curls)]) for f in failed
+            )
             first = failed[0].message.strip().splitlines()[0]
             rule = checks[name].rule if name in checks else failed[0].rule
             ElementTree.SubElement(
                 case, "failure", message=f"{len(failed)} cause(s): {first}"[:300], type=rule
             ).text = text
-        warned = [f for f in v.findings if f.check == name and f.verdict == WARNING]
-        if warned:
-            ElementTree.SubElement(case, "system-out").text = "\n".join(
-                f"warning (an assumption of the spec): {f.message} ({f.source})" for f in warned
-            )
+        said = [
+            f"warning (an assumption of the spec): {f.message} ({f.source})"
+            for f in v.findings
+            if f.check == name and f.verdict == WARNING
+        ]
+        said += [
+            "\n".join([f"flaky ({reproduced(f)}): {f.message}", *f.answers])
+            for f in v.findings
+            if f.check == name and f.verdict == FLAKY and FLAKY not in failing
+        ]
+        if said:
+            ElementTree.SubElement(case, "system-out").text = "\n".join(said)
     if v.changes is not None:  # the comparison with the baseline: a failure only when it fails the run
         case = ElementTree.SubElement(suite, "testcase", classname="conformance", name="no change since the baseline")
         listed = "\n".join([changes_intro(v), *map(str, v.changes.found), *v.changes.notes])
@@ -220,11 +267,13 @@ def render_html(v: Verdict, runs: Sequence[dict[str, Any]] = ()) -> str:
         chart=history.chart(runs),
         runs=len(runs),
         counts=_counts(v),
-        throttling=_throttling(v),
+        run_lines=[line for line in (_throttling(v), _blips(v), _replays(v)) if line],
+        flaky_intro=flaky_intro(v),
+        reproduced=reproduced,
         inconclusive=v.inconclusive if v.exit_status == CANNOT_RUN else [],
         sections=[
             (kind, TITLES[kind] if v.made or kind != ERROR else "The run could not be made", v.of(kind)[:MAX_LISTED])
-            for kind in (FAILURE, ERROR, WARNING)
+            for kind in KINDS
             if v.of(kind)
         ],
         checks=checks_rows(v),

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from cph_conformance.run import (
     probes,
     provenance,
     recorded,
+    replay,
     report,
     rules,
     settings,
@@ -48,11 +49,11 @@ from cph_conformance.run import (
 from cph_conformance.run.credential import VALID
 from cph_conformance.run.exchange import Exchange
 from cph_conformance.run.gateway import PLACEHOLDER
-from cph_conformance.run.patience import Patience
+from cph_conformance.run.patience import AGAIN, Patience
 from cph_conformance.run.secrets import Secrets
 from cph_conformance.run.settings import BadSetting
 from cph_conformance.run.target import TOKEN, CannotRun, Target, from_environment
-from cph_conformance.run.verdict import CANNOT_RUN, SETUP, WARNING, Finding, Throttling, Verdict, error
+from cph_conformance.run.verdict import CANNOT_RUN, SETUP, WARNING, Blips, Finding, Throttling, Verdict, error
 from cph_conformance.spec import ROOT, SPEC_PATH
 
 SCHEMATHESIS_CHECKS = {c.name for c in rules.of(rules.SCHEMATHESIS)}
@@ -185,8 +186,15 @@ def conformance(t: Target, reports: Path, env: Mapping[str, str]) -> Verdict:
     """Preflight, schemathesis, the walk and the probes against t, all through one gateway (which paces every request
     and waits out throttling); then every answer judged by every check, and the evidence weighed."""
     limit = rate_limit(t, env)
-    patience = Patience(settings.rate_per_second(limit), spec.statuses_when("throttled"))
+    again = AGAIN if settings.flag(env, "REPLAY") else 0
+    patience = Patience(
+        settings.rate_per_second(limit),
+        spec.statuses_when("throttled"),
+        transient=spec.statuses_when("transient"),
+        again=again,
+    )
     v = Verdict(t.shown, strict=settings.flag(env, "STRICT"), rate_limit=limit)
+    v.fail_on_flaky = settings.flag(env, "FAIL_ON_FLAKY")
     with gateway.running(t.base_url, spec.auth_header(), t.credential, t.secrets, REQUEST_TIMEOUT, patience) as gw:
         answers = [preflight.check(gw.base_url, t, patience.bound(REQUEST_TIMEOUT))]
         status = run_schemathesis(gw.base_url, t, reports, env)
@@ -202,11 +210,20 @@ def conformance(t: Target, reports: Path, env: Mapping[str, str]) -> Verdict:
         if settings.flag(env, "WALK"):
             print("==> the walk and the probes: listings, relations between queries, edges of what is accepted")
             fetch = walk.http_fetch(gw.base_url, t.base_url, t.project_id, PLACEHOLDER, patience.bound(REQUEST_TIMEOUT))
-            walked = walk.run(fetch)
+            walked = walk.run(fetch, again=again)
             answered = probes.run(fetch, probes.plan(t.project_id, walked.marker))
             answers += walked.exchanges + [ex for _, ex in answered]
         v.judge(answers, cases.outcomes, walked, answered if walked is not None else None)
         v.judge_throttled([throttled(r, t) for r in patience.samples])
+        if again:
+            print("==> the failures sent again: drift only if it comes back every time")
+            resend = replay.sender(gw.base_url, t.base_url, PLACEHOLDER, patience.bound(REQUEST_TIMEOUT))
+
+            def rewalk(only: Collection[str]) -> walk.Walk:
+                return walk.run(fetch, again=again, only=only)
+
+            v.replays = replay.confirm(v, resend, rewalk if walked is not None else None, again=again)
+        v.blips = Blips(patience.blips, patience.recovered, patience.unavailable)
         if status != 0 and not any(f.check in SCHEMATHESIS_CHECKS for f in v.findings):
             v.add(
                 error(

@@ -202,6 +202,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STRICT", BOOL, "0", "also fail on fields the spec does not list (no_undocumented_fields)", RUN),
     Setting("WALK", BOOL, "1", "walk the listings and send the probes", RUN),
     Setting(
+        "REPLAY",
+        BOOL,
+        "1",
+        "send a blip (502, 503, 504, a lost connection) and a failing request again, twice, before it counts; "
+        "0: the first answer counts",
+        RUN,
+    ),
+    Setting("FAIL_ON_FLAKY", BOOL, "0", "a failure that did not come back every time it was sent fails the run", RUN),
+    Setting(
         "PHASES", PHASE_LIST, "examples,coverage,fuzzing", "schemathesis' phases (fuzzing alone: a quick run)", RUN
     ),
     Setting(

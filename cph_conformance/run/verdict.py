@@ -7,6 +7,11 @@ What each check judged is counted. A run is inconclusive, never passed, when mor
 answers judged nothing (throttled even after waiting, or no answer at all), or when a check the run ran judged
 nothing; it then exits 2, with a message that names RATE_LIMIT when throttling is the cause.
 
+No failure without a reproduction (cph_conformance.run.replay): a failure found on an answer is sent again before it
+counts; one that does not come back every time is flaky, its own kind of finding, which fails the run only with
+fail_on_flaky (FAIL_ON_FLAKY). Blips (the spec's transient statuses, lost connections) are asked again by the
+gateway; a request that never gets an answer is an error: the endpoint was unavailable.
+
 Compared with a baseline (cph_conformance.run.changes), a run that would pass exits 1 when fail_on_change is set and
 the endpoint's answers changed shape; drift is exit 1 anyway, and a run that could not be made or judged too little
 stays exit 2: it saw too little to vouch for what changed (what vanished may only be what it did not see).
@@ -14,6 +19,7 @@ stays exit 2: it saw too little to vouch for what changed (what vanished may onl
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +34,7 @@ from cph_conformance.run.rules import ANSWER, ANSWERS, LISTINGS, PROBES, SCHEMAT
 if TYPE_CHECKING:
     from cph_conformance.run.changes import Changes
 
-FAILURE, WARNING, ERROR = "failure", "warning", "error"
+FAILURE, WARNING, ERROR, FLAKY = "failure", "warning", "error", "flaky"
 SETUP = "setup"  # the check name of what kept a run from being made
 PASSED, DRIFT, CANNOT_RUN = 0, 1, 2
 UNJUDGED_SHARE = 0.05  # more than this share of a run's answers judging nothing makes it inconclusive
@@ -44,6 +50,8 @@ class Finding:
     message: str
     curls: tuple[str, ...] = ()
     key: str = ""
+    reproduced: str = ""  # how often the failure came back when sent again: "3/3" (drift), "1/3" (flaky)
+    answers: tuple[str, ...] = ()  # a flaky finding's answers, each as seen, with its curl line
 
 
 def source_of(cites: Iterable[str], assumed: str = "") -> str:
@@ -69,6 +77,33 @@ def error(name: str, message: str, curls: Sequence[str] = ()) -> Finding:
     )
 
 
+AVAILABILITY = "availability"  # the run's own finding: requests that got no answer, or only when sent again
+AVAILABILITY_RULE = "the endpoint answers every request (a blip is asked again)"
+
+
+def availability_source() -> str:
+    """What the blips rest on: the statements of the spec's transient answers."""
+    node = next(r for code, r in spec.operation()["responses"].items() if int(code) in spec.statuses_when("transient"))
+    return source_of(spec.cites(spec.deref(node)))
+
+
+def flaky(name: str, key: str, message: str, answers: Sequence[Exchange], failed: int) -> Finding:
+    """A failure that did not come back every time it was sent (it failed `failed` times): every answer it got,
+    each with its curl line."""
+    check = rules.every().get(name)
+    rule = check.rule if check else AVAILABILITY_RULE
+    source = source_of(check.cites, check.assumed) if check else availability_source()
+    seen = tuple(f"{n}. {answer(ex)} — {ex.curl}" for n, ex in enumerate(answers, 1))
+    return Finding(name, FLAKY, rule, source, message, (answers[0].curl,), key, f"{failed}/{len(answers)}", seen)
+
+
+def answer(ex: Exchange) -> str:
+    """An answer in a few words: its status and the start of its body, or why there was none."""
+    if not ex.answered:
+        return f"no answer ({ex.error})"
+    return f"{ex.status} {' '.join(ex.text.split())[:120]}"
+
+
 @dataclass
 class Throttling:
     """What the gateway's patience did (cph_conformance.run.patience)."""
@@ -77,6 +112,21 @@ class Throttling:
     gave_up: int = 0  # throttled answers handed back after the last attempt
     waited: float = 0.0  # seconds spent waiting
     slowest: float = 0.0  # the longest interval the pace reached
+
+
+@dataclass
+class Blips:
+    """What the gateway did with blips (cph_conformance.run.patience): answers in the spec's transient statuses and
+    lost connections, each asked again within its request."""
+
+    met: int = 0  # blips met
+    recovered: int = 0  # requests answered after one or more blips
+    unavailable: int = 0  # requests that met a blip at every try
+
+
+# A failure's evidence, to send again: the check, what it was given, the exchanges to send (cph_conformance.run.replay)
+Shown = tuple[Check, tuple[Any, ...], tuple[Exchange, ...]]
+SHOWN_PER_CAUSE = 2  # instances of a cause kept for replay
 
 
 @dataclass
@@ -98,15 +148,18 @@ class Verdict:
     probed: list[tuple[Any, Exchange]] = field(default_factory=list)  # each probe and its answer
     changes: Changes | None = None  # what changed since the baseline, when the run was compared with one
     fail_on_change: bool = False  # changes of shape exit 1 (CPH_FAIL_ON_CHANGE)
+    fail_on_flaky: bool = False  # flaky findings exit 1 (FAIL_ON_FLAKY)
+    shown: dict[tuple[str, str], list[Shown]] = field(default_factory=dict)  # (check, key) -> its first instances
+    blips: Blips = field(default_factory=Blips)
+    replays: Any = None  # what sending failures again found (cph_conformance.run.replay.Replays), when it ran
+    recovered: list[Exchange] = field(default_factory=list)  # lost answers that came when sent again
 
     def add(self, new: Finding) -> None:
         """One finding per check and cause; a repeat only adds its curl lines (up to MAX_CURLS)."""
         for n, known in enumerate(self.findings):
             if (known.check, known.verdict, known.key) == (new.check, new.verdict, new.key):
                 curls = tuple(dict.fromkeys(known.curls + new.curls))[:MAX_CURLS]
-                self.findings[n] = Finding(
-                    known.check, known.verdict, known.rule, known.source, known.message, curls, known.key
-                )
+                self.findings[n] = dataclasses.replace(known, curls=curls)
                 return
         self.findings.append(new)
 
@@ -120,7 +173,16 @@ class Verdict:
         assert check.fn is not None
         try:
             out = check.fn(*args)
-            return out if isinstance(out, tuple) else list(out)
+            if isinstance(out, tuple):
+                return out
+            drifts = list(out)
+            for drift in drifts:
+                # The answer judged, or for a check across answers the ones that disagree.
+                exchanges = drift.exchanges if check.by == ANSWERS else (args[-1],)
+                kept = self.shown.setdefault((check.name, drift.key), [])
+                if len(kept) < SHOWN_PER_CAUSE:
+                    kept.append((check, args, exchanges))
+            return drifts
         except Exception as exc:  # any bug of a check, reported with what it was judging
             self.add(
                 error(
@@ -197,6 +259,11 @@ class Verdict:
             self.drifted(check, drifts)
         if walk.stopped:
             self.add(error("walk", f"the walk stopped early: {walk.stopped}"))
+        for key, tries in walk.flaky:
+            name = "pagination" if key.endswith(":refused") else AVAILABILITY
+            failed = sum(1 for ex in tries if ex.images is None)
+            said = f"a step of the walk failed {failed} time(s), then got its page"
+            self.add(flaky(name, key, said, tries, failed))
 
     def judge_probes(self, answered: Sequence[tuple[Any, Exchange]]) -> None:
         """Each probe's answer by its check (cph_conformance.run.probes)."""
@@ -226,7 +293,8 @@ class Verdict:
 
     @property
     def unjudged(self) -> list[Exchange]:
-        return [ex for ex in self.exchanges if not ex.judged]
+        """The answers that judged nothing, but for the lost ones that came when sent again (flaky, not missing)."""
+        return [ex for ex in self.exchanges if not ex.judged and ex not in self.recovered]
 
     @property
     def expected_to_judge(self) -> list[str]:
@@ -279,7 +347,7 @@ class Verdict:
 
     @property
     def exit_status(self) -> int:
-        if self.failures:
+        if self.failures or (self.fail_on_flaky and self.of(FLAKY)):
             return DRIFT
         if self.of(ERROR) or self.inconclusive:
             return CANNOT_RUN
@@ -297,5 +365,5 @@ class Verdict:
                 return "the run could not be made"
             return "could not run to the end" if self.of(ERROR) else "inconclusive"
         if self.exit_status == DRIFT and not self.failures:
-            return "changed since the baseline"
+            return "flaky" if self.fail_on_flaky and self.of(FLAKY) else "changed since the baseline"
         return {PASSED: "passed", DRIFT: "drift found"}[self.exit_status]

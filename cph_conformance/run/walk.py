@@ -15,16 +15,19 @@ states is checked on every listing it applies to, derived from the spec's annota
 A page shorter than the page size is no sign of the last page: only the continuation is (the SDK says no more).
 
 Read-only and bounded: at most MAX_REQUESTS requests, each through `fetch`, which goes through the run's gateway
-(its pace and its patience with throttling) or, in the tests, to an app in this process. An answer that judges
-nothing (no answer, throttled after the gateway's patience) stops the walk with an error: what was listed in full
-is still judged, nothing else is.
+(its pace and its patience with throttling) or, in the tests, to an app in this process. A step whose answer fails
+(no page where one was expected, or no answer to judge) is sent again, up to `again` more times (REPLAY): a step
+that then gets its page is flaky (Walk.flaky) and the walk goes on with it. An answer that still judges nothing (no
+answer, throttled after the gateway's patience) stops the walk with an error: what was listed in full is still
+judged, nothing else is.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +43,7 @@ SMALL_PAGES = 5  # the small page size aims at about this many pages per listing
 PREFIX_PAGES = 3  # first pages of the union walked at the smallest page size
 USUAL_PAGES = 4  # first pages of the union walked at each page size callers usually ask for (x-usual)
 REFERENCE_PAGES = 20  # pages the listing at the largest page size may take
+REPLAY_PAUSE = 0.2  # seconds before a failing step is sent again
 
 Fetch = Callable[[dict[str, Any], str | None, str], Exchange]  # (query, project id or None for the run's, auth)
 
@@ -77,6 +81,10 @@ class Walk:
     listings: list[Listing] = field(default_factory=list)
     paging: list[Drift] = field(default_factory=list)  # what broke while listing: the pagination check's
     stopped: str = ""  # why the walk stopped early, if it did
+    again: int = 0  # more tries of a step whose answer fails
+    pause: Callable[[float], None] = time.sleep
+    flaky: list[tuple[str, list[Exchange]]] = field(default_factory=list)  # (key, every answer) of steps that failed
+    # and then got their page; the key is the pagination drift's had they not
 
     @property
     def marker(self) -> str | None:
@@ -84,12 +92,29 @@ class Walk:
         return next((ex.continuation for ex in self.exchanges if ex.judged and ex.continuation), None)
 
     def get(self, query: dict[str, Any]) -> Exchange:
+        return self.step(query)[-1]
+
+    def step(self, query: dict[str, Any]) -> list[Exchange]:
+        """Every answer one page request got: sent again while it fails and tries are left (the last answer is the
+        step's)."""
+        tries = [self._send(query)]
+        while tries[-1].images is None and len(tries) <= self.again:
+            self.pause(REPLAY_PAUSE)
+            tries.append(self._send(query))
+        last = tries[-1]
+        if len(tries) > 1 and last.images is not None:
+            key = f"{query.get(spec.selector())}:{'refused' if tries[0].judged else 'unavailable'}"
+            self.flaky.append((key, tries))
+        if not last.judged:
+            again = f" (at each of {len(tries)} tries)" if len(tries) > 1 else ""
+            raise Stop(f"{last.error or f'still throttled ({last.status})'}{again}: {last.curl}")
+        return tries
+
+    def _send(self, query: dict[str, Any]) -> Exchange:
         if len(self.exchanges) >= self.max_requests:
             raise Stop(f"the walk's budget of {self.max_requests} requests is spent")
         ex = dataclasses.replace(self.fetch(query, None, VALID), phase="walk")
         self.exchanges.append(ex)
-        if not ex.judged:
-            raise Stop(f"{ex.error or f'still throttled ({ex.status})'}: {ex.curl}")
         return ex
 
     def listing(self, selection: str, size: int | None, max_pages: int, prefix: bool = False) -> Listing | None:
@@ -106,16 +131,18 @@ class Walk:
                 query[spec.page_size()] = size
             if marker is not None:
                 query[continues] = marker
-            page = self.get(query)
+            tries = self.step(query)
+            page = tries[-1]
             pages.append(page)
             images = page.images
             if images is None:
                 what = f"page {n}, after a {continues} the service gave" if marker is not None else "the first page"
+                every = f" (at each of {len(tries)} tries)" if len(tries) > 1 else ""
                 self.paging.append(
                     Drift(
                         f"{selection}:refused",
                         f"{query_of(selection, size)}, {what}: expected 200 with phone_images; got {page.status} "
-                        f"{' '.join(page.text.split())[:160]!r}",
+                        f"{' '.join(page.text.split())[:160]!r}{every}",
                         pages[-2:],
                     )
                 )
@@ -171,11 +198,13 @@ class Walk:
         counts = [len(r.ids) if (r := _reference(self.listings, part)) else 0 for part in parts]
         return sorted({sum(counts[: n + 1]) for n in range(len(counts) - 1)} - {0})
 
-    def gather(self) -> None:
-        """List every selector value at the largest and a small page size, its first page without one, and the first
-        pages of each union at the smallest size and at the sizes callers usually ask for."""
+    def gather(self, only: Collection[str] = ()) -> None:
+        """List every selector value (or only those) at the largest and a small page size, its first page without
+        one, and the first pages of each union at the smallest size and at the sizes callers usually ask for."""
         smallest, largest = spec.limit_bounds()
         for selection, rule in spec.image_type_selects().items():
+            if only and selection not in only:
+                continue
             reference = self.listing(selection, largest, REFERENCE_PAGES)
             if reference is None:
                 continue
@@ -429,11 +458,18 @@ def http_fetch(gateway_url: str, endpoint_url: str, project_id: str, placeholder
     return fetch
 
 
-def run(fetch: Fetch, max_requests: int = MAX_REQUESTS) -> Walk:
-    """Every listing the walk takes, within its budget; an answer that judges nothing stops it (Walk.stopped)."""
-    walk = Walk(fetch, max_requests)
+def run(
+    fetch: Fetch,
+    max_requests: int = MAX_REQUESTS,
+    again: int = 0,
+    pause: Callable[[float], None] = time.sleep,
+    only: Collection[str] = (),
+) -> Walk:
+    """Every listing the walk takes (of only these selector values, if given), within its budget, each failing step
+    sent `again` more times; an answer that judges nothing stops it (Walk.stopped)."""
+    walk = Walk(fetch, max_requests, again=again, pause=pause)
     try:
-        walk.gather()
+        walk.gather(only)
     except Stop as exc:
         walk.stopped = str(exc)
     return walk
