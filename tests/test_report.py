@@ -15,11 +15,11 @@ from xml.etree import ElementTree
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.run import recorded, report
+from cph_conformance.run import recorded, replay, report
 from cph_conformance.run.changes import IMAGES, NEW_VALUE, Change, Changes
 from cph_conformance.run.credential import MISSING, VALID
 from cph_conformance.run.exchange import ERROR_HEADER, Exchange
-from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, PASSED, SETUP, Verdict, error
+from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, PASSED, SETUP, Verdict, error, flaky
 
 GATEWAY, ENDPOINT = "http://127.0.0.1:5555", "https://cph.cn-north-4.myhuaweicloud.com"
 PATH = spec.OPERATION_PATH.format(project_id="0123456789abcdef0123456789abcdef")
@@ -285,3 +285,38 @@ def test_a_run_without_a_baseline_has_no_changes_section() -> None:
     v.judge_answers([page(1)])
     assert "Changes since" not in report.render(v) and "Changes since" not in report.render_html(v)
     assert "no change since the baseline" not in report.render_junit(v)
+
+
+@pytest.mark.parametrize(
+    ("replays", "line"),
+    [
+        (None, None),  # REPLAY=0
+        (replay.Replays(400), None),  # nothing to send again: nothing to say
+        (replay.Replays(400, sent=4, reproduced=1, flaky=1), "Replays: 4 request(s) of a budget of 400"),
+    ],
+)
+def test_the_summaries_say_what_sending_failures_again_found(replays: replay.Replays | None, line: str | None) -> None:
+    v = Verdict(ENDPOINT)
+    v.judge_answers([page(1)])
+    v.replays = replays
+    for text in (report.render(v), report.render_html(v)):
+        assert ("Replays: " in text) == (line is not None)
+        assert line is None or line in text
+
+
+def test_a_flaky_finding_lists_every_answer_and_fails_junit_only_when_asked() -> None:
+    answers = [
+        Exchange("GET", f"{ENDPOINT}{PATH}", VALID, status, {"content-type": "application/json"}, body)
+        for status, body in ((500, spec.error_example(500)), (200, spec.example_response()), (500, {}))
+    ]
+    for fails in (False, True):
+        v = Verdict(ENDPOINT, fail_on_flaky=fails)
+        v.judge_answers([page(1)])
+        v.add(flaky("not_a_server_error", "500", "500 for a valid request", answers, 2))
+        text = report.render(v)
+        assert "## Flaky: failures that did not come back every time they were sent (1 distinct)" in text
+        assert "(came back at 2/3 tries)" in text and "   3. 500 " in text
+        junit = ElementTree.fromstring(report.render_junit(v))  # noqa: S314  (our own output)
+        case = junit.find("testcase[@name='not_a_server_error']")
+        assert case is not None and (case.find("failure") is not None) == fails
+        assert v.exit_status == (DRIFT if fails else PASSED)

@@ -61,7 +61,11 @@ def _blips(v: Verdict) -> str | None:
 
 
 def _replays(v: Verdict) -> str | None:
-    return v.replays.summary() if v.replays is not None else None
+    """What sending failures again found; nothing when there was nothing to send again."""
+    r = v.replays
+    if r is None or not (r.sent or r.unsent or r.unavailable):
+        return None
+    return str(r.summary())
 
 
 def reproduced(f: Finding) -> str:
