@@ -85,7 +85,7 @@ def test_a_client_of_the_gateway_waits_long_enough_for_every_try() -> None:
     import tomllib
     from pathlib import Path
 
-    bound = patient(Clock()).bound(10.0)
+    bound = Patience(5, THROTTLED, transient=spec.statuses_when("transient"), again=patience.AGAIN).bound(10.0)
     toml = tomllib.loads((Path(spec.ROOT) / "schemathesis.toml").read_text())
     assert toml["request-timeout"] >= bound
 
@@ -147,3 +147,26 @@ def test_a_blip_is_asked_again_and_counted(
     assert [s for s in clock.slept if s >= patience.TRANSIENT_BACKOFF][: min(blips, again)] == [
         patience.TRANSIENT_BACKOFF * 2**n for n in range(min(blips, again))
     ]
+
+
+def test_blips_are_listed_by_request_and_a_down_endpoint_gets_one_try_each() -> None:
+    clock = Clock()
+    p = Patience(0, THROTTLED, sleep=clock.sleep, clock=lambda: clock.now, transient=TRANSIENT, again=2)
+    sent = 0
+
+    def always_503() -> httpx.Response:
+        nonlocal sent
+        sent += 1
+        return httpx.Response(503)
+
+    for n in range(patience.DOWN_AFTER + 2):
+        assert p.send(always_503, label=f"GET /x?n={n}").status_code == 503
+    # Three tries each until the endpoint looks down; then one each.
+    assert sent == 3 * patience.DOWN_AFTER + 2
+    assert p.listed[0] == "GET /x?n=0: 503, 503, 503, never answered"
+    assert p.listed[-1] == f"GET /x?n={patience.DOWN_AFTER + 1}: 503, never answered"
+    p.send(lambda: httpx.Response(200), label="GET /y")  # an answer: the endpoint is back
+    assert not p.down
+    got = iter([httpx.Response(503), httpx.Response(200)])
+    assert p.send(lambda: next(got), label="GET /z").status_code == 200
+    assert p.listed[-1] == "GET /z: 503, then answered"

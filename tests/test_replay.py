@@ -166,3 +166,28 @@ def test_a_new_walk_lists_only_the_image_types_the_failures_concern() -> None:
     replay.confirm(v, answering(PAGE)[0], rewalk, pause=lambda _: None)
     named = {f.key.split(":")[0] for f in v.findings if f.check == "same_listing_at_any_limit"}
     assert asked and asked[0] >= named
+
+
+def listing_of(n: int, **names: str) -> Exchange:
+    """A page of two images, with these names (image_id -> image_name), request n."""
+    images = [
+        {**spec.example_response()["phone_images"][0], "image_id": i, "image_name": name} for i, name in names.items()
+    ]
+    body = {"request_id": f"r{n}", "phone_images": images}
+    return Exchange("GET", f"{URL}?image_type=public&n={n % 2}", VALID, 200, JSON, body)
+
+
+@pytest.mark.parametrize(
+    ("again", "verdict"),
+    [
+        # The same image disagrees again: the same failure.
+        ((listing_of(3, a="one", b="x"), listing_of(4, a="two", b="x")) * 2, FAILURE),
+        # Another image disagrees on the same field: another failure, come by chance; this one did not come back.
+        ((listing_of(3, a="one", b="x"), listing_of(4, a="one", b="y")) * 2, FLAKY),
+    ],
+)
+def test_a_failure_across_answers_comes_back_only_as_the_same_disagreement(
+    again: tuple[Exchange, ...], verdict: str
+) -> None:
+    v = confirmed([listing_of(1, a="one", b="x"), listing_of(2, a="two", b="x")], *again)
+    assert [f.verdict for f in v.findings if f.check == "image_identity"] == [verdict]

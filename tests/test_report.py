@@ -19,7 +19,7 @@ from cph_conformance.run import recorded, replay, report
 from cph_conformance.run.changes import IMAGES, NEW_VALUE, Change, Changes
 from cph_conformance.run.credential import MISSING, VALID
 from cph_conformance.run.exchange import ERROR_HEADER, Exchange
-from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, PASSED, SETUP, Verdict, error, flaky
+from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, PASSED, SETUP, Blips, Verdict, error, flaky
 
 GATEWAY, ENDPOINT = "http://127.0.0.1:5555", "https://cph.cn-north-4.myhuaweicloud.com"
 PATH = spec.OPERATION_PATH.format(project_id="0123456789abcdef0123456789abcdef")
@@ -320,3 +320,21 @@ def test_a_flaky_finding_lists_every_answer_and_fails_junit_only_when_asked() ->
         case = junit.find("testcase[@name='not_a_server_error']")
         assert case is not None and (case.find("failure") is not None) == fails
         assert v.exit_status == (DRIFT if fails else PASSED)
+
+
+@pytest.mark.parametrize(
+    ("blips", "said"),
+    [
+        (Blips(), None),
+        (Blips(3, 1, 1, 2, ["GET /x: 503, 503, 503, never answered", "GET /y: 502, then answered"]), "2 more tries"),
+        (Blips(1, 0, 1, 0, ["GET /x: 503, never answered"]), "not asked again (REPLAY=0)"),
+    ],
+)
+def test_the_blips_met_are_counted_and_listed(blips: Blips, said: str | None) -> None:
+    v = Verdict(ENDPOINT)
+    v.judge_answers([page(1)])
+    v.blips = blips
+    for text in (report.render(v), report.render_html(v)):
+        assert ("Blips (502, 503, 504, lost connections)" in text) == (said is not None)
+        assert said is None or said in text
+        assert all(line in text for line in blips.listed)

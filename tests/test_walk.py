@@ -261,5 +261,5 @@ def test_a_step_that_fails_is_sent_again_before_it_counts(fails: int, flaky: lis
     assert [key for key, _ in done.flaky] == flaky
     assert ("public:refused" in [d.key for d in done.paging]) == refused
     if refused:
-        assert "(at each of 3 tries)" in done.paging[0].message
+        assert "(refused at each of 3 tries of this step)" in done.paging[0].message
     assert any(listing.selection == "public" and listing.size == LARGEST for listing in done.listings) != refused

@@ -361,6 +361,14 @@ FAULTS: dict[str, Fault] = {
             selection, call
         ),
     ),
+    "private-usual-size-skip": Fault(
+        "image_type=private at limit=10 (a size callers usually ask for) skips an image between pages; every other "
+        "listing is whole",
+        "same_listing_at_any_limit",
+        pager=lambda selection, call: (
+            _pages_skip if call.image_type == "private" and call.limit == spec.usual_page_sizes()[0] else _plain
+        )(selection, call),
+    ),
     "all-ends-at-type-edge": Fault(
         "a page of all that ends exactly where the public images end has no next_marker: the listing stops there",
         "same_listing_at_any_limit",

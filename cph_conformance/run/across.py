@@ -58,12 +58,8 @@ def image_identity(exchanges: Sequence[Exchange]) -> Iterator[Drift]:
         image_id, seen, before, ex, image = cases[0]
         others = ", ".join(c[0] for c in cases[1 : SHOWN + 1])
         more = f" (and in {len(cases) - 1} other image(s): {others}{' ...' if len(cases) > SHOWN + 1 else ''})"
-        yield Drift(
-            field,
-            f"image {image_id} has {field} {_shown(before, field)} in one answer and {_shown(image, field)} in "
-            f"another{more if len(cases) > 1 else ''}",
-            [seen, ex],
-        )
+        differs = f"image {image_id} has {field} {_shown(before, field)} in one answer and {_shown(image, field)} in "
+        yield Drift(field, f"{differs}another{more if len(cases) > 1 else ''}", [seen, ex], instance=differs)
 
 
 def request_id(ex: Exchange) -> str | None:
@@ -91,4 +87,4 @@ def request_ids(exchanges: Sequence[Exchange]) -> Iterator[Drift]:
     if repeated:
         rid, one, other = repeated[0]
         more = f" ({len(repeated)} answers repeat an earlier one's)" if len(repeated) > 1 else ""
-        yield Drift("repeated", f"two answers carry request_id {rid!r}{more}", [one, other])
+        yield Drift("repeated", f"two answers carry request_id {rid!r}{more}", [one, other], instance=str(rid))

@@ -84,7 +84,8 @@ class Gateway:
         # schemathesis' probes of what a server supports (a NULL byte in a header) are its own business, not requests
         # of the run: a server that drops their connection has said what schemathesis asked, and they are not blips.
         tools_own = SCHEMATHESIS_PROBE in request.headers
-        return self.patience.send(lambda: self.client.send(request), blips=not tools_own)
+        label = f"{method} {self.secrets.mask(str(request.url))}"
+        return self.patience.send(lambda: self.client.send(request), blips=not tools_own, label=label)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         gateway = self

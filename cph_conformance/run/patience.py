@@ -14,7 +14,8 @@ Blips are asked again too: an answer in one of the `transient` statuses (the spe
 gateway could not reach the service in time) or no answer at all (a reset connection, a timeout) is sent again up to
 `again` more times, after TRANSIENT_BACKOFF seconds, doubling; what still fails goes back as it came (an exception
 for a lost connection), for the run to replay as a whole request and, if it never gets an answer, to say that the
-endpoint was unavailable. again=0 (REPLAY=0): the first answer counts.
+endpoint was unavailable. After DOWN_AFTER requests in a row without an answer, the endpoint looks down: each request
+gets one try until one is answered. again=0 (REPLAY=0): no request is sent twice.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ RECOVERY = 0.9  # each answer that is not throttled shortens the interval to thi
 SAMPLES = 3  # throttled answers kept, so that the run can judge what a throttled answer looks like
 AGAIN = 2  # more tries of a request that met a blip (and of a failing request, cph_conformance.run.replay)
 TRANSIENT_BACKOFF = 0.5  # seconds before the first new try after a blip
+DOWN_AFTER = 5  # requests in a row that met a blip at every try: then one try each, until one is answered
+LISTED = 30  # requests that met a blip, listed
 
 
 @dataclass
@@ -54,6 +57,8 @@ class Patience:
     blips: int = 0  # blips met (transient answers and lost connections), each followed by a new try or not
     recovered: int = 0  # requests answered after one or more blips
     unavailable: int = 0  # requests that met a blip at every try
+    listed: list[str] = field(default_factory=list)  # the first LISTED requests that met a blip: what each met
+    _streak: int = field(init=False, default=0)  # requests in a row that met a blip at every try
     _interval: float = field(init=False)
     _next: float = field(init=False, default=0.0)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
@@ -80,36 +85,51 @@ class Patience:
         if start > now:
             self.sleep(start - now)
 
-    def send(self, send: Callable[[], httpx.Response], blips: bool = True) -> httpx.Response:
+    def send(self, send: Callable[[], httpx.Response], blips: bool = True, label: str = "") -> httpx.Response:
         """send() at the run's pace, again while the answer is throttled and patience lasts, and again after a blip
         while tries are left (unless not blips: a request that is not the run's own); the last answer (or the last
-        lost connection's exception)."""
+        lost connection's exception). label names the request in the list of blips."""
         if not blips:
             return self._throttled(send)
-        for blip in range(self.again + 1):
-            last = blip == self.again
+        met: list[str] = []
+        tries = 1 if self.down else self.again + 1
+        for attempt in range(tries):
+            last = attempt == tries - 1
             try:
                 response = self._throttled(send)
-            except httpx.TransportError:
-                self._blip(last)
+            except httpx.TransportError as exc:
+                met.append(f"no answer ({type(exc).__name__})")
                 if last:
+                    self._blips(label, met, answered=False)
                     raise
             else:
                 if response.status_code not in self.transient:
-                    if blip:
-                        with self._lock:
-                            self.recovered += 1
+                    self._blips(label, met, answered=True)
                     return response
-                self._blip(last)
+                met.append(str(response.status_code))
                 if last:
+                    self._blips(label, met, answered=False)
                     return response
-            self.sleep(TRANSIENT_BACKOFF * 2**blip)
+            self.sleep(TRANSIENT_BACKOFF * 2**attempt)
         raise AssertionError("unreachable: the last try returns or raises")
 
-    def _blip(self, last: bool) -> None:
+    @property
+    def down(self) -> bool:
+        """DOWN_AFTER requests in a row met a blip at every try: the endpoint looks down, and asking each request
+        again only takes time (a request answered ends it)."""
+        return self.again > 0 and self._streak >= DOWN_AFTER
+
+    def _blips(self, label: str, met: list[str], answered: bool) -> None:
         with self._lock:
-            self.blips += 1
-            self.unavailable += last
+            self._streak = 0 if answered else self._streak + 1
+            if not met:
+                return
+            self.blips += len(met)
+            self.recovered += answered
+            self.unavailable += not answered
+            if len(self.listed) < LISTED:
+                then = "then answered" if answered else "never answered"
+                self.listed.append(f"{label}: {', '.join(met)}, {then}")
 
     def _throttled(self, send: Callable[[], httpx.Response]) -> httpx.Response:
         """send() at the run's pace, again while the answer is throttled and patience lasts; the last answer."""

@@ -25,13 +25,22 @@ def _git(*args: str) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
-def commit() -> str:
-    """The commit the run ran from, and whether the tree was clean."""
-    head = _git("rev-parse", "--short=12", "HEAD")
-    if head is None:
-        return "unknown (not a git checkout)"
-    dirty = _git("status", "--porcelain", "--untracked-files=no")
-    return f"{head} ({'clean' if not dirty else 'with uncommitted changes'})"
+@dataclass(frozen=True)
+class Commit:
+    """The commit a run ran from, read when it starts (a commit made meanwhile is not the run's)."""
+
+    head: str | None  # 12 hex digits; None outside a git checkout
+    clean: bool
+
+    @classmethod
+    def now(cls) -> Commit:
+        head = _git("rev-parse", "--short=12", "HEAD")
+        return cls(head, head is not None and not _git("status", "--porcelain", "--untracked-files=no"))
+
+    def __str__(self) -> str:
+        if self.head is None:
+            return "unknown (not a git checkout)"
+        return f"{self.head} ({'clean' if self.clean else 'with uncommitted changes'})"
 
 
 def _version(package: str) -> str:
@@ -41,11 +50,11 @@ def _version(package: str) -> str:
         return "not installed"
 
 
-def replay(env: Mapping[str, str], live: bool) -> str:
+def replay(env: Mapping[str, str], live: bool, at: Commit | None = None) -> str:
     """The command that replays a run from the same commit: every setting of the run that is not a secret, as an
     option, and the settings of a mock it started, which have no option, before it; the credential comes from the
     environment, as it did."""
-    head = _git("rev-parse", "--short=12", "HEAD")
+    head = (at or Commit.now()).head
     mock = [f"{name}={value}" for name, value in _mock_settings(env, live)]
     options = []
     for s in settings.SETTINGS:
@@ -78,7 +87,17 @@ class About:
     replay: str = ""
 
 
-def of(env: Mapping[str, str], endpoint: str, live: bool, started: str, seconds: float, requests: int) -> About:
+def of(
+    env: Mapping[str, str],
+    endpoint: str,
+    live: bool,
+    started: str,
+    seconds: float,
+    requests: int,
+    at: Commit | None = None,
+) -> About:
+    """The facts of a run that started from commit `at` (read now, if not given)."""
+    at = at or Commit.now()
     version = spec.load()["info"]["version"]
     pins = wheel.pinned()
     pin = pins.get(wheel.version(f"x-{version}-py3-none-any.whl"))
@@ -94,7 +113,7 @@ def of(env: Mapping[str, str], endpoint: str, live: bool, started: str, seconds:
     shown += [f"{name}={value}" for name, value in _mock_settings(env, live)]
     facts = [
         ("endpoint", endpoint),
-        ("commit", commit()),
+        ("commit", str(at)),
         ("spec SHA-256", hashlib.sha256(SPEC_PATH.read_bytes()).hexdigest() + f" ({SPEC_PATH.relative_to(ROOT)})"),
         ("wheel SHA-256", f"{pin[0]} ({pin[1]}, pinned)" if pin else f"none pinned for version {version}"),
         (
@@ -107,4 +126,4 @@ def of(env: Mapping[str, str], endpoint: str, live: bool, started: str, seconds:
         ("duration", f"{seconds:.1f} s"),
         ("requests sent", str(requests)),
     ]
-    return About(facts, replay(env, live))
+    return About(facts, replay(env, live, at))

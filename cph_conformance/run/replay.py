@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,7 +30,7 @@ from cph_conformance.run.credential import headers_for
 from cph_conformance.run.exchange import Exchange
 from cph_conformance.run.patience import AGAIN
 from cph_conformance.run.rules import ANSWERS, LISTINGS, PROBES, SCHEMATHESIS, Check, Drift
-from cph_conformance.run.verdict import AVAILABILITY, FAILURE, FLAKY, Finding, Verdict, answer, error, flaky
+from cph_conformance.run.verdict import AVAILABILITY, FAILURE, FLAKY, Finding, Shown, Verdict, answer, error, flaky
 
 BUDGET = 400  # requests the replays may send in a run: two more walks, and a few per failure
 PAUSE = 0.2  # seconds before a failing request is sent again
@@ -51,7 +51,8 @@ class Replays:
     reproduced: int = 0  # failures that came back every time
     flaky: int = 0  # failures that did not
     unsent: int = 0  # failures left as they were: budget spent, or a throttled answer
-    recovered: int = 0  # lost requests answered when sent again
+    lost_sent: int = 0  # lost requests sent again
+    recovered: int = 0  # of those, answered
     unavailable: int = 0  # lost requests never answered
 
     @property
@@ -64,10 +65,12 @@ class Replays:
             parts.append(f"{self.flaky} did not (flaky)")
         if self.unsent:
             parts.append(f"{self.unsent} not sent again (the budget was spent, or a throttled answer)")
-        if self.recovered or self.unavailable:
+        if self.lost_sent:
+            parts.append(f"{self.lost_sent} request(s) without an answer sent again, {self.recovered} then answered")
+        if self.unavailable > self.lost_sent - self.recovered:
             parts.append(
-                f"{self.recovered + self.unavailable} request(s) without an answer sent again, "
-                f"{self.recovered} then answered"
+                f"{self.unavailable - (self.lost_sent - self.recovered)} more without an answer not sent again "
+                "(the endpoint looked down)"
             )
         return f"Replays: {self.sent} request(s) of a budget of {self.budget}: " + "; ".join(parts) + "."
 
@@ -108,7 +111,7 @@ def confirm(
         check = rules.every().get(f.check)
         if f.verdict != FAILURE or check is None or check.by == LISTINGS:
             continue
-        v.findings[n] = _answered_again(f, v.shown.get((f.check, f.key), []), resend, r, pause)
+        v.findings[n] = _answered_again(f, v.shown.get((f.check, f.key)), resend, r, pause)
     if rewalk is not None:
         _walked_again(v, rewalk, r)
     _lost_again(v, resend, r, pause)
@@ -116,35 +119,36 @@ def confirm(
 
 
 def _answered_again(
-    f: Finding, shown: Sequence[Any], resend: Resend, r: Replays, pause: Callable[[float], None]
+    f: Finding, shown: Shown | None, resend: Resend, r: Replays, pause: Callable[[float], None]
 ) -> Finding:
-    """A failure found on answers, each of its first instances sent again until one comes back every time."""
-    tried: list[tuple[int, list[Exchange]]] = []
-    for check, args, exchanges in shown:
-        if any(ex.throttled for ex in exchanges) or r.left < r.again * len(exchanges):
-            continue
-        hits, seen = 0, [exchanges[0]]
-        for _ in range(r.again):
-            pause(PAUSE)
-            replayed = [resend(ex) for ex in exchanges]
-            r.sent += len(replayed)
-            seen.append(replayed[0])
-            hits += f.key in _keys(check, args, replayed)
-        if hits == r.again:
-            r.reproduced += 1
-            return dataclasses.replace(f, reproduced=f"{r.again + 1}/{r.again + 1}")
-        tried.append((hits + 1, seen))
-    if not tried:
+    """A failure found on answers: its first instance sent again `again` times, and judged again each time."""
+    if shown is None:
         r.unsent += 1
         return f
+    check, args, exchanges, instance = shown
+    if any(ex.throttled for ex in exchanges) or r.left < r.again * len(exchanges):
+        r.unsent += 1
+        return f
+    hits, seen = 0, [exchanges[0]]
+    for _ in range(r.again):
+        pause(PAUSE)
+        replayed = [resend(ex) for ex in exchanges]
+        r.sent += len(replayed)
+        seen.append(replayed[0])
+        found = _found(check, args, replayed)
+        # The same cause must come back, and, where the cause is coarse (a field, across answers), the same instance
+        # of it: another image that disagrees is another failure, come by chance.
+        hits += (f.key, instance) in found
+    if hits == r.again:
+        r.reproduced += 1
+        return dataclasses.replace(f, reproduced=f"{r.again + 1}/{r.again + 1}")
     r.flaky += 1
-    failed, seen = max(tried, key=lambda t: t[0])
-    message = f"{f.message}\n(this failure came back at {failed} of {len(seen)} tries of the same request)"
-    return dataclasses.replace(flaky(f.check, f.key, message, seen, failed), curls=f.curls)
+    said = f"{f.message}\n(this failure came back at {hits + 1} of {len(seen)} tries of the same request)"
+    return dataclasses.replace(flaky(f.check, f.key, said, seen, hits + 1), curls=f.curls)
 
 
-def _keys(check: Check, args: tuple[Any, ...], replayed: list[Exchange]) -> set[str]:
-    """The causes the check finds in the answers sent again, given as it was the first time."""
+def _found(check: Check, args: tuple[Any, ...], replayed: list[Exchange]) -> set[tuple[str, str]]:
+    """The causes the check finds in the answers sent again, given as it was the first time: (key, instance)."""
     judged = [ex for ex in replayed if ex.judged and (check.applies is None or check.applies(ex))]
     assert check.fn is not None
     try:
@@ -158,7 +162,7 @@ def _keys(check: Check, args: tuple[Any, ...], replayed: list[Exchange]) -> set[
             drifts = check.fn(args[0], judged[0]) if judged[0].status == args[1].status else ()
         else:
             drifts = check.fn(judged[0])
-        return {d.key for d in drifts}
+        return {(d.key, d.instance) for d in drifts}
     except Exception:  # a check that breaks on the new answer (verdict.apply reported it the first time)
         return set()
 
@@ -234,7 +238,7 @@ def _lost_again(v: Verdict, resend: Resend, r: Replays, pause: Callable[[float],
         else:
             never.append(ex)
     unsent = lost[len(answered) + len(never) :]
-    r.recovered, r.unavailable = len(answered), len(never) + len(unsent)
+    r.lost_sent, r.recovered, r.unavailable = len(answered) + len(never), len(answered), len(never) + len(unsent)
     for seen in answered:
         said = f"first {answer(seen[0])}; then an answer, when sent again"
         v.add(flaky(AVAILABILITY, f"{seen[0].method} {seen[0].url}", said, seen, len(seen) - 1))
@@ -243,8 +247,9 @@ def _lost_again(v: Verdict, resend: Resend, r: Replays, pause: Callable[[float],
         v.add(
             error(
                 AVAILABILITY,
-                f"the endpoint was unavailable: {count} request(s) got no answer at any try ({r.again + 1} by the "
-                f"gateway, then sent again {r.again} more times): {answer(never[0] if never else lost[0])}",
-                [ex.curl for ex in (never or lost)[:4]],
+                f"the endpoint was unavailable for {count} request(s): no answer at any try "
+                f"({len(never)} of them sent again {r.again} more times, after the gateway's tries), such as "
+                f"{answer(never[0] if never else lost[0])}",
+                list(dict.fromkeys(ex.curl for ex in never or lost))[:4],
             )
         )

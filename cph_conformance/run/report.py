@@ -54,10 +54,21 @@ def _blips(v: Verdict) -> str | None:
     b = v.blips
     if not b.met:
         return None
+    if not b.again:
+        return f"Blips (502, 503, 504, lost connections): {b.met}, not asked again (REPLAY=0): each an answer lost."
     return (
-        f"Blips (502, 503, 504, lost connections): {b.met} met and asked again within their requests; "
-        f"{b.recovered} request(s) then answered, {b.unavailable} never."
+        f"Blips (502, 503, 504, lost connections): {b.met} met by {b.recovered + b.unavailable} request(s), each "
+        f"asked again by the gateway (up to {b.again} more tries): {b.recovered} then answered, {b.unavailable} "
+        "not (those were sent again later: see Replays). They are listed below the checks."
     )
+
+
+def blips_section(v: Verdict) -> list[str]:
+    if not v.blips.listed:
+        return []
+    more = v.blips.recovered + v.blips.unavailable - len(v.blips.listed)
+    lines = ["## Blips met (what each try of a request got)", "", *(f"- {line}" for line in v.blips.listed)]
+    return lines + ([f"- ... and {more} more request(s)"] if more > 0 else [])
 
 
 def _replays(v: Verdict) -> str | None:
@@ -147,6 +158,9 @@ def render(v: Verdict) -> str:
     if not v.findings and v.exit_status == PASSED:
         lines += ["", "Every check passed."]
     lines += ["", *checks_table(v)]
+    blips = blips_section(v)
+    if blips:
+        lines += ["", *blips]
     lines += ["", *run_section(v)]
     if v.listings:
         lines += ["", "## Listings the walk compared", ""]

@@ -39,9 +39,13 @@ class Drift(Exception):
         exchanges: Iterable[Exchange] = (),
         cites: tuple[str, ...] | None = None,
         assumed: str = "",
+        instance: str = "",
     ) -> None:
         super().__init__(message)
         self.key = key  # the same for the same cause: one finding per (check, key)
+        # What exactly is wrong, when the key is coarser (a field, for a check across answers): what must come back
+        # when the answers are sent again for the failure to count (cph_conformance.run.replay)
+        self.instance = instance or key
         self.message = message
         self.exchanges = tuple(exchanges)
         self.cites = cites  # statements of this cause, when they are not the check's own (a schema node's)

@@ -223,7 +223,7 @@ def conformance(t: Target, reports: Path, env: Mapping[str, str]) -> Verdict:
                 return walk.run(fetch, again=again, only=only)
 
             v.replays = replay.confirm(v, resend, rewalk if walked is not None else None, again=again)
-        v.blips = Blips(patience.blips, patience.recovered, patience.unavailable)
+        v.blips = Blips(patience.blips, patience.recovered, patience.unavailable, again, patience.listed)
         if status != 0 and not any(f.check in SCHEMATHESIS_CHECKS for f in v.findings):
             v.add(
                 error(
@@ -337,6 +337,7 @@ def _last_lines(v: Verdict, reports: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     started = datetime.datetime.now(datetime.UTC)
     clock = time.monotonic()
+    at = provenance.Commit.now()
     try:
         env = settings.from_command_line(
             sys.argv[1:] if argv is None else argv, os.environ, "python -m cph_conformance.run", __doc__ or "", GROUPS
@@ -361,7 +362,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 v = conformance(t, reports, env)
             finally:
                 mask_artifacts(reports, t.secrets)
-            v.about = provenance.of(env, where, t.kind == "live", date, time.monotonic() - clock, len(v.exchanges))
+            seconds = time.monotonic() - clock
+            v.about = provenance.of(env, where, t.kind == "live", date, seconds, len(v.exchanges), at)
             parts = "schemathesis, the walk and the probes" if settings.flag(env, "WALK") else "schemathesis (WALK=0)"
             print(f"==> the verdict: every answer of {parts} judged by every check, graded against Huawei's sources")
             record(v, reports, t.secrets, env, memory, date)

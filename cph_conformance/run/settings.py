@@ -206,7 +206,7 @@ SETTINGS: tuple[Setting, ...] = (
         BOOL,
         "1",
         "send a blip (502, 503, 504, a lost connection) and a failing request again, twice, before it counts; "
-        "0: the first answer counts",
+        "0: no request is sent twice (a failure counts at once, a blip is an answer lost)",
         RUN,
     ),
     Setting("FAIL_ON_FLAKY", BOOL, "0", "a failure that did not come back every time it was sent fails the run", RUN),

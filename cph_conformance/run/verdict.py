@@ -122,11 +122,14 @@ class Blips:
     met: int = 0  # blips met
     recovered: int = 0  # requests answered after one or more blips
     unavailable: int = 0  # requests that met a blip at every try
+    again: int = 0  # more tries after a blip (0: REPLAY=0)
+    listed: list[str] = field(default_factory=list)  # the first requests that met a blip, and what each met
 
 
-# A failure's evidence, to send again: the check, what it was given, the exchanges to send (cph_conformance.run.replay)
-Shown = tuple[Check, tuple[Any, ...], tuple[Exchange, ...]]
-SHOWN_PER_CAUSE = 2  # instances of a cause kept for replay
+# A failure's evidence, to send again (cph_conformance.run.replay): the check, what it was given, the exchanges to
+# send, and what exactly was wrong in them (the drift's instance). The first instance of each cause only: trying
+# more would give a failure that comes now and then more chances to come back every time, and be called drift.
+Shown = tuple[Check, tuple[Any, ...], tuple[Exchange, ...], str]
 
 
 @dataclass
@@ -149,7 +152,7 @@ class Verdict:
     changes: Changes | None = None  # what changed since the baseline, when the run was compared with one
     fail_on_change: bool = False  # changes of shape exit 1 (CPH_FAIL_ON_CHANGE)
     fail_on_flaky: bool = False  # flaky findings exit 1 (FAIL_ON_FLAKY)
-    shown: dict[tuple[str, str], list[Shown]] = field(default_factory=dict)  # (check, key) -> its first instances
+    shown: dict[tuple[str, str], Shown] = field(default_factory=dict)  # (check, key) -> its first instance
     blips: Blips = field(default_factory=Blips)
     replays: Any = None  # what sending failures again found (cph_conformance.run.replay.Replays), when it ran
     recovered: list[Exchange] = field(default_factory=list)  # lost answers that came when sent again
@@ -179,9 +182,7 @@ class Verdict:
             for drift in drifts:
                 # The answer judged, or for a check across answers the ones that disagree.
                 exchanges = drift.exchanges if check.by == ANSWERS else (args[-1],)
-                kept = self.shown.setdefault((check.name, drift.key), [])
-                if len(kept) < SHOWN_PER_CAUSE:
-                    kept.append((check, args, exchanges))
+                self.shown.setdefault((check.name, drift.key), (check, args, exchanges, drift.instance))
             return drifts
         except Exception as exc:  # any bug of a check, reported with what it was judging
             self.add(
@@ -263,7 +264,8 @@ class Verdict:
             name = "pagination" if key.endswith(":refused") else AVAILABILITY
             failed = sum(1 for ex in tries if ex.images is None)
             said = f"a step of the walk failed {failed} time(s), then got its page"
-            self.add(flaky(name, key, said, tries, failed))
+            self.add(flaky(name, f"{key}:{tries[0].url}", said, tries, failed))
+            self.recovered += [ex for ex in tries if not ex.judged]  # answered in the end: not lost
 
     def judge_probes(self, answered: Sequence[tuple[Any, Exchange]]) -> None:
         """Each probe's answer by its check (cph_conformance.run.probes)."""
@@ -306,16 +308,18 @@ class Verdict:
         """Why the run proves too little to pass; [] when it has the evidence."""
         reasons = []
         unjudged = self.unjudged
+        throttled = sum(1 for ex in unjudged if ex.throttled)
         if self.exchanges and len(unjudged) > UNJUDGED_SHARE * len(self.exchanges):
-            throttled = sum(1 for ex in unjudged if ex.answered)
             reasons.append(
                 f"{len(unjudged)} of {len(self.exchanges)} answers judged nothing ({throttled} still throttled after "
-                f"waiting, {len(unjudged) - throttled} with no answer): more than {UNJUDGED_SHARE:.0%}. "
+                f"waiting, {len(unjudged) - throttled} blips or no answer at every try): more than "
+                f"{UNJUDGED_SHARE:.0%}. "
                 + (
                     f"Lower RATE_LIMIT (it was {self.rate_limit}) so that the endpoint's throttling lets the run "
                     "through, and run again."
-                    if throttled
-                    else "Check that the endpoint is reachable and answers in time, and run again."
+                    if throttled * 2 >= len(unjudged)
+                    else "The endpoint was unavailable for them (502, 503, 504, timeouts, lost connections): check "
+                    "that it is reachable and answers in time, and run again."
                 )
             )
         silent = [name for name in self.expected_to_judge if not self.judged[name]]
@@ -324,6 +328,8 @@ class Verdict:
                 f"{len(silent)} check(s) judged nothing: {', '.join(silent)}. "
                 + (
                     "Their answers were throttled: lower RATE_LIMIT and run again."
+                    if throttled
+                    else "Their answers were lost (blips at every try): see the errors."
                     if unjudged
                     else "See the errors."
                     if self.of(ERROR)

@@ -2,9 +2,10 @@
 
 A listing is every page of one query, first to last, following the answer's continuation (page_info.next_marker
 as the next request's marker). The walk lists each value of the selector (image_type) at the largest page size and
-at a small one, asks for the first page without a page size (the spec's default applies), and the first pages of
-the union (all) one image at a time and at the sizes callers usually ask for (x-usual). Then each relation the spec
-states is checked on every listing it applies to, derived from the spec's annotations, not from this module:
+at a small one and the first pages at the sizes callers usually ask for (x-usual), asks for the first page without
+a page size (the spec's default applies), and the first pages of the union (all) one image at a time. Then each
+relation the spec states is checked on every listing it applies to, derived from the spec's annotations, not from
+this module:
 - pagination: a listing ends, repeats no continuation and no image, and every page request of it is answered with a
   page (the marker is the SDK's "pagination marker", next_marker "the marker that queries the next page");
 - same_listing_at_any_limit (the page-size parameter, x-page-size): the same images in the same order at any size;
@@ -106,8 +107,9 @@ class Walk:
             key = f"{query.get(spec.selector())}:{'refused' if tries[0].judged else 'unavailable'}"
             self.flaky.append((key, tries))
         if not last.judged:
-            again = f" (at each of {len(tries)} tries)" if len(tries) > 1 else ""
-            raise Stop(f"{last.error or f'still throttled ({last.status})'}{again}: {last.curl}")
+            what = last.error or (f"still throttled ({last.status})" if last.throttled else f"a blip ({last.status})")
+            again = f", at each of {len(tries)} tries of the step" if len(tries) > 1 else ""
+            raise Stop(f"{what}{again}: {last.curl}")
         return tries
 
     def _send(self, query: dict[str, Any]) -> Exchange:
@@ -137,7 +139,7 @@ class Walk:
             images = page.images
             if images is None:
                 what = f"page {n}, after a {continues} the service gave" if marker is not None else "the first page"
-                every = f" (at each of {len(tries)} tries)" if len(tries) > 1 else ""
+                every = f" (refused at each of {len(tries)} tries of this step)" if len(tries) > 1 else ""
                 self.paging.append(
                     Drift(
                         f"{selection}:refused",
@@ -199,8 +201,9 @@ class Walk:
         return sorted({sum(counts[: n + 1]) for n in range(len(counts) - 1)} - {0})
 
     def gather(self, only: Collection[str] = ()) -> None:
-        """List every selector value (or only those) at the largest and a small page size, its first page without
-        one, and the first pages of each union at the smallest size and at the sizes callers usually ask for."""
+        """List every selector value (or only those) at the largest and a small page size, its first pages at the
+        sizes callers usually ask for, its first page without one, and the first pages of each union at the smallest
+        size."""
         smallest, largest = spec.limit_bounds()
         for selection, rule in spec.image_type_selects().items():
             if only and selection not in only:
@@ -226,11 +229,11 @@ class Walk:
             default = int(spec.parameter_default(spec.page_size()))
             if default not in (largest, small):
                 self.first_pages(selection, default, 1)
+            # The sizes callers usually ask for, where a service may well behave otherwise: the first pages of each.
+            for usual in (n for n in spec.usual_page_sizes() if n < count and n not in (small, largest)):
+                self.first_pages(selection, usual, USUAL_PAGES)
             if "union" in rule and count > 1:
                 self.first_pages(selection, smallest, PREFIX_PAGES)
-                # The sizes callers usually ask for, where a service may well behave otherwise: the first pages of each.
-                for usual in (n for n in spec.usual_page_sizes() if n < count and n not in (small, largest)):
-                    self.first_pages(selection, usual, USUAL_PAGES)
                 # Pages that end exactly where one part of the union ends and the next begins.
                 for edge in self.edges(rule["union"]):
                     if edge < count and edge not in (small, largest, *spec.usual_page_sizes()):

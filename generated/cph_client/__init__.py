@@ -3,7 +3,7 @@
 from .client import AuthenticatedClient, Client
 
 __version__ = "1.1.0"
-__spec_sha256__ = "73404b3d03724dc222a4a0ab4f88c8cc4b52e2bd6c4c6ddef44836ce63766b0d"
+__spec_sha256__ = "d146000df116590bceec9c06eaf2940aaf795afe3a707a3bf402a03b9b5da5c1"
 """SHA-256 of the spec this client was generated from: importlib.resources.files("cph_client") / "openapi.yaml"."""
 __page_url__ = "https://support.huaweicloud.com/intl/en-us/api-cph/cph_api_0519.html"
 """Huawei's documentation page the spec is written from."""
