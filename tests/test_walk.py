@@ -263,3 +263,24 @@ def test_a_step_that_fails_is_sent_again_before_it_counts(fails: int, flaky: lis
     if refused:
         assert "(refused at each of 3 tries of this step)" in done.paging[0].message
     assert any(listing.selection == "public" and listing.size == LARGEST for listing in done.listings) != refused
+
+
+def test_a_type_edge_beyond_the_largest_page_size_is_never_asked_for() -> None:
+    """320 public and 200 private images: all's public and private part ends at image 520, past the largest page size
+    (an independent service refused limit=520, rightly, and the run called it drift)."""
+    ids = {"public": [f"p{n}" for n in range(320)], "private": [f"q{n}" for n in range(200)], "share": ["s0", "s1"]}
+    ids["all"] = ids["public"] + ids["private"] + ids["share"]
+
+    def bounded(query: dict[str, Any], project: str | None = None, auth: str = VALID) -> Exchange:
+        limit, start = int(query.get("limit", LARGEST)), int(query.get("marker") or 0)
+        if not 1 <= limit <= LARGEST:
+            return Exchange("GET", URL, auth, 400, {"content-type": "application/json"}, spec.error_example(400))
+        listed = ids[query["image_type"]]
+        body: dict[str, Any] = {"phone_images": [{"image_id": i} for i in listed[start : start + limit]]}
+        if start + limit < len(listed):
+            body["page_info"] = {"next_marker": str(start + limit)}
+        return Exchange("GET", f"{URL}?{sorted(query.items())}", auth, 200, {}, body)
+
+    done = walk.run(bounded)
+    assert [d.key for d in done.paging] == []
+    assert all(listing.size is None or listing.size <= LARGEST for listing in done.listings)

@@ -236,7 +236,7 @@ class Walk:
                 self.first_pages(selection, smallest, PREFIX_PAGES)
                 # Pages that end exactly where one part of the union ends and the next begins.
                 for edge in self.edges(rule["union"]):
-                    if edge < count and edge not in (small, largest, *spec.usual_page_sizes()):
+                    if smallest <= edge < min(count, largest) and edge not in (small, *spec.usual_page_sizes()):
                         self.first_pages(selection, edge, 2)
 
 
