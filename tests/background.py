@@ -11,6 +11,10 @@ done; `pytest --collect-only` starts nothing.
 Each job gets a folder of its own, removed with the rest at the end of the session. Child processes it starts
 take ENVIRONMENT: tests in the main thread change os.environ for a moment (HOME, a proxy, CPH_*). A job of several
 steps calls stop_if_ended() between them, so that a session that ends first (Ctrl-C, -x) does not wait for them.
+
+Why not pytest-xdist: measured on this 2-core machine (2026-12-03, pytest-xdist 3.8.0, the same 790 tests), `-n 2`
+took 52 s and 64 s where this module's one process took 35 s: each worker imports schemathesis and starts its own
+mocks, and the subprocess work waits in a worker's queue instead of going on beside every test.
 """
 
 from __future__ import annotations
