@@ -22,7 +22,7 @@ import pytest
 
 from cph_conformance import spec
 from cph_conformance.mock import faults, server
-from cph_conformance.run import history, observed, recorded, rules, runner, target
+from cph_conformance.run import history, observed, patience, recorded, rules, runner, target
 from cph_conformance.run.secrets import MASK, Secrets
 from cph_conformance.run.settings import BY_NAME
 from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, PASSED
@@ -347,7 +347,9 @@ def main(
 ) -> Callable[[dict[str, str]], Stopped]:
     """`python -m cph_conformance.run` in this process, with the variables the subprocess runs would get; what
     it writes (log records included: pytest's logging plugin is off) is captured at the file descriptors, as a
-    console would see it."""
+    console would see it. A request that gets no answer is tried again at once: these tests judge what the run says,
+    not how long it waits (1.5 s for an endpoint that cannot be reached)."""
+    monkeypatch.setattr(patience, "TRANSIENT_BACKOFF", 0.0)
 
     def call(env: dict[str, str]) -> Stopped:
         for name in [n for n in os.environ if _is_the_runs(n)]:

@@ -1,8 +1,8 @@
 """Services that keep Huawei's contract in ways the mock does not (tests/faithful_service.py, which does not read
 the spec) pass: the whole run in process (schemathesis' cases, the walk, the probes, every answer judged) finds no
 failure and judges enough; blips are asked again. Throttling is the gateway's to wait out: the gateway flavour runs
-end to end through it
-(tests/test_conformance_run.py); without it, a service that throttles is inconclusive, never passed (the mock's
+end to end through
+it (tests/test_conformance_run.py); without it, a service that throttles is inconclusive, never passed (the mock's
 throttle-share, tests/test_fault_matrix.py)."""
 
 from __future__ import annotations

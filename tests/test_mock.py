@@ -12,9 +12,12 @@ import fastjsonschema
 import httpx
 import jsonschema
 import pytest
+from connexion import spec as connexion_spec
+from connexion.exceptions import InvalidSpecification
 
 from cph_conformance import spec
 from cph_conformance.mock import __main__ as mock_main
+from cph_conformance.mock import app as mock_app
 from cph_conformance.mock import catalog, server, validation
 from cph_conformance.mock.server import RunningMock
 
@@ -244,3 +247,24 @@ def test_a_port_the_mock_cannot_use_is_one_line_naming_cph_mock_port(
     assert mock_main.main([]) == 2  # no exception: no traceback
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("error: ") and "CPH_MOCK_PORT" in line and value in line
+
+
+def test_connexion_checks_each_spec_the_mock_serves_once_and_refuses_a_bad_one_every_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checks: list[object] = []
+    validator = connexion_spec.create_spec_validator
+
+    def counted(raw: object) -> Any:
+        checks.append(raw)
+        return validator(raw)
+
+    monkeypatch.setattr(connexion_spec, "create_spec_validator", counted)
+    settings = mock_app.Settings(project_id="0" * 32, token="t", fault="invalid-image-type-200")  # noqa: S106
+    for _ in range(3):
+        mock_app.create_app(settings)
+    assert len(checks) <= 1  # none if an earlier test served this spec
+    monkeypatch.setattr(mock_app, "_served_spec", lambda _fault: {**spec.load(), "info": "no title, no version"})
+    for _ in range(2):
+        with pytest.raises(InvalidSpecification):
+            mock_app.create_app(settings)

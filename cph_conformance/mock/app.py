@@ -19,6 +19,7 @@ from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.resolver import Resolver
 from connexion.security import ApiKeySecurityHandler
+from connexion.spec import OpenAPISpecification
 from starlette.exceptions import HTTPException
 
 from cph_conformance import spec
@@ -143,6 +144,25 @@ def _handler(settings: Settings, images: catalog.Catalog) -> Any:
         return ConnexionResponse(status_code=200, mimetype=JSON, body=body, headers={spec.request_id_header(): rid})
 
     return list_cloud_phone_images
+
+
+def _validate_each_spec_once() -> None:
+    """connexion checks the spec against OpenAPI's schema each time an app is made (40 ms: a quarter of a run in
+    process, where each run makes a fresh app); a spec it accepted once is not checked again in this process. One
+    it refuses is checked, and refused, every time."""
+    check = OpenAPISpecification._validate_spec
+    accepted: set[str] = set()
+
+    def once(_cls: type, raw: dict[str, Any]) -> None:
+        key = json.dumps(raw, sort_keys=True, default=str)
+        if key not in accepted:
+            check(raw)
+            accepted.add(key)
+
+    OpenAPISpecification._validate_spec = classmethod(once)
+
+
+_validate_each_spec_once()
 
 
 def create_app(settings: Settings) -> AsyncApp:
