@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.run import rules, walk
+from cph_conformance.run import report, rules, walk
 from cph_conformance.run.credential import VALID
 from cph_conformance.run.exchange import ERROR_HEADER, Exchange
-from cph_conformance.run.verdict import CANNOT_RUN, ERROR, FAILURE, Verdict
+from cph_conformance.run.verdict import CANNOT_RUN, ERROR, FAILURE, FLAKY, Verdict
 from tests import inprocess
 
 URL = "https://cph.example/v1/p/cloud-phone/phone-images"
@@ -263,6 +263,11 @@ def test_a_step_that_fails_is_sent_again_before_it_counts(fails: int, flaky: lis
     if refused:
         assert "(refused at each of 3 tries of this step)" in done.paging[0].message
     assert any(listing.selection == "public" and listing.size == LARGEST for listing in done.listings) != refused
+    v = Verdict("x")
+    v.judge(done.exchanges, walk=done)
+    said = f"Walk: {len(flaky)} step(s) failed, then got their page when sent again"
+    assert [f.verdict for f in v.findings if f.verdict == FLAKY] == [FLAKY] * len(flaky)
+    assert all((said in text) == bool(flaky) for text in (report.render(v), report.render_html(v)))
 
 
 def test_a_type_edge_beyond_the_largest_page_size_is_never_asked_for() -> None:

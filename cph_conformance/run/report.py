@@ -80,6 +80,16 @@ def _replays(v: Verdict) -> str | None:
     return str(r.summary())
 
 
+def _steps(v: Verdict) -> str | None:
+    """The walk's own replays, which the Replays line does not count: a step is sent again as it fails."""
+    if not v.steps_asked_again:
+        return None
+    return (
+        f"Walk: {v.steps_asked_again} step(s) failed, then got their page when sent again (each a flaky finding, "
+        "with every answer it got)."
+    )
+
+
 def reproduced(f: Finding) -> str:
     """How often a finding came back when its request was sent again, in words; "" when it was not sent again."""
     if not f.reproduced:
@@ -136,7 +146,7 @@ def render(v: Verdict) -> str:
         lines += [f"- {f.message}" for f in v.of(ERROR) if f.check == SETUP]
         return "\n".join(lines).rstrip() + "\n"
     lines.append(_counts(v))
-    lines += [line for line in (_throttling(v), _blips(v), _replays(v)) if line]
+    lines += [line for line in (_throttling(v), _blips(v), _replays(v), _steps(v)) if line]
     judged = [name for name in v.judged if v.judged[name]]
     lines.append(f"{len(judged)} checks judged the run: what each judged is in the table of checks below.")
     lines += [f"Note: {n}" for n in v.notes]
@@ -286,7 +296,7 @@ def render_html(v: Verdict, runs: Sequence[dict[str, Any]] = ()) -> str:
         chart=history.chart(runs),
         runs=len(runs),
         counts=_counts(v),
-        run_lines=[line for line in (_throttling(v), _blips(v), _replays(v)) if line],
+        run_lines=[line for line in (_throttling(v), _blips(v), _replays(v), _steps(v)) if line],
         flaky_intro=flaky_intro(v),
         reproduced=reproduced,
         inconclusive=v.inconclusive if v.exit_status == CANNOT_RUN else [],
