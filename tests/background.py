@@ -1,6 +1,6 @@
-"""Slow work that waits on subprocesses (the end-to-end runs, code generation and the bad specs it rejects, the
-wheel's install, calls and tampered-hash refusal, Huawei's client in a fresh HOME), started when the session starts
-running tests, so that it goes on beside the in-process tests.
+"""Slow work that waits on subprocesses (the end-to-end runs, .ci/conformance, code generation and the bad specs it
+rejects, the wheel's install, calls and tampered-hash refusal, Huawei's client in a fresh HOME), started when the
+session starts running tests, so that it goes on beside the in-process tests.
 
 A test module names its work in BACKGROUND: {fixture name: function}, or {fixture name: {job name: function}} for a
 fixture made of independent jobs (each its own future: one that fails errors only the tests that read it). The

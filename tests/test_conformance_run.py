@@ -220,8 +220,28 @@ def _run(name: str, route: str) -> Callable[[Path], Run]:
     return lambda folder: against(name, route, folder)
 
 
-BACKGROUND = {"runs": {name: _run(name, route) for name, route in RUNS.items()}}
+def _ci_without_a_credential(folder: Path) -> subprocess.CompletedProcess[str]:
+    """.ci/conformance as CI calls it, with an endpoint and no credential: a second of a child's work."""
+    return subprocess.run(
+        [str(ROOT / ".ci" / "conformance")],
+        env={
+            **{k: v for k, v in background.ENVIRONMENT.items() if not k.startswith("CPH_")},
+            "CPH_REPORTS_DIR": str(folder),
+            "CPH_BASE_URL": "http://127.0.0.1:9",
+        },
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        timeout=120,
+    )
+
+
+BACKGROUND = {
+    "runs": {name: _run(name, route) for name, route in RUNS.items()},
+    "ci_without_a_credential": _ci_without_a_credential,
+}
 runs = background.fixture(__name__, "runs")
+ci_without_a_credential = background.fixture(__name__, "ci_without_a_credential")
 
 
 @pytest.mark.parametrize("fault", END_TO_END)
@@ -466,19 +486,10 @@ def test_a_reports_folder_that_cannot_be_written_is_one_line_and_exit_2(
     assert blocked.read_text() == "the user's own file"
 
 
-def test_ci_gets_the_exit_status_make_cannot_carry(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [str(ROOT / ".ci" / "conformance")],
-        env={
-            **{k: v for k, v in os.environ.items() if not k.startswith("CPH_")},
-            "CPH_REPORTS_DIR": str(tmp_path),
-            "CPH_BASE_URL": "http://127.0.0.1:9",
-        },
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-    )
+def test_ci_gets_the_exit_status_make_cannot_carry(
+    ci_without_a_credential: subprocess.CompletedProcess[str],
+) -> None:
+    done = ci_without_a_credential
     assert done.returncode == CANNOT_RUN, done.stderr
     assert "no credential" in done.stderr
 
