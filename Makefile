@@ -15,7 +15,7 @@ unexport PYTHONDONTWRITEBYTECODE
 export PYTHONPATH := $(CURDIR)/generated
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock update generate check-generated wheel pin-wheel lint test test-wheel mock conformance render-report bench clean
+.PHONY: help setup lock update generate check-generated wheel pin-wheel lint test pytest test-wheel mock conformance render-report bench clean
 
 help: ## List every target with one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -60,7 +60,11 @@ lint: $(STAMP) ## ruff, mypy --strict (hand-written code and generated/), the wo
 	@echo "==> zizmor (workflow and Dependabot security, offline)"
 	@zizmor --offline --quiet .github/workflows/*.yml .github/dependabot.yml
 
-test: lint ## Set up if needed, then lint and run every test (check-generated is one of them)
+# Side by side: lint's second or so of CPU goes on while pytest starts and collects, when the other core is idle.
+test: $(STAMP) ## Set up if needed, then lint and run every test, side by side (check-generated is one of them)
+	@$(MAKE) --no-print-directory --jobs=2 --output-sync=line lint pytest
+
+pytest: $(STAMP) ## Run every test, without lint
 	@echo "==> pytest"
 	@python -m pytest
 
