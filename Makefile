@@ -61,8 +61,9 @@ lint: $(STAMP) ## ruff, mypy --strict (hand-written code and generated/), the wo
 	@zizmor --offline --quiet .github/workflows/*.yml .github/dependabot.yml
 
 # Side by side: lint's second or so of CPU goes on while pytest starts and collects, when the other core is idle.
+# Output synced by line where make can (GNU make 4+; macOS's make 3.81 cannot, and interleaves a little).
 test: $(STAMP) ## Set up if needed, then lint and run every test, side by side (check-generated is one of them)
-	@$(MAKE) --no-print-directory --jobs=2 --output-sync=line lint pytest
+	@$(MAKE) --no-print-directory --jobs=2 $(if $(filter output-sync,$(.FEATURES)),--output-sync=line) lint pytest
 
 pytest: $(STAMP) ## Run every test, without lint
 	@echo "==> pytest"
