@@ -8,7 +8,6 @@ import functools
 from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -81,9 +80,7 @@ def resend(target: str | None = None, images: int = DEFAULT_SIZE) -> replay.Rese
     """Sends an exchange's request to the target's app again, as the runner's replay.sender sends it."""
 
     def again(ex: Exchange) -> Exchange:
-        parts = urlsplit(ex.url)
-        raw = parts.path + (f"?{parts.query}" if parts.query else "")
-        url = httpx.URL(ENDPOINT).copy_with(raw_path=raw.encode("ascii"))
+        url = httpx.URL(ENDPOINT).copy_with(raw_path=ex.raw_path)
         request = client(target, images).build_request(ex.method, url, headers=headers_for(ex.auth, TOKEN))
         return _send(target, images, request, ex.auth, "replay")
 

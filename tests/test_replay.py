@@ -191,3 +191,19 @@ def test_a_failure_across_answers_comes_back_only_as_the_same_disagreement(
 ) -> None:
     v = confirmed([listing_of(1, a="one", b="x"), listing_of(2, a="two", b="x")], *again)
     assert [f.verdict for f in v.findings if f.check == "image_identity"] == [verdict]
+
+
+@pytest.mark.parametrize(
+    ("url", "raw"),
+    [
+        (
+            f"{URL}?marker=a%2Fb%3D&image_type=all",
+            b"/v1/0123456789abcdef0123456789abcdef/cloud-phone/phone-images?marker=a%2Fb%3D&image_type=all",
+        ),
+        (URL, b"/v1/0123456789abcdef0123456789abcdef/cloud-phone/phone-images"),  # no query: no "?"
+        (f"{URL}?marker=", b"/v1/0123456789abcdef0123456789abcdef/cloud-phone/phone-images?marker="),
+    ],
+)
+def test_a_request_is_sent_again_as_it_was_sent(url: str, raw: bytes) -> None:
+    """The path and query a replay sends, percent-encoding kept (a marker decoded and encoded again may differ)."""
+    assert Exchange("GET", url, VALID, 200).raw_path == raw

@@ -52,6 +52,12 @@ class Exchange:
         return values[0] if values else None
 
     @property
+    def raw_path(self) -> bytes:
+        """The request's path and query as they were sent (percent-encoding kept): to send it again elsewhere."""
+        parts = urlsplit(self.url)
+        return (parts.path + (f"?{parts.query}" if parts.query else "")).encode("ascii")
+
+    @property
     def project_id(self) -> str | None:
         parts = urlsplit(self.url).path.split("/")
         return unquote(parts[2]) if len(parts) > 2 else None

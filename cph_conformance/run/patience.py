@@ -35,6 +35,7 @@ SLOWEST = 2.0  # seconds between requests, at most, however often the endpoint t
 RECOVERY = 0.9  # each answer that is not throttled shortens the interval to this share, down to the configured one
 SAMPLES = 3  # throttled answers kept, so that the run can judge what a throttled answer looks like
 AGAIN = 2  # more tries of a request that met a blip (and of a failing request, cph_conformance.run.replay)
+REPLAY_PAUSE = 0.2  # seconds before a failing request (or a failing step of the walk) is sent again
 TRANSIENT_BACKOFF = 0.5  # seconds before the first new try after a blip
 DOWN_AFTER = 5  # requests in a row that met a blip at every try: then one try each, until one is answered
 LISTED = 30  # requests that met a blip, listed

@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -28,12 +27,11 @@ from cph_conformance import spec
 from cph_conformance.run import rules
 from cph_conformance.run.credential import headers_for
 from cph_conformance.run.exchange import Exchange
-from cph_conformance.run.patience import AGAIN
+from cph_conformance.run.patience import AGAIN, REPLAY_PAUSE
 from cph_conformance.run.rules import ANSWERS, LISTINGS, PROBES, SCHEMATHESIS, Check, Drift
 from cph_conformance.run.verdict import AVAILABILITY, FAILURE, FLAKY, Finding, Shown, Verdict, answer, error, flaky
 
 BUDGET = 400  # requests the replays may send in a run: two more walks, and a few per failure
-PAUSE = 0.2  # seconds before a failing request is sent again
 LOST_LISTED = 20  # lost requests sent again, at most (the rest share their fate in the report)
 DOWN = 3  # lost requests never answered, and none answered: the endpoint is down, the rest are not sent again
 
@@ -81,9 +79,7 @@ def sender(gateway_url: str, endpoint_url: str, placeholder: str, timeout: float
     base = httpx.URL(gateway_url)
 
     def resend(ex: Exchange) -> Exchange:
-        parts = urlsplit(ex.url)
-        raw = parts.path + (f"?{parts.query}" if parts.query else "")
-        request = client.build_request(ex.method, base.copy_with(raw_path=raw.encode("ascii")))
+        request = client.build_request(ex.method, base.copy_with(raw_path=ex.raw_path))
         request.headers.update(headers_for(ex.auth, placeholder))
         try:
             response = client.send(request)
@@ -108,14 +104,19 @@ def confirm(
     flaky when it does not; every lost request sent again. v's findings are updated in place."""
     r = Replays(budget, again)
     for n, f in enumerate(v.findings):
-        check = rules.every().get(f.check)
-        if f.verdict != FAILURE or check is None or check.by == LISTINGS:
+        if _failing_by(f) in (None, LISTINGS):
             continue
         v.findings[n] = _answered_again(f, v.shown.get((f.check, f.key)), resend, r, pause)
     if rewalk is not None:
         _walked_again(v, rewalk, r)
     _lost_again(v, resend, r, pause)
     return r
+
+
+def _failing_by(f: Finding) -> str | None:
+    """The part of the run whose check found a failure (rules.ANSWER, LISTINGS, ...); None for any other finding."""
+    check = rules.every().get(f.check)
+    return check.by if check is not None and f.verdict == FAILURE else None
 
 
 def _answered_again(
@@ -131,7 +132,7 @@ def _answered_again(
         return f
     hits, seen = 0, [exchanges[0]]
     for _ in range(r.again):
-        pause(PAUSE)
+        pause(REPLAY_PAUSE)
         replayed = [resend(ex) for ex in exchanges]
         r.sent += len(replayed)
         seen.append(replayed[0])
@@ -169,11 +170,7 @@ def _found(check: Check, args: tuple[Any, ...], replayed: list[Exchange]) -> set
 
 def _walked_again(v: Verdict, rewalk: Rewalk, r: Replays) -> None:
     """The walk's failures, judged again on new walks of the image types they concern."""
-    failing = [
-        (n, f)
-        for n, f in enumerate(v.findings)
-        if f.verdict == FAILURE and f.check in rules.every() and rules.every()[f.check].by == LISTINGS
-    ]
+    failing = [(n, f) for n, f in enumerate(v.findings) if _failing_by(f) == LISTINGS]
     if not failing:
         return
     only = _selections(f.key for _, f in failing)
@@ -229,7 +226,7 @@ def _lost_again(v: Verdict, resend: Resend, r: Replays, pause: Callable[[float],
             break  # the endpoint is down: sending the rest again only takes time
         seen = [ex]
         while len(seen) <= r.again and r.left > 0 and not seen[-1].judged:
-            pause(PAUSE)
+            pause(REPLAY_PAUSE)
             seen.append(resend(ex))
             r.sent += 1
         if seen[-1].judged:

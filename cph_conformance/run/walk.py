@@ -37,6 +37,7 @@ import httpx
 from cph_conformance import spec
 from cph_conformance.run.credential import VALID, headers_for
 from cph_conformance.run.exchange import Exchange
+from cph_conformance.run.patience import REPLAY_PAUSE
 from cph_conformance.run.rules import LISTINGS, Drift, check
 
 MAX_REQUESTS = 150
@@ -44,7 +45,6 @@ SMALL_PAGES = 5  # the small page size aims at about this many pages per listing
 PREFIX_PAGES = 3  # first pages of the union walked at the smallest page size
 USUAL_PAGES = 4  # first pages of the union walked at each page size callers usually ask for (x-usual)
 REFERENCE_PAGES = 20  # pages the listing at the largest page size may take
-REPLAY_PAUSE = 0.2  # seconds before a failing step is sent again
 
 Fetch = Callable[[dict[str, Any], str | None, str], Exchange]  # (query, project id or None for the run's, auth)
 
