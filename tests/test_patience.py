@@ -102,15 +102,15 @@ class Lost:
     """A lost connection where an answer was expected."""
 
 
+LOST = Lost()
+
+
 def _lost() -> httpx.Response:
     raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
 
 
 def test_the_spec_names_the_blips() -> None:
     assert {502, 503, 504} == TRANSIENT
-
-
-LOST = Lost()
 
 
 @pytest.mark.parametrize(

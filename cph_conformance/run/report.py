@@ -90,6 +90,11 @@ def _steps(v: Verdict) -> str | None:
     )
 
 
+def run_lines(v: Verdict) -> list[str]:
+    """The lines under the counts: what the gateway and the replays did, where they did anything."""
+    return [line for line in (_throttling(v), _blips(v), _replays(v), _steps(v)) if line]
+
+
 def reproduced(f: Finding) -> str:
     """How often a finding came back when its request was sent again, in words; "" when it was not sent again."""
     if not f.reproduced:
@@ -146,7 +151,7 @@ def render(v: Verdict) -> str:
         lines += [f"- {f.message}" for f in v.of(ERROR) if f.check == SETUP]
         return "\n".join(lines).rstrip() + "\n"
     lines.append(_counts(v))
-    lines += [line for line in (_throttling(v), _blips(v), _replays(v), _steps(v)) if line]
+    lines += run_lines(v)
     judged = [name for name in v.judged if v.judged[name]]
     lines.append(f"{len(judged)} checks judged the run: what each judged is in the table of checks below.")
     lines += [f"Note: {n}" for n in v.notes]
@@ -296,7 +301,7 @@ def render_html(v: Verdict, runs: Sequence[dict[str, Any]] = ()) -> str:
         chart=history.chart(runs),
         runs=len(runs),
         counts=_counts(v),
-        run_lines=[line for line in (_throttling(v), _blips(v), _replays(v), _steps(v)) if line],
+        run_lines=run_lines(v),
         flaky_intro=flaky_intro(v),
         reproduced=reproduced,
         inconclusive=v.inconclusive if v.exit_status == CANNOT_RUN else [],

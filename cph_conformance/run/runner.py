@@ -193,8 +193,12 @@ def conformance(t: Target, reports: Path, env: Mapping[str, str]) -> Verdict:
         transient=spec.statuses_when("transient"),
         again=again,
     )
-    v = Verdict(t.shown, strict=settings.flag(env, "STRICT"), rate_limit=limit)
-    v.fail_on_flaky = settings.flag(env, "FAIL_ON_FLAKY")
+    v = Verdict(
+        t.shown,
+        strict=settings.flag(env, "STRICT"),
+        rate_limit=limit,
+        fail_on_flaky=settings.flag(env, "FAIL_ON_FLAKY"),
+    )
     with gateway.running(t.base_url, spec.auth_header(), t.credential, t.secrets, REQUEST_TIMEOUT, patience) as gw:
         answers = [preflight.check(gw.base_url, t, patience.bound(REQUEST_TIMEOUT))]
         status = run_schemathesis(gw.base_url, t, reports, env)

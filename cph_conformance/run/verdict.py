@@ -156,7 +156,6 @@ class Verdict:
     blips: Blips = field(default_factory=Blips)
     replays: Any = None  # what sending failures again found (cph_conformance.run.replay.Replays), when it ran
     recovered: list[Exchange] = field(default_factory=list)  # lost answers that came when sent again
-    steps_asked_again: int = 0  # steps of the walk that failed, then got their page (each a flaky finding)
 
     def add(self, new: Finding) -> None:
         """One finding per check and cause; a repeat only adds its curl lines (up to MAX_CURLS)."""
@@ -261,7 +260,6 @@ class Verdict:
             self.drifted(check, drifts)
         if walk.stopped:
             self.add(error("walk", f"the walk stopped early: {walk.stopped}"))
-        self.steps_asked_again += len(walk.flaky)
         for key, tries in walk.flaky:
             name = "pagination" if key.endswith(":refused") else AVAILABILITY
             failed = sum(1 for ex in tries if ex.images is None)
@@ -294,6 +292,11 @@ class Verdict:
                 self.drifted(check, self.apply(check, failed, ex, curls=[ex.curl]) or ())
 
     # --- evidence ------------------------------------------------------------------------------------------------
+
+    @property
+    def steps_asked_again(self) -> int:
+        """Steps of the walk that failed, then got their page when sent again (each a flaky finding)."""
+        return len(self.walk.flaky) if self.walk is not None else 0
 
     @property
     def unjudged(self) -> list[Exchange]:
