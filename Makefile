@@ -35,19 +35,19 @@ lock: $(STAMP) ## Recompile requirements/*.lock from requirements/*.in and gener
 	uv pip compile generated/pyproject.toml -c requirements/dev.lock --universal --generate-hashes $(if $(UPGRADE),--upgrade) --python-version 3.10 -o requirements/client.lock
 
 update: $(STAMP) ## Move every pin to its newest release, relock, regenerate if tools moved; print what moved (SUMMARY=file)
-	@python -m cph_conformance.update $(if $(SUMMARY),--summary $(SUMMARY))
+	@python -m cph_conformance.build.update $(if $(SUMMARY),--summary $(SUMMARY))
 
 generate: $(STAMP) ## Regenerate generated/ from openapi/cph.yaml (a bad spec leaves it untouched)
-	@python -m cph_conformance.codegen generate
+	@python -m cph_conformance.build.codegen generate
 
 check-generated: $(STAMP) ## Fail, with the diff, if generated/ differs from what the spec generates
-	@python -m cph_conformance.codegen check
+	@python -m cph_conformance.build.codegen check
 
 wheel: $(STAMP) ## Build dist/<name>-<version>-py3-none-any.whl and SHA256SUMS, byte-reproducibly; fail unless pinned for its version
-	@python -m cph_conformance.wheel
+	@python -m cph_conformance.build.wheel
 
 pin-wheel: $(STAMP) ## Build the wheel and pin its SHA-256 for its version in openapi/wheel.sha256 (a new info.version; after make generate)
-	@python -m cph_conformance.wheel --pin
+	@python -m cph_conformance.build.wheel --pin
 
 lint: $(STAMP) ## ruff, mypy --strict (hand-written code and generated/), the workflows' and Dependabot's schemas, zizmor
 	@echo "==> ruff"
@@ -77,7 +77,7 @@ conformance: $(STAMP) ## The main job: conformance of CPH_REGION/CPH_BASE_URL or
 	@python -m cph_conformance.run
 
 render-report: $(STAMP) ## Open reports/summary.html in headless Chromium (its verdict and history chart must render); save reports/summary.png
-	@python -m cph_conformance.run.screenshot
+	@python -m cph_conformance.run.report.screenshot
 
 mock: $(STAMP) ## Serve the mock in the foreground on 127.0.0.1, port CPH_MOCK_PORT or 8080 (FAULT=name breaks it)
 	@python -m cph_conformance.mock $(if $(FAULT),--fault $(FAULT))

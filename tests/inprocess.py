@@ -15,14 +15,16 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
-from cph_conformance import spec
+from cph_conformance import settings, spec
 from cph_conformance.mock.app import Settings, create_app
 from cph_conformance.mock.catalog import DEFAULT_SIZE
-from cph_conformance.run import probes, replay, runner, settings, walk
-from cph_conformance.run.credential import VALID, headers_for
-from cph_conformance.run.exchange import Exchange, auth_of_recorded
-from cph_conformance.run.patience import AGAIN, Patience
-from cph_conformance.run.verdict import Verdict
+from cph_conformance.run import runner
+from cph_conformance.run.collect import probes, walk
+from cph_conformance.run.collect.exchange import Exchange, auth_of_recorded
+from cph_conformance.run.transport.credential import VALID, headers_for
+from cph_conformance.run.transport.patience import AGAIN, Patience
+from cph_conformance.run.verdict import replay
+from cph_conformance.run.verdict.verdict import Verdict
 from cph_conformance.spec import ROOT
 from tests import faithful_service
 
@@ -148,7 +150,7 @@ def cases(
     target: str | None, max_examples: int = 10, checks: list[str] | None = None, phases: tuple[str, ...] | None = None
 ) -> tuple[list[Exchange], list[tuple[str, str | None, Exchange]]]:
     """schemathesis' cases against a target in this process: every request and answer, and each check's outcome on
-    it (the failure message or None), as cph_conformance.run.recorded reads them from the CLI's events."""
+    it (the failure message or None), as cph_conformance.run.collect.recorded reads them from the CLI's events."""
     exchanges: list[Exchange] = []
     outcomes: list[tuple[str, str | None, Exchange]] = []
     for event in engine(target, max_examples, checks=checks, phases=phases):

@@ -7,7 +7,9 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from cph_conformance.run.gateway import POLL_INTERVAL  # serve_forever's default, 0.5 s, each test would wait out
+from cph_conformance.run.transport.gateway import (
+    POLL_INTERVAL,  # serve_forever's default, 0.5 s, each test would wait out
+)
 
 
 class Quiet(BaseHTTPRequestHandler):

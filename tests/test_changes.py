@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from cph_conformance.run import changes, observed
-from cph_conformance.run.changes import (
+from cph_conformance.run.report import changes, observed
+from cph_conformance.run.report.changes import (
     IMAGES,
     LONGER,
     NEW_ERROR_CODE,
@@ -28,8 +28,8 @@ from cph_conformance.run.changes import (
     Change,
     Changes,
 )
-from cph_conformance.run.stored import Unusable
-from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, PASSED, Verdict, error
+from cph_conformance.run.report.stored import Unusable
+from cph_conformance.run.verdict.verdict import CANNOT_RUN, DRIFT, PASSED, Verdict, error
 from tests import inprocess
 
 BASE: dict[str, Any] = {

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.run import rules
-from cph_conformance.run.credential import VALID
-from cph_conformance.run.exchange import Exchange
-from cph_conformance.run.verdict import FAILURE, WARNING, Verdict
+from cph_conformance.run.checks import registry as rules
+from cph_conformance.run.collect.exchange import Exchange
+from cph_conformance.run.transport.credential import VALID
+from cph_conformance.run.verdict.verdict import FAILURE, WARNING, Verdict
 
 EXAMPLE = spec.example_response()  # three public images, as Huawei's documentation page shows them
 PUBLIC, PRIVATE = spec.enum("IsPublic")
@@ -253,6 +253,6 @@ def test_an_answer_that_judges_nothing_is_given_only_to_the_checks_of_its_shape(
     ],
 )
 def test_undeclared_fields_walks_refs_items_and_any_of(value: Any, schema: Any, extra: set[str]) -> None:
-    from cph_conformance.run.answer_checks import undeclared_fields
+    from cph_conformance.run.checks.answer import undeclared_fields
 
     assert undeclared_fields(value, schema) == extra

@@ -10,7 +10,8 @@ import cph_client
 import pytest
 import yaml
 
-from cph_conformance import codegen, spec, wheel
+from cph_conformance import spec
+from cph_conformance.build import codegen, wheel
 from cph_conformance.spec import ROOT
 from tests.test_wheel import BELOW
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cph_conformance import codegen, spec
+from cph_conformance import spec
+from cph_conformance.build import codegen
 from tests import background
 
 

@@ -13,7 +13,7 @@ from hypothesis import settings
 
 from cph_conformance.mock.server import RunningMock
 from cph_conformance.run import runner
-from cph_conformance.run.settings import BY_NAME
+from cph_conformance.settings import BY_NAME
 from cph_conformance.spec import SPEC_PATH
 from tests import inprocess
 

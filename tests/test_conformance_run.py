@@ -22,10 +22,14 @@ import pytest
 
 from cph_conformance import spec
 from cph_conformance.mock import faults, server
-from cph_conformance.run import history, observed, patience, recorded, rules, runner, target
-from cph_conformance.run.secrets import MASK, Secrets
-from cph_conformance.run.settings import BY_NAME
-from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, PASSED
+from cph_conformance.run import runner
+from cph_conformance.run.checks import registry as rules
+from cph_conformance.run.collect import recorded
+from cph_conformance.run.report import history, observed
+from cph_conformance.run.transport import patience, target
+from cph_conformance.run.transport.secrets import MASK, Secrets
+from cph_conformance.run.verdict.verdict import CANNOT_RUN, DRIFT, PASSED
+from cph_conformance.settings import BY_NAME
 from cph_conformance.spec import ROOT
 from tests import background, faithful_service, loopback
 from tests.test_history import chart_of

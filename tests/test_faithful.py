@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from cph_conformance.run.verdict import FAILURE, PASSED
+from cph_conformance.run.verdict.verdict import FAILURE, PASSED
 from tests import faithful_service, inprocess
 
 PATIENT = [name for name, flavour in faithful_service.FLAVOURS.items() if not flavour.throttles]

@@ -12,9 +12,10 @@ from __future__ import annotations
 import pytest
 
 from cph_conformance.mock import faults
-from cph_conformance.run import rules, walk
-from cph_conformance.run.patience import AGAIN
-from cph_conformance.run.verdict import CANNOT_RUN, FAILURE, FLAKY, PASSED, Verdict
+from cph_conformance.run.checks import registry as rules
+from cph_conformance.run.collect import walk
+from cph_conformance.run.transport.patience import AGAIN
+from cph_conformance.run.verdict.verdict import CANNOT_RUN, FAILURE, FLAKY, PASSED, Verdict
 from tests import inprocess
 
 QUICK_WALK = 12  # requests

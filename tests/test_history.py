@@ -13,10 +13,11 @@ from xml.etree import ElementTree
 
 import pytest
 
-from cph_conformance.run import history, report, screenshot
-from cph_conformance.run.history import MAX_RUNS
-from cph_conformance.run.stored import Unusable
-from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, PASSED, Verdict
+from cph_conformance.run.report import history, screenshot
+from cph_conformance.run.report import summary as report
+from cph_conformance.run.report.history import MAX_RUNS
+from cph_conformance.run.report.stored import Unusable
+from cph_conformance.run.verdict.verdict import CANNOT_RUN, DRIFT, PASSED, Verdict
 
 SVG = "{http://www.w3.org/2000/svg}"
 CHART = re.compile(r"<svg\b[^>]*\bid=\"history-chart\".*?</svg>", re.DOTALL)

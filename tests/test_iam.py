@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.run import iam
+from cph_conformance.run.transport import iam
 from tests import loopback
 
 REGION = spec.default_region()

@@ -11,8 +11,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from cph_conformance.run import observed, walk
-from cph_conformance.run.exchange import ELAPSED_HEADER, Exchange
+from cph_conformance.run.collect import walk
+from cph_conformance.run.collect.exchange import ELAPSED_HEADER, Exchange
+from cph_conformance.run.report import observed
 from tests import inprocess
 
 

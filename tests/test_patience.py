@@ -1,4 +1,4 @@
-"""Throttling waited out (cph_conformance.run.patience), on a clock of the test's own: a throttled answer is asked
+"""Throttling waited out (patience.py), on a clock of the test's own: a throttled answer is asked
 again after Retry-After or a doubling wait, the pace slows and recovers, and patience has bounds. No server."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.run import patience
-from cph_conformance.run.patience import Patience
+from cph_conformance.run.transport import patience
+from cph_conformance.run.transport.patience import Patience
 
 THROTTLED = spec.statuses_when("throttled")
 

@@ -12,7 +12,7 @@ import pytest
 
 from cph_conformance import spec
 from cph_conformance.mock.server import RunningMock
-from cph_conformance.run import gateway, preflight, target
+from cph_conformance.run.transport import gateway, preflight, target
 from tests import loopback
 
 

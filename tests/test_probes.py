@@ -8,10 +8,11 @@ import subprocess
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.run import probes, rules
-from cph_conformance.run.credential import EMPTY, MISSING, NEAR_MISSES, VALID, WRONG
-from cph_conformance.run.exchange import Exchange
-from cph_conformance.run.verdict import FAILURE, Verdict
+from cph_conformance.run.checks import registry as rules
+from cph_conformance.run.collect import probes
+from cph_conformance.run.collect.exchange import Exchange
+from cph_conformance.run.transport.credential import EMPTY, MISSING, NEAR_MISSES, VALID, WRONG
+from cph_conformance.run.verdict.verdict import FAILURE, Verdict
 
 PROJECT = "0123456789abcdef0123456789abcdef"
 JSON = {"content-type": "application/json"}

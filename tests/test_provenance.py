@@ -5,7 +5,9 @@ import shlex
 
 import pytest
 
-from cph_conformance.run import provenance, runner, settings
+from cph_conformance import settings
+from cph_conformance.run import runner
+from cph_conformance.run.report import provenance
 
 TOKEN = "a-token-that-must-not-be-in-the-command"  # noqa: S105 - made up
 SHAPING = [s.name for s in settings.SETTINGS if s.group == settings.RUN] + list(provenance.MOCK_SHAPERS)

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from mypy import api as mypy_api
 
-from cph_conformance import codegen, spec
+from cph_conformance import spec
+from cph_conformance.build import codegen
 from cph_conformance.mock import catalog
 from cph_conformance.mock.server import RunningMock
 from cph_conformance.spec import ROOT

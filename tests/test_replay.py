@@ -1,4 +1,4 @@
-"""No failure without a reproduction (cph_conformance.run.replay), both ways, from tables, with answers made here: a
+"""No failure without a reproduction (replay.py), both ways, from tables, with answers made here: a
 failure that comes back at every try is drift and says so; one that does not is flaky, with every answer it got;
 what was lost and comes when sent again is flaky, what never comes means the endpoint was unavailable; the replays
 keep to their budget and never send a throttled answer again."""
@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.run import replay, walk
-from cph_conformance.run.credential import VALID
-from cph_conformance.run.exchange import ERROR_HEADER, Exchange
-from cph_conformance.run.patience import AGAIN
-from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, ERROR, FAILURE, FLAKY, PASSED, Verdict
+from cph_conformance.run.collect import walk
+from cph_conformance.run.collect.exchange import ERROR_HEADER, Exchange
+from cph_conformance.run.transport.credential import VALID
+from cph_conformance.run.transport.patience import AGAIN
+from cph_conformance.run.verdict import replay
+from cph_conformance.run.verdict.verdict import CANNOT_RUN, DRIFT, ERROR, FAILURE, FLAKY, PASSED, Verdict
 from tests import inprocess
 
 URL = "https://cph.example/v1/0123456789abcdef0123456789abcdef/cloud-phone/phone-images"

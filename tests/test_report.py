@@ -15,11 +15,13 @@ from xml.etree import ElementTree
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.run import recorded, replay, report
-from cph_conformance.run.changes import IMAGES, NEW_VALUE, Change, Changes
-from cph_conformance.run.credential import MISSING, VALID
-from cph_conformance.run.exchange import ERROR_HEADER, Exchange
-from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, PASSED, SETUP, Blips, Verdict, error, flaky
+from cph_conformance.run.collect import recorded
+from cph_conformance.run.collect.exchange import ERROR_HEADER, Exchange
+from cph_conformance.run.report import summary as report
+from cph_conformance.run.report.changes import IMAGES, NEW_VALUE, Change, Changes
+from cph_conformance.run.transport.credential import MISSING, VALID
+from cph_conformance.run.verdict import replay
+from cph_conformance.run.verdict.verdict import CANNOT_RUN, DRIFT, PASSED, SETUP, Blips, Verdict, error, flaky
 
 GATEWAY, ENDPOINT = "http://127.0.0.1:5555", "https://cph.cn-north-4.myhuaweicloud.com"
 PATH = spec.OPERATION_PATH.format(project_id="0123456789abcdef0123456789abcdef")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.run import rules
+from cph_conformance.run.checks import registry as rules
 from cph_conformance.spec import ROOT
 
 
@@ -82,4 +82,6 @@ def test_a_check_that_cites_an_unknown_statement_or_nothing_is_refused() -> None
 
 def test_the_readme_lists_the_rules_of_the_registry() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert rules.table() in readme, "README.md's table of rules is stale: paste `python -m cph_conformance.run.rules`"
+    assert rules.table() in readme, (
+        "README.md's table of rules is stale: paste `python -m cph_conformance.run.checks.registry`"
+    )

@@ -15,11 +15,11 @@ import httpx
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.run import gateway, target
-from cph_conformance.run.credential import NEAR_MISSES, Token
-from cph_conformance.run.exchange import ELAPSED_HEADER, ERROR_HEADER, Exchange
-from cph_conformance.run.patience import Patience
-from cph_conformance.run.secrets import MASK, MalformedCredential, Secrets, check_credential
+from cph_conformance.run.collect.exchange import ELAPSED_HEADER, ERROR_HEADER, Exchange
+from cph_conformance.run.transport import gateway, target
+from cph_conformance.run.transport.credential import NEAR_MISSES, Token
+from cph_conformance.run.transport.patience import Patience
+from cph_conformance.run.transport.secrets import MASK, MalformedCredential, Secrets, check_credential
 from tests import loopback
 
 TOKEN = "MIIT/abc+def=ghi_jkl-0123456789"  # noqa: S105  (a test token)

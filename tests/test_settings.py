@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from cph_conformance.run import runner, settings
-from cph_conformance.run.settings import BadSetting
+from cph_conformance import settings
+from cph_conformance.run import runner
+from cph_conformance.settings import BadSetting
 from cph_conformance.spec import ROOT
 
 # (variable, value, what the run reads, or the start of the refusal's reason)
@@ -39,7 +40,7 @@ CASES = [
     ("CPH_BASE_URL", "https://cph.example/", "https://cph.example"),
     ("CPH_BASE_URL", "https://cph.example/v1/x", "CPH_BASE_URL='https://cph.example/v1/x' is not scheme://host[:port]"),
     ("CPH_MOCK_PORT", "70000", "CPH_MOCK_PORT='70000' is not a port number: it accepts 0 (any free port) to 65535"),
-    ("CPH_MOCK_FAULT", "no-such-fault", "CPH_MOCK_FAULT='no-such-fault' is not one of the mock's faults"),
+    ("CPH_MOCK_FAULT", "No Such Fault", "CPH_MOCK_FAULT='No Such Fault' is not one of the mock's faults"),
 ]
 
 
@@ -98,6 +99,4 @@ def test_help_lists_every_setting_of_the_run_with_its_default(capsys: pytest.Cap
 
 def test_the_readme_lists_the_settings_of_the_table() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert settings.markdown() in readme, (
-        "README.md's settings are stale: paste `python -m cph_conformance.run.settings`"
-    )
+    assert settings.markdown() in readme, "README.md's settings are stale: paste `python -m cph_conformance.settings`"

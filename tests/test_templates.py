@@ -10,7 +10,7 @@ import openapi_python_client
 import pytest
 from openapi_python_client.parser import responses
 
-from cph_conformance import codegen
+from cph_conformance.build import codegen
 
 UPSTREAM = Path(openapi_python_client.__file__).parent / "templates"
 PINS = codegen.TEMPLATES / "upstream.sha256"

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 import yaml
 
-from cph_conformance import spec, update
-from cph_conformance.codegen import TEMPLATES
-from cph_conformance.update import Client, Held, Move, UpdateError
+from cph_conformance import spec
+from cph_conformance.build import update
+from cph_conformance.build.codegen import TEMPLATES
+from cph_conformance.build.update import Client, Held, Move, UpdateError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "update"
 BEFORE = (FIXTURES / "before.lock").read_text()

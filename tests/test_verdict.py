@@ -9,10 +9,20 @@ import dataclasses
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.run import rules, walk
-from cph_conformance.run.credential import VALID
-from cph_conformance.run.exchange import Exchange
-from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, FAILURE, PASSED, UNJUDGED_SHARE, WARNING, Verdict, finding
+from cph_conformance.run.checks import registry as rules
+from cph_conformance.run.collect import walk
+from cph_conformance.run.collect.exchange import Exchange
+from cph_conformance.run.transport.credential import VALID
+from cph_conformance.run.verdict.verdict import (
+    CANNOT_RUN,
+    DRIFT,
+    FAILURE,
+    PASSED,
+    UNJUDGED_SHARE,
+    WARNING,
+    Verdict,
+    finding,
+)
 from tests import inprocess
 
 PROJECT = "0123456789abcdef0123456789abcdef"

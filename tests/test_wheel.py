@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from cph_conformance import codegen, spec, wheel
-from cph_conformance.codegen import GENERATED, IGNORED, PYTHONS
+from cph_conformance import spec
+from cph_conformance.build import codegen, wheel
+from cph_conformance.build.codegen import GENERATED, IGNORED, PYTHONS
 from cph_conformance.mock import catalog, server
 from cph_conformance.spec import ROOT
 from tests import background

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from cph_conformance import spec
 from cph_conformance.mock.server import RunningMock
-from cph_conformance.run import gateway, recorded, runner, target
+from cph_conformance.run import runner
+from cph_conformance.run.collect import recorded
+from cph_conformance.run.transport import gateway, target
 
 EXAMPLES = "150"
 SEED = "20261126"

@@ -8,12 +8,11 @@ import os
 import secrets
 import sys
 
-from cph_conformance import sdk_home
+from cph_conformance import sdk_home, settings
 from cph_conformance.mock import faults
 from cph_conformance.mock.catalog import DEFAULT_SIZE
 from cph_conformance.mock.server import PortUnavailable, new_ak, new_sk, serve
-from cph_conformance.run import settings
-from cph_conformance.run.settings import BY_NAME, BadSetting
+from cph_conformance.settings import BY_NAME, BadSetting
 
 
 def port_number(text: str) -> int:

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cph_conformance import spec
+from cph_conformance import settings, spec
 
 Image = dict[str, Any]
 OS_VERSIONS = ("AOSP7.1.1", "AOSP10.0.0", "AOSP11.0.0", "AOSP12.0.0")
-DEFAULT_SIZE = 60  # images in a mock's catalog unless told otherwise (CPH_MOCK_IMAGES, --images)
+DEFAULT_SIZE = int(settings.BY_NAME["CPH_MOCK_IMAGES"].default)  # unless told otherwise (CPH_MOCK_IMAGES, --images)
 
 
 def _kinds() -> list[tuple[int, int | None]]:

@@ -29,31 +29,21 @@ from typing import Any
 
 import httpx
 
-from cph_conformance import spec
-from cph_conformance.run import (
-    changes,
-    gateway,
-    history,
-    observed,
-    preflight,
-    probes,
-    provenance,
-    recorded,
-    replay,
-    report,
-    rules,
-    settings,
-    stored,
-    walk,
-)
-from cph_conformance.run.credential import VALID
-from cph_conformance.run.exchange import Exchange
-from cph_conformance.run.gateway import PLACEHOLDER
-from cph_conformance.run.patience import AGAIN, Patience
-from cph_conformance.run.secrets import Secrets
-from cph_conformance.run.settings import BadSetting
-from cph_conformance.run.target import TOKEN, CannotRun, Target, from_environment
-from cph_conformance.run.verdict import CANNOT_RUN, SETUP, WARNING, Blips, Finding, Throttling, Verdict, error
+from cph_conformance import settings, spec
+from cph_conformance.run.checks import registry as rules
+from cph_conformance.run.collect import probes, recorded, walk
+from cph_conformance.run.collect.exchange import Exchange
+from cph_conformance.run.report import changes, history, observed, provenance, stored
+from cph_conformance.run.report import summary as report
+from cph_conformance.run.transport import gateway, preflight
+from cph_conformance.run.transport.credential import VALID
+from cph_conformance.run.transport.gateway import PLACEHOLDER
+from cph_conformance.run.transport.patience import AGAIN, Patience
+from cph_conformance.run.transport.secrets import Secrets
+from cph_conformance.run.transport.target import TOKEN, CannotRun, Target, from_environment
+from cph_conformance.run.verdict import replay
+from cph_conformance.run.verdict.verdict import CANNOT_RUN, SETUP, WARNING, Blips, Finding, Throttling, Verdict, error
+from cph_conformance.settings import BadSetting
 from cph_conformance.spec import ROOT, SPEC_PATH
 
 SCHEMATHESIS_CHECKS = {c.name for c in rules.of(rules.SCHEMATHESIS)}

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from cph_conformance import spec
-from cph_conformance.run.answer_checks import media_type
-from cph_conformance.run.credential import EMPTY, MISSING, NEAR_MISSES, VALID, WRONG
-from cph_conformance.run.exchange import Exchange
-from cph_conformance.run.rules import PROBES, Check, Drift, register
-from cph_conformance.run.walk import Fetch
+from cph_conformance.run.checks.answer import media_type
+from cph_conformance.run.checks.registry import PROBES, Check, Drift, register
+from cph_conformance.run.collect.exchange import Exchange
+from cph_conformance.run.collect.walk import Fetch
+from cph_conformance.run.transport.credential import EMPTY, MISSING, NEAR_MISSES, VALID, WRONG
 
 WRONG_CREDENTIAL, OTHER_PROJECT, INVALID_PARAMETER = "wrong-credential", "other-project", "invalid-parameter"
 

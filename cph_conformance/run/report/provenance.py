@@ -12,8 +12,8 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from cph_conformance import spec, wheel
-from cph_conformance.run import settings
+from cph_conformance import settings, spec
+from cph_conformance.build import wheel
 from cph_conformance.spec import ROOT, SPEC_PATH
 
 

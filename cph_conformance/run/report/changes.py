@@ -1,4 +1,4 @@
-"""What changed since a baseline: this run's observed.json (cph_conformance.run.observed) against an earlier run's
+"""What changed since a baseline: this run's observed.json (observed.py) against an earlier run's
 (CPH_BASELINE), for the summaries' "Changes since <the baseline's date>".
 
 Changes of shape: new and vanished fields, a field's types, new values of an enumerated field, new statuses and
@@ -22,8 +22,8 @@ from typing import Any
 
 import jsonschema
 
-from cph_conformance.run import stored
-from cph_conformance.run.observed import FILE, FORMAT, SCHEMA
+from cph_conformance.run.report import stored
+from cph_conformance.run.report.observed import FILE, FORMAT, SCHEMA
 
 NEW_FIELD, VANISHED_FIELD, TYPES, NEW_VALUE, NEW_STATUS, NEW_ERROR_CODE = (
     "new field",

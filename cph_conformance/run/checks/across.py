@@ -11,9 +11,9 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from cph_conformance import spec
-from cph_conformance.run.answer_checks import is_page
-from cph_conformance.run.exchange import Exchange
-from cph_conformance.run.rules import ANSWERS, Drift, check
+from cph_conformance.run.checks.answer import is_page
+from cph_conformance.run.checks.registry import ANSWERS, Drift, check
+from cph_conformance.run.collect.exchange import Exchange
 
 SHOWN = 3  # images named in a finding; the count is always given
 

@@ -1,6 +1,6 @@
 """Move every pin to the newest release that resolves, rebuild what depends on them, and say what moved.
 
-    python -m cph_conformance.update [--summary FILE]   # make update [SUMMARY=FILE]
+    python -m cph_conformance.build.update [--summary FILE]   # make update [SUMMARY=FILE]
 
 1. uv resolves requirements/*.in with each `name==version` pin loosened to `name>=version`, every other line as
    written, the client's own ranges (generated/pyproject.toml) beside them, upgrading everything. A pin whose line
@@ -30,9 +30,9 @@ from pathlib import Path
 
 import yaml
 
-from cph_conformance.codegen import GENERATED
+from cph_conformance.build.codegen import GENERATED
+from cph_conformance.build.wheel import PINNED
 from cph_conformance.spec import ROOT, SPEC_PATH
-from cph_conformance.wheel import PINNED
 
 REQUIREMENTS = ROOT / "requirements"
 LOCKS = {"dev": REQUIREMENTS / "dev.lock", "client": REQUIREMENTS / "client.lock"}

@@ -1,6 +1,6 @@
 """`make render-report`: open a run's summary.html in a real headless browser and save a screenshot beside it.
 
-    python -m cph_conformance.run.screenshot [reports/summary.html]
+    python -m cph_conformance.run.report.screenshot [reports/summary.html]
 
 The browser is Debian's chromium (`apt-get install chromium`), or whichever of BROWSERS is on PATH (GitHub's runners
 have Google Chrome), or the one CHROME names. It runs with no network of its own and an empty profile that is
@@ -19,7 +19,7 @@ import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
-from cph_conformance.run import settings
+from cph_conformance import settings
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 # Headless, and nothing of its own on the network: this machine's closed network refuses those connections.

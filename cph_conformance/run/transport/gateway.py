@@ -7,7 +7,7 @@ which joins the secrets. Answers come back with every secret masked by value, he
 writes a report ever sees a secret, even one a server echoes. The gateway follows no redirect: a 3xx goes back as
 it came, and no credential ever reaches another host.
 
-Every request goes out at the run's pace and throttling is waited out (cph_conformance.run.patience), whichever tool
+Every request goes out at the run's pace and throttling is waited out (patience.py), whichever tool
 sent it: the run slows to what the endpoint allows. Every answer carries ELAPSED_HEADER: the seconds the endpoint
 took to answer the last try, which neither the pace nor those waits are part of (the run's latency percentiles).
 
@@ -24,10 +24,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
-from cph_conformance.run.credential import NEAR_MISSES, Credential
-from cph_conformance.run.exchange import ELAPSED_HEADER, ERROR_HEADER
-from cph_conformance.run.patience import Patience
-from cph_conformance.run.secrets import Secrets
+from cph_conformance.run.collect.exchange import ELAPSED_HEADER, ERROR_HEADER
+from cph_conformance.run.transport.credential import NEAR_MISSES, Credential
+from cph_conformance.run.transport.patience import Patience
+from cph_conformance.run.transport.secrets import Secrets
 
 PLACEHOLDER = "cph-conformance-placeholder-credential"
 SCHEMATHESIS_PROBE = "X-Schemathesis-Probe"  # the header of schemathesis' capability probes

@@ -14,8 +14,8 @@ from typing import Any
 import jsonschema
 
 from cph_conformance import spec
-from cph_conformance.run.exchange import Exchange
-from cph_conformance.run.rules import SCHEMATHESIS, Drift, check
+from cph_conformance.run.checks.registry import SCHEMATHESIS, Drift, check
+from cph_conformance.run.collect.exchange import Exchange
 
 CASES = "schemathesis' cases"
 

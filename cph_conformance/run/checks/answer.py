@@ -19,8 +19,8 @@ import fastjsonschema
 import jsonschema
 
 from cph_conformance import spec
-from cph_conformance.run.exchange import Exchange
-from cph_conformance.run.rules import ANSWER, Drift, check
+from cph_conformance.run.checks.registry import ANSWER, Drift, check
+from cph_conformance.run.collect.exchange import Exchange
 
 EVERY_ANSWER, PAGES = "every answer", "every page (a 200 with phone_images)"
 DRAFT4 = "http://json-schema.org/draft-04/schema#"

@@ -24,19 +24,29 @@ from typing import Any
 import httpx
 
 from cph_conformance import spec
-from cph_conformance.run import rules
-from cph_conformance.run.credential import headers_for
-from cph_conformance.run.exchange import Exchange
-from cph_conformance.run.patience import AGAIN, REPLAY_PAUSE
-from cph_conformance.run.rules import ANSWERS, LISTINGS, PROBES, SCHEMATHESIS, Check, Drift
-from cph_conformance.run.verdict import AVAILABILITY, FAILURE, FLAKY, Finding, Shown, Verdict, answer, error, flaky
+from cph_conformance.run.checks import registry as rules
+from cph_conformance.run.checks.registry import ANSWERS, LISTINGS, PROBES, SCHEMATHESIS, Check, Drift
+from cph_conformance.run.collect.exchange import Exchange
+from cph_conformance.run.transport.credential import headers_for
+from cph_conformance.run.transport.patience import AGAIN, REPLAY_PAUSE
+from cph_conformance.run.verdict.verdict import (
+    AVAILABILITY,
+    FAILURE,
+    FLAKY,
+    Finding,
+    Shown,
+    Verdict,
+    answer,
+    error,
+    flaky,
+)
 
 BUDGET = 400  # requests the replays may send in a run: two more walks, and a few per failure
 LOST_LISTED = 20  # lost requests sent again, at most (the rest share their fate in the report)
 DOWN = 3  # lost requests never answered, and none answered: the endpoint is down, the rest are not sent again
 
 Resend = Callable[[Exchange], Exchange]
-Rewalk = Callable[[Collection[str]], Any]  # the image types to walk -> a cph_conformance.run.walk.Walk
+Rewalk = Callable[[Collection[str]], Any]  # the image types to walk -> a cph_conformance.run.collect.walk.Walk
 
 
 @dataclass

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cph_conformance.run import stored
-from cph_conformance.run.verdict import CANNOT_RUN, DRIFT, PASSED, Verdict
+from cph_conformance.run.report import stored
+from cph_conformance.run.verdict.verdict import CANNOT_RUN, DRIFT, PASSED, Verdict
 
 FILE = "cph-conformance history"
 FORMAT = 1

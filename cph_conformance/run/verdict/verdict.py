@@ -7,12 +7,12 @@ What each check judged is counted. A run is inconclusive, never passed, when mor
 answers judged nothing (throttled even after waiting, or no answer at all), or when a check the run ran judged
 nothing; it then exits 2, with a message that names RATE_LIMIT when throttling is the cause.
 
-No failure without a reproduction (cph_conformance.run.replay): a failure found on an answer is sent again before it
+No failure without a reproduction (replay.py): a failure found on an answer is sent again before it
 counts; one that does not come back every time is flaky, its own kind of finding, which fails the run only with
 fail_on_flaky (FAIL_ON_FLAKY). Blips (the spec's transient statuses, lost connections) are asked again by the
 gateway; a request that never gets an answer is an error: the endpoint was unavailable.
 
-Compared with a baseline (cph_conformance.run.changes), a run that would pass exits 1 when fail_on_change is set and
+Compared with a baseline (changes.py), a run that would pass exits 1 when fail_on_change is set and
 the endpoint's answers changed shape; drift is exit 1 anyway, and a run that could not be made or judged too little
 stays exit 2: it saw too little to vouch for what changed (what vanished may only be what it did not see).
 """
@@ -26,13 +26,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cph_conformance import spec
-from cph_conformance.run import rules
-from cph_conformance.run.exchange import Exchange
-from cph_conformance.run.provenance import About
-from cph_conformance.run.rules import ANSWER, ANSWERS, LISTINGS, PROBES, SCHEMATHESIS, Check, Drift
+from cph_conformance.run.checks import registry as rules
+from cph_conformance.run.checks.registry import ANSWER, ANSWERS, LISTINGS, PROBES, SCHEMATHESIS, Check, Drift
+from cph_conformance.run.collect.exchange import Exchange
+from cph_conformance.run.report.provenance import About
 
 if TYPE_CHECKING:
-    from cph_conformance.run.changes import Changes
+    from cph_conformance.run.report.changes import Changes
 
 FAILURE, WARNING, ERROR, FLAKY = "failure", "warning", "error", "flaky"
 SETUP = "setup"  # the check name of what kept a run from being made
@@ -106,7 +106,7 @@ def answer(ex: Exchange) -> str:
 
 @dataclass
 class Throttling:
-    """What the gateway's patience did (cph_conformance.run.patience)."""
+    """What the gateway's patience did (cph_conformance.run.transport.patience)."""
 
     throttled: int = 0  # throttled answers, waited out or not
     gave_up: int = 0  # throttled answers handed back after the last attempt
@@ -116,7 +116,7 @@ class Throttling:
 
 @dataclass
 class Blips:
-    """What the gateway did with blips (cph_conformance.run.patience): answers in the spec's transient statuses and
+    """What the gateway did with blips (patience.py): answers in the spec's transient statuses and
     lost connections, each asked again within its request."""
 
     met: int = 0  # blips met
@@ -126,7 +126,7 @@ class Blips:
     listed: list[str] = field(default_factory=list)  # the first requests that met a blip, and what each met
 
 
-# A failure's evidence, to send again (cph_conformance.run.replay): the check, what it was given, the exchanges to
+# A failure's evidence, to send again (replay.py): the check, what it was given, the exchanges to
 # send, and what exactly was wrong in them (the drift's instance). The first instance of each cause only: trying
 # more would give a failure that comes now and then more chances to come back every time, and be called drift.
 Shown = tuple[Check, tuple[Any, ...], tuple[Exchange, ...], str]
@@ -147,7 +147,7 @@ class Verdict:
     schemathesis_status: int = 0
     notes: list[str] = field(default_factory=list)
     about: About | None = None  # what the run was: commit, versions, settings, the command that replays it
-    walk: Any = None  # the walk's listings (cph_conformance.run.walk.Walk), when the run walked
+    walk: Any = None  # the walk's listings (cph_conformance.run.collect.walk.Walk), when the run walked
     probed: list[tuple[Any, Exchange]] = field(default_factory=list)  # each probe and its answer
     changes: Changes | None = None  # what changed since the baseline, when the run was compared with one
     fail_on_change: bool = False  # changes of shape exit 1 (CPH_FAIL_ON_CHANGE)
@@ -251,7 +251,7 @@ class Verdict:
         return [f"{selection}: {'; '.join(walked)}" for selection, walked in by_type.items()]
 
     def judge_listings(self, walk: Any) -> None:
-        """The relations between the walk's listings (cph_conformance.run.walk)."""
+        """The relations between the walk's listings (cph_conformance.run.collect.walk)."""
         self.ran.add(LISTINGS)
         self.walk = walk
         for check in rules.of(LISTINGS, self.strict):
@@ -268,7 +268,7 @@ class Verdict:
             self.recovered += [ex for ex in tries if not ex.judged]  # answered in the end: not lost
 
     def judge_probes(self, answered: Sequence[tuple[Any, Exchange]]) -> None:
-        """Each probe's answer by its check (cph_conformance.run.probes)."""
+        """Each probe's answer by its check (cph_conformance.run.collect.probes)."""
         self.ran.add(PROBES)
         checks = rules.every()
         for probe, ex in answered:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from cph_conformance import spec
 
 if TYPE_CHECKING:
-    from cph_conformance.run.exchange import Exchange
+    from cph_conformance.run.collect.exchange import Exchange
 
 ANSWER, ANSWERS, LISTINGS, PROBES, SCHEMATHESIS = "answer", "answers", "listings", "probes", "schemathesis"
 ASSUMPTION = "assumption"
@@ -44,7 +44,7 @@ class Drift(Exception):
         super().__init__(message)
         self.key = key  # the same for the same cause: one finding per (check, key)
         # What exactly is wrong, when the key is coarser (a field, for a check across answers): what must come back
-        # when the answers are sent again for the failure to count (cph_conformance.run.replay)
+        # when the answers are sent again for the failure to count (cph_conformance.run.verdict.replay)
         self.instance = instance or key
         self.message = message
         self.exchanges = tuple(exchanges)
@@ -114,7 +114,8 @@ def check(
 
 def every() -> dict[str, Check]:
     """Every check, once each module that defines some has registered them."""
-    from cph_conformance.run import across, answer_checks, grading, probes, walk  # noqa: F401  (they register)
+    from cph_conformance.run.checks import across, answer, cases  # noqa: F401  (they register)
+    from cph_conformance.run.collect import probes, walk  # noqa: F401  (they register)
 
     return REGISTRY
 
@@ -135,8 +136,8 @@ def table() -> str:
     return "\n".join(rows) + "\n"
 
 
-if __name__ == "__main__":  # python -m cph_conformance.run.rules: the table for the README
+if __name__ == "__main__":  # python -m cph_conformance.run.checks.registry: the table for the README
     # The checks register in the module as imported, not in this one, which runs as __main__.
-    from cph_conformance.run import rules as registered
+    from cph_conformance.run.checks import registry as registered
 
     print(registered.table(), end="")

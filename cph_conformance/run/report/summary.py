@@ -1,8 +1,8 @@
-"""The run's reports, rendered from its verdict (cph_conformance.run.verdict): summary.md (also printed, and appended
+"""The run's reports, rendered from its verdict (verdict.py): summary.md (also printed, and appended
 to a GitHub job's page), summary.html and junit.xml. No distinct cause is hidden; every finding names its check, the
 rule, the statements that state it and curl lines that send its requests again (with "$CPH_AUTH_TOKEN" where the
-credential goes). Compared with a baseline, the summaries list what changed since (cph_conformance.run.changes);
-with a history, summary.html draws it (cph_conformance.run.history)."""
+credential goes). Compared with a baseline, the summaries list what changed since (cph_conformance.run.report.changes);
+with a history, summary.html draws it (cph_conformance.run.report.history)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,19 @@ from xml.etree import ElementTree
 
 import jinja2
 
-from cph_conformance.run import history, rules
-from cph_conformance.run.verdict import CANNOT_RUN, ERROR, FAILURE, FLAKY, PASSED, SETUP, WARNING, Finding, Verdict
+from cph_conformance.run.checks import registry as rules
+from cph_conformance.run.report import history
+from cph_conformance.run.verdict.verdict import (
+    CANNOT_RUN,
+    ERROR,
+    FAILURE,
+    FLAKY,
+    PASSED,
+    SETUP,
+    WARNING,
+    Finding,
+    Verdict,
+)
 
 MAX_LISTED = 60  # distinct findings listed per kind; the count is always given
 TITLES = {

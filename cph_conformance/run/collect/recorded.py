@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cph_conformance.run.exchange import Exchange, auth_of_recorded
+from cph_conformance.run.collect.exchange import Exchange, auth_of_recorded
 
 
 @dataclass

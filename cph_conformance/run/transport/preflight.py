@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from cph_conformance import spec
-from cph_conformance.run.credential import VALID
-from cph_conformance.run.exchange import ERROR_HEADER, Exchange
-from cph_conformance.run.gateway import PLACEHOLDER
-from cph_conformance.run.target import CannotRun, Target
+from cph_conformance.run.collect.exchange import ERROR_HEADER, Exchange
+from cph_conformance.run.transport.credential import VALID
+from cph_conformance.run.transport.gateway import PLACEHOLDER
+from cph_conformance.run.transport.target import CannotRun, Target
 
 
 def _said(response: httpx.Response) -> str:

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import httpx
 
 from cph_conformance import spec
-from cph_conformance.run.credential import EMPTY, MISSING, NEAR_MISSES, VALID, WRONG, WRONG_TOKEN
+from cph_conformance.run.transport.credential import EMPTY, MISSING, NEAR_MISSES, VALID, WRONG, WRONG_TOKEN
 
 TOKEN_VARIABLE = "$CPH_AUTH_TOKEN"  # noqa: S105  (a shell variable's name)
 # Set by the run's gateway on an answer it could not get (refused, timed out): the header's value says why.

@@ -1,7 +1,7 @@
 """Regenerate generated/ from the spec, or check that it matches the spec.
 
-    python -m cph_conformance.codegen generate   # make generate
-    python -m cph_conformance.codegen check      # make check-generated
+    python -m cph_conformance.build.codegen generate   # make generate
+    python -m cph_conformance.build.codegen check      # make check-generated
 
 The client is always rendered into a scratch folder first: a spec the generator rejects leaves
 generated/ as it was, and the generator's own reason is printed. The generator's templates, ours in templates/
@@ -92,7 +92,7 @@ def _check_ruff(env: Mapping[str, str]) -> None:
 
 def validate_spec(spec: Path = SPEC_PATH) -> None:
     try:
-        # Imported here: the conformance run reads this module's paths (through cph_conformance.wheel) and has no use
+        # Imported here: the conformance run reads this module's paths (through build.wheel) and has no use
         # for the validator, a quarter of a second of imports.
         from openapi_spec_validator import validate
         from openapi_spec_validator.readers import read_from_filename

@@ -1,8 +1,8 @@
 """Build generated/ into a byte-reproducible wheel: dist/<name>-<version>-py3-none-any.whl and dist/SHA256SUMS,
 and hold it to the SHA-256 pinned for its version beside the spec, in openapi/wheel.sha256.
 
-    python -m cph_conformance.wheel         # make wheel: build, print the hash, fail (1) unless pinned for its version
-    python -m cph_conformance.wheel --pin   # make pin-wheel: build and pin a new version (commit it with the spec)
+    python -m cph_conformance.build.wheel         # make wheel: build, print the hash; fail (1) unless pinned
+    python -m cph_conformance.build.wheel --pin   # make pin-wheel: build and pin a new version
 
 openapi/wheel.sha256 has a line for every version (its SHA-256 and wheel name, as sha256sum writes them), oldest
 first. A version keeps its bytes: a wheel whose bytes changed while its version (the spec's info.version) did not
@@ -26,7 +26,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from cph_conformance.codegen import GENERATED, IGNORED, tools_first
+from cph_conformance.build.codegen import GENERATED, IGNORED, tools_first
 from cph_conformance.spec import ROOT, SPEC_PATH
 
 DIST = ROOT / "dist"

@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 import jsonschema
 
 from cph_conformance import spec
-from cph_conformance.run import iam
-from cph_conformance.run.credential import Credential, Signed, Token
-from cph_conformance.run.secrets import MalformedCredential, Secrets, check_credential
+from cph_conformance.run.transport import iam
+from cph_conformance.run.transport.credential import Credential, Signed, Token
+from cph_conformance.run.transport.secrets import MalformedCredential, Secrets, check_credential
 
 TOKEN = "CPH_AUTH_TOKEN"  # noqa: S105  (the variable's name)
 AKSK = ("CPH_AK", "CPH_SK")
@@ -174,8 +174,11 @@ def from_environment(env: Mapping[str, str] | None = None) -> Iterator[Target]:
     if any(env.get(name) for name in LIVE_VARIABLES):
         yield live(env)
         return
-    from cph_conformance.mock import server
+    from cph_conformance.mock import faults, server
 
+    fault = env.get("CPH_MOCK_FAULT", "").strip()
+    if fault and fault not in faults.FAULTS:
+        raise CannotRun(f"CPH_MOCK_FAULT={fault!r} is not a fault of the mock: python -m cph_conformance.mock --help")
     with server.running() as mock:
         yield mock_target(mock)
 

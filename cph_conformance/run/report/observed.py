@@ -1,5 +1,5 @@
 """What a run observed of the endpoint, as reports/observed.json: the shape of its answers, never their data, so that
-the next run can say what changed (cph_conformance.run.changes).
+the next run can say what changed (cph_conformance.run.report.changes).
 
 - the fields seen in each of the spec's response schemas, with their JSON types (answers judged by the checks);
 - the values seen of each field the spec enumerates (an enum, directly, by $ref or among anyOf's, or a boolean);
@@ -23,9 +23,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from cph_conformance import spec
-from cph_conformance.run import walk
-from cph_conformance.run.exchange import Exchange
-from cph_conformance.run.verdict import Verdict
+from cph_conformance.run.collect import walk
+from cph_conformance.run.collect.exchange import Exchange
+from cph_conformance.run.verdict.verdict import Verdict
 from cph_conformance.spec import SPEC_PATH
 
 FILE = "cph-conformance observed"  # what the file says it is

@@ -3,7 +3,7 @@
 Huawei's IAM issues a token (24 hours) in the X-Subject-Token header of a 201, for a password identity
 (user, password, the account's domain name) scoped to one project, named by id or by name. The conformance
 run calls `fetch_token` (or `from_environment`) itself, so the token goes straight into the run and is never
-printed; `python -m cph_conformance.run.iam` checks the same variables and says which project IAM scoped the
+printed; `python -m cph_conformance.run.transport.iam` checks the same variables and says which project IAM scoped the
 token to, without printing it.
 
 Environment: CPH_IAM_USER, CPH_IAM_PASSWORD, CPH_IAM_DOMAIN; CPH_REGION (IAM's endpoint is the region's); the
@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from cph_conformance import spec
-from cph_conformance.run.secrets import Secrets
+from cph_conformance.run.transport.secrets import Secrets
 
 IAM_VARIABLES = ("CPH_IAM_USER", "CPH_IAM_PASSWORD", "CPH_IAM_DOMAIN")
 TOKENS_PATH = "/v3/auth/tokens"

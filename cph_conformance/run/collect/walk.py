@@ -35,10 +35,10 @@ from typing import Any
 import httpx
 
 from cph_conformance import spec
-from cph_conformance.run.credential import VALID, headers_for
-from cph_conformance.run.exchange import Exchange
-from cph_conformance.run.patience import REPLAY_PAUSE
-from cph_conformance.run.rules import LISTINGS, Drift, check
+from cph_conformance.run.checks.registry import LISTINGS, Drift, check
+from cph_conformance.run.collect.exchange import Exchange
+from cph_conformance.run.transport.credential import VALID, headers_for
+from cph_conformance.run.transport.patience import REPLAY_PAUSE
 
 MAX_REQUESTS = 150
 SMALL_PAGES = 5  # the small page size aims at about this many pages per listing
