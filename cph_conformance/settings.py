@@ -34,6 +34,7 @@ TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 PHASES = ("examples", "coverage", "fuzzing")
 RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 RATE_LIMITS = {"live": "5/s", "mock": "1000/s"}  # be gentle with Huawei; the mock needs no throttle
+DEADLINES = {"live": "1800", "mock": "600"}  # seconds: a live run at 5/s takes a few minutes, a mock run one
 
 
 class BadSetting(ValueError):
@@ -197,6 +198,21 @@ SETTINGS: tuple[Setting, ...] = (
         "the fastest the run goes; throttling slows it further",
         RUN,
     ),
+    Setting(
+        "CPH_DEADLINE",
+        COUNT,
+        ", ".join(f"{v} {k}" for k, v in DEADLINES.items()),
+        "seconds the whole run may take: past it nothing more is sent, and the run ends inconclusive (exit 2)",
+        RUN,
+    ),
+    Setting(
+        "CPH_MAX_BODY",
+        NATURAL,
+        "0",
+        "bytes of an answer the run reads, a larger one is read no further and is drift; 0: twice the largest page "
+        "the spec allows",
+        RUN,
+    ),
     Setting("STRICT", BOOL, "0", "also fail on fields the spec does not list (no_undocumented_fields)", RUN),
     Setting("WALK", BOOL, "1", "walk the listings and send the probes", RUN),
     Setting(
@@ -297,6 +313,8 @@ def value(env: Mapping[str, str], name: str, live: bool) -> str:
     """A setting's value (env as checked() returns it), or its default for a live run or for one against a mock."""
     if name == "RATE_LIMIT":
         return env.get(name) or RATE_LIMITS["live" if live else "mock"]
+    if name == "CPH_DEADLINE":
+        return env.get(name) or DEADLINES["live" if live else "mock"]
     return env.get(name) or BY_NAME[name].default
 
 

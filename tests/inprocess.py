@@ -1,36 +1,40 @@
-"""The whole conformance run in this process, against the mock's ASGI app or tests/faithful_service.py (no server,
-no port, no subprocess): schemathesis' engine, the walk and the probes, judged as the runner judges them."""
+"""The run's own pipeline (cph_conformance.run.pipeline) against the mock's ASGI app or tests/faithful_service.py,
+in this process: the same sender, gateway, walk, probes, checks and replays as `make conformance`; only the sender's
+transport reaches an app in this process instead of a server, and schemathesis runs as its engine here (through the
+gateway) instead of as its CLI in a child process. No mock server, no subprocess."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Collection, Iterator
-from pathlib import Path
+import threading
+from collections.abc import Iterable
 from typing import Any
 
 import httpx
-import pytest
-import schemathesis
-from schemathesis.config import SchemathesisConfig
-from schemathesis.engine import events, from_schema
 
 from cph_conformance import settings, spec
 from cph_conformance.mock.app import Settings, create_app
 from cph_conformance.mock.catalog import DEFAULT_SIZE
-from cph_conformance.run import runner
-from cph_conformance.run.collect import probes, walk
-from cph_conformance.run.collect.exchange import Exchange, auth_of_recorded
-from cph_conformance.run.transport.credential import VALID, headers_for
+from cph_conformance.run import pipeline
+from cph_conformance.run.collect import cases as schemathesis
+from cph_conformance.run.collect import walk
+from cph_conformance.run.transport import gateway
+from cph_conformance.run.transport.bounds import Bounds
+from cph_conformance.run.transport.credential import Token
+from cph_conformance.run.transport.deadline import Deadline
 from cph_conformance.run.transport.patience import AGAIN, Patience
-from cph_conformance.run.verdict import replay
+from cph_conformance.run.transport.secrets import Secrets
+from cph_conformance.run.transport.sender import Sender
+from cph_conformance.run.transport.target import Target
 from cph_conformance.run.verdict.verdict import Verdict
-from cph_conformance.spec import ROOT
 from tests import faithful_service
 
 PROJECT = "0123456789abcdef0123456789abcdef"
 TOKEN = "MIIT-in-process-token-0123456789abcdefghijklmnop"  # noqa: S105  (a test token)
 ENDPOINT = "https://cph.example"
+SEED = int(settings.BY_NAME["SEED"].default)  # the runner's
+DEADLINE = 600.0
 
 FAITHFUL = "faithful:"  # a target named "faithful:<flavour>" is tests/faithful_service.py, not the mock
 
@@ -43,143 +47,74 @@ def app(target: str | None = None, images: int = DEFAULT_SIZE) -> Any:
     return create_app(Settings(project_id=PROJECT, token=TOKEN, images=images, fault=target))
 
 
-# The walk's requests go straight to the app through httpx on one event loop of this thread: starlette's
-# TestClient starts a thread and a portal for every request, three times the cost of the app itself.
-_LOOP = asyncio.new_event_loop()
+class _Loop:
+    """One event loop in a thread of its own, for every app of the session: the sender calls it from whichever
+    thread sends (the gateway's, for schemathesis' cases)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, name="tests-asgi-loop", daemon=True).start()
 
 
-@functools.cache
-def client(target: str | None = None, images: int = DEFAULT_SIZE) -> httpx.AsyncClient:
-    """One client per target, built once per session."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app(target, images)), base_url=ENDPOINT)
+_LOOP = _Loop()
+
+
+class AppTransport(httpx.BaseTransport):
+    """An ASGI app as the sender's transport: each request handled on the session's event loop, its answer read
+    whole (the app in this process is no hostile endpoint)."""
+
+    def __init__(self, asgi: Any) -> None:
+        self._asgi = httpx.ASGITransport(app=asgi)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        async def handled() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+            sent = httpx.Request(request.method, request.url, headers=request.headers, content=request.read())
+            response = await self._asgi.handle_async_request(sent)
+            content = b"".join([chunk async for chunk in response.stream])  # type: ignore[union-attr]
+            return response.status_code, response.headers.raw, content
+
+        status, headers, content = asyncio.run_coroutine_threadsafe(handled(), _LOOP.loop).result()
+        return httpx.Response(status, headers=headers, content=content, request=request)
 
 
 def _no_pause(_: float) -> None:
     pass
 
 
-def _send(target: str | None, images: int, request: httpx.Request, auth: str, phase: str) -> Exchange:
-    """One request to a target's app, blips asked again as the run's gateway asks them (its Patience, unpaced)."""
-    patience = Patience(0, (), sleep=_no_pause, transient=spec.statuses_when("transient"), again=AGAIN)
-    try:
-        response = patience.send(lambda: _LOOP.run_until_complete(client(target, images).send(request)))
-    except httpx.TransportError as exc:
-        url = ENDPOINT + request.url.raw_path.decode("ascii")
-        return Exchange(request.method, url, auth, None, {}, None, f"no answer: {type(exc).__name__}", phase)
-    return Exchange.of_response(response, ENDPOINT, auth, phase=phase)
+def target() -> Target:
+    """The in-process target, as the runner's: its endpoint, project and credential."""
+    return Target("mock", ENDPOINT, PROJECT, Token(spec.auth_header(), TOKEN), "CPH_AUTH_TOKEN", Secrets([TOKEN]))
 
 
-def fetch(target: str | None = None, images: int = DEFAULT_SIZE) -> walk.Fetch:
-    def get(query: dict[str, Any], project: str | None = None, auth: str = VALID) -> Exchange:
-        path = spec.OPERATION_PATH.format(project_id=project or PROJECT)
-        request = client(target, images).build_request("GET", path, params=query, headers=headers_for(auth, TOKEN))
-        return _send(target, images, request, auth, "")
-
-    return get
-
-
-def resend(target: str | None = None, images: int = DEFAULT_SIZE) -> replay.Resend:
-    """Sends an exchange's request to the target's app again, as the runner's replay.sender sends it."""
-
-    def again(ex: Exchange) -> Exchange:
-        url = httpx.URL(ENDPOINT).copy_with(raw_path=ex.raw_path)
-        request = client(target, images).build_request(ex.method, url, headers=headers_for(ex.auth, TOKEN))
-        return _send(target, images, request, ex.auth, "replay")
-
-    return again
+def sender(
+    name: str | None = None, images: int = DEFAULT_SIZE, again: int = AGAIN, limits: Bounds | None = None
+) -> Sender:
+    """The run's sender to a target's app: unpaced, with no wait for throttling or blips."""
+    t = target()
+    deadline = Deadline(DEADLINE)
+    patience = Patience(
+        0,
+        spec.statuses_when("throttled"),
+        sleep=_no_pause,
+        transient=spec.statuses_when("transient"),
+        again=again,
+        deadline=deadline,
+    )
+    transport = AppTransport(app(name, images))
+    return Sender(ENDPOINT, PROJECT, t.credential, t.secrets, patience, deadline, limits, transport)
 
 
-def configured(values: dict[str, str]) -> SchemathesisConfig:
-    """schemathesis.toml with its ${...} variables filled from values, as the runner fills them, and no report
-    written (the events are read in process; and schemathesis 4.32.5's pytest plugin imports allure_commons
-    whenever a report is enabled).
+def cases_source(
+    max_examples: int, phases: Iterable[str] | None, checks: list[str] | None, seed: int = SEED
+) -> pipeline.CasesSource:
+    def run(gateway_url: str) -> schemathesis.Cases:
+        return schemathesis.run_engine(gateway_url, PROJECT, seed, max_examples, phases, checks)
 
-    schemathesis fills the variables when it reads the file, so they are set only for that read: none outlives
-    it (a CPH_PROJECT_ID left behind changes what later tests run)."""
-    with pytest.MonkeyPatch.context() as env:
-        for k, v in values.items():
-            env.setenv(k, v)
-        config = SchemathesisConfig.from_path(ROOT / "schemathesis.toml")
-    for fmt in ("junit", "vcr", "ndjson"):
-        getattr(config.reports, fmt).enabled = False
-    return config
-
-
-SEED = int(settings.BY_NAME["SEED"].default)  # the runner's
-
-
-def engine(
-    target: str | None,
-    max_examples: int = 10,
-    seed: int = SEED,
-    phases: tuple[str, ...] | None = None,
-    checks: list[str] | None = None,
-) -> Iterator[events.EngineEvent]:
-    """The events of schemathesis' engine, configured by schemathesis.toml, against a target's ASGI app in this
-    process; only some phases or checks (else schemathesis.toml's), when a test needs no more."""
-    # No report is written (configured()), so the folder is never made.
-    config = configured(runner.toml_variables("http://localhost", PROJECT, TOKEN, "100000/s", Path("unused")))
-    project = config.projects.default
-    project.seed = seed
-    project.generation.update(max_examples=max_examples)
-    for phase in ("examples", "coverage", "fuzzing", "stateful") if phases is not None else ():
-        project.phases.get_by_name(name=phase).enabled = phase in (phases or ())
-    if checks is not None:
-        project.checks.update(included_check_names=checks)
-    schema = schemathesis.openapi.from_dict(spec.load(), config=config)
-    schema.app = app(target)
-    for event in from_schema(schema).execute():
-        if isinstance(event, events.Interrupted):  # the engine catches Ctrl-C: the session must still stop
-            raise KeyboardInterrupt
-        if isinstance(event, events.NonFatalError):
-            raise AssertionError(f"schemathesis error: {event.info}")
-        yield event
-
-
-def requests_sent(target: str | None, seed: int) -> list[str]:
-    """Every request of the fuzzing phase (the one the seed steers), in order, as "METHOD URI"."""
-    return [
-        f"{interaction.request.method} {interaction.request.uri}"
-        for event in engine(target, seed=seed, phases=("fuzzing",))
-        if isinstance(event, events.ScenarioFinished)
-        for interaction in event.recorder.interactions.values()
-    ]
-
-
-def cases(
-    target: str | None, max_examples: int = 10, checks: list[str] | None = None, phases: tuple[str, ...] | None = None
-) -> tuple[list[Exchange], list[tuple[str, str | None, Exchange]]]:
-    """schemathesis' cases against a target in this process: every request and answer, and each check's outcome on
-    it (the failure message or None), as cph_conformance.run.collect.recorded reads them from the CLI's events."""
-    exchanges: list[Exchange] = []
-    outcomes: list[tuple[str, str | None, Exchange]] = []
-    for event in engine(target, max_examples, checks=checks, phases=phases):
-        if not isinstance(event, events.ScenarioFinished):
-            continue
-        recorder = event.recorder
-        phase = event.phase.value if event.phase is not None else ""
-        seen: dict[str, Exchange] = {}
-        for case_id, interaction in recorder.interactions.items():
-            node = recorder.cases.get(case_id)
-            is_probe = node is not None and node.parent_id is not None
-            seen[case_id] = Exchange.of_engine(
-                interaction, auth_of_recorded(interaction.request.headers, is_probe), phase
-            )
-            exchanges.append(seen[case_id])
-        for case_id, ran in recorder.checks.items():
-            ex = seen.get(case_id)
-            if ex is None:
-                continue
-            for check in ran:
-                info = check.failure_info
-                steps = info.steps if info is not None else []
-                shown = seen.get(steps[-1].case_id, ex) if steps else ex
-                outcomes.append((check.name, (info.failure.message or info.failure.title) if info else None, shown))
-    return exchanges, outcomes
+    return run
 
 
 def verdict(
-    target: str | None,
+    name: str | None,
     max_examples: int = 10,
     checks: list[str] | None = None,
     phases: tuple[str, ...] | None = ("coverage", "fuzzing"),
@@ -190,28 +125,41 @@ def verdict(
     replayed: bool = True,
     fail_on_flaky: bool = False,
 ) -> Verdict:
-    """The run's verdict on a target, in process: schemathesis' cases (unless phases is empty), the walk (within a
-    budget of requests) and the probes (when asked for), every answer judged by every check, and every failure sent
-    again (unless not replayed: REPLAY=0)."""
-    v = Verdict(target or "the clean mock", strict=strict, rate_limit="in process", fail_on_flaky=fail_on_flaky)
+    """The run's verdict on a target, in process, by the run's own pipeline: schemathesis' cases (unless phases is
+    empty: none), the walk (within a budget of requests) and the probes (when asked for), every answer judged by
+    every check, and every failure sent again (unless not replayed: REPLAY=0)."""
     again = AGAIN if replayed else 0
-    answers, outcomes = cases(target, max_examples, checks, phases) if phases else ([], None)
-
-    def walked_again(only: Collection[str] = ()) -> walk.Walk:
-        return walk.run(fetch(target), walk_budget, again=again, pause=_no_pause, only=only)
-
-    walk_done = walked_again() if walked or probed else None
-    answered = probes.run(fetch(target), probes.plan(PROJECT, walk_done.marker)) if probed and walk_done else None
-    if walk_done is not None:
-        answers += walk_done.exchanges
-    answers += [ex for _, ex in answered or ()]
-    v.judge(answers, outcomes, walk_done if walked else None, answered)
-    if replayed:
-        v.replays = replay.confirm(v, resend(target), walked_again if walked else None, pause=_no_pause)
-    return v
+    plan = pipeline.Plan(
+        walk=walked or probed,
+        probes=probed,
+        again=again,
+        strict=strict,
+        fail_on_flaky=fail_on_flaky,
+        rate_limit="in process",
+        walk_budget=walk_budget,
+        pause=_no_pause,
+        say=lambda _: None,
+    )
+    source = cases_source(max_examples, phases, checks) if phases else None
+    run_sender = sender(name, again=again)
+    try:
+        return pipeline.conform(target(), run_sender, source, plan)
+    finally:
+        run_sender.close()
 
 
 @functools.cache
-def quick_run(target: str | None) -> Verdict:
+def quick_run(name: str | None) -> Verdict:
     """A quick whole run against a target, once per session: some of schemathesis' fuzzing, the walk and the probes."""
-    return verdict(target, max_examples=3, phases=("fuzzing",))
+    return verdict(name, max_examples=3, phases=("fuzzing",))
+
+
+def requests_sent(name: str | None, seed: int) -> list[str]:
+    """Every request of schemathesis' fuzzing phase (the one the seed steers), in order, as "METHOD URL"."""
+    run_sender = sender(name)
+    with gateway.running(run_sender) as gw:
+        cases_source(10, ("fuzzing",), None, seed)(gw.base_url)
+    return [f"{ex.method} {ex.url}" for ex in run_sender.log if ex.case_id]
+
+
+configured = schemathesis.engine_config

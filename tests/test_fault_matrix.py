@@ -12,10 +12,12 @@ from __future__ import annotations
 import pytest
 
 from cph_conformance.mock import faults
-from cph_conformance.run.checks import registry as rules
+from cph_conformance.run import checks
+from cph_conformance.run.checks.registry import CASE, PROBE
 from cph_conformance.run.collect import walk
 from cph_conformance.run.transport.patience import AGAIN
-from cph_conformance.run.verdict.verdict import CANNOT_RUN, FAILURE, FLAKY, PASSED, Verdict
+from cph_conformance.run.verdict.findings import FAILURE, FLAKY
+from cph_conformance.run.verdict.verdict import CANNOT_RUN, PASSED, Verdict
 from tests import inprocess
 
 QUICK_WALK = 12  # requests
@@ -32,15 +34,15 @@ INCONCLUSIVE = sorted(name for name, fault in faults.FAULTS.items() if fault.inc
 def verdict_of(fault: str, fail_on_flaky: bool = False) -> Verdict:
     caught_by = faults.FAULTS[fault].caught_by
     assert caught_by is not None
-    check = rules.every()[caught_by]
+    check = checks.every()[caught_by]
     strict = faults.FAULTS[fault].strict_only
-    if check.by != rules.SCHEMATHESIS:
+    if check.by != CASE:
         # The first listings first (public's, a quarter of the walk), then the whole walk.
         for budget in (QUICK_WALK, walk.MAX_REQUESTS):
             v = inprocess.verdict(
                 fault,
                 phases=None,
-                probed=check.by == rules.PROBES,
+                probed=check.by == PROBE,
                 strict=strict,
                 walk_budget=budget,
                 fail_on_flaky=fail_on_flaky,
@@ -65,7 +67,7 @@ def test_each_fault_is_a_failure_of_the_check_it_names(fault: str) -> None:
     v = verdict_of(fault)
     found = [f for f in v.findings if f.verdict == FAILURE and f.check == caught_by]
     assert found, f"{fault} is not caught by {caught_by}: {[(f.check, f.key) for f in v.findings]}"
-    assert found[0].rule == rules.every()[str(caught_by)].rule
+    assert found[0].rule == checks.every()[str(caught_by)].rule
     assert found[0].source and not found[0].source.startswith("assumption")
     assert found[0].curls and all(c.startswith("curl -X GET") for c in found[0].curls)
     # Sent again, it came back every time: drift, and it says so.
@@ -107,5 +109,5 @@ def test_a_fault_the_run_cannot_judge_enough_of_is_inconclusive(fault: str) -> N
 
 def test_every_check_that_can_fail_a_run_has_a_fault() -> None:
     named = {f.caught_by for f in faults.FAULTS.values()}
-    can_fail = {c.name for c in rules.every().values() if c.cites and c.by != rules.SCHEMATHESIS}
+    can_fail = {c.name for c in checks.every().values() if c.cites and c.by != CASE}
     assert can_fail - named == set()

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from cph_conformance.run.collect import walk
-from cph_conformance.run.collect.exchange import ELAPSED_HEADER, Exchange
+from cph_conformance.run.transport.exchange import ELAPSED_HEADER, Exchange
 from cph_conformance.run.report import observed
 from tests import inprocess
 

@@ -10,7 +10,7 @@ import pytest
 from cph_conformance import spec
 from cph_conformance.run.checks import registry as rules
 from cph_conformance.run.collect import probes
-from cph_conformance.run.collect.exchange import Exchange
+from cph_conformance.run.transport.exchange import Exchange
 from cph_conformance.run.transport.credential import EMPTY, MISSING, NEAR_MISSES, VALID, WRONG
 from cph_conformance.run.verdict.verdict import FAILURE, Verdict
 

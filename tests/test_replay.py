@@ -12,7 +12,7 @@ import pytest
 
 from cph_conformance import spec
 from cph_conformance.run.collect import walk
-from cph_conformance.run.collect.exchange import ERROR_HEADER, Exchange
+from cph_conformance.run.transport.exchange import ERROR_HEADER, Exchange
 from cph_conformance.run.transport.credential import VALID
 from cph_conformance.run.transport.patience import AGAIN
 from cph_conformance.run.verdict import replay

@@ -16,7 +16,7 @@ import pytest
 
 from cph_conformance import spec
 from cph_conformance.run.collect import recorded
-from cph_conformance.run.collect.exchange import ERROR_HEADER, Exchange
+from cph_conformance.run.transport.exchange import ERROR_HEADER, Exchange
 from cph_conformance.run.report import summary as report
 from cph_conformance.run.report.changes import IMAGES, NEW_VALUE, Change, Changes
 from cph_conformance.run.transport.credential import MISSING, VALID

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.run.collect.exchange import ELAPSED_HEADER, ERROR_HEADER, Exchange
+from cph_conformance.run.transport.exchange import ELAPSED_HEADER, ERROR_HEADER, Exchange
 from cph_conformance.run.transport import gateway, target
 from cph_conformance.run.transport.credential import NEAR_MISSES, Token
 from cph_conformance.run.transport.patience import Patience

@@ -12,7 +12,7 @@ import pytest
 from cph_conformance import spec
 from cph_conformance.run.checks import registry as rules
 from cph_conformance.run.collect import walk
-from cph_conformance.run.collect.exchange import ERROR_HEADER, Exchange
+from cph_conformance.run.transport.exchange import ERROR_HEADER, Exchange
 from cph_conformance.run.report import summary as report
 from cph_conformance.run.transport.credential import VALID
 from cph_conformance.run.verdict.verdict import CANNOT_RUN, ERROR, FAILURE, FLAKY, Verdict

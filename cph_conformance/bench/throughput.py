@@ -4,16 +4,17 @@ negative cases would turn into failures and shrinking, which is not throughput."
 
 from __future__ import annotations
 
+import json
 import statistics
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from cph_conformance import spec
 from cph_conformance.mock.server import RunningMock
 from cph_conformance.run import runner
-from cph_conformance.run.collect import recorded
+from cph_conformance.run.collect import cases as schemathesis
 from cph_conformance.run.transport import gateway, target
+from cph_conformance.run.transport.deadline import Deadline
 
 EXAMPLES = "150"
 SEED = "20261126"
@@ -32,19 +33,30 @@ class Throughput:
 
 
 def measure(name: str, server: RunningMock) -> Throughput:
-    """One positive-mode run through the credential gateway, as `make conformance` runs it."""
+    """One positive-mode run through the run's sender and gateway, as `make conformance` runs it."""
     t = target.mock_target(server)
     with tempfile.TemporaryDirectory(prefix="cph-bench-") as reports:
         env = {"MAX_EXAMPLES": EXAMPLES, "SEED": SEED, "RATE_LIMIT": "100000/s"}
-        with gateway.running(server.base_url, spec.auth_header(), t.credential, t.secrets, 10.0) as gw:
-            status = runner.run_schemathesis(gw.base_url, t, Path(reports), env, ("--mode", "positive"), quiet=True)
-        cases, seconds = 0, 0.0
-        for event in recorded.read_events(Path(reports) / "events.ndjson"):
-            if "ScenarioFinished" in event:
-                cases += len(event["ScenarioFinished"].get("recorder", {}).get("cases", {}))
+        deadline = Deadline(600)
+        sender = runner.sender_of(t, env, deadline)
+        with gateway.running(sender) as gw:
+            found = schemathesis.run_cli(
+                gw.base_url,
+                t.project_id,
+                "100000/s",
+                Path(reports),
+                env,
+                deadline,
+                lambda _: None,
+                ("--mode", "positive"),
+            )
+        sender.close()
+        seconds = 0.0
+        for line in (Path(reports) / "events.ndjson").read_text(encoding="utf-8").splitlines():
+            event = json.loads(line) if line.strip() else {}
             if "EngineFinished" in event:
                 seconds = event["EngineFinished"]["running_time"]
-    return Throughput(name, cases, seconds, status)
+    return Throughput(name, found.count, seconds, found.status)
 
 
 def mock_cost(pairs: int) -> tuple[list[Throughput], list[Throughput], float]:

@@ -42,6 +42,7 @@ class Answer:
 
 
 Pager = Callable[[Sequence[Image], Call], tuple[Sequence[Image], str | None]]
+HUGE = 4 << 20  # bytes of a huge page's padding: more than the run reads of an answer (twice the largest page)
 
 
 @dataclass(frozen=True)
@@ -315,6 +316,11 @@ FAULTS: dict[str, Fault] = {
         "200 with Content-Type text/plain",
         "content_type_conformance",
         answer=lambda body, _c: Answer(200, _json(200, body).body, "text/plain"),
+    ),
+    "huge-page": Fault(
+        f"every 200 is its page followed by {HUGE >> 20} MB of white space: larger than any page the spec allows",
+        "within_the_largest_page",
+        answer=lambda body, _c: Answer(200, _json(200, body).body + b" " * HUGE, "application/json"),
     ),
     "undocumented-status": Fault(
         "203 instead of 200, a status the spec does not list",

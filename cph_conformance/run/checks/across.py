@@ -7,13 +7,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from cph_conformance import spec
-from cph_conformance.run.checks.answer import is_page
+from cph_conformance.run.checks.evidence import Answers
 from cph_conformance.run.checks.registry import ANSWERS, Drift, check
-from cph_conformance.run.collect.exchange import Exchange
+from cph_conformance.run.transport.exchange import Exchange
 
 SHOWN = 3  # images named in a finding; the count is always given
 
@@ -24,7 +24,7 @@ def _differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
 
 
 def _shown(image: dict[str, Any], field: str) -> str:
-    return repr(image[field]) if image.get(field) is not None else "absent"
+    return repr(image[field])[:80] if image.get(field) is not None else "absent"
 
 
 @check(
@@ -32,14 +32,13 @@ def _shown(image: dict[str, Any], field: str) -> str:
     ("page.image_id",),
     "every page of the run, across types, limits and pages",
     ANSWERS,
-    applies=is_page,
 )
-def image_identity(exchanges: Sequence[Exchange]) -> Iterator[Drift]:
+def image_identity(answers: Answers) -> Iterator[Drift]:
     first: dict[str, tuple[Exchange, dict[str, Any]]] = {}
     # a field that differs -> the images it differs in: (image_id, the first answer and image, the other's)
     found: dict[str, list[tuple[str, Exchange, dict[str, Any], Exchange, dict[str, Any]]]] = {}
     counted: set[tuple[str, str]] = set()  # (field, image_id) already in found
-    for ex in exchanges:
+    for ex in answers.exchanges:
         for image in ex.images or ():
             image_id = image.get("image_id")
             if not isinstance(image_id, str):
@@ -59,7 +58,7 @@ def image_identity(exchanges: Sequence[Exchange]) -> Iterator[Drift]:
         others = ", ".join(c[0] for c in cases[1 : SHOWN + 1])
         more = f" (and in {len(cases) - 1} other image(s): {others}{' ...' if len(cases) > SHOWN + 1 else ''})"
         differs = f"image {image_id} has {field} {_shown(before, field)} in one answer and {_shown(image, field)} in "
-        yield Drift(field, f"{differs}another{more if len(cases) > 1 else ''}", [seen, ex], instance=differs)
+        yield Drift(field, f"{differs}another{more if len(cases) > 1 else ''}", (seen, ex), instance=differs)
 
 
 def request_id(ex: Exchange) -> str | None:
@@ -73,10 +72,10 @@ def request_id(ex: Exchange) -> str | None:
 @check(
     "request_id is unique: no two answers of a run share one", ("page.request_id",), "every answer of the run", ANSWERS
 )
-def request_ids(exchanges: Sequence[Exchange]) -> Iterator[Drift]:
+def request_ids(answers: Answers) -> Iterator[Drift]:
     owners: dict[str, Exchange] = {}
     repeated: list[tuple[str, Exchange, Exchange]] = []
-    for ex in exchanges:
+    for ex in answers.exchanges:
         rid = request_id(ex)
         if rid is None:
             continue
@@ -87,4 +86,4 @@ def request_ids(exchanges: Sequence[Exchange]) -> Iterator[Drift]:
     if repeated:
         rid, one, other = repeated[0]
         more = f" ({len(repeated)} answers repeat an earlier one's)" if len(repeated) > 1 else ""
-        yield Drift("repeated", f"two answers carry request_id {rid!r}{more}", [one, other], instance=str(rid))
+        yield Drift("repeated", f"two answers carry request_id {rid[:64]!r}{more}", (one, other), instance=str(rid))

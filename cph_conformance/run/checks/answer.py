@@ -20,7 +20,8 @@ import jsonschema
 
 from cph_conformance import spec
 from cph_conformance.run.checks.registry import ANSWER, Drift, check
-from cph_conformance.run.collect.exchange import Exchange
+from cph_conformance.run.transport.bounds import TOO_LARGE, largest_page
+from cph_conformance.run.transport.exchange import Exchange
 
 EVERY_ANSWER, PAGES = "every answer", "every page (a 200 with phone_images)"
 DRAFT4 = "http://json-schema.org/draft-04/schema#"
@@ -65,7 +66,7 @@ def without_nulls(value: Any) -> Any:
 def not_a_server_error(ex: Exchange) -> Iterator[Drift]:
     assert ex.status is not None
     if ex.status >= 500:
-        yield Drift(str(ex.status), f"{ex.status} for {ex.method} {ex.url}: {' '.join(ex.text.split())[:160]!r}", [ex])
+        yield Drift(str(ex.status), f"{ex.status} for {ex.method} {ex.url}: {ex.shown(160)!r}", (ex,))
 
 
 @check(
@@ -79,7 +80,7 @@ def status_code_conformance(ex: Exchange) -> Iterator[Drift]:
     assert ex.status is not None
     documented = sorted(spec.documented_statuses())
     if ex.status not in documented:
-        yield Drift(str(ex.status), f"{ex.status} is not a status the spec documents ({documented})", [ex])
+        yield Drift(str(ex.status), f"{ex.status} is not a status the spec documents ({documented})", (ex,))
 
 
 def media_type(headers: Any) -> str:
@@ -99,7 +100,7 @@ def content_type_conformance(ex: Exchange) -> Iterator[Drift]:
     documented = sorted((response or {}).get("content", {}))
     got = media_type(ex.headers)
     if documented and got not in documented:
-        yield Drift(got, f"{ex.status} came as {got or 'no Content-Type'!r}; the spec documents {documented}", [ex])
+        yield Drift(got, f"{ex.status} came as {got or 'no Content-Type'!r}; the spec documents {documented}", (ex,))
 
 
 @functools.cache
@@ -169,8 +170,11 @@ def response_schema_conformance(ex: Exchange) -> Iterator[Drift]:
     if ex.body is not None and holds is not None and holds(ex.body):
         return
     if ex.body is None:
-        said = " ".join(ex.text.split())[:120]
-        yield Drift("not-json", f"{ex.status}: the body is not JSON: {said!r}", [ex], response_cites or None)
+        if ex.unreadable.startswith(TOO_LARGE):
+            return  # within_the_largest_page's
+        why = ex.unreadable or "not JSON"
+        said = f"{ex.status}: the body is not what the spec documents ({why}): {ex.shown()!r}"
+        yield Drift(why.split(":")[0], said, (ex,), citations=response_cites or None)
         return
     errors = list(sourced.iter_errors(without_nulls(ex.body)))
     for error in errors:
@@ -178,8 +182,8 @@ def response_schema_conformance(ex: Exchange) -> Iterator[Drift]:
         yield Drift(
             _key(error.validator, error.absolute_path),
             f"{error.validator} at {_where(error.absolute_path)}: {error.message[:200]}",
-            [ex],
-            cites or None,
+            (ex,),
+            citations=cites or None,
         )
     if errors:
         return
@@ -190,7 +194,7 @@ def response_schema_conformance(ex: Exchange) -> Iterator[Drift]:
         yield Drift(
             _key(error.validator, error.absolute_path),
             f"{error.validator} at {_where(error.absolute_path)}: {error.message[:200]}",
-            [ex],
+            (ex,),
             assumed=why,
         )
 
@@ -228,10 +232,11 @@ def image_type_filter(ex: Exchange) -> Iterator[Drift]:
         wrong = [i for i in images if i.get(field) is not None and i[field] != wanted]  # absent: nothing to judge
         if wrong:
             yield Drift(
-                f"{value}:{field}",
+                field,
                 f"{spec.selector()}={value}: expected every {field} to be {wanted!r}; "
                 f"{len(wrong)} image(s) are not: {_ids(wrong)}",
-                [ex],
+                (ex,),
+                value,
                 cites,
             )
     for field, owner in carried_fields().items():
@@ -239,20 +244,22 @@ def image_type_filter(ex: Exchange) -> Iterator[Drift]:
             missing = [i for i in images if i.get(field) is None]
             if missing:
                 yield Drift(
-                    f"{value}:carries:{field}",
+                    f"carries:{field}",
                     f"{spec.selector()}={value}: expected every image to carry {field}; {len(missing)} do not: "
                     f"{_ids(missing)}",
-                    [ex],
+                    (ex,),
+                    value,
                     assumed=spec.assumed_keywords(rule).get("carries", "no statement says so"),
                 )
         elif "union" not in rule:
             extra = [i for i in images if i.get(field) is not None]
             if extra:
                 yield Drift(
-                    f"{value}:not:{field}",
+                    f"not:{field}",
                     f"{spec.selector()}={value}: {field} belongs to {owner} images only; {len(extra)} image(s) "
                     f"carry it: {_ids(extra)}",
-                    [ex],
+                    (ex,),
+                    value,
                     spec.cites(spec.image_type_selects()[owner]),
                 )
 
@@ -272,7 +279,7 @@ def page_within_limit(ex: Exchange) -> Iterator[Drift]:
     images, limit = ex.images, effective_page_size(ex)
     if images is not None and limit is not None and len(images) > limit:
         yield Drift(
-            "over", f"{spec.page_size()}={limit}: expected at most {limit} images; the page holds {len(images)}", [ex]
+            "over", f"{spec.page_size()}={limit}: expected at most {limit} images; the page holds {len(images)}", (ex,)
         )
 
 
@@ -290,7 +297,7 @@ def unique_image_ids(ex: Exchange) -> Iterator[Drift]:
     counts = Counter(str(i.get("image_id")) for i in images)
     repeated = sorted(image_id for image_id, n in counts.items() if n > 1)
     if repeated:
-        yield Drift("repeated", f"expected each image_id once in a page; repeated: {', '.join(repeated[:5])}", [ex])
+        yield Drift("repeated", f"expected each image_id once in a page; repeated: {', '.join(repeated[:5])}", (ex,))
 
 
 @check("every image_label is one of the page's five", ("page.image_label",), PAGES, ANSWER, applies=is_page)
@@ -301,10 +308,10 @@ def known_image_label(ex: Exchange) -> Iterator[Drift]:
     known = set(spec.enum("ImageLabel"))
     for label in sorted({str(i["image_label"]) for i in images if i.get("image_label") is not None} - known):
         yield Drift(
-            label,
-            f"image_label {label!r} is not in the page's list ({', '.join(sorted(known))}). If Huawei added a server "
-            "flavour, add it to ImageLabel in openapi/cph.yaml",
-            [ex],
+            label[:64],
+            f"image_label {label[:64]!r} is not in the page's list ({', '.join(sorted(known))}). If Huawei added a "
+            "server flavour, add it to ImageLabel in openapi/cph.yaml",
+            (ex,),
         )
 
 
@@ -328,8 +335,8 @@ def length_in_bytes(ex: Exchange) -> Iterator[Drift]:
                 name,
                 f"{name} may hold at most {limit} bytes; image {over[0].get('image_id')} has {len(value.encode())} "
                 f"bytes ({len(value)} characters)",
-                [ex],
-                spec.cites(properties[name]),
+                (ex,),
+                citations=spec.cites(properties[name]),
             )
 
 
@@ -347,9 +354,9 @@ def request_id_header(ex: Exchange) -> Iterator[Drift]:
     if header is not None and isinstance(said, str) and header != said:
         yield Drift(
             "differs",
-            f"expected the {spec.request_id_header()} header to equal the body's request_id; header {header!r}, "
-            f"body {said!r}",
-            [ex],
+            f"expected the {spec.request_id_header()} header to equal the body's request_id; header {header[:64]!r}, "
+            f"body {said[:64]!r}",
+            (ex,),
         )
 
 
@@ -387,4 +394,35 @@ def no_undocumented_fields(ex: Exchange) -> Iterator[Drift]:
         return
     extra = undeclared_fields(ex.body, schema)
     if extra:
-        yield Drift(",".join(sorted(extra)), f"fields the spec does not list: {', '.join(sorted(extra))}", [ex])
+        listed = ", ".join(sorted(extra)[:10])
+        yield Drift(",".join(sorted(extra)[:10]), f"fields the spec does not list: {listed}", (ex,))
+
+
+@check(
+    "no answer is larger than the largest page the spec allows (limit's maximum, each image at its byte limits)",
+    ("sdk.limit", "page.image_name", "page.os_type", "page.os_name", "page.image_id"),
+    EVERY_ANSWER,
+    ANSWER,
+    throttled_too=True,
+)
+def within_the_largest_page(ex: Exchange) -> Iterator[Drift]:
+    if ex.unreadable.startswith(TOO_LARGE):
+        yield Drift(
+            TOO_LARGE,
+            f"{ex.status} with a body of {ex.unreadable.partition(': ')[2]} (the largest page the spec allows is "
+            f"{largest_page():,} bytes, every byte of every string escaped)",
+            (ex,),
+        )
+
+
+@check(
+    "a service never sends back the credential it was sent",
+    (),
+    EVERY_ANSWER,
+    ANSWER,
+    assumed="no Huawei source says a service never echoes a credential",
+    throttled_too=True,
+)
+def credential_echo(ex: Exchange) -> Iterator[Drift]:
+    if ex.echoed:
+        yield Drift("echoed", "the answer carried the run's credential; it is masked in every report", (ex,))

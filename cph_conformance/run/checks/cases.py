@@ -1,7 +1,7 @@
 """The checks schemathesis runs, because only it knows how it generated a case (valid or not, with or without the
 credential), graded against Huawei's sources: what it flags is drift only when the request or answer also breaks
 the spec's sourced view (spec.sourced(): the spec less every x-assumed keyword); what breaks only an assumption is
-a warning that names it. Each check's function takes what schemathesis said and the exchange it said it of.
+a warning that names it. Each check's function takes one case: what schemathesis said of it, and its answer.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from typing import Any
 import jsonschema
 
 from cph_conformance import spec
-from cph_conformance.run.checks.registry import SCHEMATHESIS, Drift, check
-from cph_conformance.run.collect.exchange import Exchange
+from cph_conformance.run.checks.evidence import Case
+from cph_conformance.run.checks.registry import CASE, Drift, check
+from cph_conformance.run.transport.exchange import Exchange
 
 CASES = "schemathesis' cases"
 
@@ -92,21 +93,37 @@ def request_breaks(ex: Exchange) -> tuple[list[tuple[str, str, tuple[str, ...]]]
     return sourced_errors, assumed_errors
 
 
-@check("invalid requests are refused with a 4xx", ("docs.status_codes",), CASES, SCHEMATHESIS)
-def negative_data_rejection(message: str, ex: Exchange) -> Iterator[Drift]:
+def _first_line(case: Case) -> str:
+    return (case.failure or "").strip().splitlines()[0][:200] if (case.failure or "").strip() else ""
+
+
+def _flagged(case: Case) -> bool:
+    return case.answer.judged
+
+
+@check("invalid requests are refused with a 4xx", ("docs.status_codes",), CASES, CASE, applies=_flagged)
+def negative_data_rejection(case: Case) -> Iterator[Drift]:
+    if not case.stands:
+        return
+    ex = case.answer
     sourced_errors, assumed_errors = request_breaks(ex)
     said = f"{ex.status} for a request that breaks: "
     if sourced_errors:
-        key, _, cites = sourced_errors[0]
-        yield Drift(key, said + "; ".join(w for _, w, _ in sourced_errors), [ex], ("docs.status_codes", *cites))
+        cause, _, cites = sourced_errors[0]
+        yield Drift(
+            cause, said + "; ".join(w for _, w, _ in sourced_errors), (ex,), citations=("docs.status_codes", *cites)
+        )
         return
-    key = ",".join(k for k, _, _ in assumed_errors) or "nothing"
+    cause = ",".join(k for k, _, _ in assumed_errors) or "nothing"
     why = "; ".join(f"{w} ({why})" for _, w, why in assumed_errors) or "nothing in Huawei's sources"
-    yield Drift(key, said + why, [ex], assumed="the request breaks only assumptions of the spec")
+    yield Drift(cause, said + why, (ex,), assumed="the request breaks only assumptions of the spec")
 
 
-@check("valid requests are accepted", ("page.function", "page.status_200"), CASES, SCHEMATHESIS)
-def positive_data_acceptance(message: str, ex: Exchange) -> Iterator[Drift]:
+@check("valid requests are accepted", ("page.function", "page.status_200"), CASES, CASE, applies=_flagged)
+def positive_data_acceptance(case: Case) -> Iterator[Drift]:
+    if not case.stands:
+        return
+    ex = case.answer
     issued = [
         p["name"] for p in spec.operation()["parameters"] if p.get("x-issued-by-service") and p["name"] in ex.query
     ]
@@ -116,23 +133,28 @@ def positive_data_acceptance(message: str, ex: Exchange) -> Iterator[Drift]:
             f"{ex.status}:{names}",
             f"{ex.status} for a request whose {names} the service never issued; only a {names} from an earlier answer "
             "is certain to be accepted",
-            [ex],
+            (ex,),
             assumed=f"a made-up {names} is valid by the spec's schema, but only the service issues them",
         )
         return
-    yield Drift(str(ex.status), f"{ex.status} for a valid request: {message.strip().splitlines()[0]}", [ex])
+    yield Drift(str(ex.status), f"{ex.status} for a valid request: {_first_line(case)}", (ex,))
 
 
 @check(
     "the X-Auth-Token header is mandatory: no answer without the run's credential",
     ("page.x_auth_token",),
     CASES,
-    SCHEMATHESIS,
+    CASE,
+    applies=_flagged,
 )
-def ignored_auth(message: str, ex: Exchange) -> Iterator[Drift]:
-    yield Drift("ignored", f"{ex.status} without the run's credential: {message.strip().splitlines()[0]}", [ex])
+def ignored_auth(case: Case) -> Iterator[Drift]:
+    if case.stands:
+        yield Drift(
+            "ignored", f"{case.answer.status} without the run's credential: {_first_line(case)}", (case.answer,)
+        )
 
 
-@check("a request without a mandatory header is refused", ("page.x_auth_token",), CASES, SCHEMATHESIS)
-def missing_required_header(message: str, ex: Exchange) -> Iterator[Drift]:
-    yield Drift("accepted", f"{ex.status} without a mandatory header: {message.strip().splitlines()[0]}", [ex])
+@check("a request without a mandatory header is refused", ("page.x_auth_token",), CASES, CASE, applies=_flagged)
+def missing_required_header(case: Case) -> Iterator[Drift]:
+    if case.stands:
+        yield Drift("accepted", f"{case.answer.status} without a mandatory header: {_first_line(case)}", (case.answer,))

@@ -1,55 +1,78 @@
-"""The rules a conformance run judges by: one registry of checks that the run, the verdict, the report, the README's
-table, the mock's faults and the tests all read.
+"""What a check is: its name, the rule it holds the endpoint to, the statements of Huawei's sources that state that
+rule (ids of the spec's x-statements), the kind of evidence it judges, and the function that judges it. The
+registry of every check is cph_conformance.run.checks (its __init__ gathers the modules that define them).
 
-A check is its name, the rule it holds an answer to, the statements of Huawei's sources that state that rule (ids
-of the spec's x-statements), what it judges, and the function that judges. A check that cites no statement rests
-on an assumption of this project: what it finds is a warning, never a failure. A check function yields Drift, each
-with a key that stays the same for the same cause (so that a hundred answers with one fault are one finding).
+One signature: a check's function takes one piece of evidence of its kind and yields Drift:
+- ANSWER: one answer (an Exchange), whichever part of the run sent it;
+- ANSWERS: every answer of the run at once (Answers);
+- LISTINGS: the walk's listings of one image type, with those they relate to (Walked);
+- PROBE: a probe at the edge of what is accepted, and its answer (Probed);
+- CASE: one of schemathesis' cases and what its own check said of it (Case);
+- RUN: the run itself (setup, availability, the parts that ran): no function; the pipeline finds these from facts.
+Evidence knows what shows one of its drifts (narrow) and how to send itself again (again), for the replays.
 
-Who runs a check (`by`):
-- ANSWER: every answer of the run, whichever phase sent it: fn(exchange) -> drifts;
-- ANSWERS: every answer of the run at once, across answers: fn(exchanges) -> drifts;
-- LISTINGS: the walk's listings, the relations the spec states between queries: fn(listings) -> (judged, drifts);
-- PROBES: the answers to the run's probes at the edges of what is accepted: fn(probe, exchange) -> drifts;
-- SCHEMATHESIS: schemathesis, which alone knows how it generated a case; the run grades what it reports.
+A check that cites no statement rests on an assumption of this project: what it finds is a warning, never a
+failure. A RUN check's findings are errors: what kept the run from judging.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
 from cph_conformance import spec
+from cph_conformance.run.transport.exchange import Exchange
 
-if TYPE_CHECKING:
-    from cph_conformance.run.collect.exchange import Exchange
-
-ANSWER, ANSWERS, LISTINGS, PROBES, SCHEMATHESIS = "answer", "answers", "listings", "probes", "schemathesis"
+ANSWER, ANSWERS, LISTINGS, PROBE, CASE, RUN = "answer", "answers", "listings", "probe", "case", "run"
 ASSUMPTION = "assumption"
+THE_RUN = "the run"  # what a RUN check rests on
 
 
-class Drift(Exception):
+@dataclass(frozen=True)
+class Drift:
     """One cause of one check's failure: what was expected and what came, with the exchanges that show it."""
 
-    def __init__(
-        self,
-        key: str,
-        message: str,
-        exchanges: Iterable[Exchange] = (),
-        cites: tuple[str, ...] | None = None,
-        assumed: str = "",
-        instance: str = "",
-    ) -> None:
-        super().__init__(message)
-        self.key = key  # the same for the same cause: one finding per (check, key)
-        # What exactly is wrong, when the key is coarser (a field, for a check across answers): what must come back
-        # when the answers are sent again for the failure to count (cph_conformance.run.verdict.replay)
-        self.instance = instance or key
-        self.message = message
-        self.exchanges = tuple(exchanges)
-        self.cites = cites  # statements of this cause, when they are not the check's own (a schema node's)
-        self.assumed = assumed  # why it breaks only an assumption: a warning
+    cause: str  # what is wrong, in a word or two: the same for the same cause
+    message: str
+    exchanges: tuple[Exchange, ...] = ()
+    selection: str = ""  # the image type (or other selection) the cause concerns; "" when none
+    citations: tuple[str, ...] | None = None  # statements of this cause, when they are not the check's own
+    assumed: str = ""  # why it breaks only an assumption: a warning
+    instance: str = ""  # exactly what is wrong, when the cause is coarser (which image differs): what must come
+    # back when the evidence is sent again for the failure to count (cph_conformance.run.verdict.replay)
+    check: str = ""  # the check that found it (set by Check.judge)
+    evidence: Evidence | None = field(default=None, repr=False, compare=False)  # what shows it, to send again
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """One finding per check and key: (selection, cause)."""
+        return self.selection, self.cause
+
+    @property
+    def recurs(self) -> tuple[str, str, str]:
+        """What must come back when sent again: the key and the exact instance."""
+        return self.selection, self.cause, self.instance or self.cause
+
+
+class Evidence(Protocol):
+    @property
+    def exchanges(self) -> tuple[Exchange, ...]:
+        """The answers it holds, to show (curl lines)."""
+        ...
+
+    @property
+    def size(self) -> int:
+        """How many things it counts for in a check's tally (answers, listings, probes)."""
+        ...
+
+    def narrow(self, drift: Drift) -> Evidence:
+        """The part of this evidence that shows the drift: what is sent again to see whether it comes back."""
+        ...
+
+    def again(self, sender: Any) -> Evidence | None:
+        """The same evidence, sent again; None when it cannot be (a throttled answer: throttling comes when it will)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -58,19 +81,22 @@ class Check:
     rule: str  # what must hold, in one line
     cites: tuple[str, ...]  # ids of the spec's x-statements that state the rule; () for an assumption
     judges: str  # what it looks at, in a few words
-    by: str  # ANSWER, ANSWERS, LISTINGS, PROBES or SCHEMATHESIS
-    fn: Callable[..., Any] | None = field(default=None, repr=False, compare=False)
+    by: str  # the kind of evidence: ANSWER, ANSWERS, LISTINGS, PROBE, CASE or RUN
+    fn: Callable[[Any], Iterable[Drift]] | None = field(default=None, repr=False, compare=False)
     assumed: str = ""  # why the rule is there, when no statement states it
     strict_only: bool = False  # judged only when STRICT is on
-    applies: Callable[[Any], bool] | None = field(default=None, repr=False, compare=False)  # ANSWER: which answers
+    applies: Callable[[Any], bool] | None = field(default=None, repr=False, compare=False)  # which evidence
     throttled_too: bool = False  # ANSWER: also judges throttled answers (their shape)
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.cites if c not in spec.statements()]
         if unknown:
             raise ValueError(f"check {self.name} cites statements the spec does not quote: {', '.join(unknown)}")
-        if not self.cites and not self.assumed:
+        if not self.cites and not self.assumed and self.by != RUN:
             raise ValueError(f"check {self.name} cites no statement and says no assumption")
+
+    def __hash__(self) -> int:
+        return hash(self.name)
 
     @property
     def statements(self) -> tuple[spec.Statement, ...]:
@@ -78,9 +104,20 @@ class Check:
 
     @property
     def kind(self) -> str:
-        """The kind of source the rule rests on: page, huawei-docs, sdk, or assumption."""
+        """The kind of source the rule rests on: page, huawei-docs, sdk, assumption, or the run itself."""
+        if self.by == RUN:
+            return THE_RUN
         kinds = [s.kind for s in self.statements]
         return next((k for k in spec.SOURCE_KINDS if k in kinds), ASSUMPTION)
+
+    def judging(self, evidence: Evidence) -> bool:
+        return self.applies is None or self.applies(evidence)
+
+    def judge(self, evidence: Evidence) -> Iterator[Drift]:
+        """The drifts the check finds in the evidence, each naming the check and narrowed to what shows it."""
+        assert self.fn is not None, f"{self.name} judges nothing by itself: the run finds it"
+        for drift in self.fn(evidence):
+            yield replace(drift, check=self.name, evidence=evidence.narrow(drift))
 
 
 REGISTRY: dict[str, Check] = {}
@@ -102,42 +139,10 @@ def check(
     strict_only: bool = False,
     applies: Callable[[Any], bool] | None = None,
     throttled_too: bool = False,
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register the decorated function as the check of its name."""
+) -> Callable[[Callable[[Any], Iterable[Drift]]], Check]:
+    """Register the decorated function as the check of its name; the name is then the Check."""
 
-    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        register(Check(fn.__name__, rule, cites, judges, by, fn, assumed, strict_only, applies, throttled_too))
-        return fn
+    def decorate(fn: Callable[[Any], Iterable[Drift]]) -> Check:
+        return register(Check(fn.__name__, rule, cites, judges, by, fn, assumed, strict_only, applies, throttled_too))
 
     return decorate
-
-
-def every() -> dict[str, Check]:
-    """Every check, once each module that defines some has registered them."""
-    from cph_conformance.run.checks import across, answer, cases  # noqa: F401  (they register)
-    from cph_conformance.run.collect import probes, walk  # noqa: F401  (they register)
-
-    return REGISTRY
-
-
-def of(by: str, strict: bool = False) -> list[Check]:
-    """The checks a part of the run runs (STRICT adds the strict-only ones)."""
-    return [c for c in every().values() if c.by == by and (strict or not c.strict_only)]
-
-
-def table() -> str:
-    """The rules as a Markdown table, for the README and the summary: one row per check, its statements quoted."""
-    rows = ["| check | rule | judges | source | statement |", "|---|---|---|---|---|"]
-    for c in sorted(every().values(), key=lambda c: (c.kind == ASSUMPTION, c.name)):
-        quoted = "<br>".join(f"{s.where}: “{s.quote}”" + (f" ({s.says})" if s.says else "") for s in c.statements)
-        strict = " (STRICT)" if c.strict_only else ""
-        said = (quoted or f"assumption: {c.assumed}").replace("|", "\\|")
-        rows.append(f"| `{c.name}`{strict} | {c.rule} | {c.judges} | {c.kind} | {said} |")
-    return "\n".join(rows) + "\n"
-
-
-if __name__ == "__main__":  # python -m cph_conformance.run.checks.registry: the table for the README
-    # The checks register in the module as imported, not in this one, which runs as __main__.
-    from cph_conformance.run.checks import registry as registered
-
-    print(registered.table(), end="")

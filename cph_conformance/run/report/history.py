@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from cph_conformance.run.report import stored
-from cph_conformance.run.verdict.verdict import CANNOT_RUN, DRIFT, PASSED, Verdict
+from cph_conformance.run.report.result import Result
+from cph_conformance.run.verdict.verdict import CANNOT_RUN, DRIFT, PASSED
 
 FILE = "cph-conformance history"
 FORMAT = 1
@@ -42,15 +43,15 @@ def load(path: Path) -> list[dict[str, Any]]:
     return [run for run in data["runs"] if isinstance(run, dict)]
 
 
-def entry(v: Verdict, date: str, observed: dict[str, Any] | None) -> dict[str, Any]:
+def entry(r: Result, date: str, observed: dict[str, Any] | None) -> dict[str, Any]:
     """This run, as the history keeps it (observed: what it observed; None when it could not be made)."""
     return {
         "date": date,
-        "verdict": v.label,
-        "exit_status": v.exit_status,
+        "verdict": r.label,
+        "exit_status": r.exit_status,
         "requests": observed["requests"]["sent"] if observed else 0,
-        "failures": len(v.failures),
-        "changes": len(v.changes.found) if v.changes is not None else None,
+        "failures": len(r.verdict.failures),
+        "changes": len(r.changes.found) if r.changes is not None else None,
         "p95_ms": observed["latency"].get("p95_ms") if observed else None,
     }
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from cph_conformance import spec
 from cph_conformance.run.collect import walk
-from cph_conformance.run.collect.exchange import Exchange
+from cph_conformance.run.transport.exchange import Exchange
 from cph_conformance.run.verdict.verdict import Verdict
 from cph_conformance.spec import SPEC_PATH
 
@@ -162,7 +162,7 @@ def of(v: Verdict, date: str) -> dict[str, Any]:
     shapes = _Shapes()
     statuses: dict[str, Counter[str]] = defaultdict(Counter)
     codes: dict[str, Counter[str]] = defaultdict(Counter)
-    situations = {id(ex): probe.situation for probe, ex in v.probed}
+    situations = {id(p.answer): p.probe.situation for p in v.probed}
     for ex in v.exchanges:
         if not ex.judged or ex.status is None:
             continue
@@ -203,6 +203,6 @@ def of(v: Verdict, date: str) -> dict[str, Any]:
     }
 
 
-def document(observed: dict[str, Any], v: Verdict) -> str:
+def document(observed: dict[str, Any], label: str, exit_status: int) -> str:
     """observed.json's text: what the run observed and its verdict (the next run's baseline only if conclusive)."""
-    return json.dumps({**observed, "verdict": v.label, "exit_status": v.exit_status}, indent=1, ensure_ascii=False)
+    return json.dumps({**observed, "verdict": label, "exit_status": exit_status}, indent=1, ensure_ascii=False)

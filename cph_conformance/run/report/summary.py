@@ -15,19 +15,12 @@ from xml.etree import ElementTree
 
 import jinja2
 
-from cph_conformance.run.checks import registry as rules
+from cph_conformance.run import checks
+from cph_conformance.run.checks import run as run_checks
 from cph_conformance.run.report import history
-from cph_conformance.run.verdict.verdict import (
-    CANNOT_RUN,
-    ERROR,
-    FAILURE,
-    FLAKY,
-    PASSED,
-    SETUP,
-    WARNING,
-    Finding,
-    Verdict,
-)
+from cph_conformance.run.report.result import Result
+from cph_conformance.run.verdict.findings import ERROR, FAILURE, FLAKY, WARNING, Finding
+from cph_conformance.run.verdict.verdict import CANNOT_RUN, PASSED, Verdict
 
 MAX_LISTED = 60  # distinct findings listed per kind; the count is always given
 TITLES = {
@@ -130,15 +123,15 @@ def _finding(n: int, f: Finding) -> list[str]:
     return [*lines, ""]
 
 
-def changes_intro(v: Verdict) -> str:
+def changes_intro(r: Result) -> str:
     """How many changes there are against the baseline, and what those of shape do to the run."""
-    assert v.changes is not None
-    found, shape = len(v.changes.found), len(v.changes.of_shape)
+    assert r.changes is not None
+    found, shape = len(r.changes.found), len(r.changes.of_shape)
     if not found:
         return "No change against CPH_BASELINE's observed.json."
     effect = (
         "they fail the run (CPH_FAIL_ON_CHANGE=1)"
-        if v.fail_on_change
+        if r.fail_on_change
         else "they are notices (CPH_FAIL_ON_CHANGE=1 makes them fail the run)"
     )
     return (
@@ -147,28 +140,29 @@ def changes_intro(v: Verdict) -> str:
     )
 
 
-def changes_section(v: Verdict) -> list[str]:
-    if v.changes is None:
+def changes_section(r: Result) -> list[str]:
+    if r.changes is None:
         return []
-    listed = [f"- {change}" + (" (shape)" if change.of_shape else "") for change in v.changes.found]
-    listed += [f"- Note: {note}" for note in v.changes.notes]
-    return [f"## Changes since {v.changes.since}", "", changes_intro(v), *(["", *listed] if listed else [])]
+    listed = [f"- {change}" + (" (shape)" if change.of_shape else "") for change in r.changes.found]
+    listed += [f"- Note: {note}" for note in r.changes.notes]
+    return [f"## Changes since {r.changes.since}", "", changes_intro(r), *(["", *listed] if listed else [])]
 
 
-def render(v: Verdict) -> str:
-    lines = [f"# Conformance of {v.target}", "", f"**Verdict: {v.label}** (exit status {v.exit_status}).", ""]
+def render(r: Result) -> str:
+    v = r.verdict
+    lines = [f"# Conformance of {v.target}", "", f"**Verdict: {r.label}** (exit status {r.exit_status}).", ""]
     if not v.made:
         lines += ["## The run could not be made", ""]
-        lines += [f"- {f.message}" for f in v.of(ERROR) if f.check == SETUP]
+        lines += [f"- {f.message}" for f in v.of(ERROR) if f.check == run_checks.setup.name]
         return "\n".join(lines).rstrip() + "\n"
     lines.append(_counts(v))
     lines += run_lines(v)
     judged = [name for name in v.judged if v.judged[name]]
     lines.append(f"{len(judged)} checks judged the run: what each judged is in the table of checks below.")
     lines += [f"Note: {n}" for n in v.notes]
-    if v.changes is not None:
-        lines += ["", *changes_section(v)]
-    if v.exit_status == CANNOT_RUN and v.inconclusive:
+    if r.changes is not None:
+        lines += ["", *changes_section(r)]
+    if r.exit_status == CANNOT_RUN and v.inconclusive:
         lines += ["", "## Inconclusive: too little was judged to pass", ""]
         lines += [f"- {reason}" for reason in v.inconclusive]
     for verdict in KINDS:
@@ -182,13 +176,13 @@ def render(v: Verdict) -> str:
             lines += _finding(n, f)
         if len(found) > MAX_LISTED:
             lines.append(f"... and {len(found) - MAX_LISTED} more distinct {verdict}s (see events.ndjson).")
-    if not v.findings and v.exit_status == PASSED:
+    if not v.findings and r.exit_status == PASSED:
         lines += ["", "Every check passed."]
     lines += ["", *checks_table(v)]
     blips = blips_section(v)
     if blips:
         lines += ["", *blips]
-    lines += ["", *run_section(v)]
+    lines += ["", *run_section(r)]
     if v.listings:
         lines += ["", "## Listings the walk compared", ""]
         lines += [f"- {line}" for line in v.listings]
@@ -212,15 +206,15 @@ def result(v: Verdict, name: str) -> str:
         return "flaky"
     if WARNING in verdicts:
         return "passed, with warnings"
-    return "passed" if v.judged[name] else "judged nothing"
+    return "passed" if v.judged.get(name) else "judged nothing"
 
 
 def checks_rows(v: Verdict) -> list[tuple[str, str, int, str]]:
     """Every check the run ran, from the registry (whose rules.table() is the README's): (name, what it rests on,
     how much it judged, what became of it)."""
-    checks = rules.every()
+    every = checks.every()
     names = sorted({*v.expected_to_judge, *(n for n in v.judged if v.judged[n])})
-    return [(n, checks[n].kind if n in checks else "the run", v.judged[n], result(v, n)) for n in names]
+    return [(n, every[n].kind if n in every else "the run", v.judged.get(n, 0), result(v, n)) for n in names]
 
 
 def checks_table(v: Verdict) -> list[str]:
@@ -231,21 +225,22 @@ def checks_table(v: Verdict) -> list[str]:
     return lines + [f"| {n} | {kind} | {judged} | {outcome} |" for n, kind, judged, outcome in rows]
 
 
-def run_section(v: Verdict) -> list[str]:
+def run_section(r: Result) -> list[str]:
     """What the run was, and the command that replays it."""
-    if v.about is None:
+    if r.about is None:
         return []
-    lines = ["## The run", "", "| | |", "|---|---|", *(f"| {name} | {value} |" for name, value in v.about.facts)]
+    lines = ["## The run", "", "| | |", "|---|---|", *(f"| {name} | {value} |" for name, value in r.about.facts)]
     said = "To send the same requests again, from this project's folder, with the same credential in the environment:"
-    return [*lines, "", said, "", "```sh", v.about.replay, "```"]
+    return [*lines, "", said, "", "```sh", r.about.replay, "```"]
 
 
-def render_junit(v: Verdict) -> str:
+def render_junit(r: Result) -> str:
     """The graded verdict for CI dashboards: one testcase per check that judged something, with one <failure> holding
     every distinct cause; what kept the run from judging on a testcase of its own; warnings as output. schemathesis'
     own tally, which knows neither the walk nor the grading, is in schemathesis-junit.xml."""
+    v = r.verdict
     suite = ElementTree.Element("testsuite", name="cph-conformance", tests="0", failures="0", errors="0")
-    checks = rules.every()
+    every = checks.every()
     failing = (FAILURE, FLAKY) if v.fail_on_flaky else (FAILURE,)
     names = sorted({n for n in v.judged if v.judged[n]} | {f.check for f in v.findings if f.verdict in failing})
     cases = {name: ElementTree.SubElement(suite, "testcase", classname="conformance", name=name) for name in names}
@@ -256,7 +251,7 @@ def render_junit(v: Verdict) -> str:
                 "\n".join([f"source: {f.source}", f.message, reproduced(f), *(f.answers or f.curls)]) for f in failed
             )
             first = failed[0].message.strip().splitlines()[0]
-            rule = checks[name].rule if name in checks else failed[0].rule
+            rule = every[name].rule if name in every else failed[0].rule
             ElementTree.SubElement(
                 case, "failure", message=f"{len(failed)} cause(s): {first}"[:300], type=rule
             ).text = text
@@ -272,11 +267,11 @@ def render_junit(v: Verdict) -> str:
         ]
         if said:
             ElementTree.SubElement(case, "system-out").text = "\n".join(said)
-    if v.changes is not None:  # the comparison with the baseline: a failure only when it fails the run
+    if r.changes is not None:  # the comparison with the baseline: a failure only when it fails the run
         case = ElementTree.SubElement(suite, "testcase", classname="conformance", name="no change since the baseline")
-        listed = "\n".join([changes_intro(v), *map(str, v.changes.found), *v.changes.notes])
-        if v.changed_shape:
-            first = str(v.changes.of_shape[0])
+        listed = "\n".join([changes_intro(r), *map(str, r.changes.found), *r.changes.notes])
+        if r.changed_shape:
+            first = str(r.changes.of_shape[0])
             ElementTree.SubElement(case, "failure", message=first[:300], type="changes of shape").text = listed
         else:
             ElementTree.SubElement(case, "system-out").text = listed
@@ -303,19 +298,20 @@ def _template() -> jinja2.Template:
     return environment.get_template("summary.html.jinja")
 
 
-def render_html(v: Verdict, runs: Sequence[dict[str, Any]] = ()) -> str:
+def render_html(r: Result, runs: Sequence[dict[str, Any]] = ()) -> str:
     """The summary as one self-contained HTML page (templates/summary.html.jinja): no script, no style sheet, font
     or image from anywhere; the history of runs (this one last), when there is one, as an inline SVG chart."""
+    v = r.verdict
     return _template().render(
-        v=v,
-        changes_intro=changes_intro(v) if v.changes is not None else "",
+        v=r,
+        changes_intro=changes_intro(r) if r.changes is not None else "",
         chart=history.chart(runs),
         runs=len(runs),
         counts=_counts(v),
         run_lines=run_lines(v),
         flaky_intro=flaky_intro(v),
         reproduced=reproduced,
-        inconclusive=v.inconclusive if v.exit_status == CANNOT_RUN else [],
+        inconclusive=v.inconclusive if r.exit_status == CANNOT_RUN else [],
         sections=[
             (kind, TITLES[kind] if v.made or kind != ERROR else "The run could not be made", v.of(kind)[:MAX_LISTED])
             for kind in KINDS

@@ -1,18 +1,12 @@
-"""The credential gateway: a loopback proxy between everything the run sends and the endpoint under test.
+"""The gateway: the run's sender (sender.py) as a loopback HTTP endpoint, for schemathesis, which sends its cases over
+HTTP. Schemathesis knows only PLACEHOLDER where the credential goes; the gateway turns each request into the
+sender's (the placeholder means the run's credential, a near miss of it the same near miss, no header no
+credential, any other value a wrong one), and hands back the answer as the sender read it: bounded, every secret
+masked. So schemathesis never holds a secret, never follows a redirect past the endpoint, and its requests are in
+the sender's log like every other request of the run, joined to its cases by their X-Schemathesis-TestCaseId.
 
-Schemathesis, the preflight, the walk and the probes send their requests here with PLACEHOLDER where the credential
-goes; the gateway alone holds the real credential and puts it on the request it forwards (a token, or an AK/SK
-signature). A near miss of the placeholder (credential.NEAR_MISSES) gets the same near miss of the real credential,
-which joins the secrets. Answers come back with every secret masked by value, headers included. So nothing that
-writes a report ever sees a secret, even one a server echoes. The gateway follows no redirect: a 3xx goes back as
-it came, and no credential ever reaches another host.
-
-Every request goes out at the run's pace and throttling is waited out (patience.py), whichever tool
-sent it: the run slows to what the endpoint allows. Every answer carries ELAPSED_HEADER: the seconds the endpoint
-took to answer the last try, which neither the pace nor those waits are part of (the run's latency percentiles).
-
-An answer the gateway could not get (refused connection, timeout, bad TLS) comes back as 502 with the header
-ERROR_HEADER naming the cause, so the report lists it as an error of the run, not as drift.
+An answer the sender could not get (refused connection, timeout, the run's deadline) comes back as 502 with the
+header ERROR_HEADER naming the cause: schemathesis records it, and the run counts it as no answer.
 """
 
 from __future__ import annotations
@@ -22,70 +16,48 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
-
-from cph_conformance.run.collect.exchange import ELAPSED_HEADER, ERROR_HEADER
-from cph_conformance.run.transport.credential import NEAR_MISSES, Credential
-from cph_conformance.run.transport.patience import Patience
-from cph_conformance.run.transport.secrets import Secrets
+from cph_conformance import spec
+from cph_conformance.run.transport.credential import EMPTY, MISSING, NEAR_MISSES, VALID, WRONG
+from cph_conformance.run.transport.exchange import TOOL, Outgoing
+from cph_conformance.run.transport.sender import HOP, Sender
 
 PLACEHOLDER = "cph-conformance-placeholder-credential"
-SCHEMATHESIS_PROBE = "X-Schemathesis-Probe"  # the header of schemathesis' capability probes
+CASE_HEADER = "X-Schemathesis-TestCaseId"
+TOOLS_OWN = "x-schemathesis-probe"  # the headers of schemathesis' capability probes start so
+ERROR_HEADER = "X-Cph-Conformance-Error"
 HOST = "127.0.0.1"
 POLL_INTERVAL = 0.02  # seconds between serve_forever's looks for shutdown()
-# Headers that belong to one hop, and those httpx has already acted on (it decodes the body).
-_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"}
-_DROP_FROM_ANSWER = _HOP | {"content-encoding", "content-length"}
+MAX_REQUEST = 1 << 20  # bytes of a request body the gateway takes (the operation is a GET)
+_DROPPED = HOP | {"content-encoding", "content-length"}
+_NEAR_MISSES = {miss.make(PLACEHOLDER): name for name, miss in NEAR_MISSES.items()}
+
+
+def auth_of(sent: str | None) -> str:
+    """How a request that reached the gateway is authenticated, by what its credential header holds."""
+    if sent is None:
+        return MISSING
+    if sent == PLACEHOLDER:
+        return VALID
+    if sent == "":
+        return EMPTY
+    return _NEAR_MISSES.get(sent, WRONG)
 
 
 class Gateway:
-    """Forwards to upstream (scheme://host[:port]); replaces PLACEHOLDER in auth_header by the credential."""
-
-    def __init__(
-        self,
-        upstream: str,
-        auth_header: str,
-        credential: Credential,
-        secrets: Secrets,
-        timeout: float,
-        patience: Patience | None = None,
-    ) -> None:
-        self.upstream = upstream.rstrip("/")
-        self.auth_header = auth_header
-        self.credential = credential
-        self.secrets = secrets
-        # No pace and no retries unless the run asks for them (the run does: runner.conformance).
-        self.patience = patience or Patience(per_second=0, statuses=())
-        self.near_misses = {miss.make(PLACEHOLDER): name for name, miss in NEAR_MISSES.items()}
-        # The one client that may leave this machine: for a remote endpoint it honours HTTPS_PROXY and SSL_CERT_FILE,
-        # as CI networks need; a loopback endpoint (the mock, a stand-in) is never reached through a proxy.
-        remote = httpx.URL(self.upstream).host not in ("127.0.0.1", "localhost", "::1")
-        self.client = httpx.Client(follow_redirects=False, timeout=timeout, trust_env=remote)
+    def __init__(self, sender: Sender) -> None:
+        self.sender = sender
         self.server = ThreadingHTTPServer((HOST, 0), self._handler())
         self.server.daemon_threads = True
         self.base_url = f"http://{HOST}:{self.server.server_address[1]}"
-        self.echoes = 0  # answers that carried a secret (masked before anyone saw them)
 
-    def forward(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> httpx.Response:
-        """Send one request upstream with the credential where the placeholder was; the answer unmasked."""
-        outgoing = [(k, v) for k, v in headers if k.lower() not in _HOP | {"host", "content-length"}]
-        url = httpx.URL(self.upstream)
-        path, _, query = target.partition("?")
-        url = url.copy_with(raw_path=(path + ("?" + query if query else "")).encode("latin-1"))
-        request = self.client.build_request(method, url, headers=outgoing, content=body or None)
-        sent = request.headers.get(self.auth_header)
-        credential: Credential | None = self.credential if sent == PLACEHOLDER else None
-        if sent in self.near_misses:
-            credential, missed = self.credential.near_miss(self.near_misses[sent])
-            self.secrets.add(missed)  # it is all but the secret
-        if credential is not None:
-            del request.headers[self.auth_header]
-            credential.apply(request)
-        # schemathesis' probes of what a server supports (a NULL byte in a header) are its own business, not requests
-        # of the run: a server that drops their connection has said what schemathesis asked, and they are not blips.
-        tools_own = SCHEMATHESIS_PROBE in request.headers
-        label = f"{method} {self.secrets.mask(str(request.url))}"
-        return self.patience.send(lambda: self.client.send(request), blips=not tools_own, label=label)
+    def outgoing(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> Outgoing:
+        auth_header = spec.auth_header().lower()
+        sent = next((v for k, v in headers if k.lower() == auth_header), None)
+        case_id = next((v for k, v in headers if k.lower() == CASE_HEADER.lower()), "")
+        tools_own = any(k.lower().startswith(TOOLS_OWN) for k, _ in headers)
+        kept = tuple((k, v) for k, v in headers if k.lower() not in _DROPPED | {auth_header, CASE_HEADER.lower()})
+        phase = TOOL if tools_own else "schemathesis"
+        return Outgoing(method, target.encode("latin-1"), auth_of(sent), phase, kept, body, case_id)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         gateway = self
@@ -97,61 +69,46 @@ class Gateway:
             disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: object) -> None:
-                pass  # requests are recorded by the tools that send them
+                pass  # the sender logs every exchange
 
             def _relay(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
+                length = min(int(self.headers.get("Content-Length") or 0), MAX_REQUEST)
                 body = self.rfile.read(length) if length else b""
-                try:
-                    answer = gateway.forward(self.command, self.path, list(self.headers.items()), body)
-                except httpx.TimeoutException as exc:
-                    self._error("timeout", f"no answer within the request timeout ({type(exc).__name__})")
+                out = gateway.outgoing(self.command, self.path, list(self.headers.items()), body)
+                ex, content = gateway.sender.exchange(out)
+                if ex.status is None:
+                    self._error(ex.text)
                     return
-                except (httpx.HTTPError, ValueError) as exc:
-                    self._error("unreachable", f"{type(exc).__name__}: {exc}")
-                    return
-                content = gateway.secrets.mask_bytes(answer.content)
-                headers = [(k, gateway.secrets.mask(v)) for k, v in answer.headers.multi_items()]
-                if content != answer.content or headers != answer.headers.multi_items():
-                    gateway.echoes += 1
-                self.send_response_only(answer.status_code, answer.reason_phrase)
-                for name, value in headers:
-                    if name.lower() not in _DROP_FROM_ANSWER:
+                self.send_response_only(ex.status)
+                for name, value in ex.headers.items():
+                    if name not in _DROPPED:
                         self.send_header(name, value)
-                self.send_header(ELAPSED_HEADER, f"{answer.elapsed.total_seconds():.6f}")
                 self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
                 self.wfile.write(content)
 
-            def _error(self, kind: str, reason: str) -> None:
-                content = gateway.secrets.mask(f'{{"gateway_error": "{kind}"}}').encode()
+            def _error(self, reason: str) -> None:
+                content = b'{"gateway_error": "no answer"}'
                 self.send_response_only(502, "Bad Gateway")
-                said = gateway.secrets.mask(f"{kind}: {reason}").encode("ascii", "replace").decode()
+                said = reason.encode("ascii", "replace").decode()
                 self.send_header(ERROR_HEADER, " ".join(said.split())[:500])
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
                 self.wfile.write(content)
 
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _relay
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_TRACE = _relay
 
         return Handler
 
     def __repr__(self) -> str:
-        return f"Gateway({self.base_url} -> {self.upstream})"
+        return f"Gateway({self.base_url} -> {self.sender.endpoint})"
 
 
 @contextlib.contextmanager
-def running(
-    upstream: str,
-    auth_header: str,
-    credential: Credential,
-    secrets: Secrets,
-    timeout: float,
-    patience: Patience | None = None,
-) -> Iterator[Gateway]:
-    """A gateway on a free loopback port for the duration of the block; always stopped."""
-    gateway = Gateway(upstream, auth_header, credential, secrets, timeout, patience)
+def running(sender: Sender) -> Iterator[Gateway]:
+    """The sender's gateway on a free loopback port for the duration of the block; always stopped."""
+    gateway = Gateway(sender)
     # serve_forever notices shutdown() only when it polls: every 0.5 s by default, which every run waited out.
     thread = threading.Thread(
         target=gateway.server.serve_forever, args=(POLL_INTERVAL,), name="cph-gateway", daemon=True
@@ -162,5 +119,4 @@ def running(
     finally:
         gateway.server.shutdown()
         gateway.server.server_close()
-        gateway.client.close()
         thread.join(timeout=5)

@@ -8,7 +8,8 @@ which then creeps back towards the configured rate while answers come.
 
 Bounded in count and time: at most ATTEMPTS tries per request, and at most `budget` seconds of waiting in a run.
 What is still throttled after that goes back to the caller as it came; the verdict counts it as unjudged, and a run
-with more than a small share of those is inconclusive, never passed.
+with more than a small share of those is inconclusive, never passed. A Retry-After longer than the run has left
+(its deadline) stops the run at once, naming both: waiting would only reach the deadline with nothing judged.
 
 Blips are asked again too: an answer in one of the `transient` statuses (the spec's 502, 503 and 504: the API
 gateway could not reach the service in time) or no answer at all (a reset connection, a timeout) is sent again up to
@@ -27,6 +28,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 import httpx
+
+from cph_conformance.run.transport.deadline import Deadline
 
 ATTEMPTS = 6
 BACKOFF = 0.5  # seconds before the first retry without Retry-After
@@ -59,6 +62,7 @@ class Patience:
     recovered: int = 0  # requests answered after one or more blips
     unavailable: int = 0  # requests that met a blip at every try
     listed: list[str] = field(default_factory=list)  # the first LISTED requests that met a blip: what each met
+    deadline: Deadline | None = None  # the run's: a Retry-After past it stops the run
     _streak: int = field(init=False, default=0)  # requests in a row that met a blip at every try
     _interval: float = field(init=False)
     _next: float = field(init=False, default=0.0)
@@ -95,15 +99,16 @@ class Patience:
         met: list[str] = []
         tries = 1 if self.down else self.again + 1
         for attempt in range(tries):
-            last = attempt == tries - 1
             try:
                 response = self._throttled(send)
             except httpx.TransportError as exc:
+                last = attempt == tries - 1 or self.out_of_time
                 met.append(f"no answer ({type(exc).__name__})")
                 if last:
                     self._blips(label, met, answered=False)
                     raise
             else:
+                last = attempt == tries - 1 or self.out_of_time
                 if response.status_code not in self.transient:
                     self._blips(label, met, answered=True)
                     return response
@@ -113,6 +118,11 @@ class Patience:
                     return response
             self.sleep(TRANSIENT_BACKOFF * 2**attempt)
         raise AssertionError("unreachable: the last try returns or raises")
+
+    @property
+    def out_of_time(self) -> bool:
+        """The run's deadline passed (or the endpoint stopped it): no request is asked again."""
+        return self.deadline is not None and self.deadline.passed
 
     @property
     def down(self) -> bool:
@@ -142,6 +152,12 @@ class Patience:
                     self._interval = max(self._base, self._interval * RECOVERY)
                 return response
             wait = self._wait(response, attempt)
+            asked = retry_after(response.headers.get("Retry-After"))
+            if self.deadline is not None and asked is not None and asked > self.deadline.left():
+                self.deadline.stop(
+                    f"the endpoint asks to wait {asked:.0f} s (Retry-After); {self.deadline.left():.0f} s are left "
+                    "of the run's deadline (CPH_DEADLINE)"
+                )
             response.read()
             with self._lock:
                 self.throttled += 1
@@ -149,7 +165,7 @@ class Patience:
                     self.samples.append(response)
                 self._interval = min(SLOWEST, max(2 * self._interval, 0.05))
                 self.slowest = max(self.slowest, self._interval)
-                last = attempt == ATTEMPTS - 1 or self.waited + wait > self.budget
+                last = attempt == ATTEMPTS - 1 or self.waited + wait > self.budget or self.out_of_time
                 if last:
                     self.gave_up += 1
                 else:

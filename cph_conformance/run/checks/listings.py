@@ -1,0 +1,260 @@
+"""The relations the spec states between queries, each a check over the walk's listings of one image type (Walked),
+derived from the spec's annotations, not from this module:
+- pagination: a listing ends, repeats no continuation and no image, and every page request of it is answered with a
+  page (the marker is the SDK's "pagination marker", next_marker "the marker that queries the next page");
+- same_listing_at_any_limit (the page-size parameter, x-page-size): the same images in the same order at any size;
+- omitted_is_default (a parameter's schema default): leaving it out is sending its default;
+- all_is_the_union (a selector value whose x-selects is a union): exactly its parts' images, in their order when
+  the union is ordered, at every page size walked;
+- image_type_partition (the parts of a union): no image is listed under two of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from cph_conformance import spec
+from cph_conformance.run.checks.evidence import Walked
+from cph_conformance.run.checks.registry import LISTINGS, Drift, check
+from cph_conformance.run.collect.walk import (
+    ENDLESS,
+    IMAGE_REPEATED,
+    MARKER_REPEATED,
+    NO_PAGE,
+    Listing,
+    listed,
+    query_of,
+    reference,
+)
+from cph_conformance.run.transport.exchange import Exchange
+
+SHOWN = 5  # ids named in a message
+
+
+def _compare(want: list[str], got: list[str], prefix: bool, ordered: bool = True) -> tuple[str, str] | None:
+    """(cause, what differs) between the ids a listing should hold and those it holds; got may hold only the first
+    ones when prefix; the order counts when ordered."""
+    if not ordered:
+        missing = [] if prefix else [i for i in want if i not in set(got)]
+        extra = [i for i in got if i not in set(want)]
+        if not missing and not extra:
+            return None
+        return (
+            "members",
+            f"missing: {', '.join(missing[:SHOWN]) or 'none'}; extra: {', '.join(extra[:SHOWN]) or 'none'}",
+        )
+    expected = want[: len(got)] if prefix else want
+    if got == expected:
+        return None
+    if not prefix and set(got) != set(want):
+        missing, extra = [i for i in want if i not in set(got)], [i for i in got if i not in set(want)]
+        return "members", (
+            f"{len(got)} image(s) where {len(want)} were expected; missing: {', '.join(missing[:SHOWN]) or 'none'}; "
+            f"extra: {', '.join(extra[:SHOWN]) or 'none'}"
+        )
+    shorter = min(len(got), len(expected))
+    at = next((n for n in range(shorter) if got[n] != expected[n]), shorter)
+    if at < shorter:
+        return "order", f"position {at + 1} holds {got[at]} where {expected[at]} was expected"
+    return "members", f"{len(got)} image(s) where {len(expected)} were expected"
+
+
+def _paged(walked: Walked) -> bool:
+    return bool(walked.own)
+
+
+@check(
+    "paging with the continuation ends, repeats no marker and no image, and each page request gets a page",
+    ("sdk.marker", "sdk.next_marker"),
+    "every listing the walk pages through",
+    LISTINGS,
+    applies=_paged,
+)
+def pagination(walked: Walked) -> Iterator[Drift]:
+    continues, _ = spec.continuation()
+    for listing in walked.own:
+        yield from _broken(listing, continues)
+
+
+def _broken(listing: Listing, continues: str) -> Iterator[Drift]:
+    pages, where, n = listing.pages, listing.query, len(listing.pages)
+    if listing.ended == NO_PAGE:
+        page = pages[-1]
+        what = f"page {n}, after a {continues} the service gave" if n > 1 else "the first page"
+        every = f" (refused at each of {listing.tries} tries of this step)" if listing.tries > 1 else ""
+        said = f"expected 200 with phone_images; got {page.status} {page.shown(160)!r}{every}"
+        yield Drift("refused", f"{where}, {what}: {said}", pages[-2:], listing.selection)
+    elif listing.ended == IMAGE_REPEATED:
+        seen = set(_ids(pages[: n - 1]))
+        repeated = [i for i in _ids(pages[-1:]) if i in seen]
+        yield Drift(
+            "image-repeated",
+            f"{where}: page {n} repeats {len(repeated)} image(s) of page {listing.earlier}: {', '.join(repeated[:3])}",
+            (pages[listing.earlier - 1], pages[-1]),
+            listing.selection,
+        )
+    elif listing.ended == MARKER_REPEATED:
+        yield Drift(
+            "marker-repeated",
+            f"{where}: page {n} gives next_marker {pages[-1].continuation!r}, which page {listing.earlier} gave "
+            "already: paging would never end",
+            (pages[listing.earlier - 1], pages[-1]),
+            listing.selection,
+        )
+    elif listing.ended == ENDLESS:
+        yield Drift(
+            "endless",
+            f"{where}: paging did not end after {n} pages, more than the images listed at the largest page size "
+            "need (is the marker ignored?)",
+            (*pages[:2], pages[-1]),
+            listing.selection,
+        )
+
+
+def _ids(pages: Sequence[Exchange]) -> list[str]:
+    return [str(i.get("image_id")) for page in pages for i in page.images or ()]
+
+
+def _comparable(walked: Walked) -> bool:
+    whole = reference(walked.listings, walked.selection)
+    return whole is not None and any(
+        listing is not whole and listing.size is not None for listing in listed(walked.listings, walked.selection)
+    )
+
+
+@check(
+    "a listing holds the same images in the same order at any page size",
+    ("sdk.limit", "sdk.next_marker"),
+    "every listing, against the one at the largest page size",
+    LISTINGS,
+    applies=_comparable,
+)
+def same_listing_at_any_limit(walked: Walked) -> Iterator[Drift]:
+    whole = reference(walked.listings, walked.selection)
+    assert whole is not None
+    for listing in listed(walked.listings, walked.selection):
+        if listing is whole or listing.size is None:
+            continue
+        differs = _compare(whole.ids, listing.ids, prefix=not listing.complete)
+        if differs:
+            cause, what = differs
+            yield Drift(
+                cause,
+                f"{listing.query} against {spec.page_size()}={whole.size}: {what}",
+                (whole.pages[0], *listing.pages),
+                walked.selection,
+            )
+
+
+def _first_pages(walked: Walked) -> tuple[Listing, Listing] | None:
+    """A selection's first page with the page size's default, and without a page size, when both were walked."""
+    default = int(spec.parameter_default(spec.page_size()))
+    own = listed(walked.listings, walked.selection)
+    with_default = next((listing for listing in own if listing.size == default and listing.pages), None)
+    omitted = next((listing for listing in own if listing.size is None and listing.pages), None)
+    return (with_default, omitted) if with_default and omitted else None
+
+
+@check(
+    "leaving out a parameter that has a default is sending the default (limit: 500)",
+    ("sdk.limit",),
+    "the first page without limit, against limit=500's",
+    LISTINGS,
+    applies=lambda walked: _first_pages(walked) is not None,
+)
+def omitted_is_default(walked: Walked) -> Iterator[Drift]:
+    pair = _first_pages(walked)
+    assert pair is not None
+    with_default, omitted = pair
+    differs = _compare(_ids(with_default.pages[:1]), _ids(omitted.pages[:1]), prefix=False)
+    if differs:
+        cause, what = differs
+        default = with_default.size
+        yield Drift(
+            cause,
+            f"{spec.selector()}={walked.selection} without {spec.page_size()}, against "
+            f"{spec.page_size()}={default} (the default): the first page holds {what}",
+            (with_default.pages[0], omitted.pages[0]),
+            walked.selection,
+        )
+
+
+def _union(walked: Walked) -> tuple[list[str], list[Listing]] | None:
+    """A union's parts and their complete listings, when the selection is a union and every part was listed."""
+    parts = list(spec.image_type_selects().get(walked.selection, {}).get("union", ()))
+    references = [reference(walked.listings, part) for part in parts]
+    if not parts or any(r is None for r in references):
+        return None
+    return parts, [r for r in references if r is not None]
+
+
+@check(
+    "a union (image_type=all) lists exactly its parts' images, the parts in their order, at every page size",
+    ("page.image_type", "sdk.limit"),
+    "every listing of all, against public + private + share",
+    LISTINGS,
+    applies=lambda walked: _union(walked) is not None and bool(listed(walked.listings, walked.selection)),
+)
+def all_is_the_union(walked: Walked) -> Iterator[Drift]:
+    found = _union(walked)
+    assert found is not None
+    parts, references = found
+    rule = spec.image_type_selects()[walked.selection]
+    part_of = {image_id: n for n, r in enumerate(references) for image_id in r.ids}
+    for listing in listed(walked.listings, walked.selection):
+        if listing.size is None:
+            continue
+        shown = (*(r.pages[0] for r in references), *listing.pages[:2])
+        where = f"{query_of(walked.selection, listing.size)} against {' + '.join(parts)}"
+        differs = _compare(list(part_of), listing.ids, prefix=not listing.complete, ordered=False)
+        if differs:
+            yield Drift("members", f"{where}: {differs[1]}", shown, walked.selection)
+            continue
+        # Ordered: the parts one after the other, in their order (a listing's first pages, the first of them).
+        groups = [part_of[i] for i in listing.ids]
+        expected = sorted(part_of.values())[: len(groups)]
+        if rule.get("ordered") and groups != expected:
+            at = next(n for n, (got, want) in enumerate(zip(groups, expected, strict=True)) if got != want)
+            yield Drift(
+                "order",
+                f"{where}: position {at + 1} holds image {listing.ids[at]}, a {parts[groups[at]]} image, where "
+                f"a {parts[expected[at]]} one was expected (the order is {', '.join(parts)})",
+                shown,
+                walked.selection,
+            )
+            continue
+        for n, part in enumerate(references):
+            within = [i for i in listing.ids if part_of[i] == n]
+            if within and within != part.ids[: len(within)]:
+                yield Drift(
+                    f"order-within:{parts[n]}",
+                    f"{where}: the {parts[n]} images come in another order than in {parts[n]}'s own listing",
+                    shown,
+                    walked.selection,
+                    assumed="the SDK gives the order of the types in a listing of all, not the order of the "
+                    "images of one type",
+                )
+
+
+@check(
+    "no image is listed under two image types that a union joins",
+    ("page.image_type", "sdk.limit"),
+    "the listings of public, private and share",
+    LISTINGS,
+    applies=lambda walked: _union(walked) is not None,
+)
+def image_type_partition(walked: Walked) -> Iterator[Drift]:
+    found = _union(walked)
+    assert found is not None
+    owner: dict[str, Listing] = {}
+    for part in found[1]:
+        for image_id in part.ids:
+            other = owner.setdefault(image_id, part)
+            if other is not part:
+                yield Drift(
+                    f"{other.selection}+{part.selection}",
+                    f"image {image_id} is listed as {other.selection} and as {part.selection}",
+                    (other.pages[0], part.pages[0]),
+                    walked.selection,
+                )
+                break

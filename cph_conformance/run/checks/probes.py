@@ -1,0 +1,140 @@
+"""Probes at the edges of what is accepted: requests the spec says must be refused, each close to one that is
+accepted, and what each must get back (the statuses of the spec's responses whose x-when names the situation, with
+Huawei's error body). Each family is a check that judges its probes' answers (Probed), and plans them:
+
+- authentication: no credential, a made-up one, and near misses of the run's own (one character changed, cut short,
+  extended, in another case; for an access key, of its secret key): refused as a wrong credential;
+- authorization: another project's id, bare and with each documented query parameter (every value of an enum, the
+  smallest and largest page size, a marker the run's own listing was given): refused as another project;
+- exact_values: every value of an enum query parameter in another case and with white space around it: refused as an
+  invalid parameter.
+
+Bounded: about thirty requests, listed in the summary; each goes through the run's sender like every other request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from cph_conformance import spec
+from cph_conformance.run.checks.answer import media_type
+from cph_conformance.run.checks.evidence import Probe, Probed
+from cph_conformance.run.checks.registry import PROBE, Check, Drift, register
+from cph_conformance.run.transport.credential import EMPTY, MISSING, NEAR_MISSES, WRONG
+
+WRONG_CREDENTIAL, OTHER_PROJECT, INVALID_PARAMETER = "wrong-credential", "other-project", "invalid-parameter"
+
+
+def other_project_id(project_id: str) -> str:
+    """A well-formed project id that is not the run's: each hex digit turned by 8 (32 hex digits stay 32)."""
+    digits = "0123456789abcdef"
+    if len(project_id) == 32 and all(c in digits for c in project_id):
+        return "".join(digits[(digits.index(c) + 8) % 16] for c in project_id)
+    return "0" * 32 if project_id != "0" * 32 else "f" * 32
+
+
+def _enum_parameters() -> Iterator[tuple[str, list[str]]]:
+    for param in spec.operation()["parameters"]:
+        schema = spec.deref(param["schema"])
+        if param["in"] == "query" and schema.get("type") == "string" and "enum" in schema:
+            yield param["name"], [str(v) for v in schema["enum"]]
+
+
+def refused(probed: Probed) -> Iterator[Drift]:
+    """The answer is one the spec documents for the probe's situation, with Huawei's error body."""
+    probe, ex = probed.probe, probed.answer
+    assert ex.status is not None
+    problems = []
+    if ex.status not in probe.expected:
+        problems.append(f"expected {' or '.join(map(str, probe.expected))}, got {ex.status}")
+    schema = spec.response_schema(ex.status) if ex.status in probe.expected else None
+    if schema is not None and (media_type(ex.headers) != "application/json" or not isinstance(ex.body, dict)):
+        problems.append(f"expected Huawei's JSON error body, got {ex.headers.get('content-type', 'no Content-Type')}")
+    if problems:
+        outcome = "accepted" if 200 <= ex.status < 300 else str(ex.status)
+        yield Drift(f"{probe.kind}:{outcome}", f"{probe.why}: {'; '.join(problems)} {ex.shown()!r}", (ex,))
+
+
+def _answered(probed: Probed) -> bool:
+    return probed.answer.judged
+
+
+def _family(name: str, rule: str, cites: tuple[str, ...], judges: str) -> Check:
+    return register(Check(name, rule, cites, judges, PROBE, refused, applies=_answered))
+
+
+authentication = _family(
+    "authentication",
+    "a request without the run's exact credential is refused with 401 and Huawei's error body",
+    ("page.x_auth_token", "docs.apig_error_codes", "docs.apig_0301"),
+    "probes: no credential, a wrong one, near misses of the run's",
+)
+authorization = _family(
+    "authorization",
+    "another project's images are refused (401 or 403, Huawei's error body), whatever the query",
+    ("page.function", "docs.cps_0001", "docs.apig_error_codes"),
+    "probes: another project's id, bare and with each parameter",
+)
+exact_values = _family(
+    "exact_values",
+    "an enum parameter takes its values exactly: another case or white space around one is refused with 400",
+    ("page.image_type", "docs.status_codes"),
+    "probes: each image_type in another case and with white space",
+)
+
+
+def plan(project_id: str, marker: str | None) -> list[Probe]:
+    """Every probe of a run against project_id; marker: one the run's own listing was given, if any."""
+    smallest = {spec.page_size(): spec.limit_bounds()[0]}
+    continues, _ = spec.continuation()
+    probes = [
+        Probe(authentication, MISSING, "missing-credential", "no credential", smallest, auth=MISSING),
+        Probe(authentication, EMPTY, WRONG_CREDENTIAL, "an empty credential", smallest, auth=EMPTY),
+        Probe(authentication, WRONG, WRONG_CREDENTIAL, "a credential no service issued", smallest, auth=WRONG),
+        *(
+            Probe(authentication, name, WRONG_CREDENTIAL, f"the run's credential with {miss.why}", smallest, auth=name)
+            for name, miss in NEAR_MISSES.items()
+        ),
+    ]
+    if marker is not None:
+        probes.append(
+            Probe(
+                authentication,
+                f"{MISSING}:{continues}",
+                "missing-credential",
+                f"no credential, with a {continues} the run's own listing was given",
+                {**smallest, continues: marker},
+                auth=MISSING,
+            )
+        )
+    other = other_project_id(project_id)
+    queries: list[tuple[str, dict[str, Any]]] = [("bare", {})]
+    for name, values in _enum_parameters():
+        queries += [(f"{name}={v}", {name: v}) for v in values]
+    queries += [(f"{spec.page_size()}={n}", {spec.page_size(): n}) for n in spec.limit_bounds()]
+    if marker is not None:
+        queries.append((f"a {continues} the run's own listing was given", {continues: marker}))
+    probes += [
+        Probe(authorization, ",".join(q) or "bare", OTHER_PROJECT, f"another project, {what}", q, project=other)
+        for what, q in queries
+    ]
+    for name, values in _enum_parameters():
+        for value in values:
+            variants = {value.upper(): ("case", "in upper case"), value.capitalize(): ("case", "capitalized")}
+            variants.pop(value, None)
+            variants |= {
+                f" {value}": ("space", "with a space before it"),
+                f"{value} ": ("space", "with a space after it"),
+            }
+            probes += [
+                Probe(
+                    exact_values,
+                    f"{name}:{kind}",
+                    INVALID_PARAMETER,
+                    f"{name}={variant!r}, {how}",
+                    {name: variant, **smallest},
+                )
+                for variant, (kind, how) in variants.items()
+            ]
+    return probes

@@ -1,0 +1,308 @@
+"""Schemathesis' cases: what it generated and what its own checks said of each, read into Cases. Its requests go
+through the run's gateway, so they are in the sender's log like every other request; Cases joins them by case id.
+
+Two ways to run it, one result: its CLI in a child process (the run: its console output, its own reports in the
+reports folder, settings from schemathesis.toml), or its engine in this process with the same schemathesis.toml
+(the tests). The child holds no secret: the gateway does; its environment is this process' less every credential.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cph_conformance import settings
+from cph_conformance.run.transport.deadline import Deadline
+from cph_conformance.run.transport.gateway import HOST, PLACEHOLDER
+from cph_conformance.spec import ROOT, SPEC_PATH
+
+TOML = ROOT / "schemathesis.toml"
+MAX_LINE = 64 << 20  # bytes of one event the reader takes; the gateway bounds what an event can hold far below it
+ERRORS_KEPT = 20
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case_id: str  # the case whose answer was judged (for ignored_auth, its probe without the credential)
+    check: str  # schemathesis' check
+    failure: str | None  # its failure message, or None when it passed
+
+
+@dataclass
+class Cases:
+    count: int = 0
+    phases: dict[str, str] = field(default_factory=dict)  # case id -> examples, coverage, fuzzing
+    outcomes: list[Outcome] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # schemathesis' own errors, and what could not be read
+    status: int = 0  # the CLI's exit status
+
+
+# --- the run's settings, as schemathesis.toml reads them --------------------------------------------------------
+
+
+def toml_variables(base_url: str, project_id: str, limit: str, reports: Path) -> dict[str, str]:
+    """The ${...} variables schemathesis.toml reads, for a run against base_url (the gateway)."""
+    return {
+        "CPH_BASE_URL": base_url,
+        "CPH_PROJECT_ID": project_id,
+        "CPH_AUTH_TOKEN": PLACEHOLDER,
+        "CPH_RATE_LIMIT": limit,
+        "CPH_REPORTS_DIR": str(reports),
+    }
+
+
+def command(env: Mapping[str, str]) -> list[str]:
+    """schemathesis run, with the seed, examples and phases the settings ask for (else their defaults); every other
+    setting of schemathesis is in schemathesis.toml."""
+    return [
+        str(Path(sys.executable).parent / "schemathesis"),
+        "run",
+        str(SPEC_PATH.relative_to(ROOT)),
+        "--seed",
+        settings.value(env, "SEED", live=False),
+        "--max-examples",
+        settings.value(env, "MAX_EXAMPLES", live=False),
+        "--phases",
+        settings.value(env, "PHASES", live=False),
+    ]
+
+
+def without_secrets(env: Mapping[str, str]) -> dict[str, str]:
+    """An environment for a child process: this one less every credential the settings name."""
+    secret = {s.name for s in settings.SETTINGS if s.kind.secret}
+    return {k: v for k, v in env.items() if k not in secret}
+
+
+def no_proxy_for_loopback(env: Mapping[str, str]) -> dict[str, str]:
+    """NO_PROXY with the gateway's host added: schemathesis must reach the loopback gateway directly, whatever
+    HTTP(S)_PROXY a CI network sets."""
+    return {name: ",".join(filter(None, [env.get(name), HOST])) for name in ("NO_PROXY", "no_proxy")}
+
+
+# --- the CLI, in a child process ---------------------------------------------------------------------------------
+
+
+def run_cli(
+    gateway_url: str,
+    project_id: str,
+    limit: str,
+    reports: Path,
+    env: Mapping[str, str],
+    deadline: Deadline,
+    show: Callable[[str], None],
+    extra: Sequence[str] = (),
+) -> Cases:
+    """The schemathesis CLI against the gateway, its output shown line by line (show masks and escapes it); killed
+    when the deadline passes. Its cases, read from the events it wrote."""
+    child_env = {
+        **without_secrets({**os.environ, **env}),
+        **toml_variables(gateway_url, project_id, limit, reports),
+        "PYTHONPATH": str(ROOT),
+        **no_proxy_for_loopback(env),
+    }
+    events = reports / "events.ndjson"
+    with subprocess.Popen(
+        [*command(env), *extra],
+        env=child_env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        start_new_session=True,  # its own process group: the deadline ends it with whatever it started
+    ) as proc:
+        output = proc.stdout
+        assert output is not None
+        reader = threading.Thread(target=lambda: _echo(output, show), name="schemathesis-output", daemon=True)
+        reader.start()
+        try:
+            proc.wait(timeout=max(deadline.left(), 0.1))
+        except subprocess.TimeoutExpired:
+            deadline.stop(deadline.why or "the run's deadline (CPH_DEADLINE) passed during schemathesis' cases")
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        reader.join(timeout=5)
+    cases = read_events(events) if events.exists() else Cases(errors=[f"schemathesis wrote no {events.name}"])
+    cases.status = proc.returncode
+    return cases
+
+
+def _echo(lines: Iterable[str], show: Callable[[str], None]) -> None:
+    for line in lines:
+        show(line)
+
+
+def read_events(path: Path) -> Cases:
+    """Schemathesis' NDJSON events: every case's phase and each check's outcome on it. A line that is not an event
+    (cut short, interleaved) is an error of the run, never a crash."""
+    cases = Cases()
+    with path.open("rb") as lines:
+        for n, line in enumerate(lines, 1):
+            event = _event(line, n, cases)
+            if event is not None:
+                _record(cases, event)
+    return cases
+
+
+def _event(line: bytes, n: int, cases: Cases) -> dict[str, Any] | None:
+    if not line.strip():
+        return None
+    try:
+        event = json.loads(line) if len(line) <= MAX_LINE else None
+    except (ValueError, RecursionError):
+        event = None
+    if not isinstance(event, dict):
+        _error(cases, f"events.ndjson line {n} is not an event that can be read (cut short or mixed with another)")
+        return None
+    return event
+
+
+def _error(cases: Cases, message: str) -> None:
+    if len(cases.errors) < ERRORS_KEPT:
+        cases.errors.append(message[:500])
+
+
+def _record(cases: Cases, event: dict[str, Any]) -> None:
+    finished = event.get("ScenarioFinished")
+    if isinstance(finished, dict) and isinstance(finished.get("recorder"), dict):
+        recorder = finished["recorder"]
+        phase = str(finished.get("phase") or "")
+        scenario = {
+            case_id: (case.get("parent_id") if isinstance(case, dict) else None)
+            for case_id, case in (recorder.get("cases") or {}).items()
+        }
+        checks = {
+            case_id: [(str(c.get("name")), _failure(c)) for c in ran if isinstance(c, dict)]
+            for case_id, ran in (recorder.get("checks") or {}).items()
+            if isinstance(ran, list)
+        }
+        steps = {
+            (case_id, str(c.get("name"))): _last_step(c)
+            for case_id, ran in (recorder.get("checks") or {}).items()
+            if isinstance(ran, list)
+            for c in ran
+            if isinstance(c, dict)
+        }
+        _scenario(cases, phase, scenario, checks, steps)
+    for kind in ("NonFatalError", "FatalError"):
+        if isinstance(event.get(kind), dict):
+            info = event[kind].get("info") or event[kind]
+            _error(
+                cases, str(info.get("message") or info.get("title") or info) if isinstance(info, dict) else str(info)
+            )
+
+
+def _failure(check: dict[str, Any]) -> str | None:
+    if check.get("status") != "failure":
+        return None
+    failure = (check.get("failure_info") or {}).get("failure") or {}
+    return str(failure.get("message") or failure.get("title") or "")
+
+
+def _last_step(check: dict[str, Any]) -> str | None:
+    steps = (check.get("failure_info") or {}).get("steps") or []
+    return str(steps[-1].get("case_id")) if steps and isinstance(steps[-1], dict) else None
+
+
+def _scenario(
+    cases: Cases,
+    phase: str,
+    scenario: Mapping[str, Any],
+    checks: Mapping[str, list[tuple[str, str | None]]],
+    steps: Mapping[tuple[str, str], str | None],
+) -> None:
+    """One scenario of cases, from the CLI's events or the engine's recorder alike."""
+    cases.count += len(scenario)
+    for case_id in scenario:
+        cases.phases[str(case_id)] = phase
+    for case_id, ran in checks.items():
+        for name, failure in ran:
+            # A probe (ignored_auth's request without the credential) is its own case, the failure's last step.
+            judged = steps.get((case_id, name)) or case_id
+            cases.outcomes.append(Outcome(str(judged), name, failure))
+
+
+# --- the engine, in this process ---------------------------------------------------------------------------------
+
+
+def run_engine(
+    gateway_url: str,
+    project_id: str,
+    seed: int,
+    max_examples: int,
+    phases: Iterable[str] | None = None,
+    checks: list[str] | None = None,
+) -> Cases:
+    """Schemathesis' engine against the gateway, configured by schemathesis.toml as the CLI is, no report written;
+    only some phases or checks (else schemathesis.toml's)."""
+    import schemathesis
+    from schemathesis.engine import events, from_schema
+
+    from cph_conformance import spec
+
+    config = engine_config(toml_variables(gateway_url, project_id, "100000/s", Path("unused")))
+    project = config.projects.default
+    project.seed = seed
+    project.generation.update(max_examples=max_examples)
+    if phases is not None:
+        wanted = set(phases)
+        for phase in ("examples", "coverage", "fuzzing", "stateful"):
+            project.phases.get_by_name(name=phase).enabled = phase in wanted
+    if checks is not None:
+        project.checks.update(included_check_names=checks)
+    schema = schemathesis.openapi.from_dict(spec.load(), config=config)
+    cases = Cases()
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.Interrupted):  # the engine catches Ctrl-C: the caller must still stop
+            raise KeyboardInterrupt
+        if isinstance(event, events.NonFatalError | events.FatalError):
+            _error(cases, str(getattr(event, "info", event)))
+        if isinstance(event, events.ScenarioFinished):
+            recorder = event.recorder
+            phase = event.phase.value if event.phase is not None else ""
+            scenario = {case_id: node.parent_id for case_id, node in recorder.cases.items()}
+            ran = {
+                case_id: [(c.name, _engine_failure(c)) for c in checks_] for case_id, checks_ in recorder.checks.items()
+            }
+            steps = {
+                (case_id, c.name): (
+                    c.failure_info.steps[-1].case_id if c.failure_info and c.failure_info.steps else None
+                )
+                for case_id, checks_ in recorder.checks.items()
+                for c in checks_
+            }
+            _scenario(cases, phase, scenario, ran, steps)
+    return cases
+
+
+def _engine_failure(check: Any) -> str | None:
+    info = check.failure_info
+    return (info.failure.message or info.failure.title) if info is not None else None
+
+
+def engine_config(values: Mapping[str, str]) -> Any:
+    """schemathesis.toml with its ${...} variables filled from values, and no report written. schemathesis fills the
+    variables when it reads the file: they are set only for that read, none outlives it."""
+    from schemathesis.config import SchemathesisConfig
+
+    before = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        config = SchemathesisConfig.from_path(TOML)
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    for fmt in ("junit", "vcr", "ndjson"):
+        getattr(config.reports, fmt).enabled = False
+    return config

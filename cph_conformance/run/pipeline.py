@@ -1,0 +1,158 @@
+"""The one pipeline of a conformance run, which the runner and the tests both call: a target and its sender in, a
+Verdict out. In order: the preflight (a setup problem stops the run with a reason), schemathesis' cases (through
+the gateway), the walk and the probes; then every answer judged by every check, every failure sent again, and the
+evidence weighed. Every request goes through the one sender, whichever part sends it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from cph_conformance.run import checks
+from cph_conformance.run.checks import probes
+from cph_conformance.run.checks import run as run_checks
+from cph_conformance.run.checks.evidence import Case, Probed
+from cph_conformance.run.checks.registry import CASE, Drift
+from cph_conformance.run.collect import walk as walking
+from cph_conformance.run.collect.cases import Cases
+from cph_conformance.run.transport import gateway, preflight
+from cph_conformance.run.transport.exchange import Exchange
+from cph_conformance.run.transport.patience import AGAIN
+from cph_conformance.run.transport.sender import Sender
+from cph_conformance.run.transport.target import Target
+from cph_conformance.run.verdict import replay
+from cph_conformance.run.verdict.findings import Finding, error
+from cph_conformance.run.verdict.judge import Facts, judge
+from cph_conformance.run.verdict.verdict import Blips, Throttling, Verdict, blips_of, findings_of, throttling_of
+
+CasesSource = Callable[[str], Cases]  # the gateway's URL -> schemathesis' cases sent through it
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the run does, from its settings."""
+
+    walk: bool = True  # the walk and the probes (WALK)
+    probes: bool = True  # the probes, after the walk (the tests may leave them out)
+    again: int = AGAIN  # more tries of a failure, a blip, a failing step (REPLAY=0: none)
+    strict: bool = False  # the strict-only checks too (STRICT)
+    fail_on_flaky: bool = False  # flaky findings fail the run (FAIL_ON_FLAKY)
+    rate_limit: str = ""  # as the reports name it
+    walk_budget: int = walking.MAX_REQUESTS
+    notes: tuple[str, ...] = ()
+    pause: Callable[[float], None] = time.sleep  # between the tries of a failing request or step
+    say: Callable[[str], None] = print  # what the run is doing, for the console
+
+
+def conform(target: Target, sender: Sender, cases: CasesSource | None, plan: Plan) -> Verdict:
+    """Preflight, schemathesis, the walk and the probes against the target through its sender; then the verdict."""
+    preflight.check(sender, target)
+    found = None
+    if cases is not None:
+        with gateway.running(sender) as gw:
+            found = cases(gw.base_url)
+    walked, probed = None, None
+    if plan.walk and not sender.deadline.passed:
+        plan.say("==> the walk and the probes: listings, relations between queries, edges of what is accepted")
+        walked = walking.run(sender, plan.walk_budget, plan.again, plan.pause)
+        if plan.probes:
+            probed = tuple(
+                Probed(p, sender.get(p.query, p.project, p.auth, phase="probe"))
+                for p in probes.plan(target.project_id, walked.marker)
+            )
+    log = sender.log
+    facts = Facts(
+        tuple(_phased(log, found)),
+        tuple(sender.throttled()),
+        _cases(found, log),
+        walked,
+        probed,
+        found.status if found else 0,
+    )
+    errors = _errors(found, sender)
+    return weigh(target.shown, facts, plan, sender, errors, found.count if found else 0)
+
+
+def weigh(
+    target: str,
+    facts: Facts,
+    plan: Plan,
+    sender: Sender | None = None,
+    errors: Sequence[Finding] = (),
+    cases: int = 0,
+) -> Verdict:
+    """The verdict on what the run collected: every check judges its evidence, each cause is one finding, and every
+    failure is sent again through the sender (when there is one, and the plan sends again)."""
+    judgement = judge(facts, plan.strict)
+    findings = findings_of(judgement, facts, [*errors, *_ungraded(facts, judgement.drifts)])
+    walked = facts.walk
+    recovered = [ex for step in walked.retried for ex in step.tries if not ex.judged] if walked else []
+    replays = None
+    if plan.again and sender is not None:
+        plan.say("==> the failures sent again: drift only if it comes back every time")
+        lost = [ex for ex in facts.answers if ex.transient and ex not in recovered]
+        resender = replay.Resender(sender, plan.again, plan.walk_budget, plan.pause)
+        cost = len(walked.exchanges) if walked else 0
+        findings, replays = replay.confirm(
+            findings, judgement.drifts, lost, resender, cost, again=plan.again, pause=plan.pause
+        )
+        recovered += replays.answered
+    return Verdict(
+        target,
+        tuple(findings),
+        judgement.judged,
+        facts.ran,
+        facts.answers,
+        cases,
+        facts.probed or (),
+        walked,
+        throttling_of(sender.patience) if sender else Throttling(),
+        blips_of(sender.patience) if sender else Blips(),
+        replays,
+        plan.rate_limit,
+        plan.strict,
+        plan.fail_on_flaky,
+        plan.notes,
+        tuple(recovered),
+    )
+
+
+def _phased(log: Sequence[Exchange], found: Cases | None) -> list[Exchange]:
+    """The log, each of schemathesis' requests in the phase of its case (examples, coverage, fuzzing)."""
+    phases = found.phases if found else {}
+    return [
+        dataclasses.replace(ex, phase=phases.get(ex.case_id, ex.phase)) if ex.case_id else ex
+        for ex in log
+        if ex.phase != "replay"
+    ]
+
+
+def _cases(found: Cases | None, log: Sequence[Exchange]) -> tuple[Case, ...] | None:
+    """Each outcome of schemathesis' checks, with the answer it judged (None: schemathesis did not run)."""
+    if found is None:
+        return None
+    answers = {ex.case_id: ex for ex in _phased(log, found) if ex.case_id}
+    return tuple(Case(o.check, o.failure, answers[o.case_id]) for o in found.outcomes if o.case_id in answers)
+
+
+def _errors(found: Cases | None, sender: Sender) -> list[Finding]:
+    """What kept the run from judging, beyond the checks: schemathesis' own errors, and the deadline."""
+    errors = [error(run_checks.schemathesis, message) for message in found.errors] if found is not None else []
+    if sender.deadline.why:
+        errors.append(error(run_checks.deadline, sender.deadline.why))
+    return errors
+
+
+def _ungraded(facts: Facts, drifts: Sequence[Drift]) -> list[Finding]:
+    """Schemathesis ended with a failing status, and no check of its cases found anything in them to grade: said,
+    never hidden (such as its missing_auth warning, which schemathesis.toml makes fail its run)."""
+    if facts.schemathesis_status in (0, None) or any(checks.every()[d.check].by == CASE for d in drifts):
+        return []
+    said = (
+        f"schemathesis ended with status {facts.schemathesis_status} and reported nothing to grade: its output "
+        "above says why (such as missing_auth: every request was refused)"
+    )
+    return [error(run_checks.schemathesis, said)]
