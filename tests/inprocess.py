@@ -23,10 +23,12 @@ from cph_conformance.run.transport import gateway
 from cph_conformance.run.transport.bounds import Bounds
 from cph_conformance.run.transport.credential import Token
 from cph_conformance.run.transport.deadline import Deadline
+from cph_conformance.run.transport.exchange import Exchange
 from cph_conformance.run.transport.patience import AGAIN, Patience
 from cph_conformance.run.transport.secrets import Secrets
 from cph_conformance.run.transport.sender import Sender
 from cph_conformance.run.transport.target import Target
+from cph_conformance.run.verdict.judge import Facts
 from cph_conformance.run.verdict.verdict import Verdict
 from tests import faithful_service
 
@@ -146,6 +148,17 @@ def verdict(
         return pipeline.conform(target(), run_sender, source, plan)
     finally:
         run_sender.close()
+
+
+def weighed(facts: Facts, strict: bool = True, fail_on_flaky: bool = False) -> Verdict:
+    """The verdict on evidence made by a test, as the pipeline weighs the run's (no replays: nothing to send)."""
+    plan = pipeline.Plan(again=0, strict=strict, fail_on_flaky=fail_on_flaky, rate_limit="5/s", say=lambda _: None)
+    return pipeline.weigh("a table", facts, plan)
+
+
+def answers(*exchanges: Exchange, strict: bool = True) -> Verdict:
+    """The verdict on answers made by a test."""
+    return weighed(Facts(tuple(exchanges)), strict)
 
 
 @functools.cache

@@ -6,7 +6,6 @@ this format is refused with a message that says which file and why."""
 from __future__ import annotations
 
 import copy
-import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from cph_conformance.run.checks import run as run_checks
 from cph_conformance.run.report import changes, observed
 from cph_conformance.run.report.changes import (
     IMAGES,
@@ -28,8 +28,10 @@ from cph_conformance.run.report.changes import (
     Change,
     Changes,
 )
+from cph_conformance.run.report.result import Result
 from cph_conformance.run.report.stored import Unusable
-from cph_conformance.run.verdict.verdict import CANNOT_RUN, DRIFT, PASSED, Verdict, error
+from cph_conformance.run.verdict.findings import error
+from cph_conformance.run.verdict.verdict import CANNOT_RUN, DRIFT, PASSED, Verdict
 from tests import inprocess
 
 BASE: dict[str, Any] = {
@@ -209,16 +211,14 @@ NOTICE = Change(IMAGES, "private", "13 images, was 12")
 def test_changes_of_shape_exit_1_only_when_asked_and_never_over_exit_2(
     found: list[Change], gate: bool, problem: str | None, status: int, label: str
 ) -> None:
-    v = Verdict("x", changes=Changes("then", found), fail_on_change=gate)
-    if problem:
-        v.add(error("walk", "the walk stopped early"))
+    found_problems = (error(run_checks.walk, "the walk stopped early"),) if problem else ()
+    v = Result(Verdict("x", found_problems), Changes("then", found), gate)
     assert (v.exit_status, v.label) == (status, label)
 
 
 def test_drift_stays_drift_with_changes() -> None:
-    drifted = inprocess.quick_run("unknown-image-label")
-    v = dataclasses.replace(drifted, changes=Changes("then", [SHAPE]), fail_on_change=True)
-    assert v.failures and (v.exit_status, v.label) == (DRIFT, "drift found")
+    v = Result(inprocess.quick_run("unknown-image-label"), Changes("then", [SHAPE]), fail_on_change=True)
+    assert v.verdict.failures and (v.exit_status, v.label) == (DRIFT, "drift found")
 
 
 # --- the baseline file --------------------------------------------------------------------------------------------

@@ -9,10 +9,13 @@ from typing import Any
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.run.checks import registry as rules
-from cph_conformance.run.transport.exchange import Exchange
+from cph_conformance.run import checks
+from cph_conformance.run.checks.registry import ANSWER, ANSWERS
 from cph_conformance.run.transport.credential import VALID
-from cph_conformance.run.verdict.verdict import FAILURE, WARNING, Verdict
+from cph_conformance.run.transport.exchange import Exchange
+from cph_conformance.run.verdict.findings import FAILURE, WARNING, Finding
+from cph_conformance.run.verdict.verdict import Verdict
+from tests import inprocess
 
 EXAMPLE = spec.example_response()  # three public images, as Huawei's documentation page shows them
 PUBLIC, PRIVATE = spec.enum("IsPublic")
@@ -30,10 +33,17 @@ def image(n: int = 0, **fields: Any) -> dict[str, Any]:
 
 
 def answer(
-    query: str = "", status: int = 200, body: Any = None, headers: dict[str, str] | None = None, text: str = ""
+    query: str = "",
+    status: int = 200,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    text: str = "",
+    unreadable: str = "",
+    echoed: int = 0,
 ) -> Exchange:
     body = EXAMPLE if body is None and status == 200 and not text else body
-    return Exchange("GET", URL + (f"?{query}" if query else ""), VALID, status, headers or JSON, body, text)
+    url = URL + (f"?{query}" if query else "")
+    return Exchange("GET", url, VALID, status, headers or JSON, body, text, unreadable=unreadable, echoed=echoed)
 
 
 ERROR = spec.error_example(401)
@@ -88,6 +98,20 @@ ONE: list[tuple[str, Exchange, str | None, str]] = [
     ),
     ("response_schema_conformance", answer(status=401, body={"error_msg": "x"}), "required@$", FAILURE),
     ("response_schema_conformance", answer(status=401, text="<html>401</html>"), "not-json", FAILURE),
+    # What the sender would not decode: the body is not what the spec documents, and says why.
+    ("response_schema_conformance", answer(text="[[[", unreadable="too-deep: JSON nested deeper"), "too-deep", FAILURE),
+    (
+        "response_schema_conformance",
+        answer(text="{", headers={**JSON, "content-encoding": "gzip"}, unreadable="undecodable: not gzip"),
+        "undecodable",
+        FAILURE,
+    ),
+    # A body too large to read is within_the_largest_page's, not the schema's.
+    ("response_schema_conformance", answer(text="{", unreadable="too-large: more than 10 bytes"), None, FAILURE),
+    ("within_the_largest_page", answer(), None, FAILURE),
+    ("within_the_largest_page", answer(text="{", unreadable="too-large: more than 10 bytes"), "too-large", FAILURE),
+    ("credential_echo", answer(), None, FAILURE),
+    ("credential_echo", answer(echoed=2), "echoed", WARNING),
     # Huawei's SDK reads a null field as absent: a null is the spec's assumption broken, unless the field is required
     (
         "response_schema_conformance",
@@ -151,9 +175,12 @@ ONE: list[tuple[str, Exchange, str | None, str]] = [
 
 
 def judged(check: str, exchanges: list[Exchange]) -> Verdict:
-    v = Verdict("a table", strict=True)
-    v.judge_answers(exchanges)
-    return v
+    return inprocess.answers(*exchanges)
+
+
+def keyed(f: Finding) -> str:
+    """A finding's key as the tables write it: the selection and the cause."""
+    return ":".join(filter(None, f.key))
 
 
 @pytest.mark.parametrize(
@@ -163,7 +190,7 @@ def judged(check: str, exchanges: list[Exchange]) -> Verdict:
 )
 def test_each_answer_check_accepts_and_rejects(check: str, ex: Exchange, key: str | None, graded: str) -> None:
     found = [f for f in judged(check, [ex]).findings if f.check == check]
-    assert (key, graded) in [(f.key, f.verdict) for f in found] if key else found == []
+    assert (key, graded) in [(keyed(f), f.verdict) for f in found] if key else found == []
     for f in found:
         assert f.curls == (ex.curl,)
         assert f.source.startswith("assumption: ") == (graded == WARNING)
@@ -206,14 +233,14 @@ ACROSS: list[tuple[str, list[Exchange], str | None]] = [
 @pytest.mark.parametrize(("check", "exchanges", "key"), ACROSS, ids=[f"{c}-{n}" for n, (c, _, _) in enumerate(ACROSS)])
 def test_each_check_across_answers_accepts_and_rejects(check: str, exchanges: list[Exchange], key: str | None) -> None:
     found = [f for f in judged(check, exchanges).findings if f.check == check]
-    assert [f.key for f in found] == ([key] if key else [])
+    assert [keyed(f) for f in found] == ([key] if key else [])
     for f in found:  # both answers, so that the two can be compared
         assert f.verdict == FAILURE and len(f.curls) == 2
 
 
 def test_every_check_of_answers_is_tested_both_ways() -> None:
     tested = {(c, k is None) for c, _, k, _ in ONE} | {(c, k is None) for c, _, k in ACROSS}
-    for check in (*rules.of(rules.ANSWER, strict=True), *rules.of(rules.ANSWERS)):
+    for check in (*checks.of(ANSWER, strict=True), *checks.of(ANSWERS)):
         assert {(check.name, True), (check.name, False)} <= tested, check.name
 
 
@@ -230,14 +257,16 @@ def test_an_answer_that_judges_nothing_is_given_only_to_the_checks_of_its_shape(
     throttled = answer("n=1", status=429, body=spec.error_example(429))
     lost = Exchange("GET", URL, VALID, None, {}, None, "unreachable")
     v = judged("", [throttled, lost])
-    assert v.findings == [] and len(v.unjudged) == 2
+    assert v.findings == () and len(v.unjudged) == 2
     assert {name for name, n in v.judged.items() if n} == {
         "status_code_conformance",
         "content_type_conformance",
         "response_schema_conformance",
+        "within_the_largest_page",
+        "credential_echo",
     }
     html = answer("n=2", status=429, text="<html>slow down</html>", headers={"content-type": "text/html"})
-    assert {(f.check, f.key) for f in judged("", [html]).findings} == {
+    assert {(f.check, keyed(f)) for f in judged("", [html]).findings} == {
         ("content_type_conformance", "text/html"),
         ("response_schema_conformance", "not-json"),
     }

@@ -12,14 +12,14 @@ import schemathesis
 from hypothesis import settings
 
 from cph_conformance.mock.server import RunningMock
-from cph_conformance.run import runner
+from cph_conformance.run.collect import cases
 from cph_conformance.settings import BY_NAME
 from cph_conformance.spec import SPEC_PATH
 from tests import inprocess
 
 
 def values_for(mock: RunningMock, reports: Path) -> dict[str, str]:
-    return runner.toml_variables(mock.base_url, mock.project_id, mock.token, "1000/s", reports)
+    return cases.toml_variables(mock.base_url, mock.project_id, "1000/s", reports, mock.token)
 
 
 @pytest.fixture(scope="session")
@@ -70,5 +70,5 @@ def test_the_same_seed_sends_the_same_requests() -> None:
 
 @pytest.mark.parametrize(("env", "seed"), [({}, BY_NAME["SEED"].default), ({"SEED": "7"}, "7")])
 def test_the_runner_gives_schemathesis_its_seed(env: dict[str, str], seed: str) -> None:
-    command = runner.schemathesis_command(env)
+    command = cases.command(env)
     assert command[command.index("--seed") + 1] == seed

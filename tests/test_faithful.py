@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from cph_conformance.run.verdict.verdict import FAILURE, PASSED
+from cph_conformance.run.verdict.findings import FAILURE
+from cph_conformance.run.verdict.verdict import PASSED
 from tests import faithful_service, inprocess
 
 PATIENT = [name for name, flavour in faithful_service.FLAVOURS.items() if not flavour.throttles]

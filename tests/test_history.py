@@ -16,6 +16,7 @@ import pytest
 from cph_conformance.run.report import history, screenshot
 from cph_conformance.run.report import summary as report
 from cph_conformance.run.report.history import MAX_RUNS
+from cph_conformance.run.report.result import Result
 from cph_conformance.run.report.stored import Unusable
 from cph_conformance.run.verdict.verdict import CANNOT_RUN, DRIFT, PASSED, Verdict
 
@@ -96,7 +97,7 @@ def chart_of(page: str) -> ElementTree.Element:
 
 
 def test_summary_html_draws_the_history_as_inline_svg_without_script() -> None:
-    page = report.render_html(Verdict("x"), RUNS)
+    page = report.render_html(Result(Verdict("x")), RUNS)
     svg = chart_of(page)
     assert svg.tag == f"{SVG}svg" and svg.get("viewBox") == f"0 0 {history.WIDTH} {history.HEIGHT}"
     circles = svg.findall(f"{SVG}circle")
@@ -108,7 +109,7 @@ def test_summary_html_draws_the_history_as_inline_svg_without_script() -> None:
 
 
 def test_without_a_history_there_is_no_chart() -> None:
-    assert CHART.search(report.render_html(Verdict("x"))) is None
+    assert CHART.search(report.render_html(Result(Verdict("x")))) is None
 
 
 @pytest.mark.parametrize(
@@ -123,14 +124,14 @@ def test_without_a_history_there_is_no_chart() -> None:
     ],
 )
 def test_the_browser_check_asks_for_the_chart_the_page_draws(built: Callable[[str], str], problem: str | None) -> None:
-    page = report.render_html(Verdict("x"), RUNS)
+    page = report.render_html(Result(Verdict("x")), RUNS)
     found = screenshot.chart_problem(page, built(page))
     assert found == problem if problem is None else (found or "").startswith(problem)
-    assert screenshot.chart_problem(report.render_html(Verdict("x")), "") is None  # no chart to ask for
+    assert screenshot.chart_problem(report.render_html(Result(Verdict("x"))), "") is None  # no chart to ask for
 
 
 def test_a_run_joins_the_history_with_its_verdict_counts_and_p95() -> None:
-    v = Verdict("x")
+    v = Result(Verdict("x"))
     seen = {"requests": {"sent": 217}, "latency": {"p95_ms": 4.6}}
     assert history.entry(v, "2026-11-26", seen) == {
         "date": "2026-11-26",

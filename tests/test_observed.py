@@ -12,8 +12,8 @@ import jsonschema
 import pytest
 
 from cph_conformance.run.collect import walk
-from cph_conformance.run.transport.exchange import ELAPSED_HEADER, Exchange
 from cph_conformance.run.report import observed
+from cph_conformance.run.transport.exchange import Exchange
 from tests import inprocess
 
 
@@ -72,32 +72,8 @@ def test_percentiles_are_nearest_rank(values: list[float], p: float, expected: f
     assert observed.percentile(values, p) == expected
 
 
-def _recorded(headers: dict[str, str], elapsed: float | None) -> Exchange:
-    response: dict[str, Any] = {"status_code": 200, "headers": {k: [v] for k, v in headers.items()}}
-    if elapsed is not None:
-        response["elapsed"] = elapsed
-    return Exchange.of_recorded({"request": {"method": "GET", "uri": "http://x/"}, "response": response}, "valid", "")
-
-
-@pytest.mark.parametrize(
-    ("headers", "measured", "expected"),
-    [
-        ({ELAPSED_HEADER: "0.25"}, 0.9, 0.25),  # the gateway's measure of the endpoint wins over the client's
-        ({}, 0.9, 0.9),  # no gateway (an app in this process): the client's
-        ({ELAPSED_HEADER: "soon"}, 0.9, 0.9),
-        ({}, None, None),
-    ],
-)
-def test_an_answers_time_is_the_gateways_measure_else_the_clients(
-    headers: dict[str, str], measured: float | None, expected: float | None
-) -> None:
-    ex = _recorded(headers, measured)
-    assert ex.elapsed == expected
-    assert ELAPSED_HEADER.lower() not in ex.headers  # the run's header, not the endpoint's
-
-
 def test_latency_is_taken_over_the_answers_that_have_a_time() -> None:
-    answers = [_recorded({ELAPSED_HEADER: str(n / 1000)}, None) for n in range(1, 101)]
+    answers = [Exchange("GET", "http://x/", "valid", 200, elapsed=n / 1000) for n in range(1, 101)]
     lost = Exchange("GET", "http://x/", "valid", None, {}, None, "refused", elapsed=5.0)  # no answer: not timed
     assert observed.latency([*answers, lost]) == {"answers": 100, "p50_ms": 50.0, "p95_ms": 95.0, "p99_ms": 99.0}
     assert observed.latency([lost]) == {"answers": 0}
@@ -113,21 +89,21 @@ def test_a_run_observes_the_shape_of_every_answer_by_the_specs_schemas() -> None
     assert set(seen["schemas"]["ErrorBody"]) == {"request_id", "error_code", "error_msg"}
     assert seen["values"]["PhoneImage.is_public"] == [1, 2]
     assert seen["bytes"]["PhoneImage.image_id"] == {"longest": 32, "limit": 32}
-    assert seen["images"] == walk.images_per_selection(v.walk.listings)
+    assert v.walk is not None and seen["images"] == walk.images_per_selection(v.walk.listings)
     assert seen["images"]["all"] == sum(seen["images"][t] for t in ("public", "private", "share"))
     assert seen["requests"]["sent"] == len(v.exchanges) and seen["latency"]["answers"] == len(v.exchanges)
     # Statuses by kind: each probe by the situation the spec documents for it.
     assert seen["statuses"]["walk/valid"] == {"200": seen["requests"]["by_phase"]["walk"]}
     assert set(seen["statuses"]["probe/other-project"]) <= {"401", "403"}
     assert seen["error_codes"]["probe/invalid-parameter"] == {"CPS.0005": 16}
-    assert {probe.situation for probe, _ in v.probed} == {
+    assert {p.probe.situation for p in v.probed} == {
         kind.removeprefix("probe/") for kind in seen["statuses"] if kind.startswith("probe/")
     }
 
 
 def test_what_a_run_observed_holds_no_image_name_or_id_no_project_and_no_credential() -> None:
     v = inprocess.quick_run(None)
-    text = observed.document(observed.of(v, "2026-11-26T05:17:00+00:00"), v)
+    text = observed.document(observed.of(v, "2026-11-26T05:17:00+00:00"), v.label, v.exit_status)
     images = [image for ex in v.exchanges for image in ex.images or ()]
     data = {str(image[key]) for image in images for key in ("image_name", "image_id")}
     assert len(data) > 60  # the run saw the mock's catalog: names and ids to look for

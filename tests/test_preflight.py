@@ -1,4 +1,4 @@
-"""The preflight, in process, through the gateway: a refused token, another project, a wrong base URL (404) and
+"""The preflight, in process, through the run's sender: a refused token, another project, a wrong base URL (404) and
 a redirect each stop the run with a reason that names what to fix, and never the credential."""
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ import pytest
 
 from cph_conformance import spec
 from cph_conformance.mock.server import RunningMock
-from cph_conformance.run.transport import gateway, preflight, target
+from cph_conformance.run.transport import preflight, target
+from cph_conformance.run.transport.deadline import Deadline
+from cph_conformance.run.transport.patience import Patience
+from cph_conformance.run.transport.sender import Sender
 from tests import loopback
 
 
@@ -32,10 +35,15 @@ def answering(status: int, headers: dict[str, str], body: bytes = b"") -> Iterat
         yield url
 
 
+def sender_to(t: target.Target) -> Sender:
+    deadline = Deadline(60)
+    patience = Patience(0, spec.statuses_when("throttled"), deadline=deadline)
+    return Sender(t.base_url, t.project_id, t.credential, t.secrets, patience, deadline)
+
+
 def check(base_url: str, project_id: str, token: str) -> None:
     t = target.live({"CPH_BASE_URL": base_url, "CPH_PROJECT_ID": project_id, "CPH_AUTH_TOKEN": token})
-    with gateway.running(t.base_url, spec.auth_header(), t.credential, t.secrets, 5.0) as gw:
-        preflight.check(gw.base_url, t, 5.0)
+    preflight.check(sender_to(t), t)
 
 
 def test_the_right_credential_passes(mock: RunningMock) -> None:
@@ -103,9 +111,6 @@ def test_an_unreachable_endpoint_names_the_variable_that_named_it(token: str, na
         url = f"http://127.0.0.1:{held.getsockname()[1]}"
         t = target.live({"CPH_BASE_URL": url, "CPH_PROJECT_ID": "0" * 32, "CPH_AUTH_TOKEN": token})
         t = dataclasses.replace(t, endpoint_variable=named_by)
-        with (
-            gateway.running(t.base_url, spec.auth_header(), t.credential, t.secrets, 5.0) as gw,
-            pytest.raises(target.CannotRun, match=f"cannot reach {url}") as raised,
-        ):
-            preflight.check(gw.base_url, t, 5.0)
+        with pytest.raises(target.CannotRun, match=f"cannot reach {url}") as raised:
+            preflight.check(sender_to(t), t)
     assert says in str(raised.value) and ("CPH_BASE_URL" in str(raised.value)) == (named_by == "CPH_BASE_URL")

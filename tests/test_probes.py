@@ -8,11 +8,15 @@ import subprocess
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.run.checks import registry as rules
-from cph_conformance.run.collect import probes
-from cph_conformance.run.transport.exchange import Exchange
+from cph_conformance.run import checks
+from cph_conformance.run.checks import probes
+from cph_conformance.run.checks.evidence import Probe, Probed
+from cph_conformance.run.checks.registry import PROBE
 from cph_conformance.run.transport.credential import EMPTY, MISSING, NEAR_MISSES, VALID, WRONG
-from cph_conformance.run.verdict.verdict import FAILURE, Verdict
+from cph_conformance.run.transport.exchange import Exchange
+from cph_conformance.run.verdict.findings import FAILURE
+from cph_conformance.run.verdict.judge import Facts
+from tests import inprocess
 
 PROJECT = "0123456789abcdef0123456789abcdef"
 JSON = {"content-type": "application/json"}
@@ -21,14 +25,14 @@ JSON = {"content-type": "application/json"}
 def test_the_plan_tries_every_edge_the_spec_gives_and_stays_bounded() -> None:
     plan = probes.plan(PROJECT, marker="m-1")
     assert len(plan) <= 40
-    assert {p.auth for p in plan if p.check == "authentication"} == {MISSING, EMPTY, WRONG, *NEAR_MISSES}
+    assert {p.auth for p in plan if p.check == probes.authentication} == {MISSING, EMPTY, WRONG, *NEAR_MISSES}
     assert any(spec.continuation()[0] in p.query for p in plan if p.auth == MISSING)  # and on a later page
-    other = [p for p in plan if p.check == "authorization"]
+    other = [p for p in plan if p.check == probes.authorization]
     assert {p.project for p in other} == {probes.other_project_id(PROJECT)}
     sent = {k: v for p in other for k, v in p.query.items()}
     assert set(sent) == {spec.selector(), spec.page_size(), spec.continuation()[0]}  # each documented query parameter
     assert {p.query.get(spec.selector()) for p in other} >= set(spec.enum("ImageType"))
-    exact = [p.query[spec.selector()] for p in plan if p.check == "exact_values"]
+    exact = [p.query[spec.selector()] for p in plan if p.check == probes.exact_values]
     for value in spec.enum("ImageType"):
         assert {value.upper(), f" {value}", f"{value} "} <= set(exact) and value not in exact
     assert all(p.expected for p in plan)  # the spec documents what each must get
@@ -51,14 +55,14 @@ ERROR_401, ERROR_403, ERROR_400 = (spec.error_example(s) for s in (401, 403, 400
 PAGE = spec.example_response()
 
 
-def answer(probe: probes.Probe, status: int, body: object, headers: dict[str, str] | None = None) -> Exchange:
+def answer(probe: Probe, status: int, body: object, headers: dict[str, str] | None = None) -> Exchange:
     return Exchange(
         "GET", "https://cph.example/v1/x?n=1", probe.auth, status, JSON if headers is None else headers, body
     )
 
 
 # (the probe, what it got, the cause's key when it must drift, else None)
-CASES: list[tuple[probes.Probe, int, object, dict[str, str] | None, str | None]] = [
+CASES: list[tuple[Probe, int, object, dict[str, str] | None, str | None]] = [
     (PLAN["near-miss:short"], 401, ERROR_401, None, None),
     (PLAN["near-miss:short"], 200, PAGE, None, "near-miss:short:accepted"),
     (PLAN["missing"], 401, "<html>", {"content-type": "text/html"}, "missing:401"),
@@ -74,19 +78,18 @@ CASES: list[tuple[probes.Probe, int, object, dict[str, str] | None, str | None]]
 
 @pytest.mark.parametrize(("probe", "status", "body", "headers", "key"), CASES)
 def test_each_probe_is_refused_as_the_spec_documents_or_drifts(
-    probe: probes.Probe, status: int, body: object, headers: dict[str, str] | None, key: str | None
+    probe: Probe, status: int, body: object, headers: dict[str, str] | None, key: str | None
 ) -> None:
-    v = Verdict("a table")
-    v.judge_probes([(probe, answer(probe, status, body, headers))])
-    assert [(f.check, f.key) for f in v.findings] == ([(probe.check, key)] if key else [])
+    v = inprocess.weighed(Facts((), probed=(Probed(probe, answer(probe, status, body, headers)),)))
+    assert [(f.check, f.key[1]) for f in v.findings] == ([(probe.check.name, key)] if key else [])
     assert all(f.verdict == FAILURE for f in v.findings)
 
 
 def test_every_probe_check_is_tested_both_ways() -> None:
-    tested = {(p.check, k is None) for p, _, _, _, k in CASES}
-    for check in rules.of(rules.PROBES):
+    tested = {(p.check.name, k is None) for p, _, _, _, k in CASES}
+    for check in checks.of(PROBE):
         assert {(check.name, True), (check.name, False)} <= tested, check.name
-    assert VALID not in {p.auth for p in probes.plan(PROJECT, None) if p.check == "authentication"}
+    assert VALID not in {p.auth for p in probes.plan(PROJECT, None) if p.check == probes.authentication}
 
 
 @pytest.mark.parametrize("token", ["MIIT-abc_DEF.0123", "endsWithA", "A"])

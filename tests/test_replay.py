@@ -5,18 +5,21 @@ keep to their budget and never send a throttled answer again."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
-from typing import Any
+from collections.abc import Collection
 
 import pytest
 
 from cph_conformance import spec
+from cph_conformance.run import pipeline
+from cph_conformance.run.checks.evidence import parts_of
 from cph_conformance.run.collect import walk
-from cph_conformance.run.transport.exchange import ERROR_HEADER, Exchange
 from cph_conformance.run.transport.credential import VALID
+from cph_conformance.run.transport.exchange import Exchange
 from cph_conformance.run.transport.patience import AGAIN
 from cph_conformance.run.verdict import replay
-from cph_conformance.run.verdict.verdict import CANNOT_RUN, DRIFT, ERROR, FAILURE, FLAKY, PASSED, Verdict
+from cph_conformance.run.verdict.findings import ERROR, FAILURE, FLAKY
+from cph_conformance.run.verdict.judge import Facts
+from cph_conformance.run.verdict.verdict import CANNOT_RUN, DRIFT, PASSED, Verdict
 from tests import inprocess
 
 URL = "https://cph.example/v1/0123456789abcdef0123456789abcdef/cloud-phone/phone-images"
@@ -24,30 +27,58 @@ JSON = {"content-type": "application/json"}
 PAGE = Exchange("GET", f"{URL}?image_type=share", VALID, 200, JSON, spec.example_response())
 FAILED = Exchange("GET", f"{URL}?image_type=share", VALID, 500, JSON, spec.error_example(500))
 THROTTLED = Exchange("GET", f"{URL}?image_type=share", VALID, 429, {"content-type": "text/html"}, None, "<html/>")
-LOST = Exchange("GET", f"{URL}?image_type=private", VALID, 502, {ERROR_HEADER.lower(): "unreachable: ConnectError"})
+LOST = Exchange("GET", f"{URL}?image_type=private", VALID, None, {}, None, "no answer: ConnectError")
 BLIP = Exchange("GET", f"{URL}?image_type=private", VALID, 503, JSON, spec.error_example(500))
 
 
-def answering(*answers: Exchange) -> tuple[replay.Resend, list[Exchange]]:
-    """A resend that gives these answers in turn (the last one again when they run out), and what it was sent."""
-    given = iter(answers)
-    sent: list[Exchange] = []
+class Scripted:
+    """What the replays send through, scripted: each exchange sent again gets the next of these answers (the last one
+    again when they run out), each walk the next of these services (pages-skip's, or the clean mock's)."""
 
-    def resend(ex: Exchange) -> Exchange:
-        sent.append(ex)
-        return next(given, answers[-1])
+    def __init__(self, *answers: Exchange, walks: tuple[str | None, ...] = ()) -> None:
+        self._answers = iter(answers)
+        self._last = answers[-1] if answers else PAGE
+        self._walks = walks
+        self.attempt = 0
+        self.requests: list[Exchange] = []
+        self.walked: list[set[str]] = []
+        self._walked_requests = 0
 
-    return resend, sent
+    @property
+    def sent(self) -> int:
+        return len(self.requests) + self._walked_requests
+
+    @property
+    def out_of_time(self) -> bool:
+        return False
+
+    def again(self, ex: Exchange) -> Exchange:
+        self.requests.append(ex)
+        self._last = next(self._answers, self._last)
+        return self._last
+
+    def walk(self, only: Collection[str]) -> walk.Walk:
+        self.walked.append(set(only))
+        service = self._walks[self.attempt - 1] if self.attempt <= len(self._walks) else None
+        done = walk.run(inprocess.sender(service), only=only)
+        self._walked_requests += len(done.exchanges)
+        return done
 
 
 def confirmed(
-    first: list[Exchange], *again: Exchange, budget: int = replay.BUDGET, flaky_fails: bool = False
+    first: list[Exchange],
+    *again: Exchange,
+    budget: int = replay.BUDGET,
+    flaky_fails: bool = False,
+    throttled: tuple[Exchange, ...] = (),
+    scripted: Scripted | None = None,
+    done: walk.Walk | None = None,
 ) -> Verdict:
-    v = Verdict("x", fail_on_flaky=flaky_fails)
-    v.judge_answers(first)
-    resend, _ = answering(*again)
-    v.replays = replay.confirm(v, resend, None, budget=budget, pause=lambda _: None)
-    return v
+    plan = pipeline.Plan(
+        again=AGAIN, fail_on_flaky=flaky_fails, replays=budget, pause=lambda _: None, say=lambda _: None
+    )
+    facts = Facts(tuple(first), throttled, walk=done)
+    return pipeline.weigh("x", facts, plan, resender=scripted or Scripted(*again))
 
 
 @pytest.mark.parametrize(
@@ -81,23 +112,21 @@ def test_flaky_fails_the_run_when_asked_to() -> None:
     [(0, 0), (AGAIN - 1, 0), (AGAIN, AGAIN)],  # a failure is sent again whole, or not at all
 )
 def test_the_replays_keep_to_their_budget_and_what_is_left_keeps_its_verdict(budget: int, sent: int) -> None:
-    v = Verdict("x")
-    v.judge_answers([PAGE, FAILED])
-    resend, requests = answering(PAGE)
-    v.replays = replay.confirm(v, resend, None, budget=budget, pause=lambda _: None)
-    assert len(requests) == v.replays.sent == sent
+    scripted = Scripted(PAGE)
+    v = confirmed([PAGE, FAILED], budget=budget, scripted=scripted)
+    assert v.replays is not None
+    assert len(scripted.requests) == v.replays.sent == sent
     failures = [f for f in v.findings if f.check == "not_a_server_error"]
     assert failures[0].verdict == (FAILURE if not sent else FLAKY)
     assert v.replays.unsent == (0 if sent else 1)
 
 
 def test_a_throttled_answer_is_never_sent_again() -> None:
-    v = Verdict("x")
-    v.judge_answers([PAGE])
-    v.judge_throttled([THROTTLED])
-    resend, requests = answering(PAGE)
-    v.replays = replay.confirm(v, resend, None, pause=lambda _: None)
-    assert requests == [] and [f.verdict for f in v.findings if f.check == "content_type_conformance"] == [FAILURE]
+    scripted = Scripted(PAGE)
+    v = confirmed([PAGE], throttled=(THROTTLED,), scripted=scripted)
+    assert scripted.requests == [] and [f.verdict for f in v.findings if f.check == "content_type_conformance"] == [
+        FAILURE
+    ]
 
 
 @pytest.mark.parametrize(
@@ -122,19 +151,6 @@ def test_a_request_without_an_answer_is_sent_again(
     assert (lost in v.unjudged) == (verdict == ERROR)
 
 
-def walks(*found: bool) -> Callable[[Collection[str]], walk.Walk]:
-    """Walks of a service whose image shared with the project is missing from its pages of one image, in turn:
-    found[n], the nth new walk lists share as the first did (the image missing), else whole."""
-    faulty = inprocess.fetch("pages-skip")
-    clean = inprocess.fetch()
-    turns: Iterator[bool] = iter(found)
-
-    def rewalk(only: Collection[str]) -> walk.Walk:
-        return walk.run(faulty if next(turns) else clean, only=only)
-
-    return rewalk
-
-
 @pytest.mark.parametrize(
     ("found", "verdict", "reproduced"),
     [((True, True), FAILURE, f"{AGAIN + 1}/{AGAIN + 1}"), ((False, True), FLAKY, f"2/{AGAIN + 1}")],
@@ -142,31 +158,23 @@ def walks(*found: bool) -> Callable[[Collection[str]], walk.Walk]:
 def test_a_failure_of_the_walk_is_judged_again_on_new_walks(
     found: tuple[bool, ...], verdict: str, reproduced: str
 ) -> None:
-    first = walk.run(inprocess.fetch("pages-skip"))
-    v = Verdict("x")
-    v.judge(first.exchanges, walk=first)
-    keys = {f.key for f in v.findings if f.check == "same_listing_at_any_limit"}
-    assert keys
-    resend, _ = answering(PAGE)
-    v.replays = replay.confirm(v, resend, walks(*found), pause=lambda _: None)
+    """Walks of a service whose image shared with the project is missing from its pages of one image, in turn:
+    found[n], the nth new walk lists share as the first did (the image missing), else whole."""
+    first = walk.run(inprocess.sender("pages-skip"))
+    turns = tuple("pages-skip" if f else None for f in found)
+    v = confirmed(list(first.exchanges), done=first, scripted=Scripted(PAGE, walks=turns))
     assert {(f.verdict, f.reproduced) for f in v.findings if f.check == "same_listing_at_any_limit"} == {
         (verdict, reproduced)
     }
 
 
 def test_a_new_walk_lists_only_the_image_types_the_failures_concern() -> None:
-    asked: list[Any] = []
-
-    def rewalk(only: Collection[str]) -> walk.Walk:
-        asked.append(set(only))
-        return walk.run(inprocess.fetch(), only=only)
-
-    first = walk.run(inprocess.fetch("pages-skip"))
-    v = Verdict("x")
-    v.judge(first.exchanges, walk=first)
-    replay.confirm(v, answering(PAGE)[0], rewalk, pause=lambda _: None)
-    named = {f.key.split(":")[0] for f in v.findings if f.check == "same_listing_at_any_limit"}
-    assert asked and asked[0] >= named
+    first = walk.run(inprocess.sender("pages-skip"))
+    scripted = Scripted(PAGE)
+    v = confirmed(list(first.exchanges), done=first, scripted=scripted)
+    named = {f.key[0] for f in v.findings if f.check == "same_listing_at_any_limit"}
+    assert named and scripted.walked
+    assert all(asked in [parts_of(selection) for selection in named] for asked in scripted.walked)
 
 
 def listing_of(n: int, **names: str) -> Exchange:

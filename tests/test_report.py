@@ -6,6 +6,7 @@ baseline in each. No server."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,13 +16,19 @@ from xml.etree import ElementTree
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.run.collect import recorded
-from cph_conformance.run.transport.exchange import ERROR_HEADER, Exchange
+from cph_conformance.run import checks
+from cph_conformance.run.checks.evidence import Case
+from cph_conformance.run.collect import cases
 from cph_conformance.run.report import summary as report
 from cph_conformance.run.report.changes import IMAGES, NEW_VALUE, Change, Changes
-from cph_conformance.run.transport.credential import MISSING, VALID
+from cph_conformance.run.report.result import Result
+from cph_conformance.run.transport.credential import VALID
+from cph_conformance.run.transport.exchange import Exchange
 from cph_conformance.run.verdict import replay
-from cph_conformance.run.verdict.verdict import CANNOT_RUN, DRIFT, PASSED, SETUP, Blips, Verdict, error, flaky
+from cph_conformance.run.verdict.findings import flaky
+from cph_conformance.run.verdict.judge import Facts
+from cph_conformance.run.verdict.verdict import CANNOT_RUN, DRIFT, PASSED, Blips, cannot_run
+from tests import inprocess
 
 GATEWAY, ENDPOINT = "http://127.0.0.1:5555", "https://cph.cn-north-4.myhuaweicloud.com"
 PATH = spec.OPERATION_PATH.format(project_id="0123456789abcdef0123456789abcdef")
@@ -64,7 +71,7 @@ def failed(name: str, message: str, steps: list[str] | None = None) -> dict[str,
     return {"name": name, "status": "failure", "failure_info": info}
 
 
-def test_recorded_requests_are_shown_against_the_endpoint_with_each_checks_outcome(tmp_path: Path) -> None:
+def test_schemathesis_events_are_read_into_each_cases_phase_and_each_checks_outcome(tmp_path: Path) -> None:
     path = events(
         tmp_path,
         {
@@ -78,16 +85,12 @@ def test_recorded_requests_are_shown_against_the_endpoint_with_each_checks_outco
             ),
         },
     )
-    read = recorded.read(path, (GATEWAY, ENDPOINT))
-    assert read.cases == 2 and [ex.url for ex in read.exchanges] == [
-        f"{ENDPOINT}{PATH}?limit=0",
-        f"{ENDPOINT}{PATH}?limit=1",
+    read = cases.read_events(path)
+    assert read.count == 2 and read.phases == {"a": "fuzzing", "b": "fuzzing"}
+    assert read.outcomes == [
+        cases.Outcome("a", "negative_data_rejection", "accepted"),
+        cases.Outcome("b", "negative_data_rejection", None),
     ]
-    assert [(name, failure) for name, failure, _ in read.outcomes] == [
-        ("negative_data_rejection", "accepted"),
-        ("negative_data_rejection", None),
-    ]
-    assert read.exchanges[0].curl == f"curl -X GET -H \"X-Auth-Token: $CPH_AUTH_TOKEN\" '{ENDPOINT}{PATH}?limit=0'"
 
 
 def test_a_probes_failure_is_judged_on_the_probes_own_request(tmp_path: Path) -> None:
@@ -103,25 +106,25 @@ def test_a_probes_failure_is_judged_on_the_probes_own_request(tmp_path: Path) ->
         },
         parents={"p": "a"},
     )
-    ((name, _, ex),) = recorded.read(path, (GATEWAY, ENDPOINT)).outcomes
-    assert name == "ignored_auth" and ex.auth == MISSING and "X-Auth-Token" not in ex.curl
+    assert cases.read_events(path).outcomes == [cases.Outcome("p", "ignored_auth", "no auth")]
 
 
-def test_an_answer_the_gateway_could_not_get_is_no_answer_not_drift(tmp_path: Path) -> None:
-    path = events(
-        tmp_path,
-        {
-            "a": (
-                interaction("limit=1", 502, {"gateway_error": "timeout"}, {ERROR_HEADER: "timeout: no answer"}),
-                [failed("positive_data_acceptance", "502")],
-            )
-        },
-    )
-    read = recorded.read(path, (GATEWAY, ENDPOINT))
-    v = Verdict(ENDPOINT)
-    v.judge(read.exchanges, read.outcomes)
-    assert v.findings == [] and v.unjudged == read.exchanges
-    assert v.exit_status == CANNOT_RUN and "no answer" in report.render(v)
+@pytest.mark.parametrize(
+    "line",
+    [b'{"ScenarioFinished": {"phase": "fuzz', b'{"a": 1}{"b": 2}', b"[" * 100_000, b"\xff\xfe not json"],
+)
+def test_events_cut_short_or_mixed_are_an_error_of_the_run_never_a_crash(tmp_path: Path, line: bytes) -> None:
+    path = tmp_path / "events.ndjson"
+    path.write_bytes(line + b"\n")
+    read = cases.read_events(path)
+    assert read.count == 0 and read.errors and "line 1" in read.errors[0]
+
+
+def test_an_answer_the_sender_could_not_get_is_no_answer_not_drift() -> None:
+    lost = Exchange("GET", f"{ENDPOINT}{PATH}?limit=1", VALID, None, {}, None, "no answer: ReadTimeout")
+    v = inprocess.weighed(Facts((lost,), cases=(Case("positive_data_acceptance", "502", lost),)))
+    assert v.findings == () and v.unjudged == [lost]
+    assert v.exit_status == CANNOT_RUN and "no answer" in report.render(Result(v))
 
 
 def page(n: int) -> Exchange:
@@ -132,7 +135,6 @@ def page(n: int) -> Exchange:
 
 
 def test_every_cause_is_listed_once_with_its_source_and_curl_lines_and_junit_holds_them_in_one_failure() -> None:
-    v = Verdict(ENDPOINT)
     over = [
         Exchange(
             "GET",
@@ -147,41 +149,39 @@ def test_every_cause_is_listed_once_with_its_source_and_curl_lines_and_junit_hol
     wrong = Exchange(
         "GET", f"{ENDPOINT}{PATH}?limit=3", VALID, 203, {"content-type": "text/plain"}, {"request_id": "r3"}
     )
-    v.judge_answers([page(1), *over, wrong])
-    text = report.render(v)
+    v = inprocess.answers(page(1), *over, wrong, strict=False)
+    text = report.render(Result(v))
     assert v.exit_status == DRIFT and "**Verdict: drift found** (exit status 1)" in text
     assert text.count("**page_within_limit**") == 1  # two answers, one cause
     assert "   source: sdk: huaweicloudsdkcph 3.1.219, ListCloudPhoneImagesRequest.limit: “每页返回的镜像个数" in text
     assert f"'{ENDPOINT}{PATH}?limit=1'" in text and f"'{ENDPOINT}{PATH}?limit=2'" in text and GATEWAY not in text
-    suite = ElementTree.fromstring(report.render_junit(v))  # noqa: S314  (our own output)
-    cases = {c.get("name"): c for c in suite}
-    assert set(cases) == {name for name, n in v.judged.items() if n}  # exactly the checks that judged something
-    (failure,) = cases["status_code_conformance"].findall("failure")
+    suite = ElementTree.fromstring(report.render_junit(Result(v)))  # noqa: S314  (our own output)
+    tested = {c.get("name"): c for c in suite}
+    assert set(tested) == {name for name, n in v.judged.items() if n}  # exactly the checks that judged something
+    (failure,) = tested["status_code_conformance"].findall("failure")
     assert failure.get("message", "").startswith("1 cause(s)")
     assert int(suite.get("failures", "0")) == len({f.check for f in v.failures}) == 2
-    assert cases["request_ids"].find("failure") is None
+    assert tested["request_ids"].find("failure") is None
 
 
 def test_a_run_that_judged_too_little_says_so_in_every_report() -> None:
-    v = Verdict(ENDPOINT, rate_limit="5/s")
     throttled = [
         Exchange(
             "GET", f"{ENDPOINT}{PATH}?n={n}", VALID, 429, {"content-type": "application/json"}, spec.error_example(429)
         )
         for n in range(5)
     ]
-    v.judge_answers([page(1), *throttled])
+    v = inprocess.answers(page(1), *throttled, strict=False)
     assert v.exit_status == CANNOT_RUN
-    assert "**Verdict: inconclusive** (exit status 2)" in report.render(v)
-    assert "Lower RATE_LIMIT (it was 5/s)" in report.render(v)
-    suite = ElementTree.fromstring(report.render_junit(v))  # noqa: S314  (our own output)
+    assert "**Verdict: inconclusive** (exit status 2)" in report.render(Result(v))
+    assert "Lower RATE_LIMIT (it was 5/s)" in report.render(Result(v))
+    suite = ElementTree.fromstring(report.render_junit(Result(v)))  # noqa: S314  (our own output)
     assert suite.get("errors") == "1"
 
 
 def test_a_clean_run_says_every_check_passed() -> None:
-    v = Verdict(ENDPOINT)
-    v.judge_answers([page(1), page(2)])
-    assert v.exit_status == PASSED and "Every check passed." in report.render(v)
+    v = inprocess.answers(page(1), page(2), strict=False)
+    assert v.exit_status == PASSED and "Every check passed." in report.render(Result(v))
 
 
 class Page(HTMLParser):
@@ -206,13 +206,11 @@ class Page(HTMLParser):
         return ["".join(t).strip() for name, _, t in self.elements if name == tag]
 
 
-def failing_run() -> Verdict:
-    v = Verdict("<endpoint>")
+def failing_run() -> Result:
     over = Exchange(
         "GET", f"{ENDPOINT}{PATH}?limit=1", VALID, 200, {"content-type": "application/json"}, spec.example_response()
     )
-    v.judge_answers([page(1), over])
-    return v
+    return Result(dataclasses.replace(inprocess.answers(page(1), over, strict=False), target="<endpoint>"))
 
 
 def test_the_html_report_is_a_page_with_the_verdict_first_and_every_finding_with_its_source_and_curl() -> None:
@@ -230,7 +228,7 @@ def test_the_html_report_is_a_page_with_the_verdict_first_and_every_finding_with
         < tags.index("h2")
     )
     findings = [i for i, (tag, attrs, _) in enumerate(page_.elements) if attrs.get("class") == "finding"]
-    assert len(findings) == len(v.findings)
+    assert len(findings) == len(v.verdict.findings)
     for start in findings:  # a heading, the statements, the message, the curl lines
         inside = [tag for tag, _, _ in page_.elements[start : start + 8]]
         assert {"h3", "blockquote", "p", "pre"} <= set(inside)
@@ -238,22 +236,17 @@ def test_the_html_report_is_a_page_with_the_verdict_first_and_every_finding_with
 
 
 def test_a_run_that_could_not_be_made_says_so_first_in_the_html_report() -> None:
-    v = Verdict("x", findings=[error(SETUP, "SEED='abc' is not a whole number")])
+    v = Result(cannot_run("x", "SEED='abc' is not a whole number"))
     page_ = Page(report.render_html(v))
     assert "Verdict: the run could not be made (exit status 2)" in page_.text_of("p")[0]
     assert "The run could not be made (1 distinct)" in page_.text_of("h2")
 
 
-def compared(gate: bool) -> Verdict:
+def compared(gate: bool) -> Result:
     """A clean run, compared with a baseline: one change of shape, one notice, and a note."""
-    v = Verdict(ENDPOINT)
-    v.judge_answers([page(1), page(2)])
+    v = inprocess.answers(page(1), page(2), strict=False)
     found = [Change(NEW_VALUE, "PhoneImage.image_label", '"cloud_phone_9000"'), Change(IMAGES, "private", "13, was 12")]
-    v.changes, v.fail_on_change = (
-        Changes("2026-11-25T05:17:00+00:00", found, ["schemas only one run saw: PageInfo"]),
-        gate,
-    )
-    return v
+    return Result(v, Changes("2026-11-25T05:17:00+00:00", found, ["schemas only one run saw: PageInfo"]), gate)
 
 
 @pytest.mark.parametrize("gate", [False, True])
@@ -283,8 +276,7 @@ def test_the_changes_since_the_baseline_are_listed_in_every_report(gate: bool) -
 
 
 def test_a_run_without_a_baseline_has_no_changes_section() -> None:
-    v = Verdict(ENDPOINT)
-    v.judge_answers([page(1)])
+    v = Result(inprocess.answers(page(1), strict=False))
     assert "Changes since" not in report.render(v) and "Changes since" not in report.render_html(v)
     assert "no change since the baseline" not in report.render_junit(v)
 
@@ -298,9 +290,7 @@ def test_a_run_without_a_baseline_has_no_changes_section() -> None:
     ],
 )
 def test_the_summaries_say_what_sending_failures_again_found(replays: replay.Replays | None, line: str | None) -> None:
-    v = Verdict(ENDPOINT)
-    v.judge_answers([page(1)])
-    v.replays = replays
+    v = Result(dataclasses.replace(inprocess.answers(page(1), strict=False), replays=replays))
     for text in (report.render(v), report.render_html(v)):
         assert ("Replays: " in text) == (line is not None)
         assert line is None or line in text
@@ -312,9 +302,9 @@ def test_a_flaky_finding_lists_every_answer_and_fails_junit_only_when_asked() ->
         for status, body in ((500, spec.error_example(500)), (200, spec.example_response()), (500, {}))
     ]
     for fails in (False, True):
-        v = Verdict(ENDPOINT, fail_on_flaky=fails)
-        v.judge_answers([page(1)])
-        v.add(flaky("not_a_server_error", "500", "500 for a valid request", answers, 2))
+        clean = inprocess.answers(page(1), strict=False)
+        found = flaky(checks.every()["not_a_server_error"], ("", "500"), "500 for a valid request", answers, 2)
+        v = Result(dataclasses.replace(clean, findings=(found,), fail_on_flaky=fails))
         text = report.render(v)
         assert "## Flaky: failures that did not come back every time they were sent (1 distinct)" in text
         assert "(came back at 2/3 tries)" in text and "   3. 500 " in text
@@ -328,14 +318,12 @@ def test_a_flaky_finding_lists_every_answer_and_fails_junit_only_when_asked() ->
     ("blips", "said"),
     [
         (Blips(), None),
-        (Blips(3, 1, 1, 2, ["GET /x: 503, 503, 503, never answered", "GET /y: 502, then answered"]), "2 more tries"),
-        (Blips(1, 0, 1, 0, ["GET /x: 503, never answered"]), "not asked again (REPLAY=0)"),
+        (Blips(3, 1, 1, 2, ("GET /x: 503, 503, 503, never answered", "GET /y: 502, then answered")), "2 more tries"),
+        (Blips(1, 0, 1, 0, ("GET /x: 503, never answered",)), "not asked again (REPLAY=0)"),
     ],
 )
 def test_the_blips_met_are_counted_and_listed(blips: Blips, said: str | None) -> None:
-    v = Verdict(ENDPOINT)
-    v.judge_answers([page(1)])
-    v.blips = blips
+    v = Result(dataclasses.replace(inprocess.answers(page(1), strict=False), blips=blips))
     for text in (report.render(v), report.render_html(v)):
         assert ("Blips (502, 503, 504, lost connections)" in text) == (said is not None)
         assert said is None or said in text

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from cph_conformance import spec
+from cph_conformance.run import checks
 from cph_conformance.run.checks import registry as rules
 from cph_conformance.spec import ROOT
 
@@ -55,21 +56,23 @@ def _cited(node: Any) -> set[str]:
 
 def test_every_citation_names_a_statement_and_every_statement_is_cited() -> None:
     in_spec = _cited(spec.load())
-    by_checks = {c for check in rules.every().values() for c in check.cites}
+    by_checks = {c for check in checks.every().values() for c in check.cites}
     assert in_spec - set(STATEMENTS) == set()
     assert set(STATEMENTS) - in_spec - by_checks == set()
 
 
 def test_a_rule_that_can_fail_a_run_cites_statements_and_one_that_cites_none_says_its_assumption() -> None:
-    for check in rules.every().values():
-        assert check.cites or check.assumed, check.name
-        assert check.kind in (*spec.SOURCE_KINDS, rules.ASSUMPTION)
-    assert {c.by for c in rules.every().values()} == {
+    for check in checks.every().values():
+        assert check.cites or check.assumed or check.by == rules.RUN, check.name
+        assert check.kind in (*spec.SOURCE_KINDS, rules.ASSUMPTION, rules.THE_RUN)
+        assert (check.fn is None) == (check.by == rules.RUN), check.name  # the run's own are found from facts
+    assert {c.by for c in checks.every().values()} == {
         rules.ANSWER,
         rules.ANSWERS,
         rules.LISTINGS,
-        rules.PROBES,
-        rules.SCHEMATHESIS,
+        rules.PROBE,
+        rules.CASE,
+        rules.RUN,
     }
 
 
@@ -82,6 +85,4 @@ def test_a_check_that_cites_an_unknown_statement_or_nothing_is_refused() -> None
 
 def test_the_readme_lists_the_rules_of_the_registry() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert rules.table() in readme, (
-        "README.md's table of rules is stale: paste `python -m cph_conformance.run.checks.registry`"
-    )
+    assert checks.table() in readme, "README.md's table of rules is stale: paste `python -m cph_conformance.run.checks`"

@@ -9,20 +9,15 @@ import dataclasses
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.run.checks import registry as rules
+from cph_conformance.run import checks
+from cph_conformance.run.checks.evidence import Case
+from cph_conformance.run.checks.registry import ANSWER, ANSWERS, LISTINGS, REGISTRY, Drift
 from cph_conformance.run.collect import walk
-from cph_conformance.run.transport.exchange import Exchange
 from cph_conformance.run.transport.credential import VALID
-from cph_conformance.run.verdict.verdict import (
-    CANNOT_RUN,
-    DRIFT,
-    FAILURE,
-    PASSED,
-    UNJUDGED_SHARE,
-    WARNING,
-    Verdict,
-    finding,
-)
+from cph_conformance.run.transport.exchange import Exchange
+from cph_conformance.run.verdict.findings import FAILURE, WARNING, of_drift
+from cph_conformance.run.verdict.judge import Facts
+from cph_conformance.run.verdict.verdict import CANNOT_RUN, DRIFT, PASSED, UNJUDGED_SHARE
 from tests import inprocess
 
 PROJECT = "0123456789abcdef0123456789abcdef"
@@ -36,10 +31,9 @@ def exchange(query: str = "", status: int = 200, project: str = PROJECT) -> Exch
 
 
 def graded(check: str, ex: Exchange, message: str = "flagged") -> list[tuple[str, str, str]]:
-    """(verdict, key, message) of what a schemathesis check's flag of ex is, graded."""
-    c = rules.every()[check]
-    assert c.fn is not None
-    return [(f.verdict, f.key, f.message) for f in (finding(c, d) for d in c.fn(message, ex))]
+    """(verdict, cause, message) of what a schemathesis check's flag of ex is, graded."""
+    c = checks.every()[check]
+    return [(f.verdict, f.key[1], f.message) for f in (of_drift(c, d) for d in c.judge(Case(check, message, ex)))]
 
 
 @pytest.mark.parametrize(
@@ -77,12 +71,12 @@ def test_a_refused_valid_request_is_drift_unless_it_carries_a_marker_the_service
 
 
 def test_a_cause_is_one_finding_however_many_answers_show_it_and_causes_stay_apart() -> None:
-    v = Verdict("x")
-    check = rules.every()["negative_data_rejection"]
-    for query in ("limit=0", "limit=0&image_type=all", "limit=-1", "image_type=bogus", "limit=0&image_type=share"):
-        assert check.fn is not None
-        v.drifted(check, check.fn("flagged", exchange(query)))
-    assert [f.key for f in v.findings] == ["limit:minimum", "image_type:enum"]
+    queries = ("limit=0", "limit=0&image_type=all", "limit=-1", "image_type=bogus", "limit=0&image_type=share")
+    flagged = tuple(Case("negative_data_rejection", "flagged", exchange(q)) for q in queries)
+    v = inprocess.weighed(Facts((), cases=flagged))
+    found = [f for f in v.findings if f.check == "negative_data_rejection"]
+    assert [f.key[1] for f in found] == ["limit:minimum", "image_type:enum"]
+    v = dataclasses.replace(v, findings=tuple(found))
     assert len(v.findings[0].curls) == 4  # every answer of the cause, up to four
     assert all("“" in f.source for f in v.findings)  # the statements, quoted
 
@@ -108,8 +102,7 @@ def answers(judged: int, throttled: int) -> list[Exchange]:
 def test_a_run_whose_answers_were_throttled_is_inconclusive_not_passed(
     judged: int, throttled: int, exit_status: int
 ) -> None:
-    v = Verdict("x", rate_limit="5/s")
-    v.judge_answers(answers(judged, throttled))
+    v = inprocess.weighed(Facts(tuple(answers(judged, throttled))), strict=False)
     assert v.exit_status == exit_status
     if exit_status == CANNOT_RUN:
         assert v.label == "inconclusive"
@@ -117,32 +110,29 @@ def test_a_run_whose_answers_were_throttled_is_inconclusive_not_passed(
 
 
 def test_a_check_that_judged_nothing_makes_the_run_inconclusive() -> None:
-    v = Verdict("x")
-    v.judge_answers([exchange(status=401), exchange("limit=1", status=403)])  # no page at all
+    v = inprocess.answers(exchange(status=401), exchange("limit=1", status=403), strict=False)  # no page at all
     assert v.exit_status == CANNOT_RUN
     (reason,) = v.inconclusive
     assert "judged nothing" in reason and "image_type_filter" in reason and "request_ids" not in reason
 
 
 def test_drift_outweighs_an_unjudged_share_the_failure_is_evidence() -> None:
-    v = Verdict("x")
-    v.judge_answers([*answers(10, 10), exchange("n=-1", status=203)])
+    v = inprocess.answers(*answers(10, 10), exchange("n=-1", status=203), strict=False)
     assert v.inconclusive and v.exit_status == DRIFT
 
 
-@pytest.mark.parametrize("by", [rules.ANSWER, rules.ANSWERS, rules.LISTINGS])
+@pytest.mark.parametrize("by", [ANSWER, ANSWERS, LISTINGS])
 def test_a_check_that_breaks_costs_its_judgement_not_the_run(by: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """A bug of a check, on an answer or listing nobody foresaw, is an error naming it; every other check judges."""
 
-    def breaks(*_: object) -> object:
+    def breaks(*_: object) -> list[Drift]:
         raise IndexError("list index out of range")
 
-    broken = dataclasses.replace(rules.of(by)[0], fn=breaks)
-    real = rules.of
-    monkeypatch.setattr(rules, "of", lambda b, s=False: [broken if c.name == broken.name else c for c in real(b, s)])
-    v = Verdict("x")
-    v.judge([exchange()], walk=walk.run(inprocess.fetch()) if by == rules.LISTINGS else None)
+    broken = dataclasses.replace(checks.of(by)[0], fn=breaks)
+    monkeypatch.setitem(REGISTRY, broken.name, broken)
+    walked = walk.run(inprocess.sender()) if by == LISTINGS else None
+    v = inprocess.weighed(Facts((exchange(),), walk=walked), strict=False)
     errors = [f for f in v.findings if f.check == broken.name]
     assert errors and "IndexError" in errors[0].message and v.exit_status == CANNOT_RUN
-    others = [c.name for c in rules.every().values() if c.by in v.ran and c.name != broken.name and not c.strict_only]
-    assert [name for name in others if v.judged[name] == 0 and rules.every()[name].by == by] == []
+    others = [c.name for c in checks.of(by) if c.name != broken.name]
+    assert [name for name in others if v.judged.get(name, 0) == 0] == []

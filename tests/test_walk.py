@@ -5,17 +5,22 @@ Each relation is also held to a fault of the mock by tests/test_fault_matrix.py.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.run.checks import registry as rules
+from cph_conformance.run import checks
+from cph_conformance.run.checks.registry import LISTINGS
 from cph_conformance.run.collect import walk
-from cph_conformance.run.transport.exchange import ERROR_HEADER, Exchange
 from cph_conformance.run.report import summary as report
+from cph_conformance.run.report.result import Result
 from cph_conformance.run.transport.credential import VALID
-from cph_conformance.run.verdict.verdict import CANNOT_RUN, ERROR, FAILURE, FLAKY, Verdict
+from cph_conformance.run.transport.exchange import Exchange
+from cph_conformance.run.verdict.findings import ERROR, FAILURE, FLAKY
+from cph_conformance.run.verdict.judge import Facts, judge
+from cph_conformance.run.verdict.verdict import CANNOT_RUN, Verdict
 from tests import inprocess
 
 URL = "https://cph.example/v1/p/cloud-phone/phone-images"
@@ -35,13 +40,42 @@ def listing(selection: str, size: int | None, *pages: tuple[str, ...], complete:
         )
         for n, ids in enumerate(pages)
     )
-    return walk.Listing(selection, size, exchanges, complete)
+    return walk.Listing(selection, size, exchanges, walk.LAST if complete else walk.FIRST_PAGES)
+
+
+Fetch = Callable[[dict[str, Any], str | None, str], Exchange]
+
+
+@dataclasses.dataclass
+class Service:
+    """A service made by a test, as the walk sends to it: fetch(query, project, auth)."""
+
+    fetch: Fetch
+
+    def get(self, query: dict[str, Any], project: str | None = None, auth: str = VALID, phase: str = "") -> Exchange:
+        return dataclasses.replace(self.fetch(query, project, auth), phase=phase)
+
+
+def mock(name: str | None = None) -> Fetch:
+    """The mock's app, through the run's sender, as a fetch."""
+    sender = inprocess.sender(name)
+    return lambda query, project, auth: sender.get(query, project, auth)
 
 
 def walked(*listings: walk.Listing) -> walk.Walk:
-    done = walk.Walk(inprocess.fetch())
+    done = walk.Walk(Service(mock()))
     done.listings = list(listings)
     return done
+
+
+def drifts(check: str, done: walk.Walk) -> tuple[int, list[str]]:
+    """What a check of listings judged of a walk, and the keys (selection:cause) of what it found."""
+    found = judge(Facts((), walk=done), strict=True)
+    return found.judged[check], [":".join(filter(None, d.key)) for d in found.drifts if d.check == check]
+
+
+def weighed(done: walk.Walk) -> Verdict:
+    return inprocess.weighed(Facts(tuple(done.exchanges), walk=done), strict=False)
 
 
 FAITHFUL = [
@@ -77,7 +111,7 @@ RELATIONS: list[tuple[str, list[walk.Listing], str | None]] = [
     ("all_is_the_union", replaced(3, listing("all", LARGEST, PRIVATE + PUBLIC + SHARE)), "all:order"),
     ("all_is_the_union", replaced(6, listing("all", 1, ("b1",), complete=False)), "all:order"),
     ("image_type_partition", FAITHFUL, None),
-    ("image_type_partition", replaced(2, listing("share", LARGEST, ("b1", "c1"))), "private+share"),
+    ("image_type_partition", replaced(2, listing("share", LARGEST, ("b1", "c1"))), "all:private+share"),
 ]
 
 
@@ -87,21 +121,19 @@ RELATIONS: list[tuple[str, list[walk.Listing], str | None]] = [
 def test_each_relation_between_listings_holds_or_drifts(
     check: str, listings: list[walk.Listing], key: str | None
 ) -> None:
-    fn = rules.every()[check].fn
-    assert fn is not None
-    judged, drifts = fn(walked(*listings))
+    judged, keys = drifts(check, walked(*listings))
     assert judged > 0
-    assert [d.key for d in drifts] == ([key] if key else [])
+    assert keys == ([key] if key else [])
 
 
 def test_every_relation_is_tested_both_ways() -> None:
     tested = {(c, k is None) for c, _, k in RELATIONS}
-    for check in rules.of(rules.LISTINGS):
+    for check in checks.of(LISTINGS):
         if check.name != "pagination":  # held both ways below, through paging itself
             assert {(check.name, True), (check.name, False)} <= tested, check.name
 
 
-def pages_of(ids: list[str], per_page: int, marker: Any) -> walk.Fetch:
+def pages_of(ids: list[str], per_page: int, marker: Any) -> Service:
     """A fetch of a service with these images, whose continuation is marker(n) for page n (None: the last)."""
 
     def fetch(query: dict[str, Any], project: str | None = None, auth: str = VALID) -> Exchange:
@@ -111,7 +143,7 @@ def pages_of(ids: list[str], per_page: int, marker: Any) -> walk.Fetch:
             body["page_info"] = {"next_marker": marker(n)}
         return Exchange("GET", f"{URL}?{query}", auth, 200, {}, body)
 
-    return fetch
+    return Service(fetch)
 
 
 @pytest.mark.parametrize(
@@ -125,8 +157,8 @@ def pages_of(ids: list[str], per_page: int, marker: Any) -> walk.Fetch:
 def test_paging_ends_and_repeats_no_marker(marker: Any, key: str | None) -> None:
     done = walk.Walk(pages_of([f"i{n}" for n in range(6)], 2, marker))
     found = done.listing("public", 2, max_pages=5)
-    assert (found is None) == (key is not None)
-    assert [d.key for d in done.paging] == ([key] if key else [])
+    assert found.usable == (key is None)
+    assert drifts("pagination", done)[1] == ([key] if key else [])
 
 
 def test_a_type_with_thousands_of_images_is_compared_at_a_small_page_size_too() -> None:
@@ -141,11 +173,9 @@ def test_a_type_with_thousands_of_images_is_compared_at_a_small_page_size_too() 
             body["page_info"] = {"next_marker": str(start + step)}
         return Exchange("GET", f"{URL}?{sorted(query.items())}", auth, 200, {}, body)
 
-    done = walk.run(big)
+    done = walk.run(Service(big))
     assert not done.stopped and len(done.exchanges) <= walk.MAX_REQUESTS
-    fn = rules.every()["same_listing_at_any_limit"].fn
-    assert fn is not None
-    assert "public:order" in [d.key for d in fn(done)[1]]
+    assert "public:order" in drifts("same_listing_at_any_limit", done)[1]
 
 
 def test_a_project_with_a_single_image_leaves_no_relation_unjudged() -> None:
@@ -163,34 +193,32 @@ def test_a_project_with_a_single_image_leaves_no_relation_unjudged() -> None:
             {"phone_images": [{"image_id": "i0"}]} if listed else {"phone_images": []},
         )
 
-    done = walk.run(single)
-    judged = {check.name: check.fn(done)[0] for check in rules.of(rules.LISTINGS) if check.fn is not None}
+    done = walk.run(Service(single))
+    judged = {check.name: drifts(check.name, done)[0] for check in checks.of(LISTINGS)}
     assert [name for name, count in judged.items() if not count] == []
 
 
 def test_paging_that_starts_over_after_the_last_page_is_a_failure_not_a_crash() -> None:
     """After its last page the service gives a marker back to the start: the first pages the walk takes of a listing
     (not only the listings it pages through to the end) repeat images, a failure of pagination for every relation."""
-    mock = inprocess.fetch()
+    clean = mock()
 
     def starts_over(query: dict[str, Any], project: str | None = None, auth: str = VALID) -> Exchange:
-        ex = mock(query, project, auth)
+        ex = clean(query, project, auth)
         if ex.images and ex.continuation is None and query.get("marker"):
-            first = mock({"image_type": query["image_type"], "limit": 1}, None, VALID).images or [{}]
+            first = clean({"image_type": query["image_type"], "limit": 1}, None, VALID).images or [{}]
             ex = dataclasses.replace(ex, body={**ex.body, "page_info": {"next_marker": first[0].get("image_id")}})
         return ex
 
-    done = walk.run(starts_over)
-    v = Verdict("x")
-    v.judge(done.exchanges, walk=done)
-    assert "all:image-repeated" in [d.key for d in done.paging]
-    assert FAILURE in [f.verdict for f in v.findings if f.check == "pagination"]
+    done = walk.run(Service(starts_over))
+    assert "all:image-repeated" in drifts("pagination", done)[1]
+    assert FAILURE in [f.verdict for f in weighed(done).findings if f.check == "pagination"]
 
 
 def test_a_page_that_repeats_an_image_of_an_earlier_one_is_a_failure() -> None:
     done = walk.Walk(pages_of(["i0", "i1", "i1", "i2"], 2, lambda n: str(n + 1) if n < 1 else None))
-    assert done.listing("public", 2, max_pages=5) is None
-    assert [d.key for d in done.paging] == ["public:image-repeated"]
+    assert not done.listing("public", 2, max_pages=5).usable
+    assert drifts("pagination", done)[1] == ["public:image-repeated"]
 
 
 def test_the_walk_is_bounded_even_when_every_answer_says_there_is_more() -> None:
@@ -205,25 +233,22 @@ def test_the_walk_is_bounded_even_when_every_answer_says_there_is_more() -> None
         }
         return Exchange("GET", f"{URL}?{n}", auth, 200, {}, body)
 
-    done = walk.run(endless)
+    done = walk.run(Service(endless))
     assert len(sent) <= walk.MAX_REQUESTS
-    v = Verdict("x")
-    v.judge_listings(done)
-    assert "pagination" in {f.check for f in v.findings if f.verdict == FAILURE}
+    assert "pagination" in {f.check for f in weighed(done).findings if f.verdict == FAILURE}
 
 
 def test_a_spent_budget_stops_the_walk_with_an_error_not_a_pass() -> None:
-    done = walk.run(inprocess.fetch(), max_requests=3)
+    done = walk.run(Service(mock()), max_requests=3)
     assert "budget of 3 requests" in done.stopped
-    v = Verdict("x")
-    v.judge_listings(done)
+    v = weighed(done)
     assert [f.verdict for f in v.findings] == [ERROR] and v.exit_status == CANNOT_RUN
 
 
 @pytest.mark.parametrize(
     "lost",
     [
-        Exchange("GET", URL, VALID, 502, {ERROR_HEADER.lower(): "unreachable: ConnectError"}, {"gateway_error": "x"}),
+        Exchange("GET", URL, VALID, None, {}, None, "no answer: ConnectError"),
         Exchange(
             "GET", URL, VALID, 429, {"content-type": "application/json"}, spec.error_example(429)
         ),  # still throttled after the gateway's patience
@@ -232,12 +257,13 @@ def test_a_spent_budget_stops_the_walk_with_an_error_not_a_pass() -> None:
 def test_an_answer_that_judges_nothing_stops_the_walk_without_drift(lost: Exchange) -> None:
     calls = iter(range(1000))
 
-    def dying(query: dict[str, Any], project: str | None = None, auth: str = VALID) -> Exchange:
-        return inprocess.fetch()(query, project, auth) if next(calls) < 3 else lost
+    clean = mock()
 
-    done = walk.run(dying)
-    v = Verdict("x")
-    v.judge(done.exchanges, walk=done)
+    def dying(query: dict[str, Any], project: str | None = None, auth: str = VALID) -> Exchange:
+        return clean(query, project, auth) if next(calls) < 3 else lost
+
+    done = walk.run(Service(dying))
+    v = weighed(done)
     assert [f.verdict for f in v.findings] == [ERROR]
     assert done.stopped and v.exit_status == CANNOT_RUN
 
@@ -251,25 +277,25 @@ def test_an_answer_that_judges_nothing_stops_the_walk_without_drift(lost: Exchan
     ],
 )
 def test_a_step_that_fails_is_sent_again_before_it_counts(fails: int, flaky: list[str], refused: bool) -> None:
-    mock = inprocess.fetch()
+    clean = mock()
     failures = iter(range(fails))
 
     def refusing(query: dict[str, Any], project: str | None = None, auth: str = VALID) -> Exchange:
         if query.get("image_type") == "public" and query.get("limit") == LARGEST and next(failures, None) is not None:
             return Exchange("GET", URL, auth, 500, {"content-type": "application/json"}, spec.error_example(500))
-        return mock(query, project, auth)
+        return clean(query, project, auth)
 
-    done = walk.run(refusing, again=2, pause=lambda _: None)
-    assert [key for key, _ in done.flaky] == flaky
-    assert ("public:refused" in [d.key for d in done.paging]) == refused
+    done = walk.run(Service(refusing), again=2, pause=lambda _: None)
+    assert [f"{step.selection}:{'refused' if step.refused else 'lost'}" for step in done.retried] == flaky
+    paging = [f for f in weighed(done).findings if f.check == "pagination" and f.verdict == FAILURE]
+    assert (("public", "refused") in [f.key for f in paging]) == refused
     if refused:
-        assert "(refused at each of 3 tries of this step)" in done.paging[0].message
-    assert any(listing.selection == "public" and listing.size == LARGEST for listing in done.listings) != refused
-    v = Verdict("x")
-    v.judge(done.exchanges, walk=done)
+        assert "(refused at each of 3 tries of this step)" in paging[0].message
+    assert any(ls.selection == "public" and ls.size == LARGEST and ls.usable for ls in done.listings) != refused
+    v = weighed(done)
     said = f"Walk: {len(flaky)} step(s) failed, then got their page when sent again"
     assert [f.verdict for f in v.findings if f.verdict == FLAKY] == [FLAKY] * len(flaky)
-    assert all((said in text) == bool(flaky) for text in (report.render(v), report.render_html(v)))
+    assert all((said in text) == bool(flaky) for text in (report.render(Result(v)), report.render_html(Result(v))))
 
 
 def test_a_type_edge_beyond_the_largest_page_size_is_never_asked_for() -> None:
@@ -288,6 +314,6 @@ def test_a_type_edge_beyond_the_largest_page_size_is_never_asked_for() -> None:
             body["page_info"] = {"next_marker": str(start + limit)}
         return Exchange("GET", f"{URL}?{sorted(query.items())}", auth, 200, {}, body)
 
-    done = walk.run(bounded)
-    assert [d.key for d in done.paging] == []
+    done = walk.run(Service(bounded))
+    assert drifts("pagination", done)[1] == []
     assert all(listing.size is None or listing.size <= LARGEST for listing in done.listings)

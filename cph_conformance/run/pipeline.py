@@ -42,6 +42,7 @@ class Plan:
     fail_on_flaky: bool = False  # flaky findings fail the run (FAIL_ON_FLAKY)
     rate_limit: str = ""  # as the reports name it
     walk_budget: int = walking.MAX_REQUESTS
+    replays: int = replay.BUDGET  # requests the replays may send
     notes: tuple[str, ...] = ()
     pause: Callable[[float], None] = time.sleep  # between the tries of a failing request or step
     say: Callable[[str], None] = print  # what the run is doing, for the console
@@ -83,21 +84,23 @@ def weigh(
     sender: Sender | None = None,
     errors: Sequence[Finding] = (),
     cases: int = 0,
+    resender: replay.Replaying | None = None,
 ) -> Verdict:
     """The verdict on what the run collected: every check judges its evidence, each cause is one finding, and every
-    failure is sent again through the sender (when there is one, and the plan sends again)."""
+    failure is sent again through the sender (when there is one, and the plan sends again; or through resender)."""
     judgement = judge(facts, plan.strict)
     findings = findings_of(judgement, facts, [*errors, *_ungraded(facts, judgement.drifts)])
     walked = facts.walk
     recovered = [ex for step in walked.retried for ex in step.tries if not ex.judged] if walked else []
     replays = None
-    if plan.again and sender is not None:
+    if resender is None and sender is not None:
+        resender = replay.Resender(sender, plan.again, plan.walk_budget, plan.pause)
+    if plan.again and resender is not None:
         plan.say("==> the failures sent again: drift only if it comes back every time")
         lost = [ex for ex in facts.answers if ex.transient and ex not in recovered]
-        resender = replay.Resender(sender, plan.again, plan.walk_budget, plan.pause)
         cost = len(walked.exchanges) if walked else 0
         findings, replays = replay.confirm(
-            findings, judgement.drifts, lost, resender, cost, again=plan.again, pause=plan.pause
+            findings, judgement.drifts, lost, resender, cost, plan.replays, plan.again, plan.pause
         )
         recovered += replays.answered
     return Verdict(

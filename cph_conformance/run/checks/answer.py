@@ -20,7 +20,7 @@ import jsonschema
 
 from cph_conformance import spec
 from cph_conformance.run.checks.registry import ANSWER, Drift, check
-from cph_conformance.run.transport.bounds import TOO_LARGE, largest_page
+from cph_conformance.run.transport.bounds import NOT_JSON, TOO_LARGE, largest_page
 from cph_conformance.run.transport.exchange import Exchange
 
 EVERY_ANSWER, PAGES = "every answer", "every page (a 200 with phone_images)"
@@ -172,7 +172,7 @@ def response_schema_conformance(ex: Exchange) -> Iterator[Drift]:
     if ex.body is None:
         if ex.unreadable.startswith(TOO_LARGE):
             return  # within_the_largest_page's
-        why = ex.unreadable or "not JSON"
+        why = ex.unreadable or NOT_JSON
         said = f"{ex.status}: the body is not what the spec documents ({why}): {ex.shown()!r}"
         yield Drift(why.split(":")[0], said, (ex,), citations=response_cites or None)
         return

@@ -48,12 +48,15 @@ class Cases:
 # --- the run's settings, as schemathesis.toml reads them --------------------------------------------------------
 
 
-def toml_variables(base_url: str, project_id: str, limit: str, reports: Path) -> dict[str, str]:
-    """The ${...} variables schemathesis.toml reads, for a run against base_url (the gateway)."""
+def toml_variables(
+    base_url: str, project_id: str, limit: str, reports: Path, token: str = PLACEHOLDER
+) -> dict[str, str]:
+    """The ${...} variables schemathesis.toml reads, for a run against base_url (the gateway, which puts the
+    credential where the placeholder is)."""
     return {
         "CPH_BASE_URL": base_url,
         "CPH_PROJECT_ID": project_id,
-        "CPH_AUTH_TOKEN": PLACEHOLDER,
+        "CPH_AUTH_TOKEN": token,
         "CPH_RATE_LIMIT": limit,
         "CPH_REPORTS_DIR": str(reports),
     }

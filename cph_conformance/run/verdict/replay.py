@@ -21,6 +21,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from cph_conformance.run import checks
 from cph_conformance.run.checks import run as run_checks
@@ -72,6 +73,22 @@ class Replays:
         return f"Replays: {self.sent} request(s) of a budget of {self.budget}: " + "; ".join(parts) + "."
 
 
+class Replaying(Protocol):
+    """What the replays send through: again() an exchange, walk() some image types; what was sent, in requests."""
+
+    attempt: int  # the try under way (1, 2, ...): a walk of the same types in the same try is shared
+
+    @property
+    def sent(self) -> int: ...
+
+    @property
+    def out_of_time(self) -> bool: ...
+
+    def again(self, ex: Exchange) -> Exchange: ...
+
+    def walk(self, only: Collection[str]) -> Walk: ...
+
+
 class Resender:
     """What evidence is sent again through: the run's sender, and new walks of some image types (one per try and
     set of types, shared by the failures that need it). Counts what it sends."""
@@ -89,6 +106,10 @@ class Resender:
     def sent(self) -> int:
         return len(self.sender.log) - self._start
 
+    @property
+    def out_of_time(self) -> bool:
+        return self.sender.deadline.passed
+
     def again(self, ex: Exchange) -> Exchange:
         return self.sender.again(ex)
 
@@ -103,7 +124,7 @@ def confirm(
     findings: Sequence[Finding],
     drifts: Sequence[Drift],
     lost: Sequence[Exchange],
-    resender: Resender,
+    resender: Replaying,
     walk_cost: int,
     budget: int = BUDGET,
     again: int = AGAIN,
@@ -132,16 +153,17 @@ def _again(
     check: Check,
     drift: Drift,
     evidence: Evidence,
-    resender: Resender,
+    resender: Replaying,
     r: Replays,
     cost: int,
     pause: Callable[[float], None],
 ) -> Finding:
     """A failure's evidence sent again `again` times, and judged again each time."""
     hits, seen = 0, [evidence.exchanges[0]] if evidence.exchanges else []
+    if r.left < r.again * cost:  # sent again whole, or not at all
+        r.unsent += 1
+        return f
     for attempt in range(1, r.again + 1):
-        if r.left < cost:
-            break
         pause(REPLAY_PAUSE)
         resender.attempt = attempt
         sent = evidence.again(resender)
@@ -163,7 +185,7 @@ def _again(
 
 
 def _lost_again(
-    findings: list[Finding], lost: Sequence[Exchange], resender: Resender, r: Replays, pause: Callable[[float], None]
+    findings: list[Finding], lost: Sequence[Exchange], resender: Replaying, r: Replays, pause: Callable[[float], None]
 ) -> list[Finding]:
     """Requests that got no answer (a blip at every try of the sender) sent again: answered, they are flaky; never
     answered, the endpoint was unavailable."""
@@ -173,7 +195,7 @@ def _lost_again(
         if len(never) >= DOWN and not answered:
             break  # the endpoint is down: sending the rest again only takes time
         seen = [ex]
-        while len(seen) <= r.again and r.left > 0 and not seen[-1].judged and not resender.sender.deadline.passed:
+        while len(seen) <= r.again and r.left > 0 and not seen[-1].judged and not resender.out_of_time:
             pause(REPLAY_PAUSE)
             seen.append(resender.again(ex))
             r.sent = resender.sent

@@ -1,0 +1,301 @@
+"""The run's one sender and its gateway, against small loopback upstreams: the credential goes only on what is sent
+upstream, what comes back is masked, no redirect is followed, throttling and blips are waited out, every answer is
+read within bounds (size, time, nesting) and the run's deadline, and an answer's time is the endpoint's, not the
+run's pace."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import socket
+import time
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from cph_conformance import spec
+from cph_conformance.run.collect.cases import no_proxy_for_loopback
+from cph_conformance.run.transport import bounds, gateway
+from cph_conformance.run.transport.bounds import Bounds
+from cph_conformance.run.transport.credential import MISSING, NEAR_MISSES, VALID, WRONG, Token
+from cph_conformance.run.transport.deadline import Deadline
+from cph_conformance.run.transport.exchange import Outgoing
+from cph_conformance.run.transport.patience import Patience
+from cph_conformance.run.transport.secrets import MASK, Secrets
+from cph_conformance.run.transport.sender import Sender
+from tests import loopback
+
+TOKEN = "MIIT/abc+def=ghi_jkl-0123456789"  # noqa: S105  (a test token)
+PROJECT = "0123456789abcdef0123456789abcdef"
+
+
+class Upstream:
+    """What a loopback upstream saw; its handler echoes the credential it gets (body, header) or redirects."""
+
+    def __init__(self, redirect_to: str | None = None) -> None:
+        self.seen: list[dict[str, str]] = []
+        upstream = self
+
+        class Handler(loopback.Quiet):
+            def do_GET(self) -> None:  # http.server's name
+                upstream.seen.append(dict(self.headers.items()))
+                token = self.headers.get(spec.auth_header(), "")
+                if redirect_to:
+                    self.send_response(302)
+                    self.send_header("Location", redirect_to + self.path)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body = json.dumps({"request_id": token, "error_msg": f"token {quote(token, safe='')}"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("X-Echo", token)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.handler = Handler
+
+
+def sender(
+    url: str,
+    patience: Patience | None = None,
+    limits: Bounds | None = None,
+    deadline: Deadline | None = None,
+    secrets: Secrets | None = None,
+) -> Sender:
+    deadline = deadline or Deadline(60)
+    patience = patience or Patience(per_second=0, statuses=(), deadline=deadline)
+    credential = Token(spec.auth_header(), TOKEN)
+    return Sender(url, PROJECT, credential, secrets or Secrets([TOKEN]), patience, deadline, limits)
+
+
+@contextlib.contextmanager
+def through_gateway(url: str, **options: object) -> Iterator[gateway.Gateway]:
+    run = sender(url, **options)  # type: ignore[arg-type]
+    with gateway.running(run) as gw:
+        yield gw
+    run.close()
+
+
+def get(path: str = "/v1/x", auth: str = VALID) -> Outgoing:
+    return Outgoing("GET", path.encode(), auth)
+
+
+def test_the_sender_puts_the_credential_on_and_masks_every_echo_of_it() -> None:
+    upstream = Upstream()
+    with loopback.serving(upstream.handler) as url:
+        run = sender(url)
+        answer, wrong, missing = (run.send(get(auth=auth)) for auth in (VALID, WRONG, MISSING))
+    assert [s.get(spec.auth_header()) for s in upstream.seen] == [TOKEN, "cph-conformance-wrong-token", None]
+    assert answer.status == 200 and TOKEN not in answer.text and quote(TOKEN, safe="") not in answer.text
+    assert answer.body["request_id"] == MASK and answer.headers["x-echo"] == MASK
+    assert (answer.echoed, wrong.echoed, missing.echoed) == (2, 0, 0)  # the body, and one header
+    assert wrong.body["request_id"] == "cph-conformance-wrong-token" and missing.body["request_id"] == ""
+    assert run.log == [answer, wrong, missing]
+
+
+def test_the_gateway_is_the_senders_http_face_for_the_placeholder_and_its_near_misses() -> None:
+    """schemathesis knows only the placeholder: the gateway sends the credential in its place (and a near miss of it
+    as the same near miss of the credential, masked: it is all but the secret); the answer comes back masked."""
+    upstream = Upstream()
+    secrets = Secrets([TOKEN])
+    with loopback.serving(upstream.handler) as url, through_gateway(url, secrets=secrets) as gw:
+        answer = httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): gateway.PLACEHOLDER})
+        misses = [
+            httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): miss.make(gateway.PLACEHOLDER)})
+            for miss in NEAR_MISSES.values()
+        ]
+        missing = httpx.get(gw.base_url + "/v1/x")
+    sent = [s.get(spec.auth_header()) for s in upstream.seen]
+    assert sent == [TOKEN, *(miss.make(TOKEN) for miss in NEAR_MISSES.values()), None]
+    assert answer.json()["request_id"] == MASK and answer.headers["X-Echo"] == MASK
+    assert [a.json()["request_id"] for a in misses] == [MASK] * len(NEAR_MISSES)
+    assert missing.json()["request_id"] == ""
+    assert not any(miss.make(TOKEN) in secrets.mask(f"x {miss.make(TOKEN)} y") for miss in NEAR_MISSES.values())
+
+
+def test_throttling_is_waited_out_for_every_request() -> None:
+    class Throttling(loopback.Quiet):
+        sent = 0
+
+        def do_GET(self) -> None:  # http.server's name
+            Throttling.sent += 1
+            status = 429 if Throttling.sent % 2 else 200  # every other request, and no Retry-After
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    patience = Patience(per_second=1000, statuses={429}, sleep=lambda s: None)
+    with loopback.serving(Throttling) as url, through_gateway(url, patience=patience) as gw:
+        statuses = [httpx.get(gw.base_url + f"/v1/x?n={n}").status_code for n in range(4)]
+    assert statuses == [200] * 4
+    assert (Throttling.sent, patience.throttled, patience.gave_up) == (8, 4, 0)
+
+
+@pytest.mark.parametrize(
+    ("headers", "sent", "status", "blips"),
+    [
+        ({}, 3, 200, 2),  # the run's request: a dropped connection and a 503 are blips, asked again
+        ({"X-Schemathesis-Probe-Null": "Supports NULL byte in headers"}, 1, 502, 0),  # schemathesis' own: sent once
+    ],
+)
+def test_a_blip_of_the_runs_requests_only_is_asked_again(
+    headers: dict[str, str], sent: int, status: int, blips: int
+) -> None:
+    class Blipping(loopback.Quiet):
+        sent = 0
+
+        def do_GET(self) -> None:  # http.server's name
+            Blipping.sent += 1
+            if Blipping.sent == 1:  # the connection dropped, no answer
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            self.send_response(503 if Blipping.sent == 2 else 200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    transient = spec.statuses_when("transient")
+    patience = Patience(1000, {429}, sleep=lambda s: None, transient=transient, again=2)
+    with loopback.serving(Blipping) as url, through_gateway(url, patience=patience) as gw:
+        answer = httpx.get(gw.base_url + "/v1/x", headers=headers)
+    assert (Blipping.sent, answer.status_code, patience.blips) == (sent, status, blips)
+
+
+def test_a_redirect_to_another_host_is_an_answer_never_followed_with_the_credential() -> None:
+    # The other host is another loopback address: if anything followed the redirect, it would show up there.
+    elsewhere = Upstream()
+    with loopback.serving(elsewhere.handler, host="127.0.0.2") as other:
+        upstream = Upstream(redirect_to=other)
+        with loopback.serving(upstream.handler) as url:
+            answer = sender(url).send(get())
+    assert answer.status == 302 and answer.headers["location"].startswith(other)
+    assert len(upstream.seen) == 1 and elsewhere.seen == []
+
+
+def test_an_unreachable_upstream_is_no_answer_and_the_gateway_marks_it() -> None:
+    with loopback.serving(Upstream().handler) as url:
+        pass  # nothing listens there any more
+    lost = sender(url).send(get())
+    assert lost.status is None and lost.error is not None and "ConnectError" in lost.error
+    with through_gateway(url) as gw:
+        answer = httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): gateway.PLACEHOLDER})
+    assert answer.status_code == 502 and "ConnectError" in answer.headers[gateway.ERROR_HEADER]
+
+
+def answering(seconds: float = 0.0, body: bytes = b"", headers: tuple[tuple[str, str], ...] = ()) -> type:
+    """An upstream that answers every GET with body (JSON), after a while."""
+
+    class Answering(loopback.Quiet):
+        def do_GET(self) -> None:  # http.server's name
+            time.sleep(seconds)
+            self.send_response(200)
+            for name, value in (("Content-Type", "application/json"), *headers):
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Answering
+
+
+def test_an_answers_time_is_the_endpoints_not_the_runs_pace() -> None:
+    """At 10 requests a second, the second request waits 0.1 s for its turn: the answer's time leaves it out."""
+    with loopback.serving(answering(0.02)) as url:
+        run = sender(url, patience=Patience(per_second=10, statuses={429}))
+        started = time.monotonic()
+        answers = [run.send(get()) for _ in "ab"]
+        took = time.monotonic() - started
+    assert took >= 0.1  # the pace
+    assert all(ex.elapsed is not None and 0.02 <= ex.elapsed < 0.08 for ex in answers)  # the endpoint's time
+
+
+PAGE = json.dumps(spec.example_response()).encode()
+DEEP = b"[" * 5000 + b"]" * 5000
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "limits", "unreadable", "parsed"),
+    [
+        (PAGE, (), Bounds(1 << 20), "", True),
+        (PAGE + b" " * 200, (), Bounds(len(PAGE) + 100), "too-large", False),  # cut where the bound is
+        (gzip.compress(PAGE), (("Content-Encoding", "gzip"),), Bounds(1 << 20), "", True),
+        (gzip.compress(b" " * 3000), (("Content-Encoding", "gzip"),), Bounds(1000), "too-large", False),  # decoded
+        (PAGE, (("Content-Encoding", "gzip"),), Bounds(1 << 20), "undecodable", False),  # a false Content-Encoding
+        (DEEP, (), Bounds(1 << 20), "too-deep", False),
+        (b'{"a": ' * 40 + b"1" + b"}" * 40, (), Bounds(1 << 20), "too-deep", False),  # deeper than MAX_DEPTH
+        (b"<html>no</html>", (), Bounds(1 << 20), "not-json", False),
+    ],
+)
+def test_an_answer_is_read_within_its_bounds_and_says_why_it_was_not_read_whole(
+    body: bytes, headers: tuple[tuple[str, str], ...], limits: Bounds, unreadable: str, parsed: bool
+) -> None:
+    with loopback.serving(answering(0, body, headers)) as url:
+        ex = sender(url, limits=limits).send(get())
+    assert ex.status == 200 and ex.unreadable.split(":")[0] == unreadable and (ex.body is not None) == parsed
+    assert len(ex.text) <= bounds.TEXT_KEPT
+
+
+def test_a_body_that_keeps_coming_is_no_answer_after_its_time() -> None:
+    class Dripping(loopback.Quiet):
+        def do_GET(self) -> None:  # http.server's name
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            with contextlib.suppress(OSError):  # the sender hangs up, as it must
+                for _ in range(100):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.05)
+
+    with loopback.serving(Dripping) as url:
+        started = time.monotonic()
+        ex = sender(url, limits=Bounds(1 << 20, seconds=0.3)).send(get())
+        took = time.monotonic() - started
+    assert ex.status is None and "the body was still coming" in (ex.error or "")
+    assert took < 2  # its bound, not the 5 s the drip would take
+
+
+def test_past_the_deadline_nothing_is_sent() -> None:
+    upstream = Upstream()
+    clock = [0.0]
+    deadline = Deadline(10, clock=lambda: clock[0])
+    with loopback.serving(upstream.handler) as url:
+        run = sender(url, deadline=deadline)
+        before = run.send(get())
+        clock[0] = 11
+        after = run.send(get())
+    assert before.status == 200 and after.status is None and "deadline" in after.text
+    assert len(upstream.seen) == 1 and run.log == [before]
+
+
+def test_a_retry_after_past_the_deadline_stops_the_run_at_once_naming_both() -> None:
+    class Later(loopback.Quiet):
+        def do_GET(self) -> None:  # http.server's name
+            self.send_response(429)
+            self.send_header("Retry-After", "3600")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    deadline = Deadline(60)
+    slept: list[float] = []
+    patience = Patience(1000, {429}, sleep=slept.append, deadline=deadline)
+    with loopback.serving(Later) as url:
+        ex = sender(url, patience=patience, deadline=deadline).send(get())
+    assert ex.status == 429 and slept == [] and deadline.passed
+    assert "asks to wait 3600 s" in deadline.why and "are left" in deadline.why
+
+
+def test_a_proxy_set_for_ci_never_carries_loopback_traffic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTP(S)_PROXY pointing nowhere: the sender still reaches a loopback upstream, and schemathesis is told to reach
+    the gateway directly."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    with loopback.serving(Upstream().handler) as url:
+        assert sender(url).send(get()).status == 200
+    assert no_proxy_for_loopback({})["NO_PROXY"] == gateway.HOST
+    assert no_proxy_for_loopback({"no_proxy": ".corp"})["no_proxy"] == f".corp,{gateway.HOST}"
