@@ -114,7 +114,7 @@ def check(
 
 def every() -> dict[str, Check]:
     """Every check, once each module that defines some has registered them."""
-    from cph_conformance.run.checks import across, answer, cases  # noqa: F401  (they register)
+    from cph_conformance.run.checks import across, answer, cases, errors  # noqa: F401  (they register)
     from cph_conformance.run.collect import probes, walk  # noqa: F401  (they register)
 
     return REGISTRY
