@@ -257,6 +257,39 @@ def response_node(status: int) -> dict[str, Any] | None:
     return deref(node) if node is not None else None
 
 
+def _error_codes_node(status: int) -> dict[str, Any] | None:
+    node = response_node(status)
+    return node.get("x-error-codes") if node is not None else None
+
+
+def error_codes(status: int) -> tuple[frozenset[str], tuple[str, ...]] | None:
+    """The error codes Huawei's pages state for a documented error status, with the statements that state them (the
+    response's x-error-codes); None when they state none (see error_codes_not_judged) or the status is undocumented."""
+    node = _error_codes_node(status)
+    if node is None or not node.get("codes"):
+        return None
+    return frozenset(str(c) for c in node["codes"]), cites(node)
+
+
+def error_codes_not_judged() -> dict[int, tuple[str, tuple[str, ...]]]:
+    """The documented error statuses whose error_code no page states: why, and the statements the why rests on."""
+    found: dict[int, tuple[str, tuple[str, ...]]] = {}
+    for status in sorted(documented_statuses()):
+        node = _error_codes_node(status)
+        if node is not None and node.get("judged") is False:
+            found[status] = (" ".join(str(node["why"]).split()), cites(node))
+    return found
+
+
+def error_code_cites() -> tuple[str, ...]:
+    """Every statement an error status' codes rest on, once each, in the spec's order of statuses."""
+    found: dict[str, None] = {}
+    for status in sorted(documented_statuses()):
+        judged = error_codes(status)
+        found.update(dict.fromkeys(judged[1] if judged else ()))
+    return tuple(found)
+
+
 class UnknownRegion(ValueError):
     """A region the spec's servers do not list; the message lists the ones they do."""
 

@@ -24,6 +24,14 @@ Then each flavour, as a set of traits (FLAVOURS):
 - gateway: blips, and API Gateway's throttling, 429 APIG.0308 without Retry-After (Huawei documents none) for any
   request beyond THROTTLE_LIMIT in THROTTLE_WINDOW seconds: the run must wait it out and pass, or say it is
   inconclusive.
+- public-only: an account with no private and no shared images: image_type=private and share list nothing, all is
+  the public images;
+- no-public: a region with no public images: image_type=public lists nothing, all starts with the private ones;
+- bare: every optional field absent: images carry only the six the page's example has (no is_support_encrypt, and
+  shared images no receive_status: the SDK says what it is, not that a shared image has one), no request_id, and
+  page_info only on a page that has a next one;
+- reworded: the gateway's errors with the codes of API Gateway's own table (APIG.0301, APIG.0101) and messages
+  worded as Huawei's FAQs quote them, not as the spec's examples: a message may change without notice.
 It is an ASGI app: tests call it in process, or serve it on loopback (tests/test_conformance_run.py).
 """
 
@@ -72,6 +80,10 @@ class Flavour:
     nulls: bool = False  # null for what it leaves out (Huawei's SDK reads null as absent); no phone_images when empty
     throttles: bool = False
     blips: bool = False  # 503 now and then, and a lost connection
+    public: bool = True  # public images in the catalog
+    private: bool = True  # private images in the catalog
+    optional_fields: bool = True  # is_support_encrypt, receive_status (shared images) and request_id
+    apig: bool = False  # the gateway's errors as APIG.xxxx with Huawei's FAQ wording, not APIGW.xxxx
 
 
 TERSE = "terse"
@@ -88,6 +100,10 @@ FLAVOURS = {
         nulls=True,
     ),
     "blips": Flavour(blips=True),
+    "public-only": Flavour(private=False, shares=False),
+    "no-public": Flavour(public=False),
+    "bare": Flavour(optional_fields=False, request_ids=False),
+    "reworded": Flavour(apig=True),
     "gateway": Flavour(throttles=True, blips=True),
 }
 
@@ -101,11 +117,11 @@ def _image(n: int, kind: str, flavour: Flavour) -> dict[str, Any]:
         "image_label": ("cloud_phone", "cloud_game", "qemu_phone", "cloud_phone_1620", "cloud_game_1620")[n % 5],
         "image_id": f"{0xA0000000 + n:08x}{n:024x}",
     }
-    if n % 3 == 0:
+    if flavour.optional_fields and n % 3 == 0:
         image["is_support_encrypt"] = n % 2 == 0
-    elif flavour.nulls:
+    elif flavour.optional_fields and flavour.nulls:
         image["is_support_encrypt"] = None
-    if kind == "share":
+    if kind == "share" and flavour.optional_fields:
         image["receive_status"] = n % 3
     if flavour.extra_fields:
         image["create_time"] = f"2025-10-{1 + n % 28:02d}T08:00:00Z"
@@ -114,8 +130,8 @@ def _image(n: int, kind: str, flavour: Flavour) -> dict[str, Any]:
 
 def catalog(flavour: Flavour) -> dict[str, list[dict[str, Any]]]:
     listed = {
-        "public": [_image(n, "public", flavour) for n in range(0, 7)],
-        "private": [_image(n, "private", flavour) for n in range(7, 12)],
+        "public": [_image(n, "public", flavour) for n in range(0, 7)] if flavour.public else [],
+        "private": [_image(n, "private", flavour) for n in range(7, 12)] if flavour.private else [],
         "share": [_image(n, "share", flavour) for n in range(12, 16)] if flavour.shares else [],
     }
     listed["all"] = listed["public"] + listed["private"] + listed["share"]
@@ -159,8 +175,13 @@ def handle(
 ) -> tuple[int, dict[str, Any]]:
     parts = path.strip("/").split("/")
     if len(parts) != 4 or parts[0] != "v1" or parts[2:] != ["cloud-phone", "phone-images"]:
+        if flavour.apig:
+            return 404, {"error_code": "APIG.0101", "error_msg": "The API does not exist."}
         return 404, {"error_code": "APIGW.0101", "error_msg": "The API does not exist or has not been published."}
     if token != expected:
+        if flavour.apig:
+            said = "decrypt token fail" if token else "x-auth-token not found"
+            return 401, {"error_code": "APIG.0301", "error_msg": f"Incorrect IAM authentication information: {said}"}
         return 401, {"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication information."}
     if method != "GET":
         return 405, {"error_code": "APIGW.0102", "error_msg": "Method not allowed."}

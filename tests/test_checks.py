@@ -162,6 +162,8 @@ ONE: list[tuple[str, Exchange, str | None, str]] = [
         WARNING,
     ),
     ("request_id_header", answer(), None, FAILURE),  # the header is optional
+    ("documented_error_code", answer(status=401, body=ERROR), None, FAILURE),  # more: tests/test_error_codes.py
+    ("documented_error_code", answer(status=401, body={**ERROR, "error_code": "CPS.0001"}), "401:CPS.0001", FAILURE),
     ("no_undocumented_fields", answer(), None, FAILURE),
     (
         "no_undocumented_fields",
@@ -264,6 +266,7 @@ def test_an_answer_that_judges_nothing_is_given_only_to_the_checks_of_its_shape(
         "response_schema_conformance",
         "within_the_largest_page",
         "credential_echo",
+        "documented_error_code",  # its code, as Huawei's pages give a 429's
     }
     html = answer("n=2", status=429, text="<html>slow down</html>", headers={"content-type": "text/html"})
     assert {(f.check, keyed(f)) for f in judged("", [html]).findings} == {

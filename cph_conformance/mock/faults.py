@@ -261,6 +261,14 @@ def _html_401(status: int, body: Body, _token: str) -> Answer | None:
     return Answer(401, b"<html><body><h1>401 Unauthorized</h1></body></html>", "text/html")
 
 
+def _service_code_on_404(status: int, body: Body, _token: str) -> Answer | None:
+    """A 404 that carries the code the mock gives an invalid parameter (the service's), not the gateway's."""
+    if status != 404:
+        return None
+    said = {**body, "error_code": spec.error_example(400)["error_code"]}
+    return _json(404, said, {spec.request_id_header(): str(body.get("request_id"))})
+
+
 def _loosen_image_type(operation: dict[str, Any]) -> None:
     for param in operation["parameters"]:
         if param["name"] == "image_type":
@@ -402,6 +410,13 @@ FAULTS: dict[str, Fault] = {
         page=_echo_token,
         answer=_echo_token_answer,
         error=_echo_token_error,
+    ),
+    # Error answers.
+    "error-code-of-another-status": Fault(
+        "image_type=share is answered 404 with the code the mock gives an invalid parameter, which no page gives a 404",
+        "documented_error_code",
+        fail_with=lambda call: 404 if call.image_type == "share" else None,
+        error=_service_code_on_404,
     ),
     # Authentication and authorization.
     "no-auth": Fault(

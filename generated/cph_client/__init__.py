@@ -3,7 +3,7 @@
 from .client import AuthenticatedClient, Client
 
 __version__ = "1.1.0"
-__spec_sha256__ = "d146000df116590bceec9c06eaf2940aaf795afe3a707a3bf402a03b9b5da5c1"
+__spec_sha256__ = "db4d26107c7ca52d71b812581564322ab99e72bcb301944d9f4b4b16544c1eae"
 """SHA-256 of the spec this client was generated from: importlib.resources.files("cph_client") / "openapi.yaml"."""
 __page_url__ = "https://support.huaweicloud.com/intl/en-us/api-cph/cph_api_0519.html"
 """Huawei's documentation page the spec is written from."""

@@ -3,10 +3,10 @@ table, the mock's faults and the tests all read. What a check is: registry.py; e
 
 from __future__ import annotations
 
-from cph_conformance.run.checks import across, answer, cases, listings, probes, run
+from cph_conformance.run.checks import across, answer, cases, errors, listings, probes, run
 from cph_conformance.run.checks.registry import ASSUMPTION, REGISTRY, Check
 
-MODULES = (answer, across, listings, probes, cases, run)  # each registers its checks as it is imported
+MODULES = (answer, errors, across, listings, probes, cases, run)  # each registers its checks as it is imported
 
 
 def every() -> dict[str, Check]:

@@ -2,16 +2,19 @@
 
     python -m cph_conformance.run.report.screenshot [reports/summary.html]
 
-The browser is Debian's chromium (`apt-get install chromium`), or whichever of BROWSERS is on PATH (GitHub's runners
-have Google Chrome), or the one CHROME names. It runs with no network of its own and an empty profile that is
-removed afterwards. The page must show its verdict to the browser (the rendered DOM holds it), and its history chart,
-when it has one, as SVG with a point per run; then summary.png is written next to the page. Exit status 0, or 2 with
-the reason (no browser, no page, nothing rendered).
+The browser is Debian's chromium with a CJK font (`apt-get install chromium fonts-wqy-zenhei`: the summary quotes
+Huawei's SDK in Chinese, which a browser without such a font draws as boxes), or whichever of BROWSERS is on PATH
+(GitHub's runners have Google Chrome), or the one CHROME names. It runs with no network of its own and an empty
+profile that is removed afterwards. The page must show its verdict to the browser (the rendered DOM holds it), and
+its history chart, when it has one, as SVG with a point per run; a page with CJK text needs a CJK font where
+fontconfig lists fonts (Linux); then summary.png is written next to the page. Exit status 0, or 2 with the reason
+(no browser, no page, no CJK font for the page's, nothing rendered).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -35,6 +38,11 @@ FLAGS = (
     "--hide-scrollbars",
 )
 PNG = b"\x89PNG\r\n\x1a\n"
+# Debian's smallest complete CJK font (fonts-wqy-zenhei: 7.5 MB to download, 16 MB installed; fonts-noto-cjk is 57 MB
+# and 91 MB), installed where chromium is.
+CJK_FONTS = "fonts-wqy-zenhei"
+# Han ideographs, CJK punctuation and full-width forms: what Huawei's SDK docstrings are written in.
+CJK = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 TIMEOUT = 120
 
 
@@ -47,7 +55,8 @@ def browser() -> str:
     found = named or next((path for name in BROWSERS if (path := shutil.which(name))), None)
     if not found:
         raise CannotRender(
-            f"no headless browser: install Debian's chromium (apt-get install chromium), or set CHROME to one of "
+            f"no headless browser: install Debian's chromium and a CJK font (apt-get install chromium {CJK_FONTS}), "
+            "or set CHROME to one of "
             f"{', '.join(BROWSERS)}"
         )
     return found
@@ -58,6 +67,9 @@ def render(page: Path, width: int = 1280, height: int = 1600) -> Path:
     if not page.is_file():
         raise CannotRender(f"{page} does not exist: run the conformance run (make conformance) first")
     shot = page.with_suffix(".png")
+    problem = cjk_problem(page.read_text(encoding="utf-8"), cjk_fonts())
+    if problem:
+        raise CannotRender(f"{page}: {problem}")
     with tempfile.TemporaryDirectory(prefix="cph-browser-") as profile:
         base = [browser(), *FLAGS, f"--user-data-dir={profile}"]
         dom = subprocess.run(
@@ -77,6 +89,26 @@ def render(page: Path, width: int = 1280, height: int = 1600) -> Path:
     if not shot.is_file() or not shot.read_bytes().startswith(PNG):
         raise CannotRender(f"the browser wrote no screenshot of {page}")
     return shot
+
+
+def cjk_fonts() -> list[str] | None:
+    """The fonts fontconfig lists for Chinese (the families of `fc-list :lang=zh`), or None where there is no
+    fontconfig to ask (a browser elsewhere finds its fonts its own way)."""
+    found = shutil.which("fc-list")
+    if not found:
+        return None
+    listed = subprocess.run([found, ":lang=zh", "family"], capture_output=True, text=True, timeout=TIMEOUT)
+    return [line for line in listed.stdout.splitlines() if line.strip()]
+
+
+def cjk_problem(source: str, fonts: list[str] | None) -> str | None:
+    """What keeps a browser from drawing the page's CJK text (None: nothing, or the page has none)."""
+    if fonts is None or fonts or not CJK.search(source):
+        return None
+    return (
+        f"the page quotes Chinese text and no CJK font is installed, so the browser would draw boxes: install one "
+        f"(Debian: apt-get install {CJK_FONTS}) and run again"
+    )
 
 
 class _Chart(HTMLParser):

@@ -222,7 +222,11 @@ def checks_table(v: Verdict) -> list[str]:
     if not rows:
         return []
     lines = ["## Checks", "", "| check | rests on | judged | result |", "|---|---|---:|---|"]
-    return lines + [f"| {n} | {kind} | {judged} | {outcome} |" for n, kind, judged, outcome in rows]
+    legend = (
+        "Rests on: **page** = Huawei's documentation page; **huawei-docs** = another Huawei page; **sdk** = Huawei's "
+        "SDK docstrings; **assumption** = the spec's own, a warning only; **the run** = the run itself, not a rule."
+    )  # the same words under the HTML's table (templates/summary.html.jinja, #rests-on)
+    return [*lines, *(f"| {n} | {kind} | {judged} | {outcome} |" for n, kind, judged, outcome in rows), "", legend]
 
 
 def run_section(r: Result) -> list[str]:
