@@ -15,7 +15,7 @@ unexport PYTHONDONTWRITEBYTECODE
 export PYTHONPATH := $(CURDIR)/generated
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock update generate check-generated wheel pin-wheel lint test pytest test-wheel mock conformance render-report bench clean
+.PHONY: help setup lock update generate check-generated wheel pin-wheel lint test pytest test-wheel golden mock conformance render-report bench clean
 
 help: ## List every target with one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -68,6 +68,9 @@ test: $(STAMP) ## Set up if needed, then lint and run every test, side by side (
 pytest: $(STAMP) ## Run every test, without lint
 	@echo "==> pytest"
 	@python -m pytest
+
+golden: $(STAMP) ## Rewrite the reports' golden records (tests/golden_records/) from one fixed run: after a deliberate change
+	@python -m tests.golden
 
 # make test installs the wheel on this session's Python only: each install is a pip run of 5 to 10 s here.
 test-wheel: $(STAMP) ## Install the pinned wheel by hash on every supported Python this machine has (and refuse 3.10); run the client there
