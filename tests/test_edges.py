@@ -1,4 +1,4 @@
-"""Edges derived from the types (cph_conformance.run.collect.edges): each family generated from a parameter's schema,
+"""Edges derived from the types (cph_conformance.run.checks.edges): each family generated from a parameter's schema,
 and the spec's verdict on each value both ways (must be refused, must be accepted, only an assumption refuses it, no
 verdict), from tables. Pure: nothing is sent."""
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from cph_conformance import spec
-from cph_conformance.run.collect import edges
+from cph_conformance.run.checks import edges
 
 INTEGER_FAMILIES = {
     "decimal",

@@ -24,7 +24,7 @@ JSON = {"content-type": "application/json"}
 
 def test_the_plan_tries_every_edge_the_spec_gives_and_stays_bounded() -> None:
     plan = probes.plan(PROJECT, marker="m-1")
-    assert len(plan) <= 40
+    assert len(plan) <= 100
     assert {p.auth for p in plan if p.check == probes.authentication} == {MISSING, EMPTY, WRONG, *NEAR_MISSES}
     assert any(spec.continuation()[0] in p.query for p in plan if p.auth == MISSING)  # and on a later page
     other = [p for p in plan if p.check == probes.authorization]
@@ -32,14 +32,19 @@ def test_the_plan_tries_every_edge_the_spec_gives_and_stays_bounded() -> None:
     sent = {k: v for p in other for k, v in p.query.items()}
     assert set(sent) == {spec.selector(), spec.page_size(), spec.continuation()[0]}  # each documented query parameter
     assert {p.query.get(spec.selector()) for p in other} >= set(spec.enum("ImageType"))
-    exact = [p.query[spec.selector()] for p in plan if p.check == probes.exact_values]
+    exact = [p.query[spec.selector()] for p in plan if p.check == probes.exact_values and p.kind.startswith("image_")]
     for value in spec.enum("ImageType"):
         assert {value.upper(), f" {value}", f"{value} "} <= set(exact) and value not in exact
     assert all(p.expected for p in plan)  # the spec documents what each must get
+    limits = [p.query[spec.page_size()] for p in plan if p.kind.startswith(f"{spec.page_size()}:")]
+    assert {"10.0", "1e1", "0xa", " 10", "501", "0"} <= set(limits)  # derived from its type, not kept by hand
 
 
-def test_without_a_marker_the_plan_sends_none() -> None:
-    assert all(spec.continuation()[0] not in p.query for p in probes.plan(PROJECT, marker=None))
+def test_without_a_marker_the_plan_sends_none_the_service_gave() -> None:
+    """Only the edges of the marker's own type (an empty one) carry one: no marker is made up for the others."""
+    continues = spec.continuation()[0]
+    sent = {p.query[continues] for p in probes.plan(PROJECT, marker=None) if continues in p.query}
+    assert sent == {""} and "m-1" in {p.query.get(continues) for p in probes.plan(PROJECT, marker="m-1")}
 
 
 @pytest.mark.parametrize(
@@ -71,7 +76,7 @@ CASES: list[tuple[Probe, int, object, dict[str, str] | None, str | None]] = [
     (PLAN["bare"], 401, ERROR_401, None, None),
     (PLAN[spec.selector()], 200, PAGE, None, f"{spec.selector()}:accepted"),
     (PLAN[f"{spec.selector()}:case"], 400, ERROR_400, None, None),
-    (PLAN[f"{spec.selector()}:space"], 200, PAGE, None, f"{spec.selector()}:space:accepted"),
+    (PLAN[f"{spec.selector()}:white-space"], 200, PAGE, None, f"{spec.selector()}:white-space:accepted"),
     (PLAN[f"{spec.selector()}:case"], 404, spec.error_example(404), None, f"{spec.selector()}:case:404"),
 ]
 

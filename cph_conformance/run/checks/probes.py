@@ -6,10 +6,11 @@ Huawei's error body). Each family is a check that judges its probes' answers (Pr
   extended, in another case; for an access key, of its secret key): refused as a wrong credential;
 - authorization: another project's id, bare and with each documented query parameter (every value of an enum, the
   smallest and largest page size, a marker the run's own listing was given): refused as another project;
-- exact_values: every value of an enum query parameter in another case and with white space around it: refused as an
-  invalid parameter.
+- exact_values: the near-valid values of each query parameter that its type rules out (edges.py: another case or
+  white space around an enum value, a decimal point, an exponent or another base for an integer, values past its
+  bounds): refused as an invalid parameter.
 
-Bounded: about thirty requests, listed in the summary; each goes through the run's sender like every other request.
+Bounded: about eighty requests, listed in the summary; each goes through the run's sender like every other request.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cph_conformance import spec
+from cph_conformance.run.checks import edges
 from cph_conformance.run.checks.answer import media_type
 from cph_conformance.run.checks.evidence import Probe, Probed
 from cph_conformance.run.checks.registry import PROBE, Check, Drift, register
@@ -53,7 +55,8 @@ def refused(probed: Probed) -> Iterator[Drift]:
         problems.append(f"expected Huawei's JSON error body, got {ex.headers.get('content-type', 'no Content-Type')}")
     if problems:
         outcome = "accepted" if 200 <= ex.status < 300 else str(ex.status)
-        yield Drift(f"{probe.kind}:{outcome}", f"{probe.why}: {'; '.join(problems)} {ex.shown()!r}", (ex,))
+        said = f"{probe.why}: {'; '.join(problems)} {ex.shown()!r}"
+        yield Drift(f"{probe.kind}:{outcome}", said, (ex,), assumed=probe.assumed)
 
 
 def _answered(probed: Probed) -> bool:
@@ -78,16 +81,25 @@ authorization = _family(
 )
 exact_values = _family(
     "exact_values",
-    "an enum parameter takes its values exactly: another case or white space around one is refused with 400",
-    ("page.image_type", "docs.status_codes"),
-    "probes: each image_type in another case and with white space",
+    "a value near a valid one that the spec's types rule out is refused with 400: an enum value in another case, "
+    "with white space or more around it; an integer with a decimal point, an exponent, another base, past its bounds",
+    ("page.image_type", "sdk.limit", "docs.status_codes"),
+    "probes: near-valid values of each query parameter, derived from its type",
 )
 
 
 def plan(project_id: str, marker: str | None) -> list[Probe]:
     """Every probe of a run against project_id; marker: one the run's own listing was given, if any."""
-    smallest = {spec.page_size(): spec.limit_bounds()[0]}
-    continues, _ = spec.continuation()
+    return [*_authentication(marker), *_authorization(project_id, marker), *_near_valid()]
+
+
+def _smallest() -> dict[str, Any]:
+    return {spec.page_size(): spec.limit_bounds()[0]}
+
+
+def _authentication(marker: str | None) -> list[Probe]:
+    """No credential, an empty one, a made-up one, near misses of the run's own; and none on a later page."""
+    smallest = _smallest()
     probes = [
         Probe(authentication, MISSING, "missing-credential", "no credential", smallest, auth=MISSING),
         Probe(authentication, EMPTY, WRONG_CREDENTIAL, "an empty credential", smallest, auth=EMPTY),
@@ -97,44 +109,43 @@ def plan(project_id: str, marker: str | None) -> list[Probe]:
             for name, miss in NEAR_MISSES.items()
         ),
     ]
+    continues, _ = spec.continuation()
     if marker is not None:
-        probes.append(
-            Probe(
-                authentication,
-                f"{MISSING}:{continues}",
-                "missing-credential",
-                f"no credential, with a {continues} the run's own listing was given",
-                {**smallest, continues: marker},
-                auth=MISSING,
-            )
-        )
-    other = other_project_id(project_id)
+        why = f"no credential, with a {continues} the run's own listing was given"
+        later = {**smallest, continues: marker}
+        probes.append(Probe(authentication, f"{MISSING}:{continues}", "missing-credential", why, later, auth=MISSING))
+    return probes
+
+
+def _authorization(project_id: str, marker: str | None) -> list[Probe]:
+    """Another project's id, bare and with each documented query parameter."""
+    continues, _ = spec.continuation()
     queries: list[tuple[str, dict[str, Any]]] = [("bare", {})]
     for name, values in _enum_parameters():
         queries += [(f"{name}={v}", {name: v}) for v in values]
     queries += [(f"{spec.page_size()}={n}", {spec.page_size(): n}) for n in spec.limit_bounds()]
     if marker is not None:
         queries.append((f"a {continues} the run's own listing was given", {continues: marker}))
-    probes += [
+    other = other_project_id(project_id)
+    return [
         Probe(authorization, ",".join(q) or "bare", OTHER_PROJECT, f"another project, {what}", q, project=other)
         for what, q in queries
     ]
-    for name, values in _enum_parameters():
-        for value in values:
-            variants = {value.upper(): ("case", "in upper case"), value.capitalize(): ("case", "capitalized")}
-            variants.pop(value, None)
-            variants |= {
-                f" {value}": ("space", "with a space before it"),
-                f"{value} ": ("space", "with a space after it"),
-            }
-            probes += [
-                Probe(
-                    exact_values,
-                    f"{name}:{kind}",
-                    INVALID_PARAMETER,
-                    f"{name}={variant!r}, {how}",
-                    {name: variant, **smallest},
-                )
-                for variant, (kind, how) in variants.items()
-            ]
-    return probes
+
+
+def _near_valid() -> list[Probe]:
+    """Each near-valid value of a query parameter that the spec's types rule out (cph_conformance.run.checks.edges):
+    refused as an invalid parameter. A value only an assumption rules out is a warning when it is accepted."""
+    query = {p["name"] for p in spec.operation()["parameters"] if p["in"] == "query"}
+    return [
+        Probe(
+            exact_values,
+            f"{edge.parameter}:{edge.family}",
+            INVALID_PARAMETER,
+            f"{edge.parameter}={edge.value!r}: {edge.why}",
+            {**({} if edge.parameter == spec.page_size() else _smallest()), edge.parameter: edge.value},
+            assumed=edge.assumed,
+        )
+        for edge in edges.plan(sorted(query))
+        if edge.must_refuse
+    ]

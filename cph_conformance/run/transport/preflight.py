@@ -24,23 +24,30 @@ def check(sender: Sender, target: Target) -> Exchange:
     """The preflight's answer, as one of the run's exchanges, when it shows nothing that stops the run."""
     smallest, _ = spec.limit_bounds()
     ex = sender.get({spec.page_size(): smallest}, phase="preflight")
-    where = ex.url.split("?")[0]
-    status = ex.status
-    if status is None:
-        if sender.deadline.passed:
-            raise CannotRun(f"the preflight got no answer from {target.base_url}: {ex.text}")
-        raise CannotRun(
-            f"cannot reach {target.base_url}: {ex.text}. Check "
-            + (
-                "CPH_BASE_URL (the host, the port, http or https)"
-                if target.endpoint_variable == "CPH_BASE_URL"
-                else "CPH_REGION (does CPH serve this region?) or this machine's DNS and proxy (HTTPS_PROXY)"
-            )
-            + " and that this machine can reach it."
-        )
+    if ex.status is None:
+        raise CannotRun(_unreachable(ex, target, sender.deadline.passed))
+    why = _stopped(ex, ex.status, target, ex.url.split("?")[0], smallest)
+    if why:
+        raise CannotRun(why)
+    return ex
+
+
+def _unreachable(ex: Exchange, target: Target, late: bool) -> str:
+    if late:
+        return f"the preflight got no answer from {target.base_url}: {ex.text}"
+    check = (
+        "CPH_BASE_URL (the host, the port, http or https)"
+        if target.endpoint_variable == "CPH_BASE_URL"
+        else "CPH_REGION (does CPH serve this region?) or this machine's DNS and proxy (HTTPS_PROXY)"
+    )
+    return f"cannot reach {target.base_url}: {ex.text}. Check {check} and that this machine can reach it."
+
+
+def _stopped(ex: Exchange, status: int, target: Target, where: str, smallest: int) -> str:
+    """Why an answer to the preflight stops the run, saying what to fix; "" when it does not."""
     if 300 <= status < 400:
         host = urlsplit(ex.headers.get("location", "")).netloc or "the same host"
-        raise CannotRun(
+        return (
             f"{where} answered {status}, a redirect to {host[:100]}; it was not followed (no credential goes to "
             "another host). Check CPH_BASE_URL: it must be the CPH endpoint itself."
         )
@@ -50,25 +57,23 @@ def check(sender: Sender, target: Target) -> Exchange:
             if "CPH_SK" in target.credential_variable
             else "it is wrong or expired (IAM tokens last 24 hours)"
         )
-        raise CannotRun(
-            f"{target.base_url} answered 401 ({_said(ex)}): {target.credential_variable} was refused: {why}."
-        )
+        return f"{target.base_url} answered 401 ({_said(ex)}): {target.credential_variable} was refused: {why}."
     if status == 403:
-        raise CannotRun(
+        return (
             f"{target.base_url} answered 403 ({_said(ex)}): the credential may not read project "
             f"{target.project_id}: CPH_PROJECT_ID must be the project the credential was issued for."
         )
     if status == 400:
-        raise CannotRun(
+        return (
             f"{where} answered 400 ({_said(ex)}) to a request the spec calls valid (limit={smallest}): the only "
             f"value of the run's own in it is the project: CPH_PROJECT_ID must be the project's ID, as the console's "
             "My Credentials > API Credentials page lists it (32 hexadecimal characters)."
         )
     if status == 404:
-        raise CannotRun(
+        return (
             f"{where} answered 404 ({_said(ex)}): no such API there. CPH_BASE_URL is wrong: it must be the "
             f"CPH endpoint of the project's region, e.g. https://cph.<region>.myhuaweicloud.com, without a path."
         )
     if status >= 500:
-        raise CannotRun(f"{where} answered {status} ({_said(ex)}): the service is failing; try again later.")
-    return ex
+        return f"{where} answered {status} ({_said(ex)}): the service is failing; try again later."
+    return ""
