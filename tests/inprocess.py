@@ -105,7 +105,7 @@ def configured(values: dict[str, str]) -> SchemathesisConfig:
     return config
 
 
-SEED = int(settings.BY_NAME["SEED"].default)  # the runner's
+SEED = int(settings.BY_NAME["CPH_SEED"].default)  # the runner's
 
 
 def engine(

@@ -35,7 +35,7 @@ def measure(name: str, server: RunningMock) -> Throughput:
     """One positive-mode run through the credential gateway, as `make conformance` runs it."""
     t = target.mock_target(server)
     with tempfile.TemporaryDirectory(prefix="cph-bench-") as reports:
-        env = {"MAX_EXAMPLES": EXAMPLES, "SEED": SEED, "RATE_LIMIT": "100000/s"}
+        env = {"CPH_MAX_EXAMPLES": EXAMPLES, "CPH_SEED": SEED, "CPH_RATE_LIMIT": "100000/s"}
         with gateway.running(server.base_url, spec.auth_header(), t.credential, t.secrets, 10.0) as gw:
             status = runner.run_schemathesis(gw.base_url, t, Path(reports), env, ("--mode", "positive"), quiet=True)
         cases, seconds = 0, 0.0

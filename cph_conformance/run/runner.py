@@ -103,7 +103,7 @@ def rewrite_artifacts(reports: Path, gateway_url: str, base_url: str) -> None:
 
 
 def rate_limit(t: Target, env: Mapping[str, str]) -> str:
-    return settings.value(env, "RATE_LIMIT", t.kind == "live")
+    return settings.value(env, "CPH_RATE_LIMIT", t.kind == "live")
 
 
 def no_proxy_for_loopback(env: Mapping[str, str]) -> dict[str, str]:
@@ -131,11 +131,11 @@ def schemathesis_command(env: Mapping[str, str]) -> list[str]:
         "run",
         str(SPEC_PATH.relative_to(ROOT)),
         "--seed",
-        env.get("SEED") or settings.BY_NAME["SEED"].default,
+        settings.value(env, "CPH_SEED"),
         "--max-examples",
-        env.get("MAX_EXAMPLES") or settings.BY_NAME["MAX_EXAMPLES"].default,
+        settings.value(env, "CPH_MAX_EXAMPLES"),
         "--phases",
-        env.get("PHASES") or settings.BY_NAME["PHASES"].default,
+        settings.value(env, "CPH_PHASES"),
     ]
 
 
@@ -176,7 +176,7 @@ def conformance(t: Target, reports: Path, env: Mapping[str, str]) -> Verdict:
     """Preflight, schemathesis, the walk and the probes against t, all through one gateway (which paces every request
     and waits out throttling); then every answer judged by every check, and the evidence weighed."""
     limit = rate_limit(t, env)
-    again = AGAIN if settings.flag(env, "REPLAY") else 0
+    again = AGAIN if settings.flag(env, "CPH_REPLAY") else 0
     patience = Patience(
         settings.rate_per_second(limit),
         spec.statuses_when("throttled"),
@@ -185,9 +185,9 @@ def conformance(t: Target, reports: Path, env: Mapping[str, str]) -> Verdict:
     )
     v = Verdict(
         t.shown,
-        strict=settings.flag(env, "STRICT"),
+        strict=settings.flag(env, "CPH_STRICT"),
         rate_limit=limit,
-        fail_on_flaky=settings.flag(env, "FAIL_ON_FLAKY"),
+        fail_on_flaky=settings.flag(env, "CPH_FAIL_ON_FLAKY"),
     )
     with gateway.running(t.base_url, spec.auth_header(), t.credential, t.secrets, REQUEST_TIMEOUT, patience) as gw:
         answers = [preflight.check(gw.base_url, t, patience.bound(REQUEST_TIMEOUT))]
@@ -201,7 +201,7 @@ def conformance(t: Target, reports: Path, env: Mapping[str, str]) -> Verdict:
         for message in cases.errors:
             v.add(error("schemathesis", message))
         walked, answered = None, []
-        if settings.flag(env, "WALK"):
+        if settings.flag(env, "CPH_WALK"):
             print("==> the walk and the probes: listings, relations between queries, edges of what is accepted")
             fetch = walk.http_fetch(gw.base_url, t.base_url, t.project_id, PLACEHOLDER, patience.bound(REQUEST_TIMEOUT))
             walked = walk.run(fetch, again=again)
@@ -358,7 +358,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 mask_artifacts(reports, t.secrets)
             seconds = time.monotonic() - clock
             v.about = provenance.of(env, where, t.kind == "live", date, seconds, len(v.exchanges), at)
-            parts = "schemathesis, the walk and the probes" if settings.flag(env, "WALK") else "schemathesis (WALK=0)"
+            parts = (
+                "schemathesis, the walk and the probes"
+                if settings.flag(env, "CPH_WALK")
+                else "schemathesis (CPH_WALK=0)"
+            )
             print(f"==> the verdict: every answer of {parts} judged by every check, graded against Huawei's sources")
             record(v, reports, t.secrets, env, memory, date)
             _last_lines(v, reports)
