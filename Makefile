@@ -15,7 +15,7 @@ unexport PYTHONDONTWRITEBYTECODE
 export PYTHONPATH := $(CURDIR)/generated
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock update generate check-generated wheel pin-wheel lint test pytest test-wheel mock conformance render-report bench clean
+.PHONY: help setup lock update generate check-generated wheel pin-wheel lint test pytest test-wheel mock conformance render-report bench bench-record docs clean
 
 help: ## List every target with one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -82,8 +82,11 @@ render-report: $(STAMP) ## Open reports/summary.html in headless Chromium (its v
 mock: $(STAMP) ## Serve the mock in the foreground on 127.0.0.1, port CPH_MOCK_PORT or 8080 (FAULT=name breaks it)
 	@python -m cph_conformance.mock $(if $(FAULT),--fault $(FAULT))
 
-bench: $(STAMP) ## Measure the client, the mock and the conformance run (~3 min) and rewrite BENCHMARKS.md
+bench: $(STAMP) ## Measure the client, the mock and the conformance run (~3 min); mark each target met or missed; write .bench/BENCHMARKS.md
 	@python -m cph_conformance.bench
 
-clean: ## Remove .venv, dist/, reports/ and caches
-	rm -rf $(VENV) dist reports .mypy_cache .ruff_cache .hypothesis
+bench-record: $(STAMP) ## Copy the last make bench result (.bench/BENCHMARKS.md) over the committed BENCHMARKS.md
+	@python -m cph_conformance.bench --record
+
+clean: ## Remove .venv, dist/, reports/, .bench/, site/ and caches
+	rm -rf $(VENV) dist reports .bench site .mypy_cache .ruff_cache .hypothesis
