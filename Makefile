@@ -88,5 +88,9 @@ bench: $(STAMP) ## Measure the client, the mock and the conformance run (~3 min)
 bench-record: $(STAMP) ## Copy the last make bench result (.bench/BENCHMARKS.md) over the committed BENCHMARKS.md
 	@python -m cph_conformance.bench --record
 
+docs: $(STAMP) ## Build the docs site into site/ with MkDocs, strict: a broken link or anchor, or a page left out, fails
+	@NO_MKDOCS_2_WARNING=1 python -m mkdocs build --strict
+	@echo "the docs site is in site/ (open site/index.html)"
+
 clean: ## Remove .venv, dist/, reports/, .bench/, site/ and caches
 	rm -rf $(VENV) dist reports .bench site .mypy_cache .ruff_cache .hypothesis

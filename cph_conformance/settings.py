@@ -463,19 +463,28 @@ def from_command_line(
 
 
 def markdown() -> str:
-    """The table of settings for the docs' settings reference (Markdown: text that could be read as HTML escaped)."""
+    """The settings reference for the docs, a table for each group (Markdown: text that could be read as HTML is
+    escaped). The settings the tools set for themselves are left out."""
 
     def cell(text: str) -> str:
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
 
-    rows = ["| variable | option | default | what it is | accepts |", "|---|---|---|---|---|"]
-    for s in SETTINGS:
-        if s.group == INTERNAL:
-            continue
-        name = f"`{s.name}`" + (f" (was `{s.old}`)" if s.old else "")
-        option = f"`{s.flag}`" if s.flag else "(environment only)"
-        rows.append(f"| {name} | {option} | {cell(s.default)} | {cell(s.meaning)} | {cell(s.kind.accepted())} |")
-    return "\n".join(rows) + "\n"
+    parts = []
+    for group in dict.fromkeys(s.group for s in SETTINGS if s.group != INTERNAL):
+        parts += [
+            f"### {group[0].upper()}{group[1:]}",
+            "",
+            "| variable | default | what it is | accepts |",
+            "|---|---|---|---|",
+        ]
+        for s in (s for s in SETTINGS if s.group == group):
+            name = "<br>".join(
+                [f"`{s.name}`", f"`{s.flag}`" if s.flag else "(environment only)"]
+                + ([f"was `{s.old}`"] if s.old else [])
+            )
+            parts.append(f"| {name} | {cell(s.default)} | {cell(s.meaning)} | {cell(s.kind.accepted())} |")
+        parts.append("")
+    return "\n".join(parts)
 
 
 if __name__ == "__main__":  # python -m cph_conformance.settings: the docs' table
