@@ -73,7 +73,7 @@ pytest: $(STAMP) ## Run every test, without lint
 test-wheel: $(STAMP) ## Install the pinned wheel by hash on every supported Python this machine has (and refuse 3.10); run the client there
 	@CPH_WHEEL_PYTHONS="$${CPH_WHEEL_PYTHONS:-found}" python -m pytest tests/test_wheel.py
 
-conformance: $(STAMP) ## The main job: conformance of CPH_REGION/CPH_BASE_URL or a local mock; settings: .ci/conformance --help (CI: exits 0/1/2)
+conformance: $(STAMP) ## The main job: conformance of CPH_REGION/CPH_BASE_URL or a local mock; settings: docs/settings.md or .ci/conformance --help
 	@python -m cph_conformance.run
 
 render-report: $(STAMP) ## Open reports/summary.html in headless Chromium (its verdict and history chart must render); save reports/summary.png
