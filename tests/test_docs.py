@@ -61,11 +61,12 @@ def blocks(page: Path) -> list[Block]:
 EVERY = [block for page in PAGES for block in blocks(page)]
 RUN = [block for block in EVERY if block.lang != "text"]
 
-# The stand-in for every command a block may call (bash: it starts in a millisecond): it records its name, folder,
-# arguments and environment, and does the little a later line of a block relies on.
+# The stand-in for every command a block may call (in bash: it starts in a millisecond, where Python takes 20): it
+# records its name, folder, arguments and environment, and does the little a later line of a block relies on.
 STAND_IN = r"""#!/bin/bash
 n=$(( $(cat "$RECORD/count" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$RECORD/count"
-printf '%s\0' "$0" "$PWD" "$@" > "$RECORD/$n.args"; env -0 > "$RECORD/$n.env"
+printf '%s\0' "$0" "$PWD" "$@" > "$RECORD/$n.args"
+for v in $(compgen -e); do printf '%s=%s\0' "$v" "${!v}"; done > "$RECORD/$n.env"
 case "$(basename "$0") $*" in
   "make wheel"*) mkdir -p dist; printf '%064d  huaweicloud_cph_client-0-py3-none-any.whl\n' 0 > dist/SHA256SUMS ;;
   "make render-report"*) mkdir -p reports; : > reports/summary.png ;;
