@@ -15,7 +15,7 @@ unexport PYTHONDONTWRITEBYTECODE
 export PYTHONPATH := $(CURDIR)/generated
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock update generate check-generated wheel pin-wheel lint test pytest test-wheel golden mock conformance render-report bench clean
+.PHONY: help setup lock update generate check-generated wheel pin-wheel lint test pytest test-wheel golden mock conformance render-report bench bench-record docs clean
 
 help: ## List every target with one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -76,7 +76,7 @@ golden: $(STAMP) ## Rewrite the reports' golden records (tests/golden_records/) 
 test-wheel: $(STAMP) ## Install the pinned wheel by hash on every supported Python this machine has (and refuse 3.10); run the client there
 	@CPH_WHEEL_PYTHONS="$${CPH_WHEEL_PYTHONS:-found}" python -m pytest tests/test_wheel.py
 
-conformance: $(STAMP) ## The main job: conformance of CPH_REGION/CPH_BASE_URL or a local mock; settings: .ci/conformance --help (CI: exits 0/1/2)
+conformance: $(STAMP) ## The main job: conformance of CPH_REGION/CPH_BASE_URL or a local mock; settings: docs/settings.md or .ci/conformance --help
 	@python -m cph_conformance.run
 
 render-report: $(STAMP) ## Open reports/summary.html in headless Chromium (its verdict and history chart must render); save reports/summary.png
@@ -85,8 +85,15 @@ render-report: $(STAMP) ## Open reports/summary.html in headless Chromium (its v
 mock: $(STAMP) ## Serve the mock in the foreground on 127.0.0.1, port CPH_MOCK_PORT or 8080 (FAULT=name breaks it)
 	@python -m cph_conformance.mock $(if $(FAULT),--fault $(FAULT))
 
-bench: $(STAMP) ## Measure the client, the mock and the conformance run (~3 min) and rewrite BENCHMARKS.md
+bench: $(STAMP) ## Measure the client, the mock and the conformance run (~3 min); mark each target met or missed; write .bench/BENCHMARKS.md
 	@python -m cph_conformance.bench
 
-clean: ## Remove .venv, dist/, reports/ and caches
-	rm -rf $(VENV) dist reports .mypy_cache .ruff_cache .hypothesis
+bench-record: $(STAMP) ## Copy the last make bench result (.bench/BENCHMARKS.md) over the committed BENCHMARKS.md
+	@python -m cph_conformance.bench --record
+
+docs: $(STAMP) ## Build the docs site into site/ with MkDocs, strict: a broken link or anchor, or a page left out, fails
+	@NO_MKDOCS_2_WARNING=1 python -m mkdocs build --strict
+	@echo "the docs site is in site/ (open site/index.html)"
+
+clean: ## Remove .venv, dist/, reports/, .bench/, site/ and caches
+	rm -rf $(VENV) dist reports .bench site .mypy_cache .ruff_cache .hypothesis

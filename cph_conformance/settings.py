@@ -1,18 +1,21 @@
 """Every setting of the conformance run and the mock, in one table: its variable, its command-line option, what it
 holds, its default and what it accepts. The table drives the parsing (environment variables, and options that
-override them), `--help`, the README's list of settings (`python -m cph_conformance.settings` prints it) and
+override them), `--help`, the docs' settings reference (`python -m cph_conformance.settings` prints it) and
 `make help`'s pointer to it.
 
+Every setting is named CPH_*. Code reads one by that name, through value() and flag() on the environment that
+checked() returns, in which a setting's old name (SEED, before CPH_SEED) is read as its new one. An old name works,
+with a warning that names the new one, until OLD_NAMES_UNTIL.
+
 A value that is not one a setting accepts stops the run before anything starts (exit 2), with a message that names
-the variable, what is wrong with the value (never a secret's value) and what it accepts. A CPH_* variable that no
-setting names gets a warning that names the closest one. Secrets are read from the environment only: an option
-would put them in the shell's history and the process list.
+the variable, what is wrong with the value (never a secret's value) and what it accepts. A variable that looks like
+a setting and is none (CPH_STRCT, STRCT, MAX_EXAMPLE) gets a warning that names the closest setting. Secrets are read
+from the environment only: an option would put them in the shell's history and the process list.
 """
 
 from __future__ import annotations
 
 import argparse
-import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +40,10 @@ RATE_LIMITS = {"live": "5/s", "mock": "1000/s"}  # be gentle with Huawei; the mo
 DEADLINES = {"live": "1800", "mock": "600"}  # seconds: a live run at 5/s takes a few minutes, a mock run one
 
 
+PREFIX = "CPH_"
+OLD_NAMES_UNTIL = (1, 2)  # the spec's info.version (the project's version) from which an old name is refused
+
+
 class BadSetting(ValueError):
     """A setting's value that cannot be used: the message names the variable, the problem and what it accepts."""
 
@@ -49,15 +56,21 @@ def _boolean(value: str) -> str:
     raise ValueError("is not a yes or a no")
 
 
-def _whole(minimum: int) -> Callable[[str], str]:
+def _whole(minimum: int | Callable[[], int]) -> Callable[[str], str]:
     def parse(value: str) -> str:
+        least = minimum() if callable(minimum) else minimum
         if not re.fullmatch(r"\d+", value.strip()):
             raise ValueError("is not a whole number")
-        if int(value) < minimum:
-            raise ValueError(f"is less than {minimum}")
+        if int(value) < least:
+            raise ValueError(f"is less than {least}")
         return str(int(value))
 
     return parse
+
+
+def _mock_minimum() -> int:
+    """The fewest images the mock's catalog can hold: the page's example images, which it always lists."""
+    return len(spec.example_response()["phone_images"])
 
 
 def _rate(value: str) -> str:
@@ -120,12 +133,15 @@ NATURAL = Kind(_whole(0), "a whole number, 0 or more")
 RATE = Kind(_rate, "N/s, N/m, N/h or N/d: N requests a second, minute, hour or day")
 PHASE_LIST = Kind(_phases, f"a comma-separated list of {', '.join(PHASES)}")
 REGION = Kind(_region, lambda: "one of " + ", ".join(spec.regions()))
-URL = Kind(_url, "scheme://host[:port], e.g. " + "https://cph.cn-north-4.myhuaweicloud.com")
+URL = Kind(_url, lambda: "scheme://host[:port], e.g. " + spec.base_url(spec.default_region()))
+IAM_URL = Kind(_url, lambda: "scheme://host[:port], e.g. " + spec.iam_url(spec.default_region()))
 PORT = Kind(_port, "0 (any free port) to 65535")
 FAULT = Kind(_fault, "a fault's name: python -m cph_conformance.mock --help lists them")
 TEXT = Kind(_text, "any text")
 SECRET = Kind(_text, "the bare value (no white space, line breaks or non-ASCII)", secret=True)
 PATH = Kind(_text, "a folder this user may write in")
+FILE = Kind(_text, "the path of a file this user may append to")
+IMAGES = Kind(_whole(_mock_minimum), lambda: f"a whole number, {_mock_minimum()} (the page's example images) or more")
 BASELINE = Kind(_text, "the path of an observed.json an earlier run wrote (of this version's format)")
 HISTORY = Kind(_text, "the path of a history file: made by the first run, then kept by each")
 
@@ -138,20 +154,22 @@ class Setting:
     meaning: str
     group: str
     option: bool = True  # also a command-line option (never for a secret)
+    old: str = ""  # the name it had before every setting was CPH_*: read, with a warning, until OLD_NAMES_UNTIL
 
     @property
     def flag(self) -> str | None:
-        """The command-line option: --seed for SEED, --base-url for CPH_BASE_URL."""
+        """The command-line option: --seed for CPH_SEED, --base-url for CPH_BASE_URL."""
         if self.kind.secret or not self.option:
             return None
-        return "--" + self.name.removeprefix("CPH_").lower().replace("_", "-")
+        return "--" + self.name.removeprefix(PREFIX).lower().replace("_", "-")
 
-    def check(self, value: str) -> str:
+    def check(self, value: str, given_as: str = "") -> str:
+        """The value as the run reads it; BadSetting naming the variable it was given as (the old name, say)."""
         try:
             return self.kind.parse(value)
         except ValueError as exc:
             shown = "its value" if self.kind.secret else repr(value)
-            raise BadSetting(f"{self.name}={shown} {exc}: it accepts {self.kind.accepted()}.") from None
+            raise BadSetting(f"{given_as or self.name}={shown} {exc}: it accepts {self.kind.accepted()}.") from None
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -183,20 +201,28 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "CPH_IAM_URL",
-        URL,
+        IAM_URL,
         "IAM's URL in the region",
         "another IAM endpoint: for tests and loopback stand-ins only",
         CREDENTIAL,
         option=False,
     ),
-    Setting("SEED", NATURAL, "20261126", "the seed of schemathesis' cases: the same seed sends the same requests", RUN),
-    Setting("MAX_EXAMPLES", COUNT, "100", "cases of the fuzzing phase, at most", RUN),
     Setting(
-        "RATE_LIMIT",
+        "CPH_SEED",
+        NATURAL,
+        "20261126",
+        "the seed of schemathesis' cases: the same seed sends the same requests",
+        RUN,
+        old="SEED",
+    ),
+    Setting("CPH_MAX_EXAMPLES", COUNT, "100", "cases of the fuzzing phase, at most", RUN, old="MAX_EXAMPLES"),
+    Setting(
+        "CPH_RATE_LIMIT",
         RATE,
         ", ".join(f"{v} {k}" for k, v in RATE_LIMITS.items()),
         "the fastest the run goes; throttling slows it further",
         RUN,
+        old="RATE_LIMIT",
     ),
     Setting(
         "CPH_DEADLINE",
@@ -213,19 +239,39 @@ SETTINGS: tuple[Setting, ...] = (
         "the spec allows",
         RUN,
     ),
-    Setting("STRICT", BOOL, "0", "also fail on fields the spec does not list (no_undocumented_fields)", RUN),
-    Setting("WALK", BOOL, "1", "walk the listings and send the probes", RUN),
     Setting(
-        "REPLAY",
+        "CPH_STRICT",
+        BOOL,
+        "0",
+        "also fail on fields the spec does not list (no_undocumented_fields)",
+        RUN,
+        old="STRICT",
+    ),
+    Setting("CPH_WALK", BOOL, "1", "walk the listings and send the probes", RUN, old="WALK"),
+    Setting(
+        "CPH_REPLAY",
         BOOL,
         "1",
         "send a blip (502, 503, 504, a lost connection) and a failing request again, twice, before it counts; "
         "0: no request is sent twice (a failure counts at once, a blip is an answer lost)",
         RUN,
+        old="REPLAY",
     ),
-    Setting("FAIL_ON_FLAKY", BOOL, "0", "a failure that did not come back every time it was sent fails the run", RUN),
     Setting(
-        "PHASES", PHASE_LIST, "examples,coverage,fuzzing", "schemathesis' phases (fuzzing alone: a quick run)", RUN
+        "CPH_FAIL_ON_FLAKY",
+        BOOL,
+        "0",
+        "a failure that did not come back every time it was sent fails the run",
+        RUN,
+        old="FAIL_ON_FLAKY",
+    ),
+    Setting(
+        "CPH_PHASES",
+        PHASE_LIST,
+        "examples,coverage,fuzzing",
+        "schemathesis' phases (fuzzing alone: a quick run)",
+        RUN,
+        old="PHASES",
     ),
     Setting(
         "CPH_REPORTS_DIR", PATH, "reports/", "where the run writes its reports (and removes only its own)", REPORTS
@@ -251,16 +297,16 @@ SETTINGS: tuple[Setting, ...] = (
         "add this run to a history of the last runs (date, verdict, counts, p95), drawn in summary.html",
         REPORTS,
     ),
-    Setting(
+    Setting(  # GitHub's name, not ours: the one setting without the prefix
         "GITHUB_STEP_SUMMARY",
-        PATH,
+        FILE,
         "",
         "a file the summary is appended to (GitHub Actions sets it)",
         REPORTS,
         option=False,
     ),
     Setting("CPH_MOCK_PORT", PORT, "8080", "make mock's port on 127.0.0.1", MOCK, option=False),
-    Setting("CPH_MOCK_IMAGES", NATURAL, "60", "images in the mock's catalog (3 or more)", MOCK, option=False),
+    Setting("CPH_MOCK_IMAGES", IMAGES, "60", "images in the mock's catalog", MOCK, option=False),
     Setting(
         "CPH_MOCK_FAULT",
         FAULT,
@@ -279,43 +325,113 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CPH_MOCK_SK", SECRET, "", "a child mock's secret key", INTERNAL),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
+BY_OLD_NAME = {s.old: s for s in SETTINGS if s.old}
+# Variables the tools set beside the settings, never read as one: the live plan's CPH_<secret>_SET (set or not).
+NOT_SETTINGS = re.compile(r"CPH_[A-Z_]+_SET")
+
+
+def _distance(a: str, b: str) -> int:
+    """Edits (a letter added, dropped, changed, or two side by side swapped) that make a into b."""
+    before, row = list(range(len(b) + 1)), list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        earlier, before, row = before, row, [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            row[j] = min(before[j] + 1, row[j - 1] + 1, before[j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], earlier[j - 2] + 1)
+    return row[len(b)]
+
+
+def closest(name: str) -> Setting | None:
+    """The setting a variable that is none seems to mean: the nearest by edits, names compared without the prefix,
+    among every setting (and their old names); None when none is near enough to be the one meant. A name with the
+    prefix is surely meant as a setting, so a looser match is taken: a third of its letters may be wrong. Without
+    it, a variable is taken for a setting only when one or two letters are wrong (two for a long name), so that the
+    shell's and CI's own variables (PATH, HOME, CI) are never named."""
+    bare = name.removeprefix(PREFIX)
+    prefixed = name.startswith(PREFIX)
+    allowed = max(1, len(bare) // 3) if prefixed else 0 if len(bare) < 4 else 1 if len(bare) < 9 else 2
+    scored = [
+        (min(_distance(bare, known.removeprefix(PREFIX)) for known in (s.name, s.old) if known), index, s)
+        for index, s in enumerate(SETTINGS)
+    ]
+    distance, _, nearest = min(scored, key=lambda scored: scored[:2])
+    return nearest if distance <= allowed else None
+
+
+class Checked(dict[str, str]):
+    """An environment as checked() returns it: each setting's value under its name, no old name left; `renamed`
+    holds the old names it was given, each with its new name and whether that was set too (then it won)."""
+
+    renamed: tuple[tuple[str, str, bool], ...] = ()
+
+
+def _renamed(env: Mapping[str, str]) -> tuple[tuple[str, str, bool], ...]:
+    return tuple(
+        (old, s.name, bool(env.get(s.name, "").strip()))
+        for old, s in sorted(BY_OLD_NAME.items())
+        if env.get(old, "").strip()
+    )
 
 
 def warnings(env: Mapping[str, str]) -> list[str]:
-    """A warning for each CPH_* variable that no setting names, with the closest one that does."""
-    known = [s.name for s in SETTINGS]
+    """A warning for each old name of a setting that was given, naming the new one; and for each variable that looks
+    like a setting and is none, naming the closest. Every CPH_* variable that no setting names gets one."""
     found = []
-    for name in sorted(n for n in env if n.startswith("CPH_") and n not in BY_NAME and not n.endswith("_SET")):
-        closest = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-        hint = f"; did you mean {closest[0]}?" if closest else ""
-        found.append(f"{name} is not a setting of the run, and is ignored{hint}")
+    until = ".".join(map(str, OLD_NAMES_UNTIL))
+    for old, new, both in env.renamed if isinstance(env, Checked) else _renamed(env):
+        if both:
+            found.append(f"{old} is the old name of {new}, which is set too: {old} is ignored; unset it")
+        else:
+            found.append(f"{old} is the old name of {new}: it works until version {until}; rename it {new}")
+    for name in sorted(env):
+        if name in BY_NAME or name in BY_OLD_NAME or NOT_SETTINGS.fullmatch(name) or not name.isupper():
+            continue
+        nearest = closest(name)
+        if nearest is not None:
+            found.append(f"{name} is not a setting of the run, and is ignored; did you mean {nearest.name}?")
+        elif name.startswith(PREFIX):
+            found.append(f"{name} is not a setting of the run, and is ignored")
     return found
 
 
-def checked(env: Mapping[str, str], names: Sequence[str] | None = None) -> dict[str, str]:
-    """env with each setting's value (of those named, else all) checked and written the one way the run reads it;
+def checked(env: Mapping[str, str], names: Sequence[str] | None = None) -> Checked:
+    """env with each setting's value (of those named, else all) checked and written the one way the run reads it,
+    under its name: a value given under an old name is the new name's, unless that is set too; no old name is left.
     BadSetting on the first that is wrong. An empty value is no value (CI sets every secret's variable, blank when it
     is not set)."""
-    result = dict(env)
+    result = Checked(env)
+    result.renamed = _renamed(env)
     for setting in SETTINGS if names is None else [BY_NAME[n] for n in names]:
-        value = env.get(setting.name, "")
+        given_as = setting.name
+        if not env.get(given_as, "").strip() and setting.old and env.get(setting.old, "").strip():
+            given_as = setting.old
+        value = env.get(given_as, "")
         if value.strip():
-            result[setting.name] = setting.check(value)
+            result[setting.name] = setting.check(value, given_as)
+    for old in BY_OLD_NAME:
+        result.pop(old, None)
     return result
 
 
 def flag(env: Mapping[str, str], name: str) -> bool:
-    """A boolean setting's value (env as checked() returns it), or its default."""
-    return (env.get(name) or BY_NAME[name].default) == "1"
+    """A boolean setting's value, by its name (env as checked() returns it), or its default."""
+    return value(env, name) == "1"
 
 
-def value(env: Mapping[str, str], name: str, live: bool) -> str:
-    """A setting's value (env as checked() returns it), or its default for a live run or for one against a mock."""
-    if name == "RATE_LIMIT":
+def value(env: Mapping[str, str], name: str, live: bool | None = None) -> str:
+    """A setting's value, by its name (env as checked() returns it), or its default: for CPH_RATE_LIMIT, the one for
+    a live run or for one against a mock, as live says. KeyError for a name that is no setting's (an old one)."""
+    setting = BY_NAME[name]
+    if name == "CPH_RATE_LIMIT":
+        if live is None:
+            raise TypeError("CPH_RATE_LIMIT's default depends on the endpoint: say whether the run is live")
         return env.get(name) or RATE_LIMITS["live" if live else "mock"]
     if name == "CPH_DEADLINE":
+        if live is None:
+            raise TypeError("CPH_DEADLINE's default depends on the endpoint: say whether the run is live")
         return env.get(name) or DEADLINES["live" if live else "mock"]
-    return env.get(name) or BY_NAME[name].default
+    return env.get(name) or setting.default
 
 
 def rate_per_second(limit: str) -> float:
@@ -362,22 +478,34 @@ def from_command_line(
 ) -> dict[str, str]:
     """env with the options of argv over its variables, every value checked; BadSetting when one is wrong."""
     given = vars(parser(prog, description, groups).parse_args(list(argv)))
-    merged = {**env, **{name: value for name, value in given.items() if value is not None}}
+    merged = {**env, **{name: given_value for name, given_value in given.items() if given_value is not None}}
     return checked(merged)
 
 
 def markdown() -> str:
-    """The table of settings for the README."""
-    rows = ["| variable | option | default | what it is | accepts |", "|---|---|---|---|---|"]
-    for s in SETTINGS:
-        if s.group == INTERNAL:
-            continue
-        rows.append(
-            f"| `{s.name}` | {f'`{s.flag}`' if s.flag else '(environment only)'} | {s.default or ''} | {s.meaning} "
-            f"| {s.kind.accepted()} |"
-        )
-    return "\n".join(rows) + "\n"
+    """The settings reference for the docs, a table for each group (Markdown: text that could be read as HTML is
+    escaped). The settings the tools set for themselves are left out."""
+
+    def cell(text: str) -> str:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+
+    parts = []
+    for group in dict.fromkeys(s.group for s in SETTINGS if s.group != INTERNAL):
+        parts += [
+            f"### {group[0].upper()}{group[1:]}",
+            "",
+            "| variable | default | what it is | accepts |",
+            "|---|---|---|---|",
+        ]
+        for s in (s for s in SETTINGS if s.group == group):
+            name = "<br>".join(
+                [f"`{s.name}`", f"`{s.flag}`" if s.flag else "(environment only)"]
+                + ([f"was `{s.old}`"] if s.old else [])
+            )
+            parts.append(f"| {name} | {cell(s.default)} | {cell(s.meaning)} | {cell(s.kind.accepted())} |")
+        parts.append("")
+    return "\n".join(parts)
 
 
-if __name__ == "__main__":  # python -m cph_conformance.settings: the README's table
+if __name__ == "__main__":  # python -m cph_conformance.settings: the docs' table
     print(markdown(), end="")

@@ -35,7 +35,7 @@ from tests import faithful_service
 PROJECT = "0123456789abcdef0123456789abcdef"
 TOKEN = "MIIT-in-process-token-0123456789abcdefghijklmnop"  # noqa: S105  (a test token)
 ENDPOINT = "https://cph.example"
-SEED = int(settings.BY_NAME["SEED"].default)  # the runner's
+SEED = int(settings.BY_NAME["CPH_SEED"].default)  # the runner's
 DEADLINE = 600.0
 
 FAITHFUL = "faithful:"  # a target named "faithful:<flavour>" is tests/faithful_service.py, not the mock
@@ -129,7 +129,7 @@ def verdict(
 ) -> Verdict:
     """The run's verdict on a target, in process, by the run's own pipeline: schemathesis' cases (unless phases is
     empty: none), the walk (within a budget of requests) and the probes (when asked for), every answer judged by
-    every check, and every failure sent again (unless not replayed: REPLAY=0)."""
+    every check, and every failure sent again (unless not replayed: CPH_REPLAY=0)."""
     again = AGAIN if replayed else 0
     plan = pipeline.Plan(
         walk=walked or probed,

@@ -68,7 +68,7 @@ def test_the_same_seed_sends_the_same_requests() -> None:
     assert len(first) > 5 and other != first
 
 
-@pytest.mark.parametrize(("env", "seed"), [({}, BY_NAME["SEED"].default), ({"SEED": "7"}, "7")])
+@pytest.mark.parametrize(("env", "seed"), [({}, BY_NAME["CPH_SEED"].default), ({"CPH_SEED": "7"}, "7")])
 def test_the_runner_gives_schemathesis_its_seed(env: dict[str, str], seed: str) -> None:
     command = cases.command(env)
     assert command[command.index("--seed") + 1] == seed

@@ -1,5 +1,5 @@
-"""`python -m cph_conformance.run` end to end, as .ci/conformance runs it, three times: the clean mock and the
-faithful service pass (its throttled flavour, which quotes the token back in refusals; with STRICT=1); a fault across
+"""`python -m cph_conformance.run` end to end, as .ci/conformance runs it, three times: the clean mock and the faithful
+service pass (its throttled flavour, which quotes the token back in refusals; with CPH_STRICT=1); a fault across
 answers (which echoes the token too, from a mock in a child process) fails the run (exit 1) naming its check; between
 them, each of the three credential routes; no secret is in an artifact or on the console, and observed.json holds no
 image name or id and no project id. The clean run also compares with a baseline and joins a history. Setup problems
@@ -29,7 +29,7 @@ from cph_conformance.run.report import history, observed
 from cph_conformance.run.transport import patience, target
 from cph_conformance.run.transport.secrets import MASK, Secrets
 from cph_conformance.run.verdict.verdict import CANNOT_RUN, DRIFT, PASSED
-from cph_conformance.settings import BY_NAME
+from cph_conformance.settings import BY_NAME, BY_OLD_NAME
 from cph_conformance.spec import ROOT
 from tests import background, faithful_service, loopback
 from tests.test_history import chart_of
@@ -45,8 +45,8 @@ CLEAN = "clean"  # the clean mock
 FAITHFUL = "faithful-gateway-service"
 PASSING = {CLEAN: AKSK, FAITHFUL: TOKEN}
 # A fault across answers that also echoes the token (in bodies and headers, and so in failure reports), served as
-# `make mock FAULT=` serves it (a child process). Every fault fails in process (tests/test_fault_matrix.py), STRICT's
-# too; the faithful run shows STRICT=1 reaching the run (no_undocumented_fields judges).
+# `make mock FAULT=` serves it (a child process). Every fault fails in process (tests/test_fault_matrix.py),
+# CPH_STRICT's too; the faithful run shows CPH_STRICT=1 reaching the run (no_undocumented_fields judges).
 END_TO_END = {"echo-token": IAM}
 RUNS = {**PASSING, **END_TO_END}
 
@@ -86,7 +86,7 @@ class Run:
 def _is_the_runs(variable: str) -> bool:
     """A variable the runner reads: none of the user's may leak into a test's run (and no test's summary onto a
     CI job's page)."""
-    return variable.startswith("CPH_") or variable in BY_NAME
+    return variable.startswith("CPH_") or variable in BY_NAME or variable in BY_OLD_NAME
 
 
 _USERS = {k: v for k, v in background.ENVIRONMENT.items() if not _is_the_runs(k)}
@@ -96,8 +96,8 @@ def settings(env: dict[str, str], reports: Path) -> dict[str, str]:
     """The runner's variables for a test's run: quick settings for loopback, and the test's own env."""
     return {
         "CPH_REPORTS_DIR": str(reports),
-        "MAX_EXAMPLES": "3",  # few: a fault shows on any answer of its kind
-        "RATE_LIMIT": "1000/s",  # loopback servers need no throttle
+        "CPH_MAX_EXAMPLES": "3",  # few: a fault shows on any answer of its kind
+        "CPH_RATE_LIMIT": "1000/s",  # loopback servers need no throttle
         **env,
     }
 
@@ -166,14 +166,14 @@ def against(name: str, route: str, reports: Path) -> Run:
             }
             secrets = (live.token, IAM_PASSWORD)
         if name == FAITHFUL or (fault is not None and faults.FAULTS[fault].strict_only):
-            env["STRICT"] = "1"
+            env["CPH_STRICT"] = "1"
         # Fuzzing only: the coverage phase's boundary cases are held to every check in process (the fault matrix).
-        env["PHASES"] = "fuzzing"
+        env["CPH_PHASES"] = "fuzzing"
         if fault is None:  # the whole run, with enough fuzzing that its requests depend on the seed (3 do not)
-            env["MAX_EXAMPLES"] = "10"
+            env["CPH_MAX_EXAMPLES"] = "10"
         else:  # a fault needs only its check
             if checks.every()[str(faults.FAULTS[fault].caught_by)].by not in (LISTINGS, PROBE):
-                env["WALK"] = "0"
+                env["CPH_WALK"] = "0"
         if name == CLEAN:
             env |= remembered(reports)
         done = conformance(env, reports)
@@ -343,8 +343,8 @@ def test_a_run_compares_with_its_baseline_and_joins_its_history(runs: dict[str, 
 
 def test_the_same_seed_sends_the_same_requests_from_two_processes(runs: dict[str, Run]) -> None:
     """The passing runs: two processes (each with its own string hashing), two servers, two credentials, one seed and
-    the same generation settings (STRICT adds a check, not a request; the throttled service's 429s are the gateway's to
-    wait out, schemathesis never sees them); schemathesis sends the same requests in the same order.
+    the same generation settings (CPH_STRICT adds a check, not a request; the throttled service's 429s are the
+    gateway's to wait out, schemathesis never sees them); schemathesis sends the same requests in the same order.
     (Another seed sends others: tests/test_conformance_pytest.py.)"""
     first, *others = (
         [
@@ -423,11 +423,12 @@ CLOSED = "http://127.0.0.1:{closed_port}"  # a port bound for the test and never
         ({**BASE, "CPH_AK": "AKAK1234"}, "set one credential only"),
         ({**BASE, "CPH_AUTH_TOKEN": SECRET + "\r"}, "CPH_AUTH_TOKEN contains a carriage return"),
         ({**BASE, "CPH_BASE_URL": "https://cph.example/v1/x"}, "CPH_BASE_URL='https://cph.example/v1/x' is not scheme"),
-        ({**BASE, "SEED": "abc"}, "SEED='abc' is not a whole number: it accepts"),
-        ({**BASE, "STRICT": "maybe"}, "STRICT='maybe' is not a yes or a no: it accepts 1/0, true/false"),
-        ({**BASE, "RATE_LIMIT": "fast"}, "RATE_LIMIT='fast' is not a number of requests"),
-        ({**BASE, "PHASES": "fuzz"}, "PHASES='fuzz' names no phase of the run"),
-        ({**BASE, "MAX_EXAMPLES": "-3"}, "MAX_EXAMPLES='-3' is not a whole number"),
+        ({**BASE, "CPH_SEED": "abc"}, "CPH_SEED='abc' is not a whole number: it accepts"),
+        ({**BASE, "CPH_STRICT": "maybe"}, "CPH_STRICT='maybe' is not a yes or a no: it accepts 1/0, true/false"),
+        ({**BASE, "CPH_RATE_LIMIT": "fast"}, "CPH_RATE_LIMIT='fast' is not a number of requests"),
+        ({**BASE, "SEED": "abc"}, "SEED='abc' is not a whole number"),  # an old name, refused under its own
+        ({**BASE, "CPH_PHASES": "fuzz"}, "CPH_PHASES='fuzz' names no phase of the run"),
+        ({**BASE, "CPH_MAX_EXAMPLES": "-3"}, "CPH_MAX_EXAMPLES='-3' is not a whole number"),
         ({**BASE, "CPH_BASE_URL": CLOSED}, "cannot reach http://127.0.0.1:"),
     ],
 )

@@ -238,15 +238,52 @@ def taken_port() -> Iterator[int]:
         yield sock.getsockname()[1]
 
 
-@pytest.mark.parametrize("port", ["abc", "70000", "-1", "taken"])
-def test_a_port_the_mock_cannot_use_is_one_line_naming_cph_mock_port(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], port: str
+# make mock's settings it cannot use, as options or variables: (argv, env, what its one line names)
+REFUSED = [
+    ([], {"CPH_MOCK_PORT": "abc"}, "CPH_MOCK_PORT='abc' is not a port number"),
+    ([], {"CPH_MOCK_PORT": "70000"}, "CPH_MOCK_PORT='70000' is not a port number"),
+    ([], {"CPH_MOCK_PORT": "-1"}, "CPH_MOCK_PORT='-1' is not a port number"),
+    (["--port", "x"], {}, "--port='x' is not a port number"),
+    ([], {"CPH_MOCK_IMAGES": "2"}, "CPH_MOCK_IMAGES='2' is less than 3"),
+    (["--images", "0"], {}, "--images='0' is less than 3"),
+    ([], {"CPH_MOCK_FAULT": "nope"}, "CPH_MOCK_FAULT='nope' is not a fault of the mock"),
+    ([], {"CPH_MOCK_FAULT": "Bad Fault"}, "CPH_MOCK_FAULT='Bad Fault' is not one of the mock's faults"),
+    (["--fault", "pages-skipp"], {}, "--fault='pages-skipp' is not a fault of the mock; did you mean pages-skip?"),
+    (["--imges", "5"], {}, "unrecognized arguments: --imges 5"),
+]
+
+
+@pytest.mark.parametrize(("argv", "env", "says"), REFUSED)
+def test_a_setting_make_mock_cannot_use_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], env: dict[str, str], says: str
 ) -> None:
-    value = str(request.getfixturevalue("taken_port")) if port == "taken" else port
-    monkeypatch.setenv("CPH_MOCK_PORT", value)
-    assert mock_main.main([]) == 2  # no exception: no traceback
+    assert mock_main.main(argv, env) == 2  # returned, not raised: no traceback
     (line,) = capsys.readouterr().err.splitlines()
-    assert line.startswith("error: ") and "CPH_MOCK_PORT" in line and value in line
+    assert line.startswith(f"error: {says}"), line
+
+
+# What make mock serves for settings it takes: (argv, env, port, images, fault)
+TAKEN = [
+    ([], {}, 8080, 60, None),
+    ([], {"CPH_MOCK_PORT": "0", "CPH_MOCK_IMAGES": "3", "CPH_MOCK_FAULT": "pages-skip"}, 0, 3, "pages-skip"),
+    (["--port", "9", "--images", "7", "--fault", "no-auth"], {"CPH_MOCK_IMAGES": "2"}, 9, 7, "no-auth"),
+]
+
+
+@pytest.mark.parametrize(("argv", "env", "port", "images", "fault"), TAKEN)
+def test_make_mock_takes_its_options_over_its_variables(
+    argv: list[str], env: dict[str, str], port: int, images: int, fault: str | None
+) -> None:
+    chosen = mock_main.plan(mock_main._parser().parse_args(argv), env)
+    assert (chosen.port, chosen.images, chosen.fault) == (port, images, fault)
+
+
+def test_a_port_the_mock_cannot_listen_on_is_one_line_naming_where_it_came_from(
+    taken_port: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert mock_main.main([], {"CPH_MOCK_PORT": str(taken_port)}) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"error: cannot listen on 127.0.0.1:{taken_port}") and "set CPH_MOCK_PORT" in line
 
 
 def test_connexion_checks_each_spec_the_mock_serves_once_and_refuses_a_bad_one_every_time(

@@ -122,7 +122,7 @@ def test_the_spec_names_the_blips() -> None:
         ((LOST, 200), 2, 200, 1, 1, 0),  # a reset connection, asked again
         ((503, 503, 503), 2, 503, 3, 0, 1),  # handed back after the last try
         ((503, LOST, LOST), 2, None, 3, 0, 1),  # the last try's exception
-        ((503,), 0, 503, 1, 0, 1),  # REPLAY=0: the first answer counts
+        ((503,), 0, 503, 1, 0, 1),  # CPH_REPLAY=0: the first answer counts
         ((500,), 2, 500, 0, 0, 0),  # a failure of the service is no blip: an answer to judge (and replay)
         ((429, 503, 200), 2, 200, 1, 1, 0),  # throttling waited out inside each try
     ],

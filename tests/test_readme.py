@@ -1,6 +1,7 @@
-"""The client's page, its wheel's README (generated/README.md, from templates/README.md.jinja): its examples run, in
-order, against the mock and pass mypy --strict, so a user who pastes them gets what it says; a broken example fails.
-tests/test_wheel.py runs the same examples in the installed wheel, on every supported Python this machine has."""
+"""The client's page, its wheel's README (generated/README.md, from templates/README.md.jinja): its examples run as
+written, in order, with nothing defined beforehand (the environment variables they read set from the mock), and pass
+mypy --strict, so a user who pastes them gets what it says; a broken example fails. tests/test_wheel.py runs the same
+examples in the installed wheel, on every supported Python this machine has."""
 
 from __future__ import annotations
 
@@ -19,8 +20,6 @@ from cph_conformance.mock.server import RunningMock
 from cph_conformance.spec import ROOT
 
 README = codegen.GENERATED / "README.md"
-# What the examples take as given, as a reader's own code would supply it.
-GIVEN = ("endpoint", "ak", "sk", "project_id", "iam_token")
 
 
 def examples(text: str) -> str:
@@ -28,21 +27,27 @@ def examples(text: str) -> str:
     return "\n".join(re.findall(r"^```python\n(.*?)^```$", text, flags=re.DOTALL | re.MULTILINE))
 
 
-def given(mock: RunningMock) -> dict[str, str]:
+def variables(mock: RunningMock) -> dict[str, str]:
+    """The environment variables the examples read, as `make mock` prints them."""
     return {
-        "endpoint": mock.base_url,
-        "ak": mock.ak,
-        "sk": mock.sk,
-        "project_id": mock.project_id,
-        "iam_token": mock.token,
+        "CPH_BASE_URL": mock.base_url,
+        "CPH_PROJECT_ID": mock.project_id,
+        "CPH_AK": mock.ak,
+        "CPH_SK": mock.sk,
+        "CPH_AUTH_TOKEN": mock.token,
     }
 
 
-def run(program: str, mock: RunningMock) -> list[str]:
-    """What the program prints, run in this process with GIVEN from the mock."""
+def run(program: str, mock: RunningMock | None) -> list[str]:
+    """What the program prints, run in this process as written (its own globals, nothing defined beforehand), with
+    the mock's variables in the environment (none without a mock)."""
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(program, "README.md", "exec"), dict(given(mock)))  # noqa: S102
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(out):
+        for name in variables(mock).keys() if mock else ("CPH_BASE_URL",):
+            patch.delenv(name, raising=False)
+        for name, value in variables(mock).items() if mock else ():
+            patch.setenv(name, value)
+        exec(compile(program, "README.md", "exec"), {})  # noqa: S102
     return out.getvalue().splitlines()
 
 
@@ -71,9 +76,9 @@ def unexpected(lines: list[str]) -> list[str]:
 
 
 def mypy_strict(programs: dict[str, str], folder: Path) -> dict[str, str]:
-    """mypy --strict's errors for each program (GIVEN declared as str first), in one run; '' for a clean one."""
+    """mypy --strict's errors for each program, as written, in one run; '' for a clean one."""
     for name, program in programs.items():
-        (folder / f"{name}.py").write_text("".join(f"{given}: str\n" for given in GIVEN) + program)
+        (folder / f"{name}.py").write_text(program)
     config = folder / "mypy.ini"
     config.write_text(f"[mypy]\nstrict = True\npython_version = 3.11\nmypy_path = {ROOT / 'generated'}\n")
     # A cache of its own beside `make lint`'s (make clean removes both): httpx, attrs and the client are read
@@ -110,6 +115,13 @@ def test_the_readme_shows_what_a_user_needs() -> None:
 
 def test_the_examples_run_against_the_mock(mock: RunningMock) -> None:
     assert unexpected(run(examples(README.read_text()), mock)) == []
+
+
+def test_the_examples_say_which_variable_is_missing_rather_than_fail_on_a_name() -> None:
+    """Self-contained: without the environment they read, the first line that needs it names the variable (they once
+    began with the reader's own `endpoint`, a NameError when pasted)."""
+    with pytest.raises(KeyError, match="CPH_BASE_URL"):
+        run(examples(README.read_text()), None)
 
 
 def test_the_examples_pass_mypy_strict_and_a_mistyped_one_fails(tmp_path: Path) -> None:

@@ -174,7 +174,7 @@ def test_a_run_that_judged_too_little_says_so_in_every_report() -> None:
     v = inprocess.answers(page(1), *throttled, strict=False)
     assert v.exit_status == CANNOT_RUN
     assert "**Verdict: inconclusive** (exit status 2)" in report.render(Result(v))
-    assert "Lower RATE_LIMIT (it was 5/s)" in report.render(Result(v))
+    assert "Lower CPH_RATE_LIMIT (it was 5/s)" in report.render(Result(v))
     suite = ElementTree.fromstring(report.render_junit(Result(v)))  # noqa: S314  (our own output)
     assert suite.get("errors") == "1"
 
@@ -284,7 +284,7 @@ def test_a_run_without_a_baseline_has_no_changes_section() -> None:
 @pytest.mark.parametrize(
     ("replays", "line"),
     [
-        (None, None),  # REPLAY=0
+        (None, None),  # CPH_REPLAY=0
         (replay.Replays(400), None),  # nothing to send again: nothing to say
         (replay.Replays(400, sent=4, reproduced=1, flaky=1), "Replays: 4 request(s) of a budget of 400"),
     ],
@@ -319,7 +319,7 @@ def test_a_flaky_finding_lists_every_answer_and_fails_junit_only_when_asked() ->
     [
         (Blips(), None),
         (Blips(3, 1, 1, 2, ("GET /x: 503, 503, 503, never answered", "GET /y: 502, then answered")), "2 more tries"),
-        (Blips(1, 0, 1, 0, ("GET /x: 503, never answered",)), "not asked again (REPLAY=0)"),
+        (Blips(1, 0, 1, 0, ("GET /x: 503, never answered",)), "not asked again (CPH_REPLAY=0)"),
     ],
 )
 def test_the_blips_met_are_counted_and_listed(blips: Blips, said: str | None) -> None:

@@ -106,7 +106,7 @@ def test_a_run_whose_answers_were_throttled_is_inconclusive_not_passed(
     assert v.exit_status == exit_status
     if exit_status == CANNOT_RUN:
         assert v.label == "inconclusive"
-        assert any("RATE_LIMIT (it was 5/s)" in reason for reason in v.inconclusive)
+        assert any("CPH_RATE_LIMIT (it was 5/s)" in reason for reason in v.inconclusive)
 
 
 def test_a_check_that_judged_nothing_makes_the_run_inconclusive() -> None:

@@ -66,9 +66,10 @@ for wrong in (AkSkAuth(env["MOCK_AK"], "wrong-secret", project), None):
     except CphApiError as error:
         errors.append([error.status, error.error_code])
 readme = io.StringIO()
-given = {"endpoint": url, "ak": env["MOCK_AK"], "sk": env["MOCK_SK"], "project_id": project}
-with contextlib.redirect_stdout(readme):
-    exec(compile(env["README_EXAMPLES"], "README.md", "exec"), {**given, "iam_token": env["MOCK_TOKEN"]})
+os.environ.update(CPH_BASE_URL=url, CPH_PROJECT_ID=project, CPH_AUTH_TOKEN=env["MOCK_TOKEN"])
+os.environ.update(CPH_AK=env["MOCK_AK"], CPH_SK=env["MOCK_SK"])
+with contextlib.redirect_stdout(readme):  # as written: the examples read the environment, nothing else
+    exec(compile(env["README_EXAMPLES"], "README.md", "exec"), {})
 print(json.dumps({
     "python": "%d.%d" % sys.version_info[:2],
     "page": page.to_dict(),

@@ -36,7 +36,7 @@ def measure(name: str, server: RunningMock) -> Throughput:
     """One positive-mode run through the run's sender and gateway, as `make conformance` runs it."""
     t = target.mock_target(server)
     with tempfile.TemporaryDirectory(prefix="cph-bench-") as reports:
-        env = {"MAX_EXAMPLES": EXAMPLES, "SEED": SEED, "RATE_LIMIT": "100000/s"}
+        env = {"CPH_MAX_EXAMPLES": EXAMPLES, "CPH_SEED": SEED, "CPH_RATE_LIMIT": "100000/s"}
         deadline = Deadline(600)
         sender = runner.sender_of(t, env, deadline)
         with gateway.running(sender) as gw:

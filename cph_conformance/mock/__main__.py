@@ -1,33 +1,24 @@
-"""`make mock`: python -m cph_conformance.mock [--port N] [--images N] [--fault NAME]"""
+"""`make mock`: python -m cph_conformance.mock [--port N] [--images N] [--fault NAME]
+
+A setting it cannot use (a port that is not one or is taken, fewer images than the catalog needs, a fault it does not
+have) is one line on stderr and exit 2, naming the option or variable and what it accepts."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import os
 import secrets
 import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from cph_conformance import sdk_home, settings
 from cph_conformance.mock import faults
-from cph_conformance.mock.catalog import DEFAULT_SIZE
 from cph_conformance.mock.server import PortUnavailable, new_ak, new_sk, serve
-from cph_conformance.settings import BY_NAME, BadSetting
-
-
-def port_number(text: str) -> int:
-    """A TCP port, 0 (any free port) to 65535 (the --port option; CPH_MOCK_PORT is checked by the table)."""
-    try:
-        return int(settings.BY_NAME["CPH_MOCK_PORT"].check(text))
-    except BadSetting as exc:
-        raise argparse.ArgumentTypeError(str(exc).removeprefix("CPH_MOCK_PORT=")) from None
-
-
-def _count(text: str) -> int:
-    try:
-        return int(settings.BY_NAME["CPH_MOCK_IMAGES"].check(text))
-    except BadSetting as exc:
-        raise argparse.ArgumentTypeError(str(exc).removeprefix("CPH_MOCK_IMAGES=")) from None
+from cph_conformance.settings import BadSetting
 
 
 def _faults_help() -> str:
@@ -35,58 +26,95 @@ def _faults_help() -> str:
     lines = ["faults (--fault NAME, or CPH_MOCK_FAULT):"]
     for name, fault in faults.FAULTS.items():
         if fault.caught_by:
-            verdict = f"caught by {fault.caught_by}" + (" (STRICT=1)" if fault.strict_only else "")
+            verdict = f"caught by {fault.caught_by}" + (" (CPH_STRICT=1)" if fault.strict_only else "")
         else:
             verdict = "the run must end inconclusive" if fault.inconclusive else "a faithful variant: the run must pass"
         lines.append(f"  {name}: {fault.description}; {verdict}")
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    try:
-        return _main(argv)
-    except (BadSetting, PortUnavailable) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # one line, not argparse's usage: say what is accepted
+        raise BadSetting(f"{message} (see python -m cph_conformance.mock --help)")
 
 
-def _main(argv: list[str] | None) -> int:
-    parser = argparse.ArgumentParser(
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
         prog="python -m cph_conformance.mock",
         description=__doc__,
         epilog=_faults_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--port", type=port_number, help="default: CPH_MOCK_PORT, else 8080; 0 takes a free port")
-    parser.add_argument("--images", type=_count, help=f"default: CPH_MOCK_IMAGES, else {DEFAULT_SIZE}")
-    parser.add_argument(
-        "--fault",
-        default=None,
-        choices=sorted(faults.FAULTS),
-        help="break the contract in one named way",
-    )
+    default = settings.BY_NAME
+    parser.add_argument("--port", help=f"default: CPH_MOCK_PORT, else {default['CPH_MOCK_PORT'].default}; 0: any")
+    parser.add_argument("--images", help=f"default: CPH_MOCK_IMAGES, else {default['CPH_MOCK_IMAGES'].default}")
+    parser.add_argument("--fault", help="break the contract in one named way (default: CPH_MOCK_FAULT)")
     parser.add_argument("--quiet", action="store_true", help="print only the base URL")
-    args = parser.parse_args(argv)
-    env = settings.checked(os.environ, ["CPH_MOCK_PORT", "CPH_MOCK_IMAGES", "CPH_MOCK_FAULT"])
-    port = args.port if args.port is not None else int(env.get("CPH_MOCK_PORT") or BY_NAME["CPH_MOCK_PORT"].default)
-    images = args.images if args.images is not None else int(env.get("CPH_MOCK_IMAGES") or DEFAULT_SIZE)
-    where = "--port" if args.port is not None else "CPH_MOCK_PORT"
+    return parser
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the mock will serve, every setting checked: the port, where it came from, the images and the fault."""
+
+    port: int
+    port_from: str
+    images: int
+    fault: str | None
+
+
+def _fault(name: str, given_as: str) -> str:
+    if name not in faults.FAULTS:
+        near = difflib.get_close_matches(name, faults.FAULTS, n=1)
+        hint = f"; did you mean {near[0]}?" if near else ""
+        raise BadSetting(
+            f"{given_as}={name!r} is not a fault of the mock{hint} (python -m cph_conformance.mock --help lists them)"
+        )
+    return name
+
+
+def plan(args: argparse.Namespace, env: Mapping[str, str]) -> Plan:
+    """The options over the variables (a variable an option overrides is not read), each checked by the table of
+    settings; BadSetting naming the first that is wrong, as it was given (--port or CPH_MOCK_PORT)."""
+
+    def one(name: str, option: str, given: str | None) -> tuple[str, str]:
+        if given is None:
+            return settings.value(settings.checked(env, [name]), name), name
+        return settings.BY_NAME[name].check(given, option), option
+
+    port, port_from = one("CPH_MOCK_PORT", "--port", args.port)
+    images, _ = one("CPH_MOCK_IMAGES", "--images", args.images)
+    fault, fault_from = one("CPH_MOCK_FAULT", "--fault", args.fault)
+    return Plan(int(port), port_from, int(images), _fault(fault, fault_from) if fault else None)
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    env = os.environ if env is None else env
+    try:
+        args = _parser().parse_args(argv)
+        chosen = plan(args, env)
+    except BadSetting as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for warning in [] if args.quiet else settings.warnings(env):  # a quiet mock's parent has warned already
+        print(f"warning: {warning}", file=sys.stderr)
     sdk_home.import_elsewhere()  # the app checks AK/SK signatures with Huawei's SDK
     from cph_conformance.mock.app import Settings
 
     served = Settings(
-        project_id=os.environ.get("CPH_MOCK_PROJECT_ID") or secrets.token_hex(16),
-        token=os.environ.get("CPH_MOCK_TOKEN") or secrets.token_urlsafe(32),
-        ak=os.environ.get("CPH_MOCK_AK") or new_ak(),
-        sk=os.environ.get("CPH_MOCK_SK") or new_sk(),
-        images=images,
-        fault=args.fault or env.get("CPH_MOCK_FAULT") or None,
+        project_id=env.get("CPH_MOCK_PROJECT_ID") or secrets.token_hex(16),
+        token=env.get("CPH_MOCK_TOKEN") or secrets.token_urlsafe(32),
+        ak=env.get("CPH_MOCK_AK") or new_ak(),
+        sk=env.get("CPH_MOCK_SK") or new_sk(),
+        images=chosen.images,
+        fault=chosen.fault,
     )
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            serve(served, port, announce=not args.quiet)
+            serve(served, chosen.port, announce=not args.quiet)
     except PortUnavailable as exc:
-        raise PortUnavailable(f"{exc} (set {where} to a free port, or 0 for any)") from None
+        print(f"error: {exc} (set {chosen.port_from} to a free port, or 0 for any)", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -49,7 +49,7 @@ HUGE = 4 << 20  # bytes of a huge page's padding: more than the run reads of an 
 class Fault:
     description: str
     caught_by: str | None  # the check that must fail; None for a faithful variant (or an inconclusive one)
-    strict_only: bool = False  # only reported with STRICT=1
+    strict_only: bool = False  # only reported with CPH_STRICT=1
     inconclusive: bool = False  # True: the run cannot judge enough of it, and must say so (exit 2), never pass
     loosen: Callable[[dict[str, Any]], None] | None = None  # edits (a copy of) the operation the mock serves
     authenticates: bool = True  # False: no credential is asked for
@@ -61,7 +61,7 @@ class Fault:
     page: Callable[[Body, Call], Body] | None = None  # changes a 200 body
     answer: Callable[[Body, Call], Answer | None] | None = None  # replaces the 200 answer as a whole
     error: Callable[[int, Body, str], Answer | None] | None = None  # replaces an error answer (status, body, token)
-    flaky: bool = False  # its failure does not come back every time: flaky, not drift (unless FAIL_ON_FLAKY)
+    flaky: bool = False  # its failure does not come back every time: flaky, not drift (unless CPH_FAIL_ON_FLAKY)
 
 
 def _images(body: Body) -> list[Image]:

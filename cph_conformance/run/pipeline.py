@@ -35,11 +35,11 @@ CasesSource = Callable[[str], Cases]  # the gateway's URL -> schemathesis' cases
 class Plan:
     """What the run does, from its settings."""
 
-    walk: bool = True  # the walk and the probes (WALK)
+    walk: bool = True  # the walk and the probes (CPH_WALK)
     probes: bool = True  # the probes, after the walk (the tests may leave them out)
-    again: int = AGAIN  # more tries of a failure, a blip, a failing step (REPLAY=0: none)
-    strict: bool = False  # the strict-only checks too (STRICT)
-    fail_on_flaky: bool = False  # flaky findings fail the run (FAIL_ON_FLAKY)
+    again: int = AGAIN  # more tries of a failure, a blip, a failing step (CPH_REPLAY=0: none)
+    strict: bool = False  # the strict-only checks too (CPH_STRICT)
+    fail_on_flaky: bool = False  # flaky findings fail the run (CPH_FAIL_ON_FLAKY)
     rate_limit: str = ""  # as the reports name it
     walk_budget: int = walking.MAX_REQUESTS
     replays: int = replay.BUDGET  # requests the replays may send

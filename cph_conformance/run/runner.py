@@ -100,10 +100,10 @@ def rewrite_artifacts(reports: Path, gateway_url: str, base_url: str) -> None:
 def sender_of(t: Target, env: Mapping[str, str], deadline: Deadline) -> Sender:
     """The run's one sender to t: its pace, its patience with throttling and blips, its bounds and deadline."""
     patience = Patience(
-        settings.rate_per_second(settings.value(env, "RATE_LIMIT", t.kind == "live")),
+        settings.rate_per_second(settings.value(env, "CPH_RATE_LIMIT", t.kind == "live")),
         spec.statuses_when("throttled"),
         transient=spec.statuses_when("transient"),
-        again=AGAIN if settings.flag(env, "REPLAY") else 0,
+        again=AGAIN if settings.flag(env, "CPH_REPLAY") else 0,
         deadline=deadline,
     )
     limits = Bounds.of_spec(int(env.get("CPH_MAX_BODY") or 0) or None)
@@ -118,11 +118,11 @@ def plan_of(t: Target, env: Mapping[str, str]) -> pipeline.Plan:
             "first (README, the main job, route 1)."
         )
     return pipeline.Plan(
-        walk=settings.flag(env, "WALK"),
-        again=AGAIN if settings.flag(env, "REPLAY") else 0,
-        strict=settings.flag(env, "STRICT"),
-        fail_on_flaky=settings.flag(env, "FAIL_ON_FLAKY"),
-        rate_limit=settings.value(env, "RATE_LIMIT", t.kind == "live"),
+        walk=settings.flag(env, "CPH_WALK"),
+        again=AGAIN if settings.flag(env, "CPH_REPLAY") else 0,
+        strict=settings.flag(env, "CPH_STRICT"),
+        fail_on_flaky=settings.flag(env, "CPH_FAIL_ON_FLAKY"),
+        rate_limit=settings.value(env, "CPH_RATE_LIMIT", t.kind == "live"),
         notes=tuple(notes),
     )
 
@@ -131,7 +131,7 @@ def conformance(t: Target, reports: Path, env: Mapping[str, str], deadline: Dead
     """The run against t: schemathesis' CLI in a child process, through the sender's gateway, and the rest of the
     pipeline in this one."""
     sender = sender_of(t, env, deadline)
-    limit = settings.value(env, "RATE_LIMIT", t.kind == "live")
+    limit = settings.value(env, "CPH_RATE_LIMIT", t.kind == "live")
 
     def schemathesis(gateway_url: str) -> cases.Cases:
         found = cases.run_cli(gateway_url, t.project_id, limit, reports, env, deadline, show)
@@ -260,7 +260,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 mask_artifacts(reports, t.secrets)
             seconds = time.monotonic() - clock
             about = provenance.of(env, where, t.kind == "live", date, seconds, len(v.exchanges), at)
-            parts = "schemathesis, the walk and the probes" if settings.flag(env, "WALK") else "schemathesis (WALK=0)"
+            parts = (
+                "schemathesis, the walk and the probes"
+                if settings.flag(env, "CPH_WALK")
+                else "schemathesis (CPH_WALK=0)"
+            )
             print(f"==> the verdict: every answer of {parts} judged by every check, graded against Huawei's sources")
             r = record(v, about, reports, t.secrets, env, memory, date)
             _last_lines(r, reports)

@@ -26,7 +26,7 @@ def table() -> str:
         if c.fn is None:
             continue  # the run's own checks rest on nothing Huawei says
         quoted = "<br>".join(f"{s.where}: “{s.quote}”" + (f" ({s.says})" if s.says else "") for s in c.statements)
-        strict = " (STRICT)" if c.strict_only else ""
+        strict = " (CPH_STRICT)" if c.strict_only else ""
         said = (quoted or f"assumption: {c.assumed}").replace("|", "\\|")
         rows.append(f"| `{c.name}`{strict} | {c.rule} | {c.judges} | {c.kind} | {said} |")
     return "\n".join(rows) + "\n"

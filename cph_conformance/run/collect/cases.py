@@ -70,11 +70,11 @@ def command(env: Mapping[str, str]) -> list[str]:
         "run",
         str(SPEC_PATH.relative_to(ROOT)),
         "--seed",
-        settings.value(env, "SEED", live=False),
+        settings.value(env, "CPH_SEED"),
         "--max-examples",
-        settings.value(env, "MAX_EXAMPLES", live=False),
+        settings.value(env, "CPH_MAX_EXAMPLES"),
         "--phases",
-        settings.value(env, "PHASES", live=False),
+        settings.value(env, "CPH_PHASES"),
     ]
 
 

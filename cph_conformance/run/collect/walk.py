@@ -12,7 +12,7 @@ than the page size is no sign of the last page: only the continuation is (the SD
 
 Read-only and bounded: at most MAX_REQUESTS requests, each through the run's sender (its pace, its patience with
 throttling, its bounds). A step whose answer fails (no page where one was expected, or no answer to judge) is sent
-again, up to `again` more times (REPLAY): a step that then gets its page is kept as retried (Walk.retried) and the
+again, up to `again` more times (CPH_REPLAY): a step that then gets its page is kept as retried (Walk.retried) and the
 walk goes on with it. An answer that still judges nothing (no answer, throttled after the sender's patience) stops
 the walk (Walk.stopped): what was listed is still judged, nothing else is.
 """

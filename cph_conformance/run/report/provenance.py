@@ -51,9 +51,11 @@ def _version(package: str) -> str:
 
 
 def replay(env: Mapping[str, str], live: bool, at: Commit | None = None) -> str:
-    """The command that replays a run from the same commit: every setting of the run that is not a secret, as an
-    option, and the settings of a mock it started, which have no option, before it; the credential comes from the
-    environment, as it did."""
+    """The command that replays a run from the same commit, in a fresh git worktree of its own (the user's checkout,
+    its branch and its reports stay as they are): every setting of the run that is not a secret, as an option, and
+    the settings of a mock it started, which have no option, before it; the credential comes from the environment,
+    as it did. The settings of the reports (CPH_REPORTS_DIR, CPH_HISTORY...) are unset for it: it writes its reports
+    in the worktree's reports/ and joins no history."""
     head = (at or Commit.now()).head
     mock = [f"{name}={value}" for name, value in _mock_settings(env, live)]
     options = []
@@ -65,8 +67,11 @@ def replay(env: Mapping[str, str], live: bool, at: Commit | None = None) -> str:
         value = settings.value(env, s.name, live)
         if value:
             options += [s.flag, value]
-    command = shlex.join([*mock, ".ci/conformance", *options])
-    return f"git checkout {head} && {command}" if head else command
+    unset = [word for s in settings.SETTINGS if s.group == settings.REPORTS for word in ("-u", s.name)]
+    command = shlex.join(["env", *unset, *mock, ".ci/conformance", *options])
+    if head is None:  # no commit to check out: here, with its reports in a new folder
+        return f'{command} --reports-dir "$(mktemp -d)"'
+    return f'dir="$(mktemp -d)" && git worktree add --detach "$dir" {head} && (cd "$dir" && {command})'
 
 
 def _mock_settings(env: Mapping[str, str], live: bool) -> list[tuple[str, str]]:

@@ -59,7 +59,7 @@ def _blips(v: Verdict) -> str | None:
     if not b.met:
         return None
     if not b.again:
-        return f"Blips (502, 503, 504, lost connections): {b.met}, not asked again (REPLAY=0): each an answer lost."
+        return f"Blips (502, 503, 504, lost connections): {b.met}, not asked again (CPH_REPLAY=0): each an answer lost."
     return (
         f"Blips (502, 503, 504, lost connections): {b.met} met by {b.recovered + b.unavailable} request(s), each "
         f"asked again by the gateway (up to {b.again} more tries): {b.recovered} then answered, {b.unavailable} "
@@ -193,7 +193,9 @@ def render(r: Result) -> str:
 
 
 def flaky_intro(v: Verdict) -> str:
-    effect = "they fail the run (FAIL_ON_FLAKY=1)" if v.fail_on_flaky else "FAIL_ON_FLAKY=1 makes them fail the run"
+    effect = (
+        "they fail the run (CPH_FAIL_ON_FLAKY=1)" if v.fail_on_flaky else "CPH_FAIL_ON_FLAKY=1 makes them fail the run"
+    )
     return f"Each was sent again and did not come back every time; every answer it got is listed: {effect}."
 
 

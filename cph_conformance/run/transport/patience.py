@@ -16,7 +16,7 @@ gateway could not reach the service in time) or no answer at all (a reset connec
 `again` more times, after TRANSIENT_BACKOFF seconds, doubling; what still fails goes back as it came (an exception
 for a lost connection), for the run to replay as a whole request and, if it never gets an answer, to say that the
 endpoint was unavailable. After DOWN_AFTER requests in a row without an answer, the endpoint looks down: each request
-gets one try until one is answered. again=0 (REPLAY=0): no request is sent twice.
+gets one try until one is answered. again=0 (CPH_REPLAY=0): no request is sent twice.
 """
 
 from __future__ import annotations

@@ -174,12 +174,17 @@ def from_environment(env: Mapping[str, str] | None = None) -> Iterator[Target]:
     if any(env.get(name) for name in LIVE_VARIABLES):
         yield live(env)
         return
+    from cph_conformance import settings
     from cph_conformance.mock import faults, server
 
     fault = env.get("CPH_MOCK_FAULT", "").strip()
     if fault and fault not in faults.FAULTS:
         raise CannotRun(f"CPH_MOCK_FAULT={fault!r} is not a fault of the mock: python -m cph_conformance.mock --help")
-    with server.running() as mock:
+    try:  # the mock's settings, as the report records them (env as settings.checked() returns it)
+        images = int(settings.BY_NAME["CPH_MOCK_IMAGES"].check(settings.value(env, "CPH_MOCK_IMAGES")))
+    except settings.BadSetting as exc:
+        raise CannotRun(str(exc)) from None
+    with server.running(images=images, fault=fault or None) as mock:
         yield mock_target(mock)
 
 

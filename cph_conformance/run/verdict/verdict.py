@@ -3,9 +3,9 @@ what the replays found and what the sender did: a run passes only on evidence.
 
 Findings are one per check and cause (a drift's key), with up to MAX_CURLS curl lines. A run is inconclusive, never
 passed, when more than UNJUDGED_SHARE of its answers judged nothing (throttled even after waiting, or no answer at
-all), or when a check the run ran judged nothing; it then exits 2, with a message that names RATE_LIMIT when
+all), or when a check the run ran judged nothing; it then exits 2, with a message that names CPH_RATE_LIMIT when
 throttling is the cause. Flaky findings (failures that did not come back every time they were sent again) fail the
-run only with fail_on_flaky (FAIL_ON_FLAKY).
+run only with fail_on_flaky (CPH_FAIL_ON_FLAKY).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Blips:
     met: int = 0  # blips met
     recovered: int = 0  # requests answered after one or more blips
     unavailable: int = 0  # requests that met a blip at every try
-    again: int = 0  # more tries after a blip (0: REPLAY=0)
+    again: int = 0  # more tries after a blip (0: CPH_REPLAY=0)
     listed: tuple[str, ...] = ()  # the first requests that met a blip, and what each met
 
 
@@ -125,7 +125,7 @@ class Verdict:
                 f"waiting, {len(unjudged) - throttled} blips or no answer at every try): more than "
                 f"{UNJUDGED_SHARE:.0%}. "
                 + (
-                    f"Lower RATE_LIMIT (it was {self.rate_limit}) so that the endpoint's throttling lets the run "
+                    f"Lower CPH_RATE_LIMIT (it was {self.rate_limit}) so that the endpoint's throttling lets the run "
                     "through, and run again."
                     if throttled * 2 >= len(unjudged)
                     else "The endpoint was unavailable for them (502, 503, 504, timeouts, lost connections): check "
@@ -137,7 +137,7 @@ class Verdict:
             reasons.append(
                 f"{len(silent)} check(s) judged nothing: {', '.join(silent)}. "
                 + (
-                    "Their answers were throttled: lower RATE_LIMIT and run again."
+                    "Their answers were throttled: lower CPH_RATE_LIMIT and run again."
                     if throttled
                     else "Their answers were lost (blips at every try): see the errors."
                     if unjudged
