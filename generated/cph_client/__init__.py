@@ -2,8 +2,8 @@
 
 from .client import AuthenticatedClient, Client
 
-__version__ = "1.1.0"
-__spec_sha256__ = "d146000df116590bceec9c06eaf2940aaf795afe3a707a3bf402a03b9b5da5c1"
+__version__ = "1.2.0"
+__spec_sha256__ = "99d14059f2c542985d3e85b248b9beb9172cce6210e53deaa30562f0b5c74b2b"
 """SHA-256 of the spec this client was generated from: importlib.resources.files("cph_client") / "openapi.yaml"."""
 __page_url__ = "https://support.huaweicloud.com/intl/en-us/api-cph/cph_api_0519.html"
 """Huawei's documentation page the spec is written from."""
