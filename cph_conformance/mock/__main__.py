@@ -8,7 +8,7 @@ import os
 import secrets
 import sys
 
-from cph_conformance import sdk_home, settings
+from cph_conformance import settings
 from cph_conformance.mock import faults
 from cph_conformance.mock.catalog import DEFAULT_SIZE
 from cph_conformance.mock.server import PortUnavailable, new_ak, new_sk, serve
@@ -71,7 +71,6 @@ def _main(argv: list[str] | None) -> int:
     port = args.port if args.port is not None else int(env.get("CPH_MOCK_PORT") or BY_NAME["CPH_MOCK_PORT"].default)
     images = args.images if args.images is not None else int(env.get("CPH_MOCK_IMAGES") or DEFAULT_SIZE)
     where = "--port" if args.port is not None else "CPH_MOCK_PORT"
-    sdk_home.import_elsewhere()  # the app checks AK/SK signatures with Huawei's SDK
     from cph_conformance.mock.app import Settings
 
     served = Settings(
