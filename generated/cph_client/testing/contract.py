@@ -189,16 +189,17 @@ class Contract:
                 value = int(raw)
             except ValueError:
                 return raw, f"{name} must be integer: {raw!r}"
+        # The messages of the mock's validator (fastjsonschema's), with the value read.
         if "enum" in schema and value not in schema["enum"]:
-            return value, f"{name} must be one of {schema['enum']}: {raw!r}"
+            return value, f"{name} must be one of {schema['enum']}: {value!r}"
         if "minimum" in schema and value < schema["minimum"]:
-            return value, f"{name} must be {schema['minimum']} or more: {raw!r}"
+            return value, f"{name} must be bigger than or equal to {schema['minimum']}: {value!r}"
         if "maximum" in schema and value > schema["maximum"]:
-            return value, f"{name} must be {schema['maximum']} or less: {raw!r}"
+            return value, f"{name} must be smaller than or equal to {schema['maximum']}: {value!r}"
         if "minLength" in schema and len(value) < schema["minLength"]:
-            return value, f"{name} must be at least {schema['minLength']} character(s) long: {raw!r}"
+            return value, f"{name} must be longer than or equal to {schema['minLength']} characters: {value!r}"
         if "maxLength" in schema and len(value) > schema["maxLength"]:
-            return value, f"{name} must be at most {schema['maxLength']} character(s) long: {raw!r}"
+            return value, f"{name} must be shorter than or equal to {schema['maxLength']} characters: {value!r}"
         if name in self._patterns and not self._patterns[name].search(value):
-            return value, f"{name} must match pattern {schema['pattern']}: {raw!r}"
+            return value, f"{name} must match pattern {schema['pattern']}: {value!r}"
         return value, None
