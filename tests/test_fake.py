@@ -9,17 +9,19 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from cph_client import AuthenticatedClient, paging
 from cph_client.auth import AkSkAuth
 from cph_client.errors import CphApiError
 from cph_client.models import ImageType
-from cph_client.testing import Catalog, Contract, FakeCph, asgi_app, image_id
+from cph_client.testing import Call, Catalog, Contract, Engine, FakeCph, asgi_app, image_id
 from cph_client.testing.contract import UnsupportedSchema
 from cph_client.types import UNSET
 
 from cph_conformance import spec
 from cph_conformance.mock import catalog as mock_catalog
+from cph_conformance.mock.faults import Fault
 
 SMALLEST, LARGEST = spec.limit_bounds()
 (THROTTLED,) = spec.statuses_when("throttled")
@@ -368,3 +370,27 @@ def test_the_asgi_app_answers_as_the_transport() -> None:
     statuses, ids = asyncio.run(listed())
     assert statuses == [403] and ids == f.catalog.ids()
     assert {r.route for r in f.requests} == {"token"}
+
+
+# --- the engine -----------------------------------------------------------------------------------------------------
+
+
+def test_a_page_joined_from_encoded_images_is_the_page_encoded_whole() -> None:
+    """Without hooks that change a page, the engine joins images encoded once; with one (that changes nothing), it
+    encodes the page whole: the same bytes, but for the request_id."""
+    generated = Catalog.generated(60)
+    project = "0" * 32
+    fast = Engine(generated, project)
+    whole = Engine(generated, project, hooks=Fault("changes nothing", None, page=lambda body, _call: body))
+    share = generated.ids("share")
+    for call in (
+        Call(project, "all", None, 7),
+        Call(project, "share", share[3], 5),
+        Call(project, "share", share[-2], 5),  # the last page
+        Call(project, None, "no-such-image", 5),
+        Call(project, "public", None, LARGEST),
+    ):
+        one, other = fast.listing(call), whole.listing(call)
+        ids = [orjson.loads(answer.body)["request_id"].encode() for answer in (one, other)]
+        assert one.body.replace(*ids) == other.body
+        assert one.headers[spec.request_id_header()].encode() == ids[0]

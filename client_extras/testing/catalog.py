@@ -18,6 +18,8 @@ import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+import orjson
+
 from ..models import ImageType, IsPublic, PhoneImage, ReceiveStatus
 from .contract import Contract
 
@@ -43,7 +45,8 @@ def image_id(text: str, contract: Contract | None = None) -> str:
 
 
 class Catalog:
-    """Images by type, in the service's order; a listing of every type is their union in the spec's order."""
+    """Images by type, in the service's order; a listing of every type is their union in the spec's order. A catalog
+    does not change: plus() makes a new one (its images' JSON is encoded once, for every page)."""
 
     def __init__(self, images: Iterable[PhoneImage | Mapping[str, Any]] = (), contract: Contract | None = None) -> None:
         self.contract = contract or Contract.packaged()
@@ -61,6 +64,7 @@ class Catalog:
         (widest,) = (u for u, members in self.unions.items() if set(members) == set(kinds))
         self._selections[None] = self._selections[widest]
         self._positions = {k: {i[IMAGE_ID]: n for n, i in enumerate(v)} for k, v in self._selections.items()}
+        self._encoded: dict[str | None, tuple[bytes, ...]] = {}
         listed = self._selections[None]
         if len(self._positions[None]) != len(listed):
             raise ValueError("two images of the catalog have the same image_id")
@@ -88,16 +92,28 @@ class Catalog:
         """The images after marker (the image_id that ended the previous page), and the next marker.
 
         A marker that names no image of this selection gives an empty last page."""
-        selection = self.select(image_type)
+        start, end, next_marker = self.span(image_type, marker, limit)
+        return self.select(image_type)[start:end], next_marker
+
+    def span(self, image_type: str | None, marker: str | None, limit: int) -> tuple[int, int, str | None]:
+        """Where page() starts and ends in the listing of image_type, and its next marker."""
+        key = None if image_type is None else str(image_type)
+        selection = self._selections[key]
         start = 0
         if marker is not None:
-            position = self._positions[None if image_type is None else str(image_type)].get(marker)
+            position = self._positions[key].get(marker)
             if position is None:
-                return (), None
+                return len(selection), len(selection), None
             start = position + 1
-        images = selection[start : start + limit]
-        more = start + limit < len(selection)
-        return images, (images[-1][IMAGE_ID] if more and images else None)
+        end = min(start + limit, len(selection))
+        return start, end, (selection[end - 1][IMAGE_ID] if end < len(selection) and end > start else None)
+
+    def encoded(self, image_type: str | None = None) -> tuple[bytes, ...]:
+        """The images of a listing as JSON, each encoded once (a page joins them)."""
+        key = None if image_type is None else str(image_type)
+        if key not in self._encoded:
+            self._encoded[key] = tuple(orjson.dumps(image) for image in self._selections[key])
+        return self._encoded[key]
 
     def ids(self, image_type: str | None = None) -> list[str]:
         """The image_ids of a listing, in order: what paging through it gives."""

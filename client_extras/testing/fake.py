@@ -217,13 +217,13 @@ class FakeCph(httpx.BaseTransport, httpx.AsyncBaseTransport):
         with self._lock:
             fault = self._faults.popleft() if self._faults else None
         route: str | None = None
+        query = tuple(parse_qsl(received.query, keep_blank_values=True))
         if fault is not None and fault.status is not None:
             answer = self.engine.error(fault.status, headers=fault.headers)
         else:
-            answer, route = self._through(received)
+            answer, route = self._through(received, dict(query))
             if fault is not None and fault.malformed and answer.status == 200:
                 answer = Answer(200, answer.body[: len(answer.body) // 2], answer.content_type, answer.headers)
-        query = tuple(parse_qsl(received.query, keep_blank_values=True))
         recorded = Recorded(
             received.method,
             received.raw_path,
@@ -237,8 +237,9 @@ class FakeCph(httpx.BaseTransport, httpx.AsyncBaseTransport):
             self.requests.append(recorded)
         return answer, fault.delay if fault else 0.0
 
-    def _through(self, received: Received) -> tuple[Answer, str | None]:
-        """Routing, authentication and the parameters' checks, as the service makes them, then the engine's answer."""
+    def _through(self, received: Received, sent: dict[str, str]) -> tuple[Answer, str | None]:
+        """Routing, authentication and the parameters' checks, as the service makes them, then the engine's answer.
+        sent: the query's parameters, the last value of each (as the service reads a repeated one)."""
         path_values = self._route(received.raw_path)
         if path_values is None:
             return self.engine.error(404), None
@@ -247,7 +248,6 @@ class FakeCph(httpx.BaseTransport, httpx.AsyncBaseTransport):
         route, why = self._authenticate(received)
         if route is None:
             return self.engine.error(401, why), None
-        sent = dict(parse_qsl(received.query, keep_blank_values=True))  # the last value of each, as the service
         values: dict[str, Any] = {}
         for name, parameter in self.contract.parameters.items():
             raw = path_values.get(name) if parameter["in"] == "path" else sent.get(name)
