@@ -3,9 +3,9 @@ async), for the tests of code that calls it.
 
     fake = FakeCph(Catalog.build(public=3, private=2, shared=1))
     client = fake.client()                                  # a cph_client.AuthenticatedClient that talks to it
-    fake.throttle(times=2)                                  # the next 2 requests get 429 APIGW.0308
     ids = [image.image_id for image in paging.images(client, fake.project_id, limit=2)]
-    assert fake.requests[-1].params["limit"] == "2"
+    assert ids == fake.catalog.ids() and fake.requests[-1].params["limit"] == "2"
+    fake.throttle(times=2)                                  # the next 2 requests get 429 APIGW.0308
 
 It does what the service does, as the spec the wheel carries says: it routes (404, 405), takes the project's token
 (X-Auth-Token) or a request signed with its access key (AK/SK, checked as API Gateway checks it), refuses another
