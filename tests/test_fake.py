@@ -81,6 +81,7 @@ def test_the_aksk_route(right: bool, status: int) -> None:
         response = client.send(request)
     assert response.status_code == status
     assert f.requests[-1].route == ("aksk" if right else None)
+    assert f.requests[-1].refused == (None if right else "signature mismatch")
 
 
 def test_another_project_is_refused_as_the_spec_says() -> None:

@@ -73,6 +73,7 @@ class Recorded:
     route: str | None  # the credential that got it past authentication: "token" or "aksk"; None: none did
     fault: str | None  # the fault that answered or changed it: "throttle", "blip", "fail", "slow" or "malformed"
     headers: Mapping[str, str] = field(repr=False)  # as sent, the credential too: in no repr
+    refused: str | None = None  # why no credential got it in (e.g. "signature mismatch"), naming no secret
 
     @property
     def params(self) -> dict[str, str]:
@@ -217,11 +218,12 @@ class FakeCph(httpx.BaseTransport, httpx.AsyncBaseTransport):
         with self._lock:
             fault = self._faults.popleft() if self._faults else None
         route: str | None = None
+        refused: str | None = None
         query = tuple(parse_qsl(received.query, keep_blank_values=True))
         if fault is not None and fault.status is not None:
             answer = self.engine.error(fault.status, headers=fault.headers)
         else:
-            answer, route = self._through(received, dict(query))
+            answer, route, refused = self._through(received, dict(query))
             if fault is not None and fault.malformed and answer.status == 200:
                 answer = Answer(200, answer.body[: len(answer.body) // 2], answer.content_type, answer.headers)
         recorded = Recorded(
@@ -232,33 +234,35 @@ class FakeCph(httpx.BaseTransport, httpx.AsyncBaseTransport):
             route,
             fault.name if fault else None,
             received.headers,
+            refused,
         )
         with self._lock:
             self.requests.append(recorded)
         return answer, fault.delay if fault else 0.0
 
-    def _through(self, received: Received, sent: dict[str, str]) -> tuple[Answer, str | None]:
-        """Routing, authentication and the parameters' checks, as the service makes them, then the engine's answer.
-        sent: the query's parameters, the last value of each (as the service reads a repeated one)."""
+    def _through(self, received: Received, sent: dict[str, str]) -> tuple[Answer, str | None, str | None]:
+        """Routing, authentication and the parameters' checks, as the service makes them, then the engine's answer;
+        the credential route that got the request in, and why none did. sent: the query's parameters, the last value
+        of each (as the service reads a repeated one)."""
         path_values = self._route(received.raw_path)
         if path_values is None:
-            return self.engine.error(404), None
+            return self.engine.error(404), None, None
         if received.method not in self._methods:
-            return self.engine.error(405, headers={"Allow": ", ".join(self._methods)}), None
+            return self.engine.error(405, headers={"Allow": ", ".join(self._methods)}), None, None
         route, why = self._authenticate(received)
         if route is None:
-            return self.engine.error(401, why), None
+            return self.engine.error(401), None, why
         values: dict[str, Any] = {}
         for name, parameter in self.contract.parameters.items():
             raw = path_values.get(name) if parameter["in"] == "path" else sent.get(name)
             if raw is None:
                 if parameter.get("required"):
-                    return self.engine.error(400, f"Missing {parameter['in']} parameter '{name}'"), route
+                    return self.engine.error(400, f"Missing {parameter['in']} parameter '{name}'"), route, None
                 values[name] = parameter["schema"].get("default")
                 continue
             values[name], problem = self.contract.check(name, raw)
             if problem is not None:
-                return self.engine.error(400, problem), route
+                return self.engine.error(400, problem), route, None
         call = Call(
             project_id=values[self._project_parameter],
             image_type=values[self.contract.selector],
@@ -269,7 +273,7 @@ class FakeCph(httpx.BaseTransport, httpx.AsyncBaseTransport):
         answer = self.engine.listing(call)
         if received.method == "HEAD":
             answer = Answer(answer.status, b"", answer.content_type, answer.headers)
-        return answer, route
+        return answer, route, None
 
     def _route(self, raw_path: str) -> dict[str, str] | None:
         """The path parameters' values, or None when the path is not the operation's. Matched decoded, as the

@@ -135,6 +135,12 @@ class Contract:
         return str(name)
 
     @functools.cached_property
+    def media_type(self) -> str:
+        """The media type of the operation's answers (its 200's, which its error answers share)."""
+        (media_type,) = self.operation["responses"]["200"]["content"]
+        return str(media_type)
+
+    @functools.cached_property
     def documented_statuses(self) -> frozenset[int]:
         return frozenset(int(code) for code in self.operation["responses"])
 

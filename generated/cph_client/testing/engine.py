@@ -22,9 +22,8 @@ from ..models import ErrorBody, ListCloudPhoneImagesResponse, PageInfo
 from .catalog import Catalog, Image
 from .contract import Contract
 
-__all__ = ["JSON", "Answer", "Call", "Credentials", "Engine", "Hooks"]
+__all__ = ["Answer", "Call", "Credentials", "Engine", "Hooks"]
 
-JSON = "application/json"
 Body = dict[str, Any]
 
 
@@ -151,7 +150,7 @@ class Engine:
             start, end, next_marker = self.catalog.span(selection_type, call.marker, call.limit)
             rid = new_request_id()
             body = _page_of_encoded(rid, self.catalog.encoded(selection_type)[start:end], next_marker)
-            return Answer(200, body, JSON, {self.contract.request_id_header: rid})
+            return Answer(200, body, self.contract.media_type, {self.contract.request_id_header: rid})
         if hooks.pager:
             page, next_marker = hooks.pager(self.catalog.select(selection_type), call)
         else:
@@ -164,7 +163,7 @@ class Engine:
             replaced = hooks.answer(answer, call)
             if replaced is not None:
                 return replaced
-        return Answer(200, orjson.dumps(answer), JSON, {self.contract.request_id_header: rid})
+        return Answer(200, orjson.dumps(answer), self.contract.media_type, {self.contract.request_id_header: rid})
 
     def error(
         self, status: int, detail: str | None = None, headers: dict[str, str] | None = None, token: str = ""
@@ -181,4 +180,9 @@ class Engine:
             answer = self.hooks.error(status, body, token)
             if answer is not None:
                 return answer
-        return Answer(status, orjson.dumps(body), JSON, {**(headers or {}), self.contract.request_id_header: rid})
+        return Answer(
+            status,
+            orjson.dumps(body),
+            self.contract.media_type,
+            {**(headers or {}), self.contract.request_id_header: rid},
+        )
