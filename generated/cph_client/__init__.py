@@ -3,7 +3,7 @@
 from .client import AuthenticatedClient, Client
 
 __version__ = "1.2.0"
-__spec_sha256__ = "99d14059f2c542985d3e85b248b9beb9172cce6210e53deaa30562f0b5c74b2b"
+__spec_sha256__ = "c2a73d88fd7a9b103623ea36fb808ab80ffea1b6c36a4d6775d98543d266ec2f"
 """SHA-256 of the spec this client was generated from: importlib.resources.files("cph_client") / "openapi.yaml"."""
 __page_url__ = "https://support.huaweicloud.com/intl/en-us/api-cph/cph_api_0519.html"
 """Huawei's documentation page the spec is written from."""
