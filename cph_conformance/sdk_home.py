@@ -2,7 +2,7 @@
 
 huaweicloudsdkcore 3.1.219 writes ~/.huaweicloud/application_id (a random ID it puts in its User-Agent) when
 huaweicloudsdkcore.http.user_agent is first imported, and huaweicloudsdkcore.auth.credentials imports it: every
-process that signs or checks an AK/SK request with the SDK (the mock, Huawei's client, the tests) would write it.
+process that signs an AK/SK request with the SDK (Huawei's client, the tests) would write it.
 The path comes from HOME alone (no setting of the SDK names it), so that first import runs with HOME pointed at a
 throwaway folder; the module then keeps its User-Agent for the life of the process.
 """

@@ -41,7 +41,7 @@ DEADLINES = {"live": "1800", "mock": "600"}  # seconds: a live run at 5/s takes 
 
 
 PREFIX = "CPH_"
-OLD_NAMES_UNTIL = (1, 2)  # the spec's info.version (the project's version) from which an old name is refused
+OLD_NAMES_UNTIL = (1, 3)  # the spec's info.version (the project's version) from which an old name is refused
 
 
 class BadSetting(ValueError):

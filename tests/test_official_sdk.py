@@ -109,7 +109,8 @@ listed_from_a_fresh_home = background.fixture(__name__, "listed_from_a_fresh_hom
 def test_neither_huaweis_client_nor_the_mock_writes_the_home(
     listed_from_a_fresh_home: tuple[subprocess.CompletedProcess[str], list[Path]],
 ) -> None:
-    """Both import huaweicloudsdkcore, which writes ~/.huaweicloud/ unless kept from it (cph_conformance/sdk_home)."""
+    """Huawei's client imports huaweicloudsdkcore, which writes ~/.huaweicloud/ unless kept from it
+    (cph_conformance/sdk_home); the mock checks signatures with cph_client.testing, not the SDK."""
     listed, home = listed_from_a_fresh_home
     assert listed.returncode == 0, listed.stderr
     assert home == []

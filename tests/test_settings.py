@@ -87,7 +87,7 @@ def test_options_override_variables_and_are_checked_the_same() -> None:
 
 # (the environment, the value each setting has then, the warnings)
 OLD_NAMES = [
-    ({"SEED": "7"}, {"CPH_SEED": "7"}, ["SEED is the old name of CPH_SEED: it works until version 1.2; rename it"]),
+    ({"SEED": "7"}, {"CPH_SEED": "7"}, ["SEED is the old name of CPH_SEED: it works until version 1.3; rename it"]),
     ({"CPH_SEED": "7"}, {"CPH_SEED": "7"}, []),
     (
         {"SEED": "3", "CPH_SEED": "7"},

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from cph_conformance.bench import decode, mock_load, throughput
+from cph_conformance.bench import decode, fake, mock_load, throughput
 from cph_conformance.bench.timing import Stats, interleaved, ms, paired_ratio
 from cph_conformance.mock import server
 from cph_conformance.spec import ROOT
@@ -25,6 +25,7 @@ from cph_conformance.spec import ROOT
 RECORD = ROOT / "BENCHMARKS.md"  # committed: changed only by --record
 OUT = ROOT / ".bench" / "BENCHMARKS.md"  # each run's, in a folder .gitignore names
 ROUNDS = {"memory": {10: 300, 1_000: 40, 10_000: 15}, "http": {10: 60, 1_000: 10, 10_000: 5}}
+FAKE_ROUNDS = 200
 MOCK_IMAGES = 10_000
 THROUGHPUT_PAIRS = 3
 PACKAGES = (
@@ -143,6 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         rss = mock_load.resident_kib(mock.pid)
     _step(f"conformance throughput: {THROUGHPUT_PAIRS} alternating runs against the mock and the constant server")
     mocks, constants, cost = throughput.mock_cost(THROUGHPUT_PAIRS)
+    _step(f"a page of {fake.PAGE} from the fake CPH and from the mock's app, in process")
+    pages = fake.page_costs(FAKE_ROUNDS)
     _step("regeneration")
     regen = _regeneration()
     elapsed = time.perf_counter() - started
@@ -225,6 +228,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         "",
         f"Resident memory of the mock with {MOCK_IMAGES:,} images, after the runs above: {rss / 1024:.0f} MiB.",
+        "",
+        "## The fake CPH in process",
+        "",
+        f"One page of {fake.PAGE} images (`image_type=all`, from the middle of {fake.IMAGES:,} images) answered in",
+        "this process: by `cph_client.testing.FakeCph` as an httpx transport (its routing, token and parameter checks,",
+        "the engine's page, the `httpx.Response`), by the engine alone, and by the mock's connexion app through",
+        "`httpx.ASGITransport` (its validation of request and answer included). The same engine pages for both.",
+        "",
+        "| what | median | ± |",
+        "|---|---:|---:|",
+        *(f"| {name} | {ms(s.median)} | {s.spread:.0%} |" for name, s in pages.items()),
+        "",
+        "Target: the fake's own time for a page of 500 images well under a millisecond.",
         "",
         "## Regeneration",
         "",

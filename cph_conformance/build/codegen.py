@@ -7,8 +7,9 @@ The client is always rendered into a scratch folder first: a spec the generator 
 generated/ as it was, and the generator's own reason is printed. The generator's templates, ours in templates/
 included, get facts() besides the generator's own variables: the spec's SHA-256, Huawei's page, the supported
 Pythons and the client's license, which the wheel's README, metadata and package attributes state. The hand-written
-modules of client_extras/ (AK/SK signing, paging) are then copied into the package, and its LICENSE into the
-project, so they ship in the wheel and `check` verifies them like every generated file.
+modules of client_extras/ (AK/SK signing, paging, the fake CPH of cph_client.testing) are then copied into the
+package, with a JSON copy of the spec for the fake to read, and its LICENSE into the project, so they ship in the
+wheel and `check` verifies them like every generated file.
 """
 
 from __future__ import annotations
@@ -155,19 +156,34 @@ def render(dest: Path, spec: Path = SPEC_PATH, env: Mapping[str, str] | None = N
         )
     # The wheel carries the contract it was generated from, and its license.
     shutil.copyfile(spec, dest / PACKAGE / "openapi.yaml")
+    write_json_copy(spec, dest / PACKAGE / "openapi.json")
     shutil.copyfile(EXTRAS / "LICENSE", dest / "LICENSE")
     copy_extras(dest / PACKAGE)
     # --overwrite only clears models/ and api/, and ruff leaves a cache: neither belongs in the output.
     shutil.rmtree(dest / ".ruff_cache", ignore_errors=True)
 
 
+def write_json_copy(spec: Path, dest: Path) -> None:
+    """The spec as JSON, for the package's own code to read (cph_client.testing): the wheel has no YAML parser."""
+    loaded = yaml.load(spec.read_bytes(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506  (safe)
+    dest.write_text(json.dumps(loaded, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
 def copy_extras(package: Path, extras: Path = EXTRAS) -> None:
-    """Copy the hand-written modules into the generated package; one that would replace a generated file stops."""
-    for source in sorted(extras.glob("*.py")):
+    """Copy the hand-written modules and subpackages into the generated package; one that would replace a generated
+    file stops."""
+    sources = [
+        *sorted(extras.glob("*.py")),
+        *sorted(p for p in extras.iterdir() if p.is_dir() and p.name not in IGNORED),
+    ]
+    for source in sources:
         target = package / source.name
         if target.exists():
             raise GenerationError(f"{extras.name}/{source.name} would replace the generated {PACKAGE}/{source.name}")
-        shutil.copyfile(source, target)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns(*IGNORED))
+        else:
+            shutil.copyfile(source, target)
 
 
 def generate(spec: Path = SPEC_PATH, dest: Path = GENERATED, env: Mapping[str, str] | None = None) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cph_conformance import sdk_home, settings
+from cph_conformance import settings
 from cph_conformance.mock import faults
 from cph_conformance.mock.server import PortUnavailable, new_ak, new_sk, serve
 from cph_conformance.settings import BadSetting
@@ -98,7 +98,6 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         return 2
     for warning in [] if args.quiet else settings.warnings(env):  # a quiet mock's parent has warned already
         print(f"warning: {warning}", file=sys.stderr)
-    sdk_home.import_elsewhere()  # the app checks AK/SK signatures with Huawei's SDK
     from cph_conformance.mock.app import Settings
 
     served = Settings(

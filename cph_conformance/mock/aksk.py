@@ -3,29 +3,23 @@ mock's token; a bad signature, an unknown AK or an X-Sdk-Date more than 15 minut
 which the mock's error handler turns into Huawei's 401 body (the spec's example). A request without such an
 Authorization header goes on to the token check untouched.
 
-The expected signature comes from Huawei's own signer (huaweicloudsdkcore), not from cph_client.auth: the
-client's signer is checked against an independent implementation every time it talks to the mock.
+The check is the wheel's (cph_client.testing.signature.refusal), the one the fake CPH makes: tests/test_signature.py
+holds it to Huawei's own signer (huaweicloudsdkcore), as tests/test_auth.py holds the client's signatures.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
 
 from connexion.exceptions import ProblemException
 from connexion.middleware import MiddlewarePosition
-from huaweicloudsdkcore.auth.credentials import BasicCredentials
-from huaweicloudsdkcore.sdk_request import SdkRequest
-from huaweicloudsdkcore.signer.signer import Signer
+from cph_client.testing.signature import ALGORITHM, Keys, refusal
 
-ALGORITHM = "SDK-HMAC-SHA256"
-DATE_FORMAT = "%Y%m%dT%H%M%SZ"
-MAX_SKEW = timedelta(minutes=15)  # API Gateway's window for X-Sdk-Date
+__all__ = ["AkSkMiddleware", "Keys", "install", "refusal"]
+
 log = logging.getLogger("cph_conformance.mock")
 
 Scope = dict[str, Any]
@@ -34,66 +28,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Any]
 
 
-@dataclass(frozen=True)
-class Keys:
-    ak: str
-    sk: str = field(repr=False)
-
-
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _authorization(value: str) -> dict[str, str] | None:
-    """Access, SignedHeaders and Signature of `SDK-HMAC-SHA256 Access=..., SignedHeaders=..., Signature=...`."""
-    algorithm, _, rest = value.partition(" ")
-    if algorithm != ALGORITHM:
-        return None
-    parts = dict(part.strip().partition("=")[::2] for part in rest.split(","))
-    return parts if {"Access", "SignedHeaders", "Signature"} <= parts.keys() else None
-
-
-def refusal(
-    method: str,
-    raw_path: str,
-    query: str,
-    headers: Mapping[str, str],
-    body: bytes,
-    keys: Keys,
-    now: datetime,
-) -> str | None:
-    """Why a signed request is refused, or None when its signature is the one Huawei's signer gives.
-
-    headers: lower-cased names. The reason names no secret: it goes to the mock's log.
-    """
-    auth = _authorization(headers.get("authorization", ""))
-    if auth is None:
-        return "malformed Authorization"
-    if not hmac.compare_digest(auth["Access"].encode(), keys.ak.encode()):
-        return "unknown access key"
-    try:
-        signed_at = datetime.strptime(headers.get("x-sdk-date", ""), DATE_FORMAT).replace(tzinfo=UTC)
-    except ValueError:
-        return "missing or malformed X-Sdk-Date"
-    if abs(now - signed_at) > MAX_SKEW:
-        return "X-Sdk-Date more than 15 minutes off"
-    signed = auth["SignedHeaders"].split(";")
-    if not {"host", "x-sdk-date"} <= set(signed) or not set(signed) <= headers.keys():
-        return "SignedHeaders must include host and x-sdk-date, and name only headers sent"
-    request = SdkRequest(
-        method=method,
-        resource_path=raw_path,
-        query_params=parse_qsl(query, keep_blank_values=True),
-        header_params={name: headers[name] for name in signed},
-        body=body,
-    )
-    expected = _authorization(Signer(BasicCredentials(keys.ak, keys.sk)).sign(request).header_params["Authorization"])
-    assert expected is not None
-    if expected["SignedHeaders"] != auth["SignedHeaders"]:
-        return "SignedHeaders not in canonical order"
-    if not hmac.compare_digest(expected["Signature"].encode(), auth["Signature"].encode()):
-        return "signature mismatch"
-    return None
 
 
 def _decode(value: bytes) -> str:

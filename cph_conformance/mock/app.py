@@ -1,13 +1,12 @@
-"""The mock's ASGI app: connexion 3 reads routes, parameter validation and response validation from the spec;
-this module adds only the behaviour the spec cannot state (the catalog, the one project, Huawei's error body)."""
+"""The mock's ASGI app: connexion 3 reads routes, parameter validation and response validation from the spec; the
+behaviour the spec cannot state (the catalog, the one project, paging, Huawei's error body) is the engine's that the
+wheel's fake CPH answers from too (cph_client.testing.engine), with the mock's fault, if any, as its hooks."""
 
 from __future__ import annotations
 
 import copy
-import hmac
 import json
 import logging
-import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,18 +19,14 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.resolver import Resolver
 from connexion.security import ApiKeySecurityHandler
 from connexion.spec import OpenAPISpecification
+from cph_client.testing.engine import Answer, Call, Credentials, Engine
 from starlette.exceptions import HTTPException
 
 from cph_conformance import spec
 from cph_conformance.mock import aksk, catalog, faults
 from cph_conformance.mock.validation import VALIDATORS
 
-JSON = "application/json"
 log = logging.getLogger("cph_conformance.mock")
-# Huawei's error body for statuses the operation does not declare itself.
-UNDECLARED_ERRORS = {
-    405: {"error_code": "APIGW.0102", "error_msg": "The method is not allowed for this API."},
-}
 
 
 @dataclass(frozen=True)
@@ -44,34 +39,15 @@ class Settings:
     sk: str = field(default="", repr=False)
 
 
-def request_id() -> str:
-    return secrets.token_hex(16)
-
-
 def huawei_error(
-    status: int, detail: str | None = None, headers: dict[str, str] | None = None, fault: faults.Fault | None = None
+    engine: Engine, status: int, detail: str | None = None, headers: dict[str, str] | None = None
 ) -> ConnexionResponse:
-    """Huawei's error body for a status, taken from the spec's example for it, with a fresh request_id."""
-    documented = status in spec.documented_statuses()
-    example = spec.error_example(status) if documented else UNDECLARED_ERRORS.get(status, spec.error_example(500))
-    rid = request_id()
-    body = {"request_id": rid, "error_code": example["error_code"], "error_msg": example["error_msg"]}
-    if detail and status == 400:  # say which parameter, in one line, as Huawei's messages do
-        body["error_msg"] = f"{example['error_msg']} {detail.splitlines()[0]}"
-    status = status if documented or status in UNDECLARED_ERRORS else 500
-    if fault is not None and fault.error is not None:
-        answer = fault.error(status, body, _received_token())
-        if answer is not None:
-            return _response(answer)
-    return ConnexionResponse(
-        status_code=status,
-        mimetype=JSON,
-        body=json.dumps(body),  # error handlers' bodies reach starlette unencoded
-        headers={**(headers or {}), "Content-Type": JSON, spec.request_id_header(): rid},
-    )
+    """Huawei's error body for a status (the engine's: the spec's example for it, with a fresh request_id)."""
+    return _response(engine.error(status, detail, headers, _received_token()))
 
 
-def _response(answer: faults.Answer) -> ConnexionResponse:
+def _response(answer: Answer) -> ConnexionResponse:
+    # Bytes, encoded by the engine: connexion passes them on as they are (and validates them, in the clean mock).
     return ConnexionResponse(
         status_code=answer.status, body=answer.body, headers={**answer.headers, "Content-Type": answer.content_type}
     )
@@ -84,14 +60,14 @@ def _received_token() -> str:
         return ""
 
 
-def _token_checker(expected: str, fault: faults.Fault | None) -> type[ApiKeySecurityHandler]:
-    """connexion's API-key handler, with the key checked against the mock's token instead of a named function (or as
-    loosely as a fault checks it)."""
+def _token_checker(credentials: Credentials, fault: faults.Fault | None) -> type[ApiKeySecurityHandler]:
+    """connexion's API-key handler, with the key checked as the engine's credentials check it (or as loosely as a
+    fault checks it)."""
 
     def key_info(api_key: str, *_: Any, **__: Any) -> dict[str, str] | None:
         if fault is not None and fault.accepts_token is not None:
-            return {"sub": "mock-user"} if fault.accepts_token(api_key, expected) else None
-        return {"sub": "mock-user"} if hmac.compare_digest(api_key.encode(), expected.encode()) else None
+            return {"sub": "mock-user"} if fault.accepts_token(api_key, credentials.token) else None
+        return {"sub": "mock-user"} if credentials.accepts_token(api_key) else None
 
     class TokenHandler(ApiKeySecurityHandler):
         def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
@@ -100,15 +76,13 @@ def _token_checker(expected: str, fault: faults.Fault | None) -> type[ApiKeySecu
     return TokenHandler
 
 
-def _handler(settings: Settings, images: catalog.Catalog) -> Any:
-    fault = faults.get(settings.fault)
-    default_limit = int(spec.parameter_default("limit"))
-    known_types = set(spec.enum("ImageType"))
+def _handler(engine: Engine) -> Any:
+    default_limit = int(spec.parameter_default(spec.page_size()))
 
     async def list_cloud_phone_images(
         project_id: str, image_type: str | None = None, marker: str | None = None, limit: int | None = None
     ) -> ConnexionResponse:
-        call = faults.Call(
+        call = Call(
             project_id,
             image_type,
             marker or None,
@@ -116,32 +90,7 @@ def _handler(settings: Settings, images: catalog.Catalog) -> Any:
             _received_token(),
             limit_given=spec.page_size() in connexion_request.query_params,  # connexion fills in the default
         )
-        if project_id != settings.project_id and not (fault and fault.any_project and fault.any_project(call)):
-            return huawei_error(403, fault=fault)
-        failure = fault.fail_with(call) if fault and fault.fail_with else None
-        if failure is not None:
-            return huawei_error(failure, fault=fault)
-        # Only a fault that loosens image_type lets an unknown type through validation: it lists everything.
-        selection_type = fault.select(image_type) if fault and fault.select else image_type
-        if selection_type not in known_types:
-            selection_type = "all"
-        if fault and fault.pager:
-            page, next_marker = fault.pager(images.select(selection_type), call)
-        else:
-            page, next_marker = images.page(selection_type, call.marker, call.limit)
-        rid = request_id()
-        body: dict[str, Any] = {
-            "request_id": rid,
-            "phone_images": list(page),
-            "page_info": {"next_marker": next_marker} if next_marker else {},
-        }
-        if fault and fault.page:
-            body = fault.page(body, call)
-        if fault and fault.answer:
-            answer = fault.answer(body, call)
-            if answer is not None:
-                return _response(answer)
-        return ConnexionResponse(status_code=200, mimetype=JSON, body=body, headers={spec.request_id_header(): rid})
+        return _response(engine.listing(call))
 
     return list_cloud_phone_images
 
@@ -167,9 +116,10 @@ _validate_each_spec_once()
 
 def create_app(settings: Settings) -> AsyncApp:
     fault = faults.get(settings.fault)
-    images = catalog.build(settings.images)
-    handler = _handler(settings, images)
-    security_map = {"apiKey": _token_checker(settings.token, fault)} if fault is None or fault.authenticates else {}
+    credentials = Credentials(settings.project_id, settings.token, settings.ak, settings.sk)
+    engine = Engine(catalog.build(settings.images), settings.project_id, catalog.contract(), hooks=fault)
+    handler = _handler(engine)
+    security_map = {"apiKey": _token_checker(credentials, fault)} if fault is None or fault.authenticates else {}
     app = AsyncApp(__name__, security_map=security_map, middlewares=list(_MIDDLEWARES))
     if settings.ak and settings.sk and security_map:
         aksk.install(app, ak=settings.ak, sk=settings.sk, token=settings.token)
@@ -186,16 +136,16 @@ def create_app(settings: Settings) -> AsyncApp:
     # ServerErrorMiddleware, which serves it, does not await connexion's wrapper.
     async def on_problem(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, ProblemException)
-        return huawei_error(exc.status, exc.detail, dict(exc.headers or {}), fault)
+        return huawei_error(engine, exc.status, exc.detail, dict(exc.headers or {}))
 
     async def on_http(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, HTTPException)
-        return huawei_error(exc.status_code, None, dict(exc.headers or {}), fault)
+        return huawei_error(engine, exc.status_code, None, dict(exc.headers or {}))
 
     def on_crash(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         # A 500 from the clean mock is a bug in the mock: say where, on its stderr.
         log.error("answering 500 for %s", exc, exc_info=exc)
-        return huawei_error(500, fault=fault)
+        return huawei_error(engine, 500)
 
     app.add_error_handler(ProblemException, on_problem)
     app.add_error_handler(HTTPException, on_http)

@@ -2,7 +2,8 @@
 variants: behaviours Huawei's sources allow that the spec's assumptions do not, which the run must accept.
 
 Each fault owns its behaviour: how it loosens the spec the mock serves, how it pages, how it changes a page, an
-error answer or the answer as a whole. mock/app.py only calls these hooks, so adding a fault is one entry here.
+error answer or the answer as a whole. mock/app.py hands the fault to the engine (cph_client.testing.engine, which
+the wheel's fake CPH answers from too) as its hooks, so adding a fault is one entry here.
 `caught_by` names the conformance check that must fail (None: a faithful variant, which must pass); the fault
 matrix (tests/test_fault_matrix.py) holds the mock to it. In fault mode the mock's self-validation is off.
 """
@@ -12,37 +13,18 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from cph_client.testing.engine import Answer, Call, Pager
 
 from cph_conformance import spec
 
+__all__ = ["FAULTS", "Answer", "Call", "Fault", "get"]
+HUGE = 4 << 20  # bytes of a huge page's padding: more than the run reads of an answer (twice the largest page)
+
 Body = dict[str, Any]
 Image = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Call:
-    """One request as the mock's handler sees it."""
-
-    project_id: str
-    image_type: str | None
-    marker: str | None
-    limit: int  # the page size asked for, or the default when none was
-    token: str  # the X-Auth-Token received ("" without one)
-    limit_given: bool = True  # False: the request named no page size
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    body: bytes
-    content_type: str
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-Pager = Callable[[Sequence[Image], Call], tuple[Sequence[Image], str | None]]
-HUGE = 4 << 20  # bytes of a huge page's padding: more than the run reads of an answer (twice the largest page)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ ones connexion resolved from openapi/cph.yaml, checked with draft 4 semantics as
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,10 +16,10 @@ from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import NonConformingResponseBody
 from connexion.utils import is_null, is_nullable
 from connexion.validators import VALIDATOR_MAP, JSONResponseBodyValidator, ParameterValidator
+from cph_client.testing.contract import integer
 from starlette.datastructures import QueryParams
 
 DRAFT4 = "http://json-schema.org/draft-04/schema#"
-INTEGER = re.compile(r"[+-]?[0-9]+")
 # id(schema) -> (schema, compiled); the schema is kept so its id is never reused.
 _COMPILED: dict[int, tuple[dict[str, Any], Callable[[Any], Any]]] = {}
 
@@ -42,9 +41,9 @@ class CompiledParameterValidator(ParameterValidator):  # type: ignore[misc]
         coerces with int(), which takes white space around it and any script's digits)."""
         if param.get("schema", {}).get("type") == "integer":
             raw = QueryParams(request.scope.get("query_string", b"")).getlist(param["name"])
-            wrong = [value for value in raw if not INTEGER.fullmatch(value)]
+            wrong = [why for value in raw if (why := integer(param["name"], value)[1])]
             if wrong:
-                return f"{param['name']} is not an integer: {wrong[0]!r}"
+                return wrong[0]
         return super().validate_query_parameter(param, request)  # type: ignore[no-any-return]
 
     @staticmethod

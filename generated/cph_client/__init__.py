@@ -2,8 +2,8 @@
 
 from .client import AuthenticatedClient, Client
 
-__version__ = "1.1.1"
-__spec_sha256__ = "8ffbb766394ab2049cf7e410e169f99740fd8e866f18403c2527c58053eea43c"
+__version__ = "1.2.0"
+__spec_sha256__ = "63f4df1e23741ba33cb43d4aeb6a8cf6fb842c3a9144006d4e5d51d2239fb084"
 """SHA-256 of the spec this client was generated from: importlib.resources.files("cph_client") / "openapi.yaml"."""
 __page_url__ = "https://support.huaweicloud.com/intl/en-us/api-cph/cph_api_0519.html"
 """Huawei's documentation page the spec is written from."""
