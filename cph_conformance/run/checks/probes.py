@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cph_conformance import spec
-from cph_conformance.run.checks import edges
+from cph_conformance.run.checks.edges import plan as edges_of
 from cph_conformance.run.checks.answer import media_type
 from cph_conformance.run.checks.evidence import Probe, Probed
 from cph_conformance.run.checks.registry import PROBE, Check, Drift, register
@@ -146,6 +146,6 @@ def _near_valid() -> list[Probe]:
             {**({} if edge.parameter == spec.page_size() else _smallest()), edge.parameter: edge.value},
             assumed=edge.assumed,
         )
-        for edge in edges.plan(sorted(query))
+        for edge in edges_of(sorted(query))
         if edge.must_refuse
     ]
