@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from cph_conformance import spec
-from cph_conformance.run.checks.edges import plan as edges_of
 from cph_conformance.run.checks.answer import media_type
+from cph_conformance.run.checks.edges import plan as edges_of
 from cph_conformance.run.checks.evidence import Probe, Probed
 from cph_conformance.run.checks.registry import PROBE, Check, Drift, register
 from cph_conformance.run.transport.credential import EMPTY, MISSING, NEAR_MISSES, WRONG
