@@ -246,33 +246,10 @@ def render_junit(r: Result) -> str:
     own tally, which knows neither the walk nor the grading, is in schemathesis-junit.xml."""
     v = r.verdict
     suite = ElementTree.Element("testsuite", name="cph-conformance", tests="0", failures="0", errors="0")
-    every = checks.every()
     failing = (FAILURE, FLAKY) if v.fail_on_flaky else (FAILURE,)
     names = sorted({n for n in v.judged if v.judged[n]} | {f.check for f in v.findings if f.verdict in failing})
-    cases = {name: ElementTree.SubElement(suite, "testcase", classname="conformance", name=name) for name in names}
-    for name, case in cases.items():
-        failed = [f for f in v.findings if f.check == name and f.verdict in failing]
-        if failed:
-            text = "\n\n".join(
-                "\n".join([f"source: {f.source}", f.message, reproduced(f), *(f.answers or f.curls)]) for f in failed
-            )
-            first = failed[0].message.strip().splitlines()[0]
-            rule = every[name].rule if name in every else failed[0].rule
-            ElementTree.SubElement(
-                case, "failure", message=f"{len(failed)} cause(s): {first}"[:300], type=rule
-            ).text = text
-        said = [
-            f"warning (an assumption of the spec): {f.message} ({f.source})"
-            for f in v.findings
-            if f.check == name and f.verdict == WARNING
-        ]
-        said += [
-            "\n".join([f"flaky ({reproduced(f)}): {f.message}", *f.answers])
-            for f in v.findings
-            if f.check == name and f.verdict == FLAKY and FLAKY not in failing
-        ]
-        if said:
-            ElementTree.SubElement(case, "system-out").text = "\n".join(said)
+    for name in names:
+        _junit_check(ElementTree.SubElement(suite, "testcase", classname="conformance", name=name), v, failing)
     if r.changes is not None:  # the comparison with the baseline: a failure only when it fails the run
         case = ElementTree.SubElement(suite, "testcase", classname="conformance", name="no change since the baseline")
         listed = "\n".join([changes_intro(r), *map(str, r.changes.found), *r.changes.notes])
@@ -291,6 +268,33 @@ def render_junit(r: Result) -> str:
     suite.set("failures", str(sum(1 for c in suite if c.find("failure") is not None)))
     suite.set("errors", str(sum(1 for c in suite if c.find("error") is not None)))
     return ElementTree.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _junit_check(case: ElementTree.Element, v: Verdict, failing: tuple[str, ...]) -> None:
+    """One check's testcase: a <failure> holding every cause that fails the run; its warnings (and flaky findings
+    that do not fail it) as output."""
+    name = case.get("name", "")
+    failed = [f for f in v.findings if f.check == name and f.verdict in failing]
+    if failed:
+        text = "\n\n".join(
+            "\n".join([f"source: {f.source}", f.message, reproduced(f), *(f.answers or f.curls)]) for f in failed
+        )
+        first = failed[0].message.strip().splitlines()[0]
+        every = checks.every()
+        rule = every[name].rule if name in every else failed[0].rule
+        ElementTree.SubElement(case, "failure", message=f"{len(failed)} cause(s): {first}"[:300], type=rule).text = text
+    said = [
+        f"warning (an assumption of the spec): {f.message} ({f.source})"
+        for f in v.findings
+        if f.check == name and f.verdict == WARNING
+    ]
+    said += [
+        "\n".join([f"flaky ({reproduced(f)}): {f.message}", *f.answers])
+        for f in v.findings
+        if f.check == name and f.verdict == FLAKY and FLAKY not in failing
+    ]
+    if said:
+        ElementTree.SubElement(case, "system-out").text = "\n".join(said)
 
 
 @functools.cache
