@@ -86,4 +86,4 @@ bench: $(STAMP) ## Measure the client, the mock and the conformance run (~3 min)
 	@python -m cph_conformance.bench
 
 clean: ## Remove .venv, dist/, reports/ and caches
-	rm -rf $(VENV) dist reports .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) dist reports reports.d .mypy_cache .ruff_cache .hypothesis
