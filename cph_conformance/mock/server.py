@@ -4,7 +4,6 @@ in a thread of the calling process (tests that only need an endpoint: no start-u
 from __future__ import annotations
 
 import contextlib
-import os
 import secrets
 import socket
 import subprocess
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from cph_conformance.mock.catalog import DEFAULT_SIZE
+from cph_conformance.run.transport import children
 from cph_conformance.spec import OPERATION_PATH, ROOT
 
 if TYPE_CHECKING:
@@ -163,30 +163,21 @@ def child(
     The child gets env (else this process' environment) and the mock's own variables."""
     project_id, token, ak, sk = new_identity()
     child_env = {
-        **(os.environ if env is None else env),
+        **children.environment(env),  # no credential of the run's: the mock gets its own
         "CPH_MOCK_PROJECT_ID": project_id,
         "CPH_MOCK_TOKEN": token,
         "CPH_MOCK_AK": ak,
         "CPH_MOCK_SK": sk,
         "PYTHONPATH": str(ROOT),
     }
-    proc = subprocess.Popen([sys.executable, "-m", module, *args], env=child_env, stdout=subprocess.PIPE, text=True)
-    try:
+    # It ends with this process, whatever ends it (children.py), and is always stopped.
+    with children.running([sys.executable, "-m", module, *args], child_env, stdout=subprocess.PIPE, text=True) as proc:
         assert proc.stdout is not None
         base_url = proc.stdout.readline().strip()
         if not base_url.startswith(f"http://{HOST}:"):
             raise RuntimeError(f"{module} did not start (exit status {proc.wait(timeout)})")
         _wait_until_answering(base_url, proc, timeout)
         yield RunningMock(base_url=base_url, project_id=project_id, token=token, pid=proc.pid, ak=ak, sk=sk)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
 
 
 def _wait_until_answering(base_url: str, proc: subprocess.Popen[str], timeout: float) -> None:
