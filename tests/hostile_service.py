@@ -7,7 +7,7 @@ without the credential, 403 for another project), and misbehaves in one way, its
 - plain: it does not (the control);
 - echo-token: every answer echoes the token it got, in each of tests/leaks.ENCODINGS, in the body and in headers;
 - echo-refused: every request refused (401), the error message echoing the token in each encoding;
-- echo-aksk: an AK/SK run (the AK checked, not the signature); every answer echoes the Authorization header;
+- echo-aksk: an AK/SK run (signatures checked as the mock checks them); every answer echoes the Authorization header;
 - endless: an endless chunked body;
 - huge: a 30 MB page (of more images than any page may hold);
 - deep: JSON nested 100,000 deep;
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import json
 import secrets
 import threading
@@ -83,6 +84,7 @@ class Service:
     base_url: str = ""
     requests: int = 0  # requests read
     open_connections: int = 0
+    credentials_seen: set[str] = field(default_factory=set, repr=False)  # X-Auth-Token and Authorization values
 
 
 Answer = tuple[int, dict[str, Any], list[tuple[str, str]]]  # status, JSON body, extra headers
@@ -95,16 +97,20 @@ def images() -> list[dict[str, Any]]:
 
 
 def _error(status: int, message: str | None = None) -> dict[str, Any]:
-    body = dict(spec.error_example(status))
+    body = {**spec.error_example(status), "request_id": secrets.token_hex(16)}  # unique, as the spec says
     if message is not None:
         body["error_msg"] = message
     return body
 
 
 def _authorized(service: Service, request: Request) -> bool:
-    if service.ak:
-        authorization = request.headers.get("authorization", "")
-        return f"Access={service.ak}," in authorization
+    if service.ak:  # checked as the mock checks a signature: with Huawei's own signer
+        from cph_conformance.mock import aksk
+
+        parts = urlsplit(request.target)
+        keys = aksk.Keys(service.ak, service.sk)
+        now = datetime.datetime.now(datetime.UTC)
+        return aksk.refusal(request.method, parts.path, parts.query, request.headers, b"", keys, now) is None
     return request.headers.get(spec.auth_header().lower()) == service.token
 
 
@@ -356,6 +362,9 @@ def _connection_handler(
             request = await _read_request(reader)
             if request is not None:
                 service.requests += 1
+                for name in (spec.auth_header().lower(), "authorization"):
+                    if request.headers.get(name):
+                        service.credentials_seen.add(request.headers[name])
                 await asyncio.wait_for(handler(service, request, reader, writer), HOLD_AT_MOST)
         except (ConnectionError, TimeoutError):
             pass

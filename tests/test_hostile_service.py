@@ -4,6 +4,7 @@ each other misbehaves its one way. Every read is bounded (a few KB of an endless
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 
@@ -21,9 +22,15 @@ def images_url(service: Service) -> str:
     return service.base_url + spec.OPERATION_PATH.format(project_id=service.project_id)
 
 
-def headers(service: Service) -> dict[str, str]:
-    if service.ak:
-        return {"Authorization": f"SDK-HMAC-SHA256 Access={service.ak}, SignedHeaders=host, Signature={'ab' * 32}"}
+def headers(service: Service, url: str = "") -> dict[str, str]:
+    if service.ak:  # signed as the run signs: by the pinned client's signer
+        from cph_client.auth import AkSkAuth
+
+        request = httpx.Request("GET", url or images_url(service))
+        AkSkAuth(service.ak, service.sk, project_id=service.project_id).sign(request)
+        return {
+            k: v for k, v in request.headers.items() if k.lower() in ("authorization", "x-sdk-date", "x-project-id")
+        }
     return {spec.auth_header(): service.token}
 
 
@@ -105,11 +112,13 @@ def test_the_plain_flavour_echoes_nothing(client: httpx.Client) -> None:
 
 def test_the_aksk_flavour_echoes_the_authorization_header(client: httpx.Client) -> None:
     with hostile_service.serving("echo-aksk") as service:
-        answer = client.get(images_url(service), headers=headers(service))
-        refused = client.get(images_url(service), headers={spec.auth_header(): service.token})
-    sent = headers(service)["Authorization"]
+        signed = headers(service)
+        answer = client.get(images_url(service), headers=signed)
+        wrong = {**signed, "authorization": re.sub("Signature=.", "Signature=0", signed["authorization"])}
+        refused = client.get(images_url(service), headers=wrong)
     assert answer.status_code == 200 and refused.status_code == 401
-    assert answer.json()["seen_authorization"] == sent == answer.headers["X-Echo-Authorization"]
+    assert answer.json()["seen_authorization"] == signed["authorization"] == answer.headers["X-Echo-Authorization"]
+    assert refused.json()["seen_authorization"] == wrong["authorization"]
 
 
 def test_the_endless_body_goes_on_until_the_client_leaves(client: httpx.Client) -> None:
