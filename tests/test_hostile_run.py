@@ -27,6 +27,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from cph_conformance import settings
+from cph_conformance.run.transport.credential import NEAR_MISSES
 from cph_conformance.spec import ROOT
 from tests import background, hostile_service, leaks
 
@@ -72,7 +73,8 @@ EXPECTED: dict[str, set[int]] = {
     "markup-refused": {2},
 }
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
-SERVER_MARKUP = re.compile(r"<(script|img|a|h[1-6])\b", re.IGNORECASE)
+# What the hostile text would become if rendered as Markdown: HTML, an image, a link to it, its heading.
+SERVER_MARKUP = re.compile(r'<script|<img|<a href="http://127\.0\.0\.1:9|<h[1-6]>heading', re.IGNORECASE)
 _AT_ONCE = threading.Semaphore(RUNS_AT_ONCE)
 
 
@@ -141,14 +143,14 @@ def environment(service: hostile_service.Service, folder: Path) -> dict[str, str
 
 
 def secrets_of(service: hostile_service.Service) -> list[str]:
-    """The credential and everything made of it that reached the service (near misses, AK/SK signatures)."""
-    found = {service.token} if not service.ak else {service.ak, service.sk}
+    """The credential, its near misses (the probes send them) and the signatures of it that reached the service."""
+    if not service.ak:
+        return [service.token, *(miss.make(service.token) for miss in NEAR_MISSES.values())]
+    found = {service.ak, service.sk}
     for seen in service.credentials_seen:
-        signature = re.search(r"Signature=([0-9a-fA-F]+)", seen)
-        if signature:
-            found.add(signature.group(1))
-        elif seen != "cph-conformance-wrong-token" and len(seen) >= 12:  # no one's token
-            found.add(seen)
+        signature = re.search(r"Access=(\w+),.*Signature=([0-9a-fA-F]+)", seen)
+        if signature and signature.group(1) == service.ak:
+            found.add(signature.group(2))
     return sorted(found)
 
 
@@ -300,9 +302,13 @@ def test_the_report_set_is_complete_and_well_formed(runs: dict[str, Run], flavou
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_nothing_written_holds_the_secret(runs: dict[str, Run], flavour: str) -> None:
     run = runs[flavour]
-    for secret in run.secrets:
-        assert leaks.in_files(run.written(), secret) == {}
-        assert leaks.copies(run.out + run.err, secret) == []
+    found = {}
+    for n, secret in enumerate(run.secrets):  # named by number: a message never shows one
+        for path, forms in leaks.in_files(run.written(), secret).items():
+            found[f"secret {n} in {Path(path).relative_to(run.folder)}"] = forms
+        if leaks.copies(run.out + run.err, secret):
+            found[f"secret {n} on the console"] = leaks.copies(run.out + run.err, secret)
+    assert found == {}, f"{flavour}: " + "; ".join(f"{where} ({', '.join(forms)})" for where, forms in found.items())
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)

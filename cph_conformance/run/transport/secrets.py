@@ -120,7 +120,9 @@ def _base64_forms(value: str) -> dict[str, str]:
 
 
 def _escapes_of(alphabet: Iterable[str]) -> str:
-    """A pattern of one escaped character, of those in alphabet, in any of the escapes the module knows."""
+    """A pattern of one escaped character, of those in alphabet, in any of the escapes the module knows. An escape
+    may itself be escaped once more, as it is when a message that quotes it is written as JSON (\\\\u004d) or as
+    HTML (&amp;#77;)."""
     chars = sorted(set(alphabet))
     units = [_any_case(f"{ord(c):04x}") for c in chars if ord(c) < 0x10000]
     percent = [_any_case(f"{ord(c):02x}") for c in chars if ord(c) < 0x80]
@@ -129,24 +131,24 @@ def _escapes_of(alphabet: Iterable[str]) -> str:
     named = [re.escape(name) for c in chars for name in _NAMED_ENTITIES.get(c, [])]
     json_escaped = [re.escape(c) for c in chars if c in _JSON_ESCAPED]
     parts = [
-        r"\\u(?:" + "|".join(units) + ")",
+        r"\\\\?u(?:" + "|".join(units) + ")",  # a literal first: the scan skips to where one starts
         r"%(?:25){0,2}(?:" + "|".join(percent) + ")" if percent else "",
-        r"&#0*(?:" + "|".join(decimal) + ");",
-        r"&#[xX]0*(?:" + "|".join(hexadecimal) + ");",
-        r"&(?:" + "|".join(named) + ")" if named else "",
-        r"\\[" + "".join(json_escaped) + "]" if json_escaped else "",
+        r"&(?:amp;)?#0*(?:" + "|".join(decimal) + ");",
+        r"&(?:amp;)?#[xX]0*(?:" + "|".join(hexadecimal) + ");",
+        r"&(?:amp;)?(?:" + "|".join(named) + ")" if named else "",
+        r"\\\\?[" + "".join(json_escaped) + "]" if json_escaped else "",
     ]
     return "|".join(p for p in parts if p)
 
 
 def _unescape(escape: str) -> str:
     """The character one escape that _escapes_of matched stands for."""
-    if escape.startswith("\\u"):
-        return chr(int(escape[2:6], 16))
     if escape.startswith("\\"):
-        return escape[1]
+        rest = escape.lstrip("\\")
+        return chr(int(rest[1:5], 16)) if rest.startswith("u") and len(rest) == 5 else rest or "\\"
     if escape.startswith("%"):
         return chr(int(escape[-2:], 16))
+    escape = escape.replace("&amp;", "&", 1)
     if escape[:3] in ("&#x", "&#X"):
         return chr(int(escape[3:-1], 16))
     if escape.startswith("&#"):
