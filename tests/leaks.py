@@ -88,8 +88,8 @@ def copies(data: str | bytes, secret: str) -> list[str]:
                     seen[decoded] = label
                     following.append((decoded, label))
         level = following
-    thrice = unquote(unquote(unquote(text)))
-    seen.setdefault(thrice, "URL-encoded three times")
+    seen.setdefault(unquote(unquote(unquote(text))), "URL-encoded three times")
+    seen.setdefault(_json_unescape(_json_unescape(_json_unescape(text))), "JSON-escaped three times")
     for current, how in seen.items():
         if needle in current:
             found.append(how)
@@ -147,6 +147,7 @@ ENCODINGS: dict[str, tuple[Callable[[str], str], str]] = {
     "\\u-escaped, upper-case hex": (lambda s: "".join(f"\\u{ord(c):04X}" for c in s), "\\u-escaped"),
     "\\u-escaped, mixed": (lambda s: _alternate(s, lambda c: f"\\u{ord(c):04x}"), "\\u-escaped"),
     "\\u-escaped, quoted in JSON": (lambda s: "".join(f"\\\\u{ord(c):04x}" for c in s), "\\u-escaped"),
+    "\\u-escaped, quoted in JSON twice": (lambda s: "".join(f"\\\\\\\\u{ord(c):04x}" for c in s), "\\u-escaped"),
     "HTML decimal entities": (lambda s: "".join(f"&#{ord(c)};" for c in s), "HTML entities"),
     "HTML hex entities": (lambda s: "".join(f"&#x{ord(c):x};" for c in s), "HTML entities"),
     "HTML named entities": (_html_named, "HTML entities"),

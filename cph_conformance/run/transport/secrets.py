@@ -121,8 +121,8 @@ def _base64_forms(value: str) -> dict[str, str]:
 
 def _escapes_of(alphabet: Iterable[str]) -> str:
     """A pattern of one escaped character, of those in alphabet, in any of the escapes the module knows. An escape
-    may itself be escaped once more, as it is when a message that quotes it is written as JSON (\\\\u004d) or as
-    HTML (&amp;#77;)."""
+    may itself be escaped again, as it is when a message that quotes it is written as JSON (\\\\u004d, any number
+    of times) or as HTML (&amp;#77;, once)."""
     chars = sorted(set(alphabet))
     units = [_any_case(f"{ord(c):04x}") for c in chars if ord(c) < 0x10000]
     percent = [_any_case(f"{ord(c):02x}") for c in chars if ord(c) < 0x80]
@@ -131,12 +131,12 @@ def _escapes_of(alphabet: Iterable[str]) -> str:
     named = [re.escape(name) for c in chars for name in _NAMED_ENTITIES.get(c, [])]
     json_escaped = [re.escape(c) for c in chars if c in _JSON_ESCAPED]
     parts = [
-        r"\\\\?u(?:" + "|".join(units) + ")",  # a literal first: the scan skips to where one starts
+        r"\\\\*u(?:" + "|".join(units) + ")",  # a literal first: the scan skips to where one starts
         r"%(?:25){0,2}(?:" + "|".join(percent) + ")" if percent else "",
         r"&(?:amp;)?#0*(?:" + "|".join(decimal) + ");",
         r"&(?:amp;)?#[xX]0*(?:" + "|".join(hexadecimal) + ");",
         r"&(?:amp;)?(?:" + "|".join(named) + ")" if named else "",
-        r"\\\\?[" + "".join(json_escaped) + "]" if json_escaped else "",
+        r"\\\\*[" + "".join(json_escaped) + "]" if json_escaped else "",
     ]
     return "|".join(p for p in parts if p)
 
