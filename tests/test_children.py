@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -159,40 +161,45 @@ def _stopped(folder: Path) -> dict[str, Any]:
     return found
 
 
-BACKGROUND = {
-    "killed_parents": {
-        "direct": lambda folder: _killed_parent("direct"),
-        "guard": lambda folder: _killed_parent("guard"),
-        "thread": lambda folder: _killed_parent("thread"),
-        "mock": _killed_mock_parent,
-    },
-    "stopped": _stopped,
-}
-killed_parents = background.fixture(__name__, "killed_parents")
-stopped = background.fixture(__name__, "stopped")
+def _process_trees(folder: Path) -> dict[str, Any]:
+    """Each case above, side by side (one background job: the session's pool of jobs is small)."""
+    cases: dict[str, Callable[[], Any]] = {
+        "direct": lambda: _killed_parent("direct"),
+        "guard": lambda: _killed_parent("guard"),
+        "thread": lambda: _killed_parent("thread"),
+        "mock": lambda: _killed_mock_parent(folder),
+        "stopped": lambda: _stopped(folder),
+    }
+    with ThreadPoolExecutor(len(cases)) as pool:
+        futures = {name: pool.submit(case) for name, case in cases.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+BACKGROUND = {"process_trees": _process_trees}
+process_trees = background.fixture(__name__, "process_trees")
 
 
 @pytest.mark.parametrize(("how", "guarded"), [("direct", False), ("guard", True), ("thread", True)])
 def test_a_kill_9_of_the_parent_ends_the_child_within_seconds(
-    killed_parents: dict[str, Any], how: str, guarded: bool
+    process_trees: dict[str, Any], how: str, guarded: bool
 ) -> None:
-    found = killed_parents[how]
+    found = process_trees[how]
     assert found["guarded"] == guarded or how == "guard"  # a thread's child is always guarded
     assert found["alive_before"] >= 1  # alive while its parent was, even after the starting thread ended
     assert found["gone_after"] is not None
 
 
-def test_a_kill_9_of_the_runner_ends_its_mock_and_frees_its_port(killed_parents: dict[str, Any]) -> None:
-    found = killed_parents["mock"]
+def test_a_kill_9_of_the_runner_ends_its_mock_and_frees_its_port(process_trees: dict[str, Any]) -> None:
+    found = process_trees["mock"]
     assert found["answered"] == 404
     assert found["gone_after"] is not None and not found["listening"]
 
 
 @pytest.mark.parametrize("how", ["direct", "guard"])
-def test_stop_ends_a_child_that_ignores_sigterm(stopped: dict[str, Any], how: str) -> None:
-    assert stopped[f"{how} status"] in (-signal.SIGKILL, 128 + signal.SIGKILL)
-    assert stopped[f"{how} left"] == []
+def test_stop_ends_a_child_that_ignores_sigterm(process_trees: dict[str, Any], how: str) -> None:
+    assert process_trees["stopped"][f"{how} status"] in (-signal.SIGKILL, 128 + signal.SIGKILL)
+    assert process_trees["stopped"][f"{how} left"] == []
 
 
-def test_the_guard_passes_the_childs_output_and_exit_status_through(stopped: dict[str, Any]) -> None:
-    assert (stopped["guard output"], stopped["guard exit"]) == ("said\n", 3)
+def test_the_guard_passes_the_childs_output_and_exit_status_through(process_trees: dict[str, Any]) -> None:
+    assert (process_trees["stopped"]["guard output"], process_trees["stopped"]["guard exit"]) == ("said\n", 3)

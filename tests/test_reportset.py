@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -288,24 +289,36 @@ def _two_at_once(folder: Path) -> dict[str, Any]:
     return {"reports": reports, "history": history.load(kept), "paths": paths}
 
 
-BACKGROUND = {"killed": _killed, "two_at_once": _two_at_once}
-killed = background.fixture(__name__, "killed")
-two_at_once = background.fixture(__name__, "two_at_once")
+def _other_processes(folder: Path) -> dict[str, Any]:
+    """Both cases, side by side (one background job: the session's pool of jobs is small)."""
+    (folder / "killed").mkdir()
+    (folder / "two").mkdir()
+    with ThreadPoolExecutor(2) as pool:
+        killed = pool.submit(_killed, folder / "killed")
+        two = pool.submit(_two_at_once, folder / "two")
+        return {"killed": killed.result(), "two_at_once": two.result()}
 
 
-def test_a_kill_9_mid_write_leaves_the_earlier_set_shown_and_its_own_marked(killed: dict[str, Any]) -> None:
+BACKGROUND = {"other_processes": _other_processes}
+other_processes = background.fixture(__name__, "other_processes")
+
+
+def test_a_kill_9_mid_write_leaves_the_earlier_set_shown_and_its_own_marked(other_processes: dict[str, Any]) -> None:
+    killed = other_processes["killed"]
     assert killed["after_kill"] == dict.fromkeys(REQUIRED, "earlier")
     assert (killed["killed"] / "summary.md").read_text() == "the killed run"
     assert "has not finished" in (killed["killed"] / INCOMPLETE).read_text()
     assert {p.name: p.read_text() for p in killed["earlier"].iterdir()} == dict.fromkeys(REQUIRED, "earlier")
 
 
-def test_a_kill_9_at_any_moment_leaves_a_complete_set_shown(killed: dict[str, Any]) -> None:
+def test_a_kill_9_at_any_moment_leaves_a_complete_set_shown(other_processes: dict[str, Any]) -> None:
+    killed = other_processes["killed"]
     assert killed["states"] == [sorted(REQUIRED)] * 5
     assert os.readlink(killed["reports"]) != str(killed["earlier"])  # the loops got as far as publishing
 
 
-def test_two_runs_at_once_each_keep_their_set_and_their_history_entry(two_at_once: dict[str, Any]) -> None:
+def test_two_runs_at_once_each_keep_their_set_and_their_history_entry(other_processes: dict[str, Any]) -> None:
+    two_at_once = other_processes["two_at_once"]
     (status_a, set_a), (status_b, set_b) = two_at_once["paths"]
     assert (status_a, status_b) == (0, 0)
     assert sorted(r["date"] for r in two_at_once["history"]) == ["A", "B"]
