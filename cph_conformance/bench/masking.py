@@ -1,7 +1,8 @@
 """Masking secrets in a multi-megabyte body (cph_conformance/run/transport/secrets.py): the run's secrets as a live
 run holds them (a token, an AK/SK and a security token, and the four near misses of the token the probes send), in a
 page of about BODY_MB of JSON with image names \\u-escaped (as a JSON encoder that escapes non-ASCII writes them):
-one that holds no secret, and one that echoes the token in a few forms."""
+one that holds no secret, one that echoes the token in a few forms, and the first with every slash escaped (the
+escapes the masker must decode, at their densest)."""
 
 from __future__ import annotations
 
@@ -50,18 +51,20 @@ def _body(echo: str | None) -> str:
 
 
 def measure(rounds: int = ROUNDS) -> Result:
-    token = "MII" + secrets.token_urlsafe(600)  # IAM tokens are long
+    token = "MII" + base64.b64encode(secrets.token_bytes(450)).decode()  # IAM tokens are long, with + and /
     values = [token, secrets.token_hex(10).upper(), secrets.token_urlsafe(30), secrets.token_urlsafe(200)]
     values += [miss.make(token) for miss in NEAR_MISSES.values()]
     build = interleaved({"build": lambda: Secrets(values)}, rounds)["build"]
     masker = Secrets(values)
     clean, echoing = _body(None), _body(token)
+    slashed = clean.replace("/", "\\/")  # as PHP's json_encode writes every slash: an escape every few bytes
     stats = interleaved(
         {
             "mask, no secret in it": lambda: masker.mask(clean),
             "mask, 9 echoes in it": lambda: masker.mask(echoing),
             "mask_bytes, no secret in it": lambda: masker.mask_bytes(clean.encode()),
             "mask_bytes, 9 echoes in it": lambda: masker.mask_bytes(echoing.encode()),
+            f"mask, every / written \\/ ({slashed.count('/'):,} escapes)": lambda: masker.mask(slashed),
         },
         rounds,
     )

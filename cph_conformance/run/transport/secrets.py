@@ -24,6 +24,7 @@ A malformed credential is refused with an error that names the variable and the 
 from __future__ import annotations
 
 import base64
+import bisect
 import functools
 import html.entities
 import re
@@ -310,30 +311,41 @@ def _escaped(text: str, escape: re.Pattern[str], values: tuple[str, ...]) -> lis
 
 
 def _in_cluster(text: str, cluster: list[re.Match[str]], reach: int, values: tuple[str, ...]) -> list[tuple[int, int]]:
+    """The spans of text, around one cluster of escapes, that decode to a value."""
     low, high = max(0, cluster[0].start() - reach), min(len(text), cluster[-1].end() + reach)
-    chars: list[str] = []
-    starts: list[int] = []  # where in text each decoded character starts and ends
-    ends: list[int] = []
-    at = low
+    pieces: list[str] = []
+    starts: list[int] = []  # where each piece starts in the decoded text
+    sources: list[tuple[int, int, bool]] = []  # where it came from in text, and whether it is plain text
+    at, decoded_at = low, 0
     for match in [*cluster, None]:
         plain_end = match.start() if match is not None else high
-        chars.append(text[at:plain_end])
-        starts += range(at, plain_end)
-        ends += range(at + 1, plain_end + 1)
+        if plain_end > at:
+            pieces.append(text[at:plain_end])
+            starts.append(decoded_at)
+            sources.append((at, plain_end, True))
+            decoded_at += plain_end - at
         if match is not None:
-            chars.append(_unescape(match.group()))
-            starts.append(match.start())
-            ends.append(match.end())
+            pieces.append(_unescape(match.group()))
+            starts.append(decoded_at)
+            sources.append((match.start(), match.end(), False))
+            decoded_at += 1
             at = match.end()
-    decoded = "".join(chars)
-    taken = [False] * len(decoded)
-    spans = []
+    decoded = "".join(pieces)
+
+    def source(index: int, end: bool) -> int:
+        """Where the decoded character at index starts (or ends) in text."""
+        piece = bisect.bisect_right(starts, index) - 1
+        begin, finish, plain = sources[piece]
+        if plain:
+            return begin + index - starts[piece] + (1 if end else 0)
+        return finish if end else begin
+
+    taken: list[tuple[int, int]] = []
     for value in values:  # longest first
-        start = decoded.find(value)
-        while start != -1:
-            end = start + len(value)
-            if not any(taken[start:end]):
-                taken[start:end] = [True] * len(value)
-                spans.append((starts[start], ends[end - 1]))
-            start = decoded.find(value, end)
-    return sorted(spans)
+        found = decoded.find(value)
+        while found != -1:
+            end = found + len(value)
+            if not any(found < other_end and other < end for other, other_end in taken):
+                taken.append((found, end))
+            found = decoded.find(value, end)
+    return sorted((source(start, False), source(end - 1, True)) for start, end in taken)
