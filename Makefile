@@ -95,5 +95,5 @@ docs: $(STAMP) ## Build the docs site into site/ with MkDocs, strict: a broken l
 	@NO_MKDOCS_2_WARNING=1 python -m mkdocs build --strict
 	@echo "the docs site is in site/ (open site/index.html)"
 
-clean: ## Remove .venv, dist/, reports/, .bench/, site/ and caches
-	rm -rf $(VENV) dist reports .bench site .mypy_cache .ruff_cache .hypothesis
+clean: ## Remove .venv, dist/, reports/ (and reports.d/), .bench/, site/ and caches
+	rm -rf $(VENV) dist reports reports.d .bench site .mypy_cache .ruff_cache .hypothesis

@@ -3,39 +3,85 @@ the credential and what comes back: tests/test_sender.py."""
 
 from __future__ import annotations
 
+import base64
 import json
-from urllib.parse import quote, quote_plus
+from collections import Counter
+from urllib.parse import quote
 
 import pytest
 
 from cph_conformance.run.transport import target
 from cph_conformance.run.transport.secrets import MASK, MalformedCredential, Secrets, check_credential
+from tests import leaks
 
-TOKEN = "MIIT/abc+def=ghi_jkl-0123456789"  # noqa: S105  (a test token)
+TOKEN = "MIIT/a~?>bc+d~?>ef=ghi_~?>jkl-0123456789"  # noqa: S105  (a test token)
+
+
+@pytest.mark.parametrize("encoding", list(leaks.ENCODINGS))
+def test_every_form_of_a_secret_is_masked_and_counted(encoding: str) -> None:
+    encode, form = leaks.ENCODINGS[encoding]
+    text = f"before {encode(TOKEN)} after"
+    assert leaks.copies(text, TOKEN)  # the detector sees the secret in this form
+    for mask, data in ((Secrets.mask, text), (Secrets.mask_bytes, text.encode())):
+        secrets = Secrets([TOKEN])
+        masked = mask(secrets, data)  # type: ignore[arg-type]
+        shown = masked.decode() if isinstance(masked, bytes) else masked
+        assert MASK in shown and shown.startswith("before ") and shown.endswith(" after")
+        assert leaks.copies(shown, TOKEN) == []
+        assert secrets.masked == Counter({form: 1})
 
 
 @pytest.mark.parametrize(
-    "form",
+    "text",
     [
-        TOKEN,
-        quote(TOKEN, safe=""),
-        quote(TOKEN, safe="").lower(),
-        quote_plus(TOKEN),
-        json.dumps(TOKEN)[1:-1],
-        TOKEN.replace("/", "\\/"),
+        "ordinary words, short values (abc, 42) and a URL: /v1/x?limit=10&marker=a%20b",
+        TOKEN[:12] + " is only the start of the token",
+        "MIIT/abc+ nothing secret",
+        base64.b64encode(b"another credential entirely, not the run's").decode(),
+        b"another credential entirely, not the run's".hex(),
+        json.dumps({"image_name": "云手机镜像" * 50, "error_msg": "<b> &amp; &#47; %2F"}),
     ],
 )
-def test_every_form_of_a_secret_is_masked(form: str) -> None:
+def test_what_is_not_a_secret_is_left_alone(text: str) -> None:
     secrets = Secrets([TOKEN])
-    text = f"before {form} after"
-    assert secrets.mask(text) == f"before {MASK} after"
-    assert secrets.mask_bytes(text.encode()) == f"before {MASK} after".encode()
-
-
-def test_what_is_not_a_secret_is_left_alone() -> None:
-    secrets = Secrets([TOKEN])
-    assert secrets.mask("MIIT/abc+ nothing secret") == "MIIT/abc+ nothing secret"
+    assert secrets.mask(text) == text
+    assert secrets.mask_bytes(text.encode()) == text.encode()
+    assert not secrets.masked and secrets.summary() == ""
     assert TOKEN not in repr(secrets)
+
+
+def test_a_secret_is_masked_whole_before_a_shorter_one_inside_it() -> None:
+    secrets = Secrets([TOKEN[:-1], TOKEN])
+    assert secrets.mask(f"{TOKEN} and {TOKEN[:-1]}") == f"{MASK} and {MASK}"
+
+
+AK = "QTWAOYTTINDUT2QVKYUC"
+SIGNATURE = "9e4b0d7e" * 8
+AUTHORIZATION = f"SDK-HMAC-SHA256 Access={AK}, SignedHeaders=host;x-sdk-date, Signature={SIGNATURE}"
+
+
+def test_an_echoed_authorization_header_loses_its_access_key_and_signature_everywhere_after() -> None:
+    secrets = Secrets([TOKEN])
+    echoed = secrets.mask(json.dumps({"seen": AUTHORIZATION}))
+    assert AK not in echoed and SIGNATURE not in echoed
+    assert "SDK-HMAC-SHA256 Access=" + MASK in echoed and "Signature=" + MASK in echoed
+    later = secrets.mask(f"sig {SIGNATURE} and {base64.b64encode(SIGNATURE.encode()).decode()}")
+    assert later == f"sig {MASK} and {MASK}"
+    assert secrets.masked == Counter({"Authorization signature": 2, "Authorization access key": 1, "base64": 1})
+
+
+def test_the_gateway_can_name_the_header_it_signed() -> None:
+    secrets = Secrets()
+    secrets.add_authorization(AUTHORIZATION)
+    assert secrets.mask(quote(AUTHORIZATION, safe="")).count(MASK) == 2
+
+
+def test_the_summary_says_how_often_and_in_which_forms() -> None:
+    secrets = Secrets([TOKEN])
+    b64 = base64.b64encode(TOKEN.encode()).decode()
+    secrets.mask(f"{b64} {b64} {TOKEN}")
+    secrets.mask_bytes(b64.encode())
+    assert secrets.summary() == "masked 4 times (base64 x3, as is x1)"
 
 
 @pytest.mark.parametrize(

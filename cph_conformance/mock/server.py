@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from cph_conformance import children
 from cph_conformance.mock.catalog import DEFAULT_SIZE
 from cph_conformance.spec import OPERATION_PATH, ROOT
 
@@ -163,7 +164,7 @@ def child(
     The child gets env (else this process' environment) and the mock's own variables."""
     project_id, token, ak, sk = new_identity()
     child_env = {
-        **(os.environ if env is None else env),
+        **children.environment(env),  # no credential of the run's: the mock gets its own
         "CPH_MOCK_PROJECT_ID": project_id,
         "CPH_MOCK_TOKEN": token,
         "CPH_MOCK_AK": ak,
@@ -171,23 +172,14 @@ def child(
         # The project, and the client it answers with (cph_client.testing's engine), wherever it is run from.
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "generated")]),
     }
-    proc = subprocess.Popen([sys.executable, "-m", module, *args], env=child_env, stdout=subprocess.PIPE, text=True)
-    try:
+    # It ends with this process, whatever ends it (children.py), and is always stopped.
+    with children.running([sys.executable, "-m", module, *args], child_env, stdout=subprocess.PIPE, text=True) as proc:
         assert proc.stdout is not None
         base_url = proc.stdout.readline().strip()
         if not base_url.startswith(f"http://{HOST}:"):
             raise RuntimeError(f"{module} did not start (exit status {proc.wait(timeout)})")
         _wait_until_answering(base_url, proc, timeout)
         yield RunningMock(base_url=base_url, project_id=project_id, token=token, pid=proc.pid, ak=ak, sk=sk)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
 
 
 def _wait_until_answering(base_url: str, proc: subprocess.Popen[str], timeout: float) -> None:

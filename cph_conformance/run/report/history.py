@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cph_conformance.run.report import stored
+from cph_conformance.run.report import atomic, stored
 from cph_conformance.run.report.result import Result
 from cph_conformance.run.verdict.verdict import CANNOT_RUN, DRIFT, PASSED
 
@@ -61,18 +59,15 @@ def appended(runs: Sequence[dict[str, Any]], run: dict[str, Any]) -> list[dict[s
     return [*runs, run][-MAX_RUNS:]
 
 
+def text(runs: Sequence[dict[str, Any]]) -> str:
+    """The history file's text."""
+    return json.dumps({"file": FILE, "format": FORMAT, "runs": list(runs)}, indent=1, ensure_ascii=False) + "\n"
+
+
 def save(path: Path, runs: Sequence[dict[str, Any]]) -> None:
-    """Write the history through a temporary file beside it, then put it in place."""
+    """Write the history whole or not at all (atomic.py): a crash or a full disk leaves it as it was."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"file": FILE, "format": FORMAT, "runs": list(runs)}, indent=1, ensure_ascii=False)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    atomic.write_text(path, text(runs))
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,77 @@
-"""Secrets masked by value, the way CI systems mask them in logs.
+"""Secrets masked by value, the way CI systems mask them in logs, in every form a server or a tool may write them in.
 
-Every credential the run holds (token, AK/SK, security token, IAM password) is replaced by MASK wherever it
-appears, in the forms a server or a tool may write it in: as is, percent-encoded, form-encoded and JSON-escaped.
+Every credential the run holds (token, AK/SK, security token, IAM password) is replaced by MASK wherever it appears:
+- character by character in any mix of: as is; percent-encoded once, twice or three times (either case of hex
+  digits, form-encoded spaces); JSON-escaped (\\/, \\", \\\\, and \\uXXXX for any character); HTML entities
+  (decimal, hex, and the named ones where a character has one);
+- base64 and base64url, with and without padding. A secret inside a longer encoded string shows as a run that
+  depends on where it falls in a group of three bytes: the run each of the three alignments makes is masked, so that
+  what is left around a mask are a character or two that decode to a few bits at most;
+- hex, in lower or upper case.
+The value and the access key of any AK/SK `Authorization` header (`SDK-HMAC-SHA256 Access=..., SignedHeaders=...,
+Signature=<hex>`) are learnt where they are seen and masked from then on, wherever they appear.
+
+Two scans make it fast on a multi-megabyte body (about 50 ms for 5 MB that holds no secret, 100 ms for one that
+echoes it; `python -m cph_conformance.bench.masking`): the literal forms (each value, its base64 runs, its hex) are
+looked for one by one with Python's substring search, and those found replaced in one pass of one pattern, longest
+first; escapes of the characters the values are made of are found by one compiled pattern, and where they cluster
+the text is decoded and the values looked for in it. What was masked is counted by form (`masked`) for the summary's
+"masked N times (base64 x3, as is x1)".
+
 A malformed credential is refused with an error that names the variable and the problem, never the value.
 """
 
 from __future__ import annotations
 
-import json
+import base64
+import bisect
+import functools
+import html.entities
+import re
+import threading
+from collections import Counter
 from collections.abc import Iterable
-from urllib.parse import quote, quote_plus
+from dataclasses import dataclass
 
 MASK = "[MASKED]"
 # Shorter values would mask ordinary words; no real credential is this short.
 MIN_LENGTH = 4
+# An encoded run (base64, hex) this short could be anyone's text.
+MIN_ENCODED = 8
+
+# The forms, as the summary names them.
+AS_IS = "as is"
+URL_ENCODED = "URL-encoded"
+URL_ENCODED_2 = "URL-encoded twice"
+URL_ENCODED_3 = "URL-encoded three times"
+JSON_ESCAPED = "JSON-escaped"
+UNICODE_ESCAPED = "\\u-escaped"
+HTML_ENTITIES = "HTML entities"
+BASE64 = "base64"
+BASE64URL = "base64url"
+HEX = "hex"
+SIGNATURE = "Authorization signature"
+ACCESS_KEY = "Authorization access key"
+
+# An AK/SK Authorization header as Huawei's SDKs write it (SDK-HMAC-SHA256, and the other algorithms' names).
+_AUTHORIZATION = re.compile(
+    r"[A-Z0-9]+(?:-[A-Z0-9]+)*-HMAC-[A-Z0-9]+\s+Access=(?P<access>[^,\s\"'\\&]+)\s*,\s*"
+    r"SignedHeaders=[^,\s\"'\\&]*\s*,\s*Signature=(?P<signature>[0-9A-Fa-f]+)"
+)
+_NAMED_ENTITIES: dict[str, list[str]] = {}
+for _name, _char in html.entities.html5.items():
+    if _name.endswith(";") and len(_char) == 1:
+        _NAMED_ENTITIES.setdefault(_char, []).append(_name)
+_JSON_ESCAPED = '"\\/'  # characters JSON may write as a backslash and themselves
+# How an occurrence's text shows its form, most encoded first.
+_MARKERS = (
+    ("%2525", URL_ENCODED_3),
+    ("%25", URL_ENCODED_2),
+    ("%", URL_ENCODED),
+    ("\\u", UNICODE_ESCAPED),
+    ("&", HTML_ENTITIES),
+    ("\\", JSON_ESCAPED),
+)
 
 
 class MalformedCredential(ValueError):
@@ -38,43 +96,256 @@ def check_credential(variable: str, value: str) -> None:
         )
 
 
-def _variants(value: str) -> set[str]:
-    forms = {value, value.strip(), quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1]}
-    forms.add(json.dumps(value)[1:-1].replace("/", "\\/"))  # some JSON encoders escape the slash
-    forms |= {f.lower() for f in list(forms) if "%" in f}  # percent-encoding in lower case
-    return {f for f in forms if len(f) >= MIN_LENGTH}
+def _any_case(hex_digits: str) -> str:
+    """A pattern of hex digits in either case: '4d' -> '4[dD]'."""
+    return "".join(f"[{d.lower()}{d.upper()}]" if d.isalpha() else d for d in hex_digits)
+
+
+def _base64_forms(value: str) -> dict[str, str]:
+    """The base64 and base64url forms of value: whole (with and without padding), and the run each of the three
+    alignments of value inside a longer string leaves unchanged whatever surrounds it."""
+    data = value.encode()
+    found: dict[str, str] = {}
+    for name, encode in ((BASE64, base64.b64encode), (BASE64URL, base64.urlsafe_b64encode)):
+        whole = encode(data).decode()
+        for form in (whole, whole.rstrip("=")):
+            found.setdefault(form, name)
+        for align in range(3):
+            # Character i of the encoding holds bits [6i, 6i + 6); value's bytes hold [8 * align, 8 * (align + len)).
+            encoded = encode(b"\0" * align + data + b"\0\0").decode()
+            first, end = -(-8 * align // 6), 8 * (align + len(data)) // 6
+            run = encoded[first:end]
+            if len(run) >= MIN_ENCODED:
+                found.setdefault(run, name)
+    return found
+
+
+def _escapes_of(alphabet: Iterable[str]) -> str:
+    """A pattern of one escaped character, of those in alphabet, in any of the escapes the module knows. An escape
+    may itself be escaped again, as it is when a message that quotes it is written as JSON (\\\\u004d, any number
+    of times) or as HTML (&amp;#77;, once)."""
+    chars = sorted(set(alphabet))
+    units = [_any_case(f"{ord(c):04x}") for c in chars if ord(c) < 0x10000]
+    percent = [_any_case(f"{ord(c):02x}") for c in chars if ord(c) < 0x80]
+    decimal = [str(ord(c)) for c in chars]
+    hexadecimal = [_any_case(f"{ord(c):x}") for c in chars]
+    named = [re.escape(name) for c in chars for name in _NAMED_ENTITIES.get(c, [])]
+    json_escaped = [re.escape(c) for c in chars if c in _JSON_ESCAPED]
+    parts = [
+        r"\\\\*u(?:" + "|".join(units) + ")",  # a literal first: the scan skips to where one starts
+        r"%(?:25){0,2}(?:" + "|".join(percent) + ")" if percent else "",
+        r"&(?:amp;)?#0*(?:" + "|".join(decimal) + ");",
+        r"&(?:amp;)?#[xX]0*(?:" + "|".join(hexadecimal) + ");",
+        r"&(?:amp;)?(?:" + "|".join(named) + ")" if named else "",
+        r"\\\\*[" + "".join(json_escaped) + "]" if json_escaped else "",
+    ]
+    return "|".join(p for p in parts if p)
+
+
+def _unescape(escape: str) -> str:
+    """The character one escape that _escapes_of matched stands for."""
+    if escape.startswith("\\"):
+        rest = escape.lstrip("\\")
+        return chr(int(rest[1:5], 16)) if rest.startswith("u") and len(rest) == 5 else rest or "\\"
+    if escape.startswith("%"):
+        return chr(int(escape[-2:], 16))
+    escape = escape.replace("&amp;", "&", 1)
+    if escape[:3] in ("&#x", "&#X"):
+        return chr(int(escape[3:-1], 16))
+    if escape.startswith("&#"):
+        return chr(int(escape[2:-1]))
+    return html.entities.html5[escape[1:]]
 
 
 class Secrets:
-    """The run's secret values; mask() and mask_bytes() replace each of them, in every form, by MASK."""
+    """The run's secret values; mask() and mask_bytes() replace each of them, in every form, by MASK, and count what
+    they masked by form in `masked`. Safe to use from several threads (the gateway's)."""
 
     def __init__(self, values: Iterable[str] = ()) -> None:
-        self._forms: list[str] = []
+        self._lock = threading.Lock()
+        self._values: dict[str, str] = {}  # each value -> the form name of its bare occurrences
+        self._compiled: _Compiled | None = None  # replaced whole: threads that mask see one or the other
+        self.masked: Counter[str] = Counter()  # occurrences masked, by form name
         for value in values:
             self.add(value)
 
-    def add(self, value: str | None) -> None:
+    def add(self, value: str | None, form: str = AS_IS) -> None:
+        """Mask value from now on (its occurrences as is are counted as `form`)."""
         if not value:
             return
-        forms = set(self._forms) | _variants(value)
-        # Longest first, so a value is masked whole before any shorter form inside it.
-        self._forms = sorted(forms, key=len, reverse=True)
+        with self._lock:
+            new = [v for v in {value, value.strip()} if len(v) >= MIN_LENGTH and v not in self._values]
+            if not new:
+                return
+            for v in new:
+                self._values[v] = form
+            self._compile()
+
+    def add_authorization(self, header: str) -> None:
+        """Mask the access key and signature of an AK/SK Authorization header's value from now on (the gateway
+        calls it with each header it signs; mask() learns those it sees)."""
+        for found in _AUTHORIZATION.finditer(header):
+            self.add(found.group("access"), ACCESS_KEY)
+            self.add(found.group("signature"), SIGNATURE)
+
+    def _compile(self) -> None:
+        forms: dict[str, str] = {}
+        for value, name in self._values.items():
+            forms.setdefault(value, name)
+            forms.setdefault(value.encode().decode("latin-1"), name)  # as mask_bytes sees a non-ASCII value
+        for value in self._values:
+            for form, name in _base64_forms(value).items():
+                forms.setdefault(form, name)
+        for value in self._values:
+            hexed = value.encode().hex()
+            if len(hexed) >= MIN_ENCODED:
+                forms.setdefault(hexed, HEX)
+                forms.setdefault(hexed.upper(), HEX)
+        self._compiled = _Compiled(
+            forms,
+            # Longest first: a value is masked whole before any shorter form inside it (a near miss, a base64 run).
+            tuple(sorted(forms, key=len, reverse=True)),
+            tuple(sorted(self._values, key=len, reverse=True)),
+            re.compile(_escapes_of("".join(self._values))),
+        )
 
     def __bool__(self) -> bool:
-        return bool(self._forms)
+        return bool(self._values)
 
     def __repr__(self) -> str:
-        return f"Secrets({len(self._forms)} forms)"
+        return f"Secrets({len(self._values)} values)"
+
+    def form_of(self, found: str) -> str:
+        """The name of the form an occurrence of a secret was written in (for a mix, its most encoded part's)."""
+        named = self._compiled.forms.get(found) if self._compiled else None
+        if named:
+            return named
+        for marker, name in _MARKERS:
+            if marker in found and not any(marker in value for value in self._values):
+                return name
+        return AS_IS
 
     def mask(self, text: str) -> str:
-        for form in self._forms:
-            if form in text:
-                text = text.replace(form, MASK)
+        """text with every secret, in every form, replaced by MASK."""
+        if "Signature=" in text:
+            self.add_authorization(text)
+        compiled = self._compiled
+        if compiled is None:
+            return text
+        found: list[str] = []
+
+        def replace(match: re.Match[str]) -> str:
+            found.append(match.group())
+            return MASK
+
+        # A look for each form first, then one scan for those found: C's substring search is about 8 times faster
+        # than one scan of the alternation of every form (30 ms and 230 ms for 54 forms in 6.7 MB).
+        present = tuple(form for form in compiled.longest_first if form in text)
+        if present:
+            text = _alternation(present).sub(replace, text)
+        spans = _escaped(text, compiled.escape, compiled.values)
+        if spans:
+            pieces, at = [], 0
+            for start, end in spans:
+                if start < at:
+                    continue  # within one masked already
+                pieces += [text[at:start], MASK]
+                found.append(text[start:end])
+                at = end
+            text = "".join([*pieces, text[at:]])
+        if found:
+            named = Counter(self.form_of(f) for f in found)
+            with self._lock:
+                self.masked.update(named)
         return text
 
     def mask_bytes(self, data: bytes) -> bytes:
-        for form in self._forms:
-            encoded = form.encode()
-            if encoded in data:
-                data = data.replace(encoded, MASK.encode())
-        return data
+        """data with every secret, in every form, replaced by MASK (read byte for byte: any encoding, or none)."""
+        if not self._values and b"Signature=" not in data:
+            return data
+        text = data.decode("latin-1")
+        masked = self.mask(text)
+        return data if masked is text else masked.encode("latin-1")
+
+    def summary(self) -> str:
+        """What was masked, for the reports: "masked 4 times (base64 x3, as is x1)", or "" when nothing was."""
+        counted = self.masked.most_common()
+        if not counted:
+            return ""
+        total = sum(n for _, n in counted)
+        forms = ", ".join(f"{form} x{n}" for form, n in counted)
+        return f"masked {total} time{'s' if total != 1 else ''} ({forms})"
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    forms: dict[str, str]  # each literal form (a value, its base64 forms, its hex) -> its form name
+    longest_first: tuple[str, ...]  # the literal forms
+    values: tuple[str, ...]  # longest first
+    escape: re.Pattern[str]  # one escaped character of those the values are made of
+
+
+@functools.lru_cache(maxsize=256)
+def _alternation(forms: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern of the literal forms, in their order (longest first)."""
+    return re.compile("|".join(map(re.escape, forms)))
+
+
+def _escaped(text: str, escape: re.Pattern[str], values: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Where in text a value is written with at least one of its characters escaped: (start, end) spans, in order.
+    Escapes of the values' characters are found in one scan; escapes closer than the longest value to each other
+    are decoded together, with that much plain text around them, and the values looked for in what they decode to."""
+    if not values:
+        return []
+    reach = len(values[0])
+    spans: list[tuple[int, int]] = []
+    cluster: list[re.Match[str]] = []
+    for match in escape.finditer(text):
+        if cluster and match.start() - cluster[-1].end() > reach:
+            spans += _in_cluster(text, cluster, reach, values)
+            cluster = []
+        cluster.append(match)
+    if cluster:
+        spans += _in_cluster(text, cluster, reach, values)
+    return spans
+
+
+def _in_cluster(text: str, cluster: list[re.Match[str]], reach: int, values: tuple[str, ...]) -> list[tuple[int, int]]:
+    """The spans of text, around one cluster of escapes, that decode to a value."""
+    low, high = max(0, cluster[0].start() - reach), min(len(text), cluster[-1].end() + reach)
+    pieces: list[str] = []
+    starts: list[int] = []  # where each piece starts in the decoded text
+    sources: list[tuple[int, int, bool]] = []  # where it came from in text, and whether it is plain text
+    at, decoded_at = low, 0
+    for match in [*cluster, None]:
+        plain_end = match.start() if match is not None else high
+        if plain_end > at:
+            pieces.append(text[at:plain_end])
+            starts.append(decoded_at)
+            sources.append((at, plain_end, True))
+            decoded_at += plain_end - at
+        if match is not None:
+            pieces.append(_unescape(match.group()))
+            starts.append(decoded_at)
+            sources.append((match.start(), match.end(), False))
+            decoded_at += 1
+            at = match.end()
+    decoded = "".join(pieces)
+
+    def source(index: int, end: bool) -> int:
+        """Where the decoded character at index starts (or ends) in text."""
+        piece = bisect.bisect_right(starts, index) - 1
+        begin, finish, plain = sources[piece]
+        if plain:
+            return begin + index - starts[piece] + (1 if end else 0)
+        return finish if end else begin
+
+    taken: list[tuple[int, int]] = []
+    for value in values:  # longest first
+        found = decoded.find(value)
+        while found != -1:
+            end = found + len(value)
+            if not any(found < other_end and other < end for other, other_end in taken):
+                taken.append((found, end))
+            found = decoded.find(value, end)
+    return sorted((source(start, False), source(end - 1, True)) for start, end in taken)

@@ -1,0 +1,46 @@
+"""A file written whole or not at all: written to a temporary file beside it, flushed to the disk (fsync), renamed
+over it, and the rename flushed too; as databases and package managers write theirs. A crash, a kill or a full disk
+leaves the file as it was before (and no temporary file, unless the process was killed mid-write: a hidden
+.<name>.<random>.tmp beside it, never read)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Put data at path atomically; OSError (ENOSPC for a full disk) leaves path as it was."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view) :]
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    sync_folder(path.parent)
+
+
+def write_text(path: Path, text: str) -> None:
+    write_bytes(path, text.encode("utf-8"))
+
+
+def sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (a rename, a new file) to the disk, where the system allows it."""
+    try:
+        handle = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass  # some file systems cannot sync a folder; the rename is still atomic
+    finally:
+        os.close(handle)

@@ -1,0 +1,205 @@
+"""Children end with the run: a kill -9 of the process that started them (directly, through the guard, from a thread
+that has ended, the mock) leaves none alive a few seconds later; stop() ends one that ignores SIGTERM; the guard is
+transparent; and no child gets a credential in its environment."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from cph_conformance import children
+from cph_conformance.spec import ROOT
+from tests import background
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads the process table in /proc")
+CHILD_ENV = {**background.ENVIRONMENT, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'generated'}"}
+ENDS_WITHIN = 8.0  # seconds: the guard's grace is 3
+SECRET = "MIIT-a-token-value-0123456789"  # noqa: S105  (a test value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "kept"),
+    [
+        *((name, SECRET, False) for name in children.CREDENTIALS),
+        ("MY_COPY_OF_THE_TOKEN", f"Bearer {SECRET}", False),
+        ("PATH", "/usr/bin:/bin", True),
+        ("CPH_BASE_URL", "https://cph.example", True),
+        ("CPH_PROJECT_ID", "0123456789abcdef0123456789abcdef", True),
+        ("HTTPS_PROXY", "http://proxy:3128", True),
+    ],
+)
+def test_a_childs_environment_holds_no_credential(name: str, value: str, kept: bool) -> None:
+    env = children.environment({name: value, "HOME": "/home/x"}, secrets=[SECRET])
+    assert (name in env) == kept
+    assert env["HOME"] == "/home/x"
+    assert not any(SECRET in v for v in env.values())
+
+
+def test_the_settings_marked_secret_are_all_left_out() -> None:
+    assert {"CPH_AUTH_TOKEN", "CPH_AK", "CPH_SK", "CPH_SECURITY_TOKEN", "CPH_IAM_PASSWORD"} <= set(children.CREDENTIALS)
+    assert "CPH_MOCK_TOKEN" in children.CREDENTIALS and "CPH_BASE_URL" not in children.CREDENTIALS
+
+
+# --- real process trees (in the background: each starts Python) -------------------------------------------------
+
+
+def group(pgid: int) -> list[int]:
+    """The live (not zombie) processes of a process group."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            state, _, pgrp = stat.rsplit(")", 1)[1].split()[:3]
+            if int(pgrp) == pgid and state not in ("Z", "X"):
+                found.append(int(entry))
+    return found
+
+
+def gone_after(pgid: int) -> float | None:
+    """Seconds until no process of the group is alive, None if some still is after ENDS_WITHIN."""
+    started = time.monotonic()
+    while time.monotonic() - started < ENDS_WITHIN:
+        if not group(pgid):
+            return time.monotonic() - started
+        time.sleep(0.05)
+    return None
+
+
+STARTS_A_CHILD = """
+import sys, threading, time
+from cph_conformance import children
+how = sys.argv[1]
+command = [sys.executable, "-c", "import time; time.sleep(120)"]
+def spawn():
+    proc = children.start(command, children.environment(), guard=True if how == "guard" else None)
+    print(proc.pid, children.uses_guard(), flush=True)
+if how == "thread":
+    thread = threading.Thread(target=spawn)
+    thread.start()
+    thread.join()  # the thread that started the child has ended; the process goes on
+else:
+    spawn()
+time.sleep(120)
+"""
+STARTS_THE_MOCK = """
+import time
+from cph_conformance.mock import server
+with server.running(images=3) as mock:
+    print(mock.pid, mock.base_url, flush=True)
+    time.sleep(120)
+"""
+
+
+def _parent(code: str, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args], env=CHILD_ENV, stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+
+
+def _killed_parent(how: str) -> dict[str, Any]:
+    with _parent(STARTS_A_CHILD, how) as parent, background.tracked(parent):
+        assert parent.stdout is not None
+        pid, guarded = parent.stdout.readline().split()
+        time.sleep(1.0)  # long enough for a wrong parent-death signal (the thread's) to have fired
+        alive_before = len(group(int(pid)))
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(10)
+    return {"guarded": guarded == "True", "alive_before": alive_before, "gone_after": gone_after(int(pid))}
+
+
+def _killed_mock_parent(folder: Path) -> dict[str, Any]:
+    with _parent(STARTS_THE_MOCK) as parent, background.tracked(parent):
+        assert parent.stdout is not None
+        pid, base_url = parent.stdout.readline().split()
+        answered = httpx.get(base_url + "/", timeout=5, trust_env=False).status_code
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(10)
+    gone = gone_after(int(pid))
+    try:
+        httpx.get(base_url + "/", timeout=2, trust_env=False)
+        listening = True
+    except httpx.TransportError:
+        listening = False
+    return {"answered": answered, "gone_after": gone, "listening": listening}
+
+
+def _stopped(folder: Path) -> dict[str, Any]:
+    """stop() of a child that ignores SIGTERM; the guard's exit status and streams."""
+    stubborn = [sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+                "print('ready', flush=True); time.sleep(60)"]  # fmt: skip
+    found: dict[str, Any] = {}
+    for how in ("direct", "guard"):
+        with children.running(stubborn, children.environment(), guard=how == "guard", stdout=subprocess.PIPE) as proc:
+            assert proc.stdout is not None
+            proc.stdout.readline()
+            started = time.monotonic()
+            found[f"{how} status"] = children.stop(proc, grace=0.3)
+            found[f"{how} seconds"] = time.monotonic() - started
+            found[f"{how} left"] = group(proc.pid)
+    with children.running(
+        [sys.executable, "-c", "import sys; print('said'); sys.exit(3)"],
+        children.environment(),
+        guard=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        found["guard output"], _ = proc.communicate(timeout=10)
+        found["guard exit"] = proc.returncode
+    return found
+
+
+def _process_trees(folder: Path) -> dict[str, Any]:
+    """Each case above, side by side (one background job: the session's pool of jobs is small)."""
+    cases: dict[str, Callable[[], Any]] = {
+        "direct": lambda: _killed_parent("direct"),
+        "guard": lambda: _killed_parent("guard"),
+        "thread": lambda: _killed_parent("thread"),
+        "mock": lambda: _killed_mock_parent(folder),
+        "stopped": lambda: _stopped(folder),
+    }
+    with ThreadPoolExecutor(len(cases)) as pool:
+        futures = {name: pool.submit(case) for name, case in cases.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+BACKGROUND = {"process_trees": _process_trees}
+process_trees = background.fixture(__name__, "process_trees")
+
+
+@pytest.mark.parametrize(("how", "guarded"), [("direct", False), ("guard", True), ("thread", True)])
+def test_a_kill_9_of_the_parent_ends_the_child_within_seconds(
+    process_trees: dict[str, Any], how: str, guarded: bool
+) -> None:
+    found = process_trees[how]
+    assert found["guarded"] == guarded or how == "guard"  # a thread's child is always guarded
+    assert found["alive_before"] >= 1  # alive while its parent was, even after the starting thread ended
+    assert found["gone_after"] is not None
+
+
+def test_a_kill_9_of_the_runner_ends_its_mock_and_frees_its_port(process_trees: dict[str, Any]) -> None:
+    found = process_trees["mock"]
+    assert found["answered"] == 404
+    assert found["gone_after"] is not None and not found["listening"]
+
+
+@pytest.mark.parametrize("how", ["direct", "guard"])
+def test_stop_ends_a_child_that_ignores_sigterm(process_trees: dict[str, Any], how: str) -> None:
+    assert process_trees["stopped"][f"{how} status"] in (-signal.SIGKILL, 128 + signal.SIGKILL)
+    assert process_trees["stopped"][f"{how} left"] == []
+
+
+def test_the_guard_passes_the_childs_output_and_exit_status_through(process_trees: dict[str, Any]) -> None:
+    assert (process_trees["stopped"]["guard output"], process_trees["stopped"]["guard exit"]) == ("said\n", 3)
