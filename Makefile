@@ -15,7 +15,7 @@ unexport PYTHONDONTWRITEBYTECODE
 export PYTHONPATH := $(CURDIR)/generated
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock update generate check-generated wheel pin-wheel lint test pytest test-wheel golden mock conformance render-report bench bench-record docs clean
+.PHONY: help setup lock update generate check-generated wheel pin-wheel lint test pytest test-wheel test-hostile golden mock conformance render-report bench bench-record docs clean
 
 help: ## List every target with one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -68,6 +68,9 @@ test: $(STAMP) ## Set up if needed, then lint and run every test, side by side (
 pytest: $(STAMP) ## Run every test, without lint
 	@echo "==> pytest"
 	@python -m pytest
+
+test-hostile: $(STAMP) ## Runs against hostile loopback endpoints, end to end (~3 min; CI runs it): bounds, deadline, exit status, no leak
+	@CPH_TEST_HOSTILE=1 python -m pytest tests/test_hostile_run.py
 
 golden: $(STAMP) ## Rewrite the reports' golden records (tests/golden_records/) from one fixed run: after a deliberate change
 	@python -m tests.golden

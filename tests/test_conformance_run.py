@@ -26,6 +26,7 @@ from cph_conformance.mock import faults, server
 from cph_conformance.run import checks, runner
 from cph_conformance.run.checks.registry import LISTINGS, PROBE
 from cph_conformance.run.report import history, observed
+from cph_conformance.run.report.written import DEBUG
 from cph_conformance.run.transport import patience, target
 from cph_conformance.run.transport.secrets import MASK, Secrets
 from cph_conformance.run.verdict.verdict import CANNOT_RUN, DRIFT, PASSED
@@ -142,10 +143,11 @@ def remembered(folder: Path) -> dict[str, str]:
     return {"CPH_BASELINE": str(folder / "baseline.json"), "CPH_HISTORY": str(folder / "history.json")}
 
 
-def against(name: str, route: str, reports: Path) -> Run:
+def against(name: str, route: str, folder: Path) -> Run:
     """The runner pointed, as at a live endpoint, at a server on 127.0.0.1 (the mock with one fault, the clean
-    mock or the faithful service), with one credential route."""
+    mock or the faithful service), with one credential route; its reports in folder/reports (its sets beside it)."""
     fault = None if name in PASSING else name
+    reports = folder / "reports"
     with serving(name) as live, contextlib.ExitStack() as stack:
         env = {"CPH_BASE_URL": live.base_url, "CPH_PROJECT_ID": live.project_id}
         secrets: tuple[str, ...] = (live.token,)
@@ -175,7 +177,7 @@ def against(name: str, route: str, reports: Path) -> Run:
             if checks.every()[str(faults.FAULTS[fault].caught_by)].by not in (LISTINGS, PROBE):
                 env["CPH_WALK"] = "0"
         if name == CLEAN:
-            env |= remembered(reports)
+            env |= remembered(folder)
         done = conformance(env, reports)
     return Run(done.returncode, shown(done.stdout + done.stderr, secrets), reports, secrets)
 
@@ -230,7 +232,7 @@ def _ci_without_a_credential(folder: Path) -> subprocess.CompletedProcess[str]:
         [str(ROOT / ".ci" / "conformance")],
         env={
             **{k: v for k, v in background.ENVIRONMENT.items() if not k.startswith("CPH_")},
-            "CPH_REPORTS_DIR": str(folder),
+            "CPH_REPORTS_DIR": str(folder / "reports"),
             "CPH_BASE_URL": "http://127.0.0.1:9",
         },
         capture_output=True,
@@ -299,7 +301,7 @@ def test_a_service_that_echoes_the_credential_is_told_about_it(runs: dict[str, R
 def test_no_secret_is_in_an_artifact_or_on_the_console(runs: dict[str, Run], name: str) -> None:
     run = runs[name]
     artifacts = run.artifacts()
-    assert {p.name for p in artifacts} >= set(runner.ARTIFACTS)
+    assert {p.name for p in artifacts} >= set(runner.ARTIFACTS) - {DEBUG}  # no error of ours: no traceback
     # Paths and a yes or no, never the texts: a failing assertion would print the secret it found.
     assert [str(path) for path, text in artifacts.items() if any(s in text for s in run.secrets)] == []
     on_console = any(s in run.output for s in run.secrets)
@@ -335,7 +337,7 @@ def test_a_run_compares_with_its_baseline_and_joins_its_history(runs: dict[str, 
     changes = run.summary.split(f"## Changes since {BASELINE_DATE}\n", 1)[1]
     assert "\n- images: public: " in changes and " images, was 0\n" in changes
     assert run.status == PASSED  # changes are notices unless CPH_FAIL_ON_CHANGE
-    kept = history.load(run.reports / "history.json")
+    kept = history.load(run.reports.parent / "history.json")
     assert kept[:2] == EARLIER and len(kept) == 3
     assert (kept[2]["verdict"], kept[2]["exit_status"]) == ("passed", 0) and kept[2]["p95_ms"] > 0
     assert len(chart_of((run.reports / "summary.html").read_text()).findall("{http://www.w3.org/2000/svg}circle")) == 3
@@ -397,13 +399,13 @@ def main(
     def call(env: dict[str, str]) -> Stopped:
         for name in [n for n in os.environ if _is_the_runs(n)]:
             monkeypatch.delenv(name)
-        for name, value in settings(env, tmp_path).items():
+        for name, value in settings(env, tmp_path / "reports").items():
             monkeypatch.setenv(name, value)
         status = runner.main([])
         out, err = capfd.readouterr()
         elsewhere = "\n".join(str(w.message) for w in recwarn)
         given = [env.get(name, "") for name in CREDENTIALS]
-        texts = (out, err, elsewhere, (tmp_path / "summary.md").read_text())
+        texts = (out, err, elsewhere, (tmp_path / "reports" / "summary.md").read_text())
         return Stopped(status, *(shown(text, given) for text in texts))
 
     return call
@@ -455,9 +457,12 @@ def test_setup_problems_exit_2_and_say_which_variable(
 def test_a_baseline_or_history_the_run_cannot_use_stops_it_before_anything_starts(
     main: Callable[[dict[str, str]], Stopped], tmp_path: Path, variable: str, text: str, says: str
 ) -> None:
-    """The file is the reports folder's observed.json, as after a run: it is read before the reports are cleared, and
-    left as it was."""
-    path = tmp_path / "observed.json"
+    """The file is an earlier run's observed.json, as the reports keep it: read before anything starts, and left as it
+    was."""
+    earlier = tmp_path / "reports.d" / "20261201T000000Z-1"
+    earlier.mkdir(parents=True)
+    (tmp_path / "reports").symlink_to(earlier.relative_to(tmp_path))
+    path = earlier / "observed.json"
     path.write_text(text)
     stopped = main({**BASE, variable: str(path)})
     assert stopped.status == CANNOT_RUN, stopped
@@ -518,15 +523,6 @@ def test_ci_gets_the_exit_status_make_cannot_carry(
     assert "no credential" in done.stderr
 
 
-def test_the_run_clears_only_its_own_files(tmp_path: Path) -> None:
-    mine = tmp_path / "notes.txt"
-    mine.write_text("the user's own file")
-    (tmp_path / "summary.md").write_text("a stale summary")
-    runner.clear_artifacts(tmp_path)
-    assert mine.read_text() == "the user's own file"
-    assert not (tmp_path / "summary.md").exists()
-
-
 def test_the_runs_files_name_the_endpoint_and_no_secret_and_no_other_file_is_touched(tmp_path: Path) -> None:
     """The requests went to the loopback gateway: the files the run wrote say the endpoint instead, with the
     secrets masked; a file of the user's in the same folder stays as it was."""
@@ -534,7 +530,6 @@ def test_the_runs_files_name_the_endpoint_and_no_secret_and_no_other_file_is_tou
     written = f"uri: {gateway_url}/v1/x?token={SECRET}\n"
     (tmp_path / "cassette.yaml").write_text(written)
     (tmp_path / "notes.txt").write_text(written)
-    runner.rewrite_artifacts(tmp_path, gateway_url, endpoint)
-    runner.mask_artifacts(tmp_path, Secrets([SECRET]))
+    runner.mask_artifacts(tmp_path, Secrets([SECRET]), gateway_url, endpoint)
     assert (tmp_path / "cassette.yaml").read_text() == f"uri: {endpoint}/v1/x?token={MASK}\n"
     assert (tmp_path / "notes.txt").read_text() == written

@@ -3,14 +3,14 @@ through the run's gateway, so they are in the sender's log like every other requ
 
 Two ways to run it, one result: its CLI in a child process (the run: its console output, its own reports in the
 reports folder, settings from schemathesis.toml), or its engine in this process with the same schemathesis.toml
-(the tests). The child holds no secret: the gateway does; its environment is this process' less every credential.
+(the tests). The child holds no secret (the gateway does: its environment is this process' less every credential),
+and ends with the run (cph_conformance.children).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cph_conformance import settings
+from cph_conformance import children, settings
 from cph_conformance.run.transport.deadline import Deadline
 from cph_conformance.run.transport.gateway import HOST, PLACEHOLDER
 from cph_conformance.spec import ROOT, SPEC_PATH
@@ -78,12 +78,6 @@ def command(env: Mapping[str, str]) -> list[str]:
     ]
 
 
-def without_secrets(env: Mapping[str, str]) -> dict[str, str]:
-    """An environment for a child process: this one less every credential the settings name."""
-    secret = {s.name for s in settings.SETTINGS if s.kind.secret}
-    return {k: v for k, v in env.items() if k not in secret}
-
-
 def no_proxy_for_loopback(env: Mapping[str, str]) -> dict[str, str]:
     """NO_PROXY with the gateway's host added: schemathesis must reach the loopback gateway directly, whatever
     HTTP(S)_PROXY a CI network sets."""
@@ -102,26 +96,21 @@ def run_cli(
     deadline: Deadline,
     show: Callable[[str], None],
     extra: Sequence[str] = (),
+    secrets: Iterable[str] = (),
 ) -> Cases:
-    """The schemathesis CLI against the gateway, its output shown line by line (show masks and escapes it); killed
-    when the deadline passes. Its cases, read from the events it wrote."""
+    """The schemathesis CLI against the gateway, its output shown line by line (show masks and escapes it); ended
+    when the deadline passes, and with the run whatever ends it. Its environment holds no credential (secrets: the
+    values no variable of it may hold). Its cases, read from the events it wrote."""
     child_env = {
-        **without_secrets({**os.environ, **env}),
+        **children.environment({**os.environ, **env}, secrets),
         **toml_variables(gateway_url, project_id, limit, reports),
         "PYTHONPATH": str(ROOT),
         **no_proxy_for_loopback(env),
     }
     events = reports / "events.ndjson"
-    with subprocess.Popen(
-        [*command(env), *extra],
-        env=child_env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        errors="replace",
-        start_new_session=True,  # its own process group: the deadline ends it with whatever it started
-    ) as proc:
+    args = [*command(env), *extra]
+    options: dict[str, Any] = {"cwd": ROOT, "stdout": subprocess.PIPE, "stderr": subprocess.STDOUT}
+    with children.running(args, child_env, text=True, errors="replace", **options) as proc:
         output = proc.stdout
         assert output is not None
         reader = threading.Thread(target=lambda: _echo(output, show), name="schemathesis-output", daemon=True)
@@ -130,8 +119,7 @@ def run_cli(
             proc.wait(timeout=max(deadline.left(), 0.1))
         except subprocess.TimeoutExpired:
             deadline.stop(deadline.why or "the run's deadline (CPH_DEADLINE) passed during schemathesis' cases")
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            children.stop(proc)
         reader.join(timeout=5)
     cases = read_events(events) if events.exists() else Cases(errors=[f"schemathesis wrote no {events.name}"])
     cases.status = proc.returncode

@@ -6,6 +6,7 @@ stays exit 2: it saw too little to vouch for what changed (what vanished may onl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from cph_conformance.run.report.changes import Changes
 from cph_conformance.run.report.provenance import About
@@ -18,6 +19,7 @@ class Result:
     changes: Changes | None = None
     fail_on_change: bool = False  # changes of shape exit 1 (CPH_FAIL_ON_CHANGE)
     about: About | None = None
+    observed: dict[str, Any] | None = None  # what the run observed (observed.json), when it ran
 
     @property
     def changed_shape(self) -> bool:

@@ -2,8 +2,9 @@
 HTTP. Schemathesis knows only PLACEHOLDER where the credential goes; the gateway turns each request into the
 sender's (the placeholder means the run's credential, a near miss of it the same near miss, no header no
 credential, any other value a wrong one), and hands back the answer as the sender read it: bounded, every secret
-masked. So schemathesis never holds a secret, never follows a redirect past the endpoint, and its requests are in
-the sender's log like every other request of the run, joined to its cases by their X-Schemathesis-TestCaseId.
+masked. So schemathesis never holds a secret, never follows a redirect past the endpoint, never reads a body the run
+would not (too large, too deep, undecodable: a line saying so comes in its place), and its requests are in the
+sender's log like every other request of the run, joined to its cases by their X-Schemathesis-TestCaseId.
 
 An answer the sender could not get (refused connection, timeout, the run's deadline) comes back as 502 with the
 header ERROR_HEADER naming the cause: schemathesis records it, and the run counts it as no answer.
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from cph_conformance import spec
+from cph_conformance.run.transport.bounds import NOT_JSON
 from cph_conformance.run.transport.credential import EMPTY, MISSING, NEAR_MISSES, VALID, WRONG
 from cph_conformance.run.transport.exchange import TOOL, Outgoing
 from cph_conformance.run.transport.sender import HOP, Sender
@@ -79,8 +81,12 @@ class Gateway:
                 if ex.status is None:
                     self._error(ex.text)
                     return
+                headers = dict(ex.headers)
+                if ex.unreadable and ex.unreadable != NOT_JSON:  # what the run would not read, no tool reads either
+                    content = f"the run did not read this body: {ex.unreadable}".encode()
+                    headers["content-type"] = "text/plain"
                 self.send_response_only(ex.status)
-                for name, value in ex.headers.items():
+                for name, value in headers.items():
                     if name not in _DROPPED:
                         self.send_header(name, value)
                 self.send_header("Content-Length", str(len(content)))

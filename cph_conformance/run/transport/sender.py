@@ -81,6 +81,9 @@ class Sender:
         if self.deadline.passed:
             return Exchange(out.method, url, out.auth, None, text=self.deadline.why, phase=out.phase, request=out), b""
         request = self._request(out)
+        signed = request.headers.get("authorization")
+        if signed:  # an AK/SK signature: masked wherever it shows, as the credential is
+            self.secrets.add_authorization(signed)
         label = f"{out.method} {self.secrets.mask(url)}"
         try:
             response = self.patience.send(lambda: self._read(request), blips=out.phase != TOOL, label=label)
@@ -93,11 +96,10 @@ class Sender:
 
     def _answer(self, out: Outgoing, url: str, response: httpx.Response) -> tuple[Exchange, bytes]:
         """An answer as the run keeps it: every secret masked out, its body decoded within the bounds."""
+        masked = sum(self.secrets.masked.values())
         content = self.secrets.mask_bytes(response.content)
         headers = {k.lower(): self.secrets.mask(v) for k, v in response.headers.items()}
-        echoed = int(content != response.content) + sum(
-            1 for k, v in response.headers.items() if headers[k.lower()] != v
-        )
+        echoed = sum(self.secrets.masked.values()) - masked
         cut = bounds.refused(response)
         body, not_json = (None, "") if cut else bounds.decode(content, self.limits.depth)
         ex = Exchange(
