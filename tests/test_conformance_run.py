@@ -23,7 +23,7 @@ import pytest
 
 from cph_conformance import spec
 from cph_conformance.mock import faults, server
-from cph_conformance.run import checks, runner
+from cph_conformance.run import checks, pipeline, runner
 from cph_conformance.run.checks.registry import LISTINGS, PROBE
 from cph_conformance.run.report import history, observed
 from cph_conformance.run.report.written import DEBUG
@@ -533,3 +533,22 @@ def test_the_runs_files_name_the_endpoint_and_no_secret_and_no_other_file_is_tou
     runner.mask_artifacts(tmp_path, Secrets([SECRET]), gateway_url, endpoint)
     assert (tmp_path / "cassette.yaml").read_text() == f"uri: {endpoint}/v1/x?token={MASK}\n"
     assert (tmp_path / "notes.txt").read_text() == written
+
+
+def test_an_error_of_the_tools_own_is_exit_2_in_one_line_with_its_traceback_in_the_reports(
+    main: Callable[[dict[str, str]], Stopped], mock: server.RunningMock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug of ours is not drift: exit 2, never 1; one line names it, the report set says the run could not be made,
+    and the traceback is in its debug.log (not on the console)."""
+
+    def broken(*_: object) -> None:
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(pipeline, "conform", broken)
+    stopped = main({"CPH_BASE_URL": mock.base_url, "CPH_PROJECT_ID": mock.project_id, "CPH_AUTH_TOKEN": mock.token})
+    assert stopped.status == CANNOT_RUN
+    (line,) = stopped.stderr.strip().splitlines()
+    assert "an error of the tool's own (IndexError: list index out of range)" in line and "Traceback" not in line
+    assert "## The run could not be made" in stopped.summary
+    debug = (tmp_path / "reports" / DEBUG).read_text()
+    assert "Traceback (most recent call last)" in debug and "IndexError" in debug and mock.token not in debug

@@ -1,0 +1,60 @@
+"""The console as the run writes to it: every line masked and escaped; a reader that goes away changes nothing; a quiet
+phase says how far it has gone."""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+
+import pytest
+
+from cph_conformance.run.report.console import Console
+from cph_conformance.run.transport.secrets import MASK, Secrets
+
+TOKEN = "MIIT-console-token-0123456789abcdef"  # noqa: S105  (a test token)
+
+
+@pytest.mark.parametrize(
+    ("said", "shown"),
+    [
+        (f"token {TOKEN}", f"token {MASK}"),
+        (
+            "\x1b]8;;http://127.0.0.1:9/\x1b\\click\x1b]8;;\x1b\\",
+            "\\x1b]8;;http://127.0.0.1:9/\\x1b\\click\\x1b]8;;\\x1b\\",
+        ),
+        ("clear\x1b[2J", "clear\\x1b[2J"),
+        ("nul\x00 and cr\r", "nul\\x00 and cr\\r"),
+        ("two\nlines", "two\nlines"),
+    ],
+)
+def test_every_line_is_masked_and_the_endpoints_text_escaped(said: str, shown: str) -> None:
+    out = io.StringIO()
+    console = Console(out, io.StringIO())
+    console.secrets = Secrets([TOKEN])
+    console.say(said)
+    assert out.getvalue() == shown + "\n"
+
+
+def test_a_reader_that_goes_away_changes_nothing() -> None:
+    """`... | head -1`: the pipe's reader ends; the run writes nothing more there, raises nothing, and goes on."""
+    read_end, write_end = os.pipe()
+    stream = os.fdopen(write_end, "w")
+    os.close(read_end)  # the reader went away
+    console = Console(stream, io.StringIO())
+    console.say("a line nobody reads")  # BrokenPipeError inside: not raised
+    console.say("and another")
+    stream.close()  # what was buffered goes nowhere, without an error
+
+
+def test_a_quiet_phase_says_how_far_it_has_gone() -> None:
+    out = io.StringIO()
+    console = Console(out, io.StringIO())
+    with console.progress(lambda: "3 request(s) sent", every=0.2):
+        time.sleep(0.7)
+    lines = out.getvalue().splitlines()
+    assert lines and all(line == "... 3 request(s) sent" for line in lines)
+    out.truncate(0)
+    with console.progress(lambda: "never", every=5.0):
+        console.say("busy")  # a line was written: no progress line is due
+    assert "never" not in out.getvalue()
