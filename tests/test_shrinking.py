@@ -15,14 +15,14 @@ import requests
 from schemathesis.core.transport import Response
 
 from cph_conformance import spec
-from cph_conformance.run import checks
+from cph_conformance.run import checks, pipeline
 from cph_conformance.run.checks.registry import ANSWER, Drift
 from cph_conformance.run.collect import cases, shrinking
 from cph_conformance.run.transport import gateway
 from cph_conformance.run.transport.credential import MISSING, VALID
 from cph_conformance.run.transport.exchange import Exchange, Outgoing
 from cph_conformance.run.verdict import shrunk
-from cph_conformance.run.verdict.findings import FAILURE, WARNING, Finding
+from cph_conformance.run.verdict.findings import ERROR, FAILURE, WARNING, Finding
 from cph_conformance.run.verdict.judge import Facts
 from cph_conformance.run.verdict.verdict import Verdict
 from tests import inprocess
@@ -207,3 +207,38 @@ def test_smallest_shrunk_instance_first_and_the_findings_keep_their_order() -> N
         "limit=102",
     ]
     assert shrunk.first(drifts, shrunk.Shrinking()) == tuple(drifts)  # nothing shrunk: nothing moves
+
+
+def answered(status: int, case_id: str) -> Exchange:
+    url = inprocess.ENDPOINT + spec.OPERATION_PATH.format(project_id=inprocess.PROJECT) + "?limit=101"
+    body = spec.error_example(500) if status == 500 else spec.example_response()
+    return Exchange(
+        "GET",
+        url,
+        VALID,
+        status,
+        {"content-type": "application/json"},
+        body,
+        "",
+        "fuzzing",
+        request=Outgoing("GET", b"/", case_id=case_id),
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "answer", "broken", "said"),
+    [
+        (1, answered(500, "c1"), {"c1"}, False),  # the check failed the case, and the run found why: in the verdict
+        (1, answered(200, "c1"), {"c1"}, True),  # the check failed a case the run finds nothing in: never hidden
+        (1, answered(500, "c1"), set(), True),  # neither the check nor schemathesis' own failed a case: said
+        (0, answered(200, "c1"), set(), False),
+    ],
+)
+def test_schemathesis_failing_status_is_in_the_verdict_or_said(
+    status: int, answer: Exchange, broken: set[str], said: bool
+) -> None:
+    plan = pipeline.Plan(again=0, rate_limit="5/s", say=lambda _: None)
+    facts = Facts((answer,), cases=(), schemathesis_status=status)
+    v = pipeline.weigh("a table", facts, plan, shrinking=shrunk.Shrinking(broken=frozenset(broken)))
+    errors = [f for f in v.of(ERROR) if "reported nothing to grade" in f.message]
+    assert bool(errors) == said

@@ -157,11 +157,11 @@ def _errors(found: Cases | None, sender: Sender) -> list[Finding]:
 
 def _ungraded(facts: Facts, drifts: Sequence[Drift], shrinking: shrunk.Shrinking) -> list[Finding]:
     """Schemathesis ended with a failing status, and no check of its cases found anything in them to grade, nor did
-    a case break one of the project's rules: said, never hidden (such as its missing_auth warning, which
-    schemathesis.toml makes fail its run)."""
+    the run find the drift its check of the project's rules failed a case for: said, never hidden (such as its
+    missing_auth warning, which schemathesis.toml makes fail its run)."""
     if (
         facts.schemathesis_status in (0, None)
-        or shrinking.broken
+        or shrunk.explains(shrinking, drifts)
         or any(checks.every()[d.check].by == CASE for d in drifts)
     ):
         return []

@@ -29,7 +29,7 @@ class Shrinking:
     """What the fuzzing phase did with the cases that broke a rule of the project (Cases.broken)."""
 
     cases: frozenset[str] = frozenset()  # the fuzzing cases that broke one: Hypothesis shrank them
-    broken: int = 0  # cases that broke one, in any phase (each makes schemathesis exit 1)
+    broken: frozenset[str] = frozenset()  # the cases that broke one, in any phase (each makes schemathesis exit 1)
     cap: int = 0  # CPH_SHRINK_REQUESTS
     spent: int = 0  # requests the fuzzing phase sent after its first case that broke one
 
@@ -52,11 +52,17 @@ class Shrinking:
 def of(found: Cases, log: Sequence[Exchange]) -> Shrinking:
     """The fuzzing cases that broke a rule, and the requests sent after the first of them (log: the sender's, in
     the order the requests were answered). With no cap, nothing was shrunk."""
-    broken = {o.case_id for o in found.broken} if found.shrink_requests else set()
+    broken = frozenset(o.case_id for o in found.broken)
     fuzzed = [ex.case_id for ex in log if ex.case_id and found.phases.get(ex.case_id) == FUZZING]
-    cases = frozenset(c for c in fuzzed if c in broken)
+    cases = frozenset(c for c in fuzzed if c in broken) if found.shrink_requests else frozenset()
     first = next((n for n, case_id in enumerate(fuzzed) if case_id in cases), len(fuzzed))
-    return Shrinking(cases, len(found.broken), found.shrink_requests, len(fuzzed[first + 1 :]))
+    return Shrinking(cases, broken, found.shrink_requests, len(fuzzed[first + 1 :]))
+
+
+def explains(shrinking: Shrinking, drifts: Sequence[Drift]) -> bool:
+    """Whether the run found drift in an answer that schemathesis' check of the project's rules failed: what made
+    schemathesis exit 1 is in the verdict."""
+    return any(ex.case_id in shrinking.broken for d in drifts for ex in d.exchanges[:1])
 
 
 def size(ex: Exchange) -> tuple[int, int, str]:
