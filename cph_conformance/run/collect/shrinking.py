@@ -43,10 +43,7 @@ from cph_conformance.run.transport import bounds
 from cph_conformance.run.transport.exchange import Exchange, Outgoing
 from cph_conformance.run.transport.gateway import ERROR_HEADER, UNREAD_HEADER, auth_of
 from cph_conformance.run.verdict.findings import FAILURE, of_drift
-from cph_conformance.run.verdict.shrunk import size
-
-FUZZING = "fuzzing"
-
+from cph_conformance.run.verdict.shrunk import FUZZING, size
 
 # --- schemathesis' answer as the run's ----------------------------------------------------------------------------
 
