@@ -38,6 +38,9 @@ PHASES = ("examples", "coverage", "fuzzing")
 RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 RATE_LIMITS = {"live": "5/s", "mock": "1000/s"}  # be gentle with Huawei; the mock needs no throttle
 DEADLINES = {"live": "1800", "mock": "600"}  # seconds: a live run at 5/s takes a few minutes, a mock run one
+# Requests to shrink a failing case: 50 take 10 s at 5/s; the mock answers 500 in a few seconds.
+SHRINK_REQUESTS = {"live": "50", "mock": "500"}
+BY_TARGET = {"CPH_RATE_LIMIT": RATE_LIMITS, "CPH_DEADLINE": DEADLINES, "CPH_SHRINK_REQUESTS": SHRINK_REQUESTS}
 
 
 PREFIX = "CPH_"
@@ -232,6 +235,14 @@ SETTINGS: tuple[Setting, ...] = (
         RUN,
     ),
     Setting(
+        "CPH_SHRINK_REQUESTS",
+        NATURAL,
+        ", ".join(f"{v} {k}" for k, v in SHRINK_REQUESTS.items()),
+        "requests schemathesis' fuzzing may send after a case breaks a rule, to shrink it to the smallest that still "
+        "does (and look for others); then it stops, with the smallest found so far. 0: nothing is shrunk",
+        RUN,
+    ),
+    Setting(
         "CPH_MAX_BODY",
         NATURAL,
         "0",
@@ -420,17 +431,13 @@ def flag(env: Mapping[str, str], name: str) -> bool:
 
 
 def value(env: Mapping[str, str], name: str, live: bool | None = None) -> str:
-    """A setting's value, by its name (env as checked() returns it), or its default: for CPH_RATE_LIMIT, the one for
-    a live run or for one against a mock, as live says. KeyError for a name that is no setting's (an old one)."""
+    """A setting's value, by its name (env as checked() returns it), or its default: for those of BY_TARGET, the one
+    for a live run or for one against a mock, as live says. KeyError for a name that is no setting's (an old one)."""
     setting = BY_NAME[name]
-    if name == "CPH_RATE_LIMIT":
+    if name in BY_TARGET:
         if live is None:
-            raise TypeError("CPH_RATE_LIMIT's default depends on the endpoint: say whether the run is live")
-        return env.get(name) or RATE_LIMITS["live" if live else "mock"]
-    if name == "CPH_DEADLINE":
-        if live is None:
-            raise TypeError("CPH_DEADLINE's default depends on the endpoint: say whether the run is live")
-        return env.get(name) or DEADLINES["live" if live else "mock"]
+            raise TypeError(f"{name}'s default depends on the endpoint: say whether the run is live")
+        return env.get(name) or BY_TARGET[name]["live" if live else "mock"]
     return env.get(name) or setting.default
 
 

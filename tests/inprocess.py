@@ -107,10 +107,17 @@ def sender(
 
 
 def cases_source(
-    max_examples: int, phases: Iterable[str] | None, checks: list[str] | None, seed: int = SEED
+    max_examples: int,
+    phases: Iterable[str] | None,
+    checks: list[str] | None,
+    seed: int = SEED,
+    shrink_requests: int | None = None,
+    strict: bool = False,
 ) -> pipeline.CasesSource:
     def run(gateway_url: str) -> schemathesis.Cases:
-        return schemathesis.run_engine(gateway_url, PROJECT, seed, max_examples, phases, checks)
+        return schemathesis.run_engine(
+            gateway_url, PROJECT, seed, max_examples, phases, checks, shrink_requests, strict
+        )
 
     return run
 
@@ -126,10 +133,12 @@ def verdict(
     walk_budget: int = walk.MAX_REQUESTS,
     replayed: bool = True,
     fail_on_flaky: bool = False,
+    shrink_requests: int | None = None,
 ) -> Verdict:
     """The run's verdict on a target, in process, by the run's own pipeline: schemathesis' cases (unless phases is
-    empty: none), the walk (within a budget of requests) and the probes (when asked for), every answer judged by
-    every check, and every failure sent again (unless not replayed: CPH_REPLAY=0)."""
+    empty: none; shrunk within shrink_requests, else CPH_SHRINK_REQUESTS' default against the mock), the walk (within
+    a budget of requests) and the probes (when asked for), every answer judged by every check, and every failure sent
+    again (unless not replayed: CPH_REPLAY=0)."""
     again = AGAIN if replayed else 0
     plan = pipeline.Plan(
         walk=walked or probed,
@@ -142,7 +151,9 @@ def verdict(
         pause=_no_pause,
         say=lambda _: None,
     )
-    source = cases_source(max_examples, phases, checks) if phases else None
+    source = (
+        cases_source(max_examples, phases, checks, shrink_requests=shrink_requests, strict=strict) if phases else None
+    )
     run_sender = sender(name, again=again)
     try:
         return pipeline.conform(target(), run_sender, source, plan)

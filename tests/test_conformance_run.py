@@ -48,7 +48,10 @@ PASSING = {CLEAN: AKSK, FAITHFUL: TOKEN}
 # A fault across answers that also echoes the token (in bodies and headers, and so in failure reports), served as
 # `make mock FAULT=` serves it (a child process). Every fault fails in process (tests/test_fault_matrix.py),
 # CPH_STRICT's too; the faithful run shows CPH_STRICT=1 reaching the run (no_undocumented_fields judges).
-END_TO_END = {"echo-token": IAM}
+# And a failure of schemathesis' fuzzing that its CLI child shrinks under the project's rules, within the cap a live
+# endpoint gets by default (CPH_SHRINK_REQUESTS; tests/test_shrinking.py has the rest, in process).
+SHRUNK = "server-error-over-100"
+END_TO_END = {"echo-token": IAM, SHRUNK: TOKEN}
 RUNS = {**PASSING, **END_TO_END}
 
 
@@ -176,6 +179,8 @@ def against(name: str, route: str, folder: Path) -> Run:
         else:  # a fault needs only its check
             if checks.every()[str(faults.FAULTS[fault].caught_by)].by not in (LISTINGS, PROBE):
                 env["CPH_WALK"] = "0"
+            if fault == SHRUNK:  # enough fuzzing to meet it (its third case does)
+                env["CPH_MAX_EXAMPLES"] = "10"
         if name == CLEAN:
             env |= remembered(folder)
         done = conformance(env, reports)
@@ -259,6 +264,15 @@ def test_each_fault_fails_the_run_and_names_its_check(runs: dict[str, Run], faul
     assert "Failures: drift from Huawei's sources" in run.summary
     assert "   source: " in run.summary
     assert "   curl -X GET " in run.summary
+
+
+def test_the_cli_child_shrinks_a_failure_of_its_fuzzing_and_the_summary_shows_the_shrunk_case_first(
+    runs: dict[str, Run],
+) -> None:
+    lines = runs[SHRUNK].summary.splitlines()
+    told = next(n for n, line in enumerate(lines) if line.startswith("   Shrunk by Hypothesis: the first curl line"))
+    assert lines[told + 1].startswith("   curl -X GET ") and lines[told + 1].endswith("limit=101'"), lines[told + 1]
+    assert "shrinking was cut short" not in runs[SHRUNK].summary  # the default cap of a live run is enough
 
 
 @pytest.mark.parametrize("name", PASSING)

@@ -99,8 +99,8 @@ def test_the_replay_runs_in_a_fresh_worktree_and_leaves_the_checkout_as_it_was(c
     ran_in, at, *rest = record.read_text().splitlines()
     assert Path(ran_in) != checkout and Path(ran_in).parent == tmp_path and at == head
     assert rest == [
-        "--seed 3 --max-examples 100 --rate-limit 1000/s --deadline 600 --max-body 0 --strict 0 --walk 1 --replay 1 "
-        "--fail-on-flaky 0 --phases examples,coverage,fuzzing"
+        "--seed 3 --max-examples 100 --rate-limit 1000/s --deadline 600 --shrink-requests 500 --max-body 0 --strict 0 "
+        "--walk 1 --replay 1 --fail-on-flaky 0 --phases examples,coverage,fuzzing"
     ]  # and no CPH_* variable: the reports' settings were unset
     assert (Path(ran_in) / "reports").is_dir()
     assert git(checkout, "branch", "--show-current") == "work"  # not a detached HEAD

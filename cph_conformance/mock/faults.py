@@ -322,6 +322,11 @@ FAULTS: dict[str, Fault] = {
         "not_a_server_error",
         fail_with=lambda call: 500 if call.image_type == "share" else None,
     ),
+    "server-error-over-100": Fault(
+        "500 for a limit over 100 (none given is answered): a failure schemathesis' fuzzing shrinks to limit=101",
+        "not_a_server_error",
+        fail_with=lambda call: 500 if call.limit_given and call.limit > 100 else None,
+    ),
     "server-error-every-other-time": Fault(
         "500 for every other request for image_type=share: sent again, it is answered, then fails again (flaky)",
         "not_a_server_error",

@@ -23,7 +23,7 @@ from cph_conformance.run.transport.exchange import Exchange
 from cph_conformance.run.transport.patience import AGAIN
 from cph_conformance.run.transport.sender import Sender
 from cph_conformance.run.transport.target import Target
-from cph_conformance.run.verdict import replay
+from cph_conformance.run.verdict import replay, shrunk
 from cph_conformance.run.verdict.findings import Finding, error
 from cph_conformance.run.verdict.judge import Facts, judge
 from cph_conformance.run.verdict.verdict import Blips, Throttling, Verdict, blips_of, findings_of, throttling_of
@@ -74,7 +74,8 @@ def conform(target: Target, sender: Sender, cases: CasesSource | None, plan: Pla
         found.status if found else 0,
     )
     errors = _errors(found, sender)
-    return weigh(target.shown, facts, plan, sender, errors, found.count if found else 0)
+    shrinking = shrunk.of(found, log) if found is not None else None
+    return weigh(target.shown, facts, plan, sender, errors, found.count if found else 0, shrinking=shrinking)
 
 
 def weigh(
@@ -85,11 +86,16 @@ def weigh(
     errors: Sequence[Finding] = (),
     cases: int = 0,
     resender: replay.Replaying | None = None,
+    shrinking: shrunk.Shrinking | None = None,
 ) -> Verdict:
     """The verdict on what the run collected: every check judges its evidence, each cause is one finding, and every
-    failure is sent again through the sender (when there is one, and the plan sends again; or through resender)."""
+    failure is sent again through the sender (when there is one, and the plan sends again; or through resender).
+    shrinking: what schemathesis' fuzzing shrank (each finding's smallest shrunk case comes first)."""
+    shrinking = shrinking or shrunk.Shrinking()
     judgement = judge(facts, plan.strict)
-    findings = findings_of(judgement, facts, [*errors, *_ungraded(facts, judgement.drifts)])
+    judgement = dataclasses.replace(judgement, drifts=shrunk.first(judgement.drifts, shrinking))
+    findings = findings_of(judgement, facts, [*errors, *_ungraded(facts, judgement.drifts, shrinking)])
+    findings = shrunk.told(findings, judgement.drifts, shrinking)
     walked = facts.walk
     recovered = [ex for step in walked.retried for ex in step.tries if not ex.judged] if walked else []
     replays = None
@@ -118,7 +124,7 @@ def weigh(
         plan.rate_limit,
         plan.strict,
         plan.fail_on_flaky,
-        plan.notes,
+        (*plan.notes, *filter(None, [shrinking.note()])),
         tuple(recovered),
     )
 
@@ -149,10 +155,15 @@ def _errors(found: Cases | None, sender: Sender) -> list[Finding]:
     return errors
 
 
-def _ungraded(facts: Facts, drifts: Sequence[Drift]) -> list[Finding]:
-    """Schemathesis ended with a failing status, and no check of its cases found anything in them to grade: said,
-    never hidden (such as its missing_auth warning, which schemathesis.toml makes fail its run)."""
-    if facts.schemathesis_status in (0, None) or any(checks.every()[d.check].by == CASE for d in drifts):
+def _ungraded(facts: Facts, drifts: Sequence[Drift], shrinking: shrunk.Shrinking) -> list[Finding]:
+    """Schemathesis ended with a failing status, and no check of its cases found anything in them to grade, nor did
+    the run find the drift its check of the project's rules failed a case for: said, never hidden (such as its
+    missing_auth warning, which schemathesis.toml makes fail its run)."""
+    if (
+        facts.schemathesis_status in (0, None)
+        or shrunk.explains(shrinking, drifts)
+        or any(checks.every()[d.check].by == CASE for d in drifts)
+    ):
         return []
     said = (
         f"schemathesis ended with status {facts.schemathesis_status} and reported nothing to grade: its output "

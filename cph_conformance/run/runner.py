@@ -113,11 +113,14 @@ def conformance(t: Target, folder: Path, env: Mapping[str, str], deadline: Deadl
     """The run against t: schemathesis' CLI in a child process, through the sender's gateway, writing into the run's
     report set (folder); the rest of the pipeline in this process. A line of progress while it is quiet."""
     sender = sender_of(t, env, deadline)
-    limit = settings.value(env, "CPH_RATE_LIMIT", t.kind == "live")
+    live = t.kind == "live"
+    limit = settings.value(env, "CPH_RATE_LIMIT", live)
+    shrink = int(settings.value(env, "CPH_SHRINK_REQUESTS", live))
     secrets = [v for v in (os.environ.get(s.name, "") for s in settings.SETTINGS if s.kind.secret) if v]
 
     def schemathesis(gateway_url: str) -> cases.Cases:
-        found = cases.run_cli(gateway_url, t.project_id, limit, folder, env, deadline, console.say_line, (), secrets)
+        show = console.say_line
+        found = cases.run_cli(gateway_url, t.project_id, limit, folder, env, deadline, show, (), secrets, shrink)
         mask_artifacts(folder, t.secrets, gateway_url, t.base_url)
         return found
 

@@ -5,16 +5,23 @@ Two ways to run it, one result: its CLI in a child process (the run: its console
 reports folder, settings from schemathesis.toml), or its engine in this process with the same schemathesis.toml
 (the tests). The child holds no secret (the gateway does: its environment is this process' less every credential),
 and ends with the run (cph_conformance.children).
+
+Either way schemathesis also runs the project's sourced rules of one answer, as its check RULES, from the hooks
+module HOOKS (cph_conformance.run.collect.shrinking), so that Hypothesis shrinks a fuzzing case that breaks one. The
+cases RULES failed are kept apart (Cases.broken): the run judges every answer itself, and grades only schemathesis'
+own checks (Cases.outcomes).
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import json
 import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +34,8 @@ from cph_conformance.spec import ROOT, SPEC_PATH
 TOML = ROOT / "schemathesis.toml"
 MAX_LINE = 64 << 20  # bytes of one event the reader takes; the gateway bounds what an event can hold far below it
 ERRORS_KEPT = 20
+RULES = "project_rules"  # schemathesis' check of the project's rules (HOOKS registers it)
+HOOKS = "cph_conformance.run.collect.shrinking"
 
 
 @dataclass(frozen=True)
@@ -40,9 +49,11 @@ class Outcome:
 class Cases:
     count: int = 0
     phases: dict[str, str] = field(default_factory=dict)  # case id -> examples, coverage, fuzzing
-    outcomes: list[Outcome] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)  # schemathesis' own checks
     errors: list[str] = field(default_factory=list)  # schemathesis' own errors, and what could not be read
     status: int = 0  # the CLI's exit status
+    broken: list[Outcome] = field(default_factory=list)  # the cases RULES failed (each a rule of the project broken)
+    shrink_requests: int = 0  # the cap on the fuzzing phase's requests after a case broke a rule (0: no shrinking)
 
 
 # --- the run's settings, as schemathesis.toml reads them --------------------------------------------------------
@@ -60,6 +71,11 @@ def toml_variables(
         "CPH_RATE_LIMIT": limit,
         "CPH_REPORTS_DIR": str(reports),
     }
+
+
+def rules_settings(shrink_requests: int, strict: bool) -> dict[str, str]:
+    """The settings RULES reads from its environment: the CLI child's, or this process' while the engine runs."""
+    return {"CPH_SHRINK_REQUESTS": str(shrink_requests), "CPH_STRICT": "1" if strict else "0"}
 
 
 def command(env: Mapping[str, str]) -> list[str]:
@@ -97,14 +113,18 @@ def run_cli(
     show: Callable[[str], None],
     extra: Sequence[str] = (),
     secrets: Iterable[str] = (),
+    shrink_requests: int = 0,
 ) -> Cases:
     """The schemathesis CLI against the gateway, its output shown line by line (show masks and escapes it); ended
     when the deadline passes, and with the run whatever ends it. Its environment holds no credential (secrets: the
-    values no variable of it may hold). Its cases, read from the events it wrote."""
+    values no variable of it may hold). Its cases, read from the events it wrote. shrink_requests:
+    CPH_SHRINK_REQUESTS, the requests Hypothesis may send to shrink a case that broke a rule."""
     child_env = {
         **children.environment({**os.environ, **env}, secrets),
         **toml_variables(gateway_url, project_id, limit, reports),
+        **rules_settings(shrink_requests, settings.flag(env, "CPH_STRICT")),
         "PYTHONPATH": str(ROOT),
+        "SCHEMATHESIS_HOOKS": HOOKS,
         **no_proxy_for_loopback(env),
     }
     events = reports / "events.ndjson"
@@ -123,6 +143,7 @@ def run_cli(
         reader.join(timeout=5)
     cases = read_events(events) if events.exists() else Cases(errors=[f"schemathesis wrote no {events.name}"])
     cases.status = proc.returncode
+    cases.shrink_requests = shrink_requests
     return cases
 
 
@@ -218,7 +239,10 @@ def _scenario(
         for name, failure in ran:
             # A probe (ignored_auth's request without the credential) is its own case, the failure's last step.
             judged = steps.get((case_id, name)) or case_id
-            cases.outcomes.append(Outcome(str(judged), name, failure))
+            if name != RULES:
+                cases.outcomes.append(Outcome(str(judged), name, failure))
+            elif failure is not None:
+                cases.broken.append(Outcome(str(judged), name, failure))
 
 
 # --- the engine, in this process ---------------------------------------------------------------------------------
@@ -231,14 +255,19 @@ def run_engine(
     max_examples: int,
     phases: Iterable[str] | None = None,
     checks: list[str] | None = None,
+    shrink_requests: int | None = None,
+    strict: bool = False,
 ) -> Cases:
     """Schemathesis' engine against the gateway, configured by schemathesis.toml as the CLI is, no report written;
-    only some phases or checks (else schemathesis.toml's)."""
+    only some phases or checks (else schemathesis.toml's: RULES among them); shrink_requests: CPH_SHRINK_REQUESTS
+    (else its default against a mock)."""
     import schemathesis
-    from schemathesis.engine import events, from_schema
+    from schemathesis.engine import from_schema
 
     from cph_conformance import spec
 
+    if shrink_requests is None:
+        shrink_requests = int(settings.value({}, "CPH_SHRINK_REQUESTS", live=False))
     config = engine_config(toml_variables(gateway_url, project_id, "100000/s", Path("unused")))
     project = config.projects.default
     project.seed = seed
@@ -250,28 +279,32 @@ def run_engine(
     if checks is not None:
         project.checks.update(included_check_names=checks)
     schema = schemathesis.openapi.from_dict(spec.load(), config=config)
-    cases = Cases()
-    for event in from_schema(schema).execute():
-        if isinstance(event, events.Interrupted):  # the engine catches Ctrl-C: the caller must still stop
-            raise KeyboardInterrupt
-        if isinstance(event, events.NonFatalError | events.FatalError):
-            _error(cases, str(getattr(event, "info", event)))
-        if isinstance(event, events.ScenarioFinished):
-            recorder = event.recorder
-            phase = event.phase.value if event.phase is not None else ""
-            scenario = {case_id: node.parent_id for case_id, node in recorder.cases.items()}
-            ran = {
-                case_id: [(c.name, _engine_failure(c)) for c in checks_] for case_id, checks_ in recorder.checks.items()
-            }
-            steps = {
-                (case_id, c.name): (
-                    c.failure_info.steps[-1].case_id if c.failure_info and c.failure_info.steps else None
-                )
-                for case_id, checks_ in recorder.checks.items()
-                for c in checks_
-            }
-            _scenario(cases, phase, scenario, ran, steps)
+    cases = Cases(shrink_requests=shrink_requests)
+    with exported(rules_settings(shrink_requests, strict)):  # RULES reads them when the engine builds it
+        for event in from_schema(schema).execute():
+            _engine_event(cases, event)
     return cases
+
+
+def _engine_event(cases: Cases, event: Any) -> None:
+    """One event of the engine: its errors, and each scenario's cases and checks, as read_events reads the CLI's."""
+    from schemathesis.engine import events
+
+    if isinstance(event, events.Interrupted):  # the engine catches Ctrl-C: the caller must still stop
+        raise KeyboardInterrupt
+    if isinstance(event, events.NonFatalError | events.FatalError):
+        _error(cases, str(getattr(event, "info", event)))
+    if isinstance(event, events.ScenarioFinished):
+        recorder = event.recorder
+        phase = event.phase.value if event.phase is not None else ""
+        scenario = {case_id: node.parent_id for case_id, node in recorder.cases.items()}
+        ran = {case_id: [(c.name, _engine_failure(c)) for c in checks_] for case_id, checks_ in recorder.checks.items()}
+        steps = {
+            (case_id, c.name): (c.failure_info.steps[-1].case_id if c.failure_info and c.failure_info.steps else None)
+            for case_id, checks_ in recorder.checks.items()
+            for c in checks_
+        }
+        _scenario(cases, phase, scenario, ran, steps)
 
 
 def _engine_failure(check: Any) -> str | None:
@@ -279,21 +312,30 @@ def _engine_failure(check: Any) -> str | None:
     return (info.failure.message or info.failure.title) if info is not None else None
 
 
-def engine_config(values: Mapping[str, str]) -> Any:
-    """schemathesis.toml with its ${...} variables filled from values, and no report written. schemathesis fills the
-    variables when it reads the file: they are set only for that read, none outlives it."""
-    from schemathesis.config import SchemathesisConfig
-
+@contextlib.contextmanager
+def exported(values: Mapping[str, str]) -> Iterator[None]:
+    """The environment with values set, for the block only: what was there before comes back after."""
     before = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
     try:
-        config = SchemathesisConfig.from_path(TOML)
+        yield
     finally:
         for k, v in before.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def engine_config(values: Mapping[str, str]) -> Any:
+    """schemathesis.toml with its ${...} variables filled from values, and no report written. schemathesis fills the
+    variables when it reads the file: they are set only for that read, none outlives it. HOOKS is loaded first: the
+    file configures its check."""
+    from schemathesis.config import SchemathesisConfig
+
+    importlib.import_module(HOOKS)  # by name, as the CLI child loads it (SCHEMATHESIS_HOOKS)
+    with exported(values):
+        config = SchemathesisConfig.from_path(TOML)
     for fmt in ("junit", "vcr", "ndjson"):
         getattr(config.reports, fmt).enabled = False
     return config

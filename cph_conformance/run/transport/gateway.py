@@ -7,7 +7,9 @@ would not (too large, too deep, undecodable: a line saying so comes in its place
 sender's log like every other request of the run, joined to its cases by their X-Schemathesis-TestCaseId.
 
 An answer the sender could not get (refused connection, timeout, the run's deadline) comes back as 502 with the
-header ERROR_HEADER naming the cause: schemathesis records it, and the run counts it as no answer.
+header ERROR_HEADER naming the cause: schemathesis records it, and the run counts it as no answer. A body the sender
+did not read whole (too large, undecodable) comes with UNREAD_HEADER saying why, so that schemathesis' check of the
+project's rules (cph_conformance.run.collect.shrinking) reads the answer as the run does.
 """
 
 from __future__ import annotations
@@ -27,11 +29,22 @@ PLACEHOLDER = "cph-conformance-placeholder-credential"
 CASE_HEADER = "X-Schemathesis-TestCaseId"
 TOOLS_OWN = "x-schemathesis-probe"  # the headers of schemathesis' capability probes start so
 ERROR_HEADER = "X-Cph-Conformance-Error"
+UNREAD_HEADER = "X-Cph-Conformance-Unread"
 HOST = "127.0.0.1"
 POLL_INTERVAL = 0.02  # seconds between serve_forever's looks for shutdown()
 MAX_REQUEST = 1 << 20  # bytes of a request body the gateway takes (the operation is a GET)
-_DROPPED = HOP | {"content-encoding", "content-length"}
+_DROPPED = HOP | {
+    "content-encoding",
+    "content-length",
+    ERROR_HEADER.lower(),
+    UNREAD_HEADER.lower(),
+}  # the gateway's own
 _NEAR_MISSES = {miss.make(PLACEHOLDER): name for name, miss in NEAR_MISSES.items()}
+
+
+def _one_line(said: str) -> str:
+    """A header's value: ASCII, one line, bounded."""
+    return " ".join(said.encode("ascii", "replace").decode().split())[:500]
 
 
 def auth_of(sent: str | None) -> str:
@@ -89,6 +102,8 @@ class Gateway:
                 for name, value in headers.items():
                     if name not in _DROPPED:
                         self.send_header(name, value)
+                if ex.unreadable:
+                    self.send_header(UNREAD_HEADER, _one_line(ex.unreadable))
                 self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
                 self.wfile.write(content)
@@ -96,8 +111,7 @@ class Gateway:
             def _error(self, reason: str) -> None:
                 content = b'{"gateway_error": "no answer"}'
                 self.send_response_only(502, "Bad Gateway")
-                said = reason.encode("ascii", "replace").decode()
-                self.send_header(ERROR_HEADER, " ".join(said.split())[:500])
+                self.send_header(ERROR_HEADER, _one_line(reason))
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
