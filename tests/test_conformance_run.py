@@ -24,6 +24,7 @@ import pytest
 from cph_conformance import spec
 from cph_conformance.mock import faults, server
 from cph_conformance.run import checks, runner
+from cph_conformance.run.checks.caught import CAUGHT
 from cph_conformance.run.checks.registry import LISTINGS, PROBE
 from cph_conformance.run.report import history, observed
 from cph_conformance.run.transport import patience, target
@@ -172,7 +173,7 @@ def against(name: str, route: str, reports: Path) -> Run:
         if fault is None:  # the whole run, with enough fuzzing that its requests depend on the seed (3 do not)
             env["CPH_MAX_EXAMPLES"] = "10"
         else:  # a fault needs only its check
-            if checks.every()[str(faults.FAULTS[fault].caught_by)].by not in (LISTINGS, PROBE):
+            if CAUGHT[fault].check.by not in (LISTINGS, PROBE):
                 env["CPH_WALK"] = "0"
         if name == CLEAN:
             env |= remembered(reports)
@@ -252,7 +253,7 @@ ci_without_a_credential = background.fixture(__name__, "ci_without_a_credential"
 def test_each_fault_fails_the_run_and_names_its_check(runs: dict[str, Run], fault: str) -> None:
     run = runs[fault]
     assert run.status == DRIFT, repr(run.output)
-    check = faults.FAULTS[fault].caught_by
+    check = CAUGHT[fault].check.name
     assert f"**{check}**" in run.summary
     assert "Failures: drift from Huawei's sources" in run.summary
     assert "   source: " in run.summary

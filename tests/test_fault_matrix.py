@@ -1,6 +1,7 @@
-"""The fault matrix, in process: every fault of the mock is a failure of the check it names, quoting the statements
-that state the rule, with curl lines; every faithful variant passes; a fault the run cannot judge enough of makes it
-inconclusive, never passed. All against the mock's ASGI app: no server, no subprocess.
+"""The fault matrix, in process: every fault of the mock is a failure of the check the run names for it
+(cph_conformance.run.checks.caught), quoting the statements it breaks, with curl lines; every faithful variant
+passes; a fault the run cannot judge enough of makes it inconclusive, never passed. All against the mock's ASGI
+app: no server, no subprocess.
 
 Each fault runs only the part of the run its check belongs to: schemathesis' engine with that one check (fuzzing
 first, then the coverage phase's boundary cases, then the whole run), the walk for the checks of answers and of
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 import pytest
 
+from cph_conformance import spec
 from cph_conformance.mock import faults
 from cph_conformance.run import checks
+from cph_conformance.run.checks.caught import CAUGHT as CAUGHT_BY
 from cph_conformance.run.checks.registry import CASE, PROBE
 from cph_conformance.run.collect import walk
 from cph_conformance.run.transport.patience import AGAIN
@@ -21,20 +24,24 @@ from cph_conformance.run.verdict.verdict import CANNOT_RUN, PASSED, Verdict
 from tests import inprocess
 
 QUICK_WALK = 12  # requests
-CAUGHT = sorted(name for name, fault in faults.FAULTS.items() if fault.caught_by and not fault.flaky)
-FLAKY_FAULTS = sorted(name for name, fault in faults.FAULTS.items() if fault.flaky)
+CAUGHT = sorted(name for name in CAUGHT_BY if not faults.FAULTS[name].flaky)
+FLAKY_FAULTS = sorted(name for name in CAUGHT_BY if faults.FAULTS[name].flaky)
 NOT_SENT_AGAIN = {"throttled-as-html"}  # its failure is in throttled answers, which are never sent again
-PASSING = [
-    None,
-    *sorted(name for name, fault in faults.FAULTS.items() if not fault.caught_by and not fault.inconclusive),
-]
+PASSING = [None, *sorted(name for name, fault in faults.FAULTS.items() if fault.faithful)]
 INCONCLUSIVE = sorted(name for name, fault in faults.FAULTS.items() if fault.inconclusive)
 
 
+def test_the_run_names_a_check_for_every_fault_that_must_fail_it() -> None:
+    """The table of the run (caught.py) and the mock's faults name the same faults: one that is neither faithful
+    nor inconclusive has a check, and no other has one."""
+    must_fail = {name for name, fault in faults.FAULTS.items() if not fault.faithful and not fault.inconclusive}
+    assert set(CAUGHT_BY) == must_fail
+    assert not any(fault.faithful and fault.inconclusive for fault in faults.FAULTS.values())
+
+
 def verdict_of(fault: str, fail_on_flaky: bool = False) -> Verdict:
-    caught_by = faults.FAULTS[fault].caught_by
-    assert caught_by is not None
-    check = checks.every()[caught_by]
+    check = CAUGHT_BY[fault].check
+    caught_by = check.name
     strict = faults.FAULTS[fault].strict_only
     if check.by != CASE:
         # The first listings first (public's, a quarter of the walk), then the whole walk.
@@ -63,12 +70,15 @@ def verdict_of(fault: str, fail_on_flaky: bool = False) -> Verdict:
 
 @pytest.mark.parametrize("fault", CAUGHT)
 def test_each_fault_is_a_failure_of_the_check_it_names(fault: str) -> None:
-    caught_by = faults.FAULTS[fault].caught_by
+    caught = CAUGHT_BY[fault]
     v = verdict_of(fault)
-    found = [f for f in v.findings if f.verdict == FAILURE and f.check == caught_by]
-    assert found, f"{fault} is not caught by {caught_by}: {[(f.check, f.key) for f in v.findings]}"
-    assert found[0].rule == checks.every()[str(caught_by)].rule
+    found = [f for f in v.findings if f.verdict == FAILURE and f.check == caught.check.name]
+    assert found, f"{fault} is not caught by {caught.check.name}: {[(f.check, f.key) for f in v.findings]}"
+    assert found[0].rule == caught.check.rule
     assert found[0].source and not found[0].source.startswith("assumption")
+    # It breaks the statements the table says (what the statement coverage reads): its failures quote each.
+    quoted = "\n".join(f.source for f in found)
+    assert [s for s in caught.statements if str(spec.statements()[s]) not in quoted] == [], quoted
     assert found[0].curls and all(c.startswith("curl -X GET") for c in found[0].curls)
     # Sent again, it came back every time: drift, and it says so.
     assert found[0].reproduced == ("" if fault in NOT_SENT_AGAIN else f"{AGAIN + 1}/{AGAIN + 1}"), found[0]
@@ -79,7 +89,7 @@ def test_each_fault_is_a_failure_of_the_check_it_names(fault: str) -> None:
 @pytest.mark.parametrize("fault", FLAKY_FAULTS)
 def test_a_fault_that_does_not_come_back_every_time_is_flaky(fault: str, fail_on_flaky: bool) -> None:
     """Flaky, with every answer it got; it fails the run only with FAIL_ON_FLAKY."""
-    caught_by = faults.FAULTS[fault].caught_by
+    caught_by = CAUGHT_BY[fault].check.name
     v = verdict_of(fault, fail_on_flaky)
     assert [f.check for f in v.findings if f.verdict == FAILURE] == []
     found = [f for f in v.of(FLAKY) if f.check in (caught_by, "pagination")]
@@ -108,6 +118,6 @@ def test_a_fault_the_run_cannot_judge_enough_of_is_inconclusive(fault: str) -> N
 
 
 def test_every_check_that_can_fail_a_run_has_a_fault() -> None:
-    named = {f.caught_by for f in faults.FAULTS.values()}
+    named = {caught.check.name for caught in CAUGHT_BY.values()}
     can_fail = {c.name for c in checks.every().values() if c.cites and c.by != CASE}
     assert can_fail - named == set()
