@@ -221,6 +221,8 @@ ACROSS: list[tuple[str, list[Exchange], str | None]] = [
     ),
     ("request_ids", [answer(body=page(image(0))), answer(body={**page(image(1)), "request_id": "another"})], None),
     ("request_ids", [answer(body=page(image(0))), answer("limit=1", body=page(image(1)))], "repeated"),
+    # The same request answered twice with one request_id: a cache's replay, which a GET allows.
+    ("request_ids", [answer("limit=1", body=page(image(0))), answer("limit=1", body=page(image(0)))], None),
     (
         "request_ids",
         [

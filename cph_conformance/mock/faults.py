@@ -264,6 +264,22 @@ def _accept_empty_marker(operation: dict[str, Any]) -> None:
             param["schema"] = {"type": "string"}
 
 
+def _cached_by_content() -> Callable[[Body, Call], Answer]:
+    """A cache keyed on what a page holds: a request whose page holds what an earlier request's page held (limit=500
+    and no limit, say) is answered with that earlier answer as it was, its request_id too."""
+    import json
+
+    cached: dict[str, Answer] = {}
+
+    def answer(body: Body, _call: Call) -> Answer:
+        held = json.dumps({k: v for k, v in body.items() if k != "request_id"}, sort_keys=True)
+        if held not in cached:
+            cached[held] = _json(200, body, {spec.request_id_header(): str(body.get("request_id"))})
+        return cached[held]
+
+    return answer
+
+
 def _mismatched_header(body: Body, _call: Call) -> Answer:
     other = hashlib.sha256(str(body.get("request_id")).encode()).hexdigest()[:32]
     return _json(200, body, {spec.request_id_header(): other})
@@ -373,6 +389,11 @@ FAULTS: dict[str, Fault] = {
         page=_echo_token,
         answer=_echo_token_answer,
         error=_echo_token_error,
+    ),
+    "cached-by-content": Fault(
+        "a cache keyed on what a page holds answers a later, different request (limit=500, then no limit) with the "
+        "earlier answer, its request_id too",
+        answer=_cached_by_content(),
     ),
     # Error answers.
     "error-code-of-another-status": Fault(

@@ -76,6 +76,7 @@ CAUGHT: dict[str, Caught] = {
     "all-interleaved": Caught(listings.all_is_the_union),
     # Across every answer.
     "echo-token": Caught(across.request_ids),
+    "cached-by-content": Caught(across.request_ids),
     "fields-differ-by-type": Caught(across.image_identity),
     # Error answers: the statements of the codes of the status.
     "error-code-of-another-status": Caught(errors.documented_error_code, _error_codes(404)),

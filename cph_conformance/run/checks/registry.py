@@ -12,7 +12,9 @@ One signature: a check's function takes one piece of evidence of its kind and yi
 Evidence knows what shows one of its drifts (narrow) and how to send itself again (again), for the replays.
 
 A check that cites no statement rests on an assumption of this project: what it finds is a warning, never a
-failure. A RUN check's findings are errors: what kept the run from judging.
+failure. A RUN check's findings are errors: what kept the run from judging. A conclusive check's failure is drift on
+first sight: sending its evidence again proves nothing (two different requests answered with one request_id stay
+so, whatever a cache answers next time), so the replays leave it as it is.
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ class Check:
     strict_only: bool = False  # judged only when STRICT is on
     applies: Callable[[Any], bool] | None = field(default=None, repr=False, compare=False)  # which evidence
     throttled_too: bool = False  # ANSWER: also judges throttled answers (their shape)
+    conclusive: bool = False  # its failure is drift on first sight: never sent again (replay.py)
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.cites if c not in spec.statements()]
@@ -139,10 +142,12 @@ def check(
     strict_only: bool = False,
     applies: Callable[[Any], bool] | None = None,
     throttled_too: bool = False,
+    conclusive: bool = False,
 ) -> Callable[[Callable[[Any], Iterable[Drift]]], Check]:
     """Register the decorated function as the check of its name; the name is then the Check."""
 
     def decorate(fn: Callable[[Any], Iterable[Drift]]) -> Check:
-        return register(Check(fn.__name__, rule, cites, judges, by, fn, assumed, strict_only, applies, throttled_too))
+        made = Check(fn.__name__, rule, cites, judges, by, fn, assumed, strict_only, applies, throttled_too, conclusive)
+        return register(made)
 
     return decorate

@@ -28,7 +28,8 @@ class Finding:
     message: str
     curls: tuple[str, ...] = ()
     key: tuple[str, str] = ("", "")  # (selection, cause): one finding per check, verdict and key
-    reproduced: str = ""  # how often the failure came back when sent again: "3/3" (drift), "1/3" (flaky)
+    reproduced: str = ""  # how often the failure came back when sent again: "3/3" (drift), "1/3" (flaky); a
+    # conclusive check's failure, not sent again, says so (replay.CONCLUSIVE)
     answers: tuple[str, ...] = ()  # a flaky finding's answers, each as seen, with its curl line
 
 
