@@ -28,7 +28,9 @@ LARGEST = spec.limit_bounds()[1]
 PUBLIC, PRIVATE, SHARE = ("a1", "a2", "a3"), ("b1", "b2"), ("c1",)
 
 
-def listing(selection: str, size: int | None, *pages: tuple[str, ...], complete: bool = True) -> walk.Listing:
+def listing(
+    selection: str, size: int | None, *pages: tuple[str, ...], complete: bool = True, start: str | None = None
+) -> walk.Listing:
     exchanges = tuple(
         Exchange(
             "GET",
@@ -40,7 +42,7 @@ def listing(selection: str, size: int | None, *pages: tuple[str, ...], complete:
         )
         for n, ids in enumerate(pages)
     )
-    return walk.Listing(selection, size, exchanges, walk.LAST if complete else walk.FIRST_PAGES)
+    return walk.Listing(selection, size, exchanges, walk.LAST if complete else walk.FIRST_PAGES, start=start)
 
 
 Fetch = Callable[[dict[str, Any], str | None, str], Exchange]
@@ -87,6 +89,9 @@ FAITHFUL = [
     listing("all", 2, ("a1", "a2"), ("a3",), ("b1", "b2"), ("c1",)),
     listing("all", None, PUBLIC + PRIVATE + SHARE, complete=True),
     listing("all", 1, ("a1",), ("a2",), complete=False),
+    # the page after a marker page 1 at limit=2 gave, with the default page size and without one
+    listing("all", LARGEST, ("a3", *PRIVATE, *SHARE), start="m"),
+    listing("all", None, ("a3", *PRIVATE, *SHARE), start="m"),
 ]
 
 
@@ -106,6 +111,12 @@ RELATIONS: list[tuple[str, list[walk.Listing], str | None]] = [
     ("same_listing_at_any_limit", replaced(6, listing("all", 1, ("a2",), complete=False)), "all:order"),
     ("omitted_is_default", FAITHFUL, None),
     ("omitted_is_default", replaced(5, listing("all", None, ("a1", "a2"), complete=False)), "all:members"),
+    # a marker without limit restarts from the first page
+    (
+        "omitted_is_default",
+        replaced(8, listing("all", None, PUBLIC + PRIVATE + SHARE, start="m")),
+        "all:members:after-marker",
+    ),
     ("all_is_the_union", FAITHFUL, None),
     ("all_is_the_union", replaced(3, listing("all", LARGEST, PUBLIC + PRIVATE)), "all:members"),
     ("all_is_the_union", replaced(3, listing("all", LARGEST, PRIVATE + PUBLIC + SHARE)), "all:order"),

@@ -376,6 +376,12 @@ FAULTS: dict[str, Fault] = {
             selection, _position(selection, call.marker), call.limit if call.limit_given else 10
         ),
     ),
+    "marker-without-limit-restarts": Fault(
+        "a marker without limit is ignored: the page after it is the first page (with a limit, paging works)",
+        pager=lambda selection, call: (
+            _from(selection, 0, call.limit) if call.marker and not call.limit_given else _plain(selection, call)
+        ),
+    ),
     "share-lists-private": Fault(
         "image_type=share lists the private images too",
         select=lambda image_type: "all" if image_type == "share" else image_type,

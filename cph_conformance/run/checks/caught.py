@@ -71,6 +71,7 @@ CAUGHT: dict[str, Caught] = {
     "all-ends-at-type-edge": Caught(listings.same_listing_at_any_limit),
     "small-pages-reordered": Caught(listings.same_listing_at_any_limit),
     "default-limit-10": Caught(listings.omitted_is_default),
+    "marker-without-limit-restarts": Caught(listings.omitted_is_default),
     "share-lists-private": Caught(listings.image_type_partition),
     "all-without-shared": Caught(listings.all_is_the_union),
     "all-interleaved": Caught(listings.all_is_the_union),

@@ -3,7 +3,8 @@ derived from the spec's annotations, not from this module:
 - pagination: a listing ends, repeats no continuation and no image, and every page request of it is answered with a
   page (the marker is the SDK's "pagination marker", next_marker "the marker that queries the next page");
 - same_listing_at_any_limit (the page-size parameter, x-page-size): the same images in the same order at any size;
-- omitted_is_default (a parameter's schema default): leaving it out is sending its default;
+- omitted_is_default (a parameter's schema default): leaving it out is sending its default, on the first page and on
+  the page after a continuation the service gave;
 - all_is_the_union (a selector value whose x-selects is a union): exactly its parts' images, in their order when
   the union is ordered, at every page size walked;
 - image_type_partition (the parts of a union): no image is listed under two of them.
@@ -80,7 +81,7 @@ def _broken(listing: Listing, continues: str) -> Iterator[Drift]:
     pages, where, n = listing.pages, listing.query, len(listing.pages)
     if listing.ended == NO_PAGE:
         page = pages[-1]
-        what = f"page {n}, after a {continues} the service gave" if n > 1 else "the first page"
+        what = f"page {n}, after a {continues} the service gave" if n > 1 or listing.start else "the first page"
         every = f" (refused at each of {listing.tries} tries of this step)" if listing.tries > 1 else ""
         said = f"expected 200 with phone_images; got {page.status} {page.shown(160)!r}{every}"
         yield Drift("refused", f"{where}, {what}: {said}", pages[-2:], listing.selection)
@@ -146,37 +147,41 @@ def same_listing_at_any_limit(walked: Walked) -> Iterator[Drift]:
             )
 
 
-def _first_pages(walked: Walked) -> tuple[Listing, Listing] | None:
-    """A selection's first page with the page size's default, and without a page size, when both were walked."""
+def _defaulted(walked: Walked) -> list[tuple[Listing, Listing]]:
+    """A selection's pages with the page size's default and without a page size, paired where both start at the same
+    place: the first page, and the page after a continuation the service gave."""
     default = int(spec.parameter_default(spec.page_size()))
-    own = listed(walked.listings, walked.selection)
-    with_default = next((listing for listing in own if listing.size == default and listing.pages), None)
-    omitted = next((listing for listing in own if listing.size is None and listing.pages), None)
-    return (with_default, omitted) if with_default and omitted else None
+    own = [listing for listing in walked.own if listing.usable and listing.pages]
+    pairs = []
+    for start in dict.fromkeys(listing.start for listing in own):
+        with_default = next((x for x in own if x.size == default and x.start == start), None)
+        omitted = next((x for x in own if x.size is None and x.start == start), None)
+        if with_default and omitted:
+            pairs.append((with_default, omitted))
+    return pairs
 
 
 @check(
-    "leaving out a parameter that has a default is sending the default (limit: 500)",
+    "leaving out a parameter that has a default is sending the default (limit: 500), after a marker too",
     ("sdk.limit",),
-    "the first page without limit, against limit=500's",
+    "the first page and the page after a marker without limit, against limit=500's",
     LISTINGS,
-    applies=lambda walked: _first_pages(walked) is not None,
+    applies=lambda walked: bool(_defaulted(walked)),
 )
 def omitted_is_default(walked: Walked) -> Iterator[Drift]:
-    pair = _first_pages(walked)
-    assert pair is not None
-    with_default, omitted = pair
-    differs = _compare(_ids(with_default.pages[:1]), _ids(omitted.pages[:1]), prefix=False)
-    if differs:
-        cause, what = differs
-        default = with_default.size
-        yield Drift(
-            cause,
-            f"{spec.selector()}={walked.selection} without {spec.page_size()}, against "
-            f"{spec.page_size()}={default} (the default): the first page holds {what}",
-            (with_default.pages[0], omitted.pages[0]),
-            walked.selection,
-        )
+    for with_default, omitted in _defaulted(walked):
+        differs = _compare(_ids(with_default.pages[:1]), _ids(omitted.pages[:1]), prefix=False)
+        if differs:
+            cause, what = differs
+            after = omitted.start is not None
+            where = f"the page after a {spec.continuation()[0]} the service gave" if after else "the first page"
+            yield Drift(
+                f"{cause}:after-marker" if after else cause,
+                f"{spec.selector()}={walked.selection} without {spec.page_size()}, against "
+                f"{spec.page_size()}={with_default.size} (the default): {where} holds {what}",
+                (with_default.pages[0], omitted.pages[0]),
+                walked.selection,
+            )
 
 
 def _union(walked: Walked) -> tuple[list[str], list[Listing]] | None:
