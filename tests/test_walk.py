@@ -25,6 +25,8 @@ from tests import inprocess
 
 URL = "https://cph.example/v1/p/cloud-phone/phone-images"
 LARGEST = spec.limit_bounds()[1]
+IS_PUBLIC, IS_PRIVATE = spec.enum("IsPublic")
+RECEIVED = spec.enum("ReceiveStatus")[1]
 PUBLIC, PRIVATE, SHARE = ("a1", "a2", "a3"), ("b1", "b2"), ("c1",)
 
 
@@ -142,6 +144,37 @@ def test_every_relation_is_tested_both_ways() -> None:
     for check in checks.of(LISTINGS):
         if check.name != "pagination":  # held both ways below, through paging itself
             assert {(check.name, True), (check.name, False)} <= tested, check.name
+
+
+def shown(query: str, *images: dict[str, Any], project: str = "p") -> Exchange:
+    """An answer of the run that lists these images (with the values that select their type)."""
+    url = URL.replace("/p/", f"/{project}/") + (f"?{query}" if query else "")
+    return Exchange("GET", url, VALID, 200, {}, {"phone_images": list(images)})
+
+
+PUBLIC_IMAGE, PRIVATE_IMAGE = {"image_id": "a9", "is_public": IS_PUBLIC}, {"image_id": "b9", "is_public": IS_PRIVATE}
+SHARED_IMAGE = {"image_id": "c1", "is_public": IS_PRIVATE, "receive_status": RECEIVED}
+# (the answers of the run besides the walk's listings, the keys of what must drift, and whether each is a failure)
+SEEN: list[tuple[list[Exchange], list[str], bool]] = [
+    ([shown("", {"image_id": "a1", "is_public": IS_PUBLIC}, SHARED_IMAGE)], [], True),  # listed where they belong
+    ([shown("", PUBLIC_IMAGE)], ["public:missing", "all:missing"], True),  # listed by no type: a failure
+    ([shown("image_type=private", PRIVATE_IMAGE)], ["private:missing", "all:missing"], True),
+    ([shown("", {**SHARED_IMAGE, "image_id": "c9"})], ["share:missing", "all:missing"], True),
+    # c1 without receive_status: private by its values, but share lists it (shared images may lack it): a warning
+    ([shown("", {"image_id": "c1", "is_public": IS_PRIVATE})], ["private:elsewhere"], False),
+    ([shown("", PUBLIC_IMAGE, project="q")], [], True),  # another project's images are not this one's
+]
+
+
+@pytest.mark.parametrize(("answers", "keys", "failure"), SEEN)
+def test_every_image_the_run_saw_is_in_the_listing_of_its_type(
+    answers: list[Exchange], keys: list[str], failure: bool
+) -> None:
+    found = judge(Facts(tuple(answers), walk=walked(*FAITHFUL)), strict=True)
+    drifts = [d for d in found.drifts if d.check == "selected_images_listed"]
+    assert found.judged["selected_images_listed"] > 0
+    assert sorted(":".join(d.key) for d in drifts) == sorted(keys)
+    assert all(bool(d.assumed) != failure for d in drifts)
 
 
 def pages_of(ids: list[str], per_page: int, marker: Any) -> Service:

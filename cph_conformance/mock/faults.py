@@ -191,6 +191,15 @@ def _share_with_private(selection: Sequence[Image], call: Call) -> tuple[Sequenc
     return _from(selection, _position(selection, call.marker), call.limit)
 
 
+def _first_public_hidden(selection: Sequence[Image], call: Call) -> tuple[Sequence[Image], str | None]:
+    """public and all leave out the first public image; a request without image_type still lists it."""
+    if call.image_type in ("public", "all"):
+        public, _ = spec.enum("IsPublic")
+        first = next((i for i in selection if i["is_public"] == public), None)
+        selection = [i for i in selection if i is not first]
+    return _from(selection, _position(selection, call.marker), call.limit)
+
+
 def _all_by_id(selection: Sequence[Image], call: Call) -> tuple[Sequence[Image], str | None]:
     if call.image_type in (None, "all"):
         selection = sorted(selection, key=lambda image: str(image["image_id"]))
@@ -386,6 +395,10 @@ FAULTS: dict[str, Fault] = {
         "image_type=share lists the private images too",
         select=lambda image_type: "all" if image_type == "share" else image_type,
         pager=_share_with_private,
+    ),
+    "public-image-hidden": Fault(
+        "image_type=public and all leave out the first public image, which a request without image_type lists",
+        pager=_first_public_hidden,
     ),
     "all-without-shared": Fault(
         "image_type=all (and no image_type) leaves out the shared images", pager=_all_without_shared

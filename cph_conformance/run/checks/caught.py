@@ -75,6 +75,7 @@ CAUGHT: dict[str, Caught] = {
     "share-lists-private": Caught(listings.image_type_partition),
     "all-without-shared": Caught(listings.all_is_the_union),
     "all-interleaved": Caught(listings.all_is_the_union),
+    "public-image-hidden": Caught(listings.selected_images_listed, ("page.image_type", "page.is_public")),
     # Across every answer.
     "echo-token": Caught(across.request_ids),
     "cached-by-content": Caught(across.request_ids),

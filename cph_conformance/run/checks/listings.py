@@ -7,16 +7,22 @@ derived from the spec's annotations, not from this module:
   the page after a continuation the service gave;
 - all_is_the_union (a selector value whose x-selects is a union): exactly its parts' images, in their order when
   the union is ordered, at every page size walked;
-- image_type_partition (the parts of a union): no image is listed under two of them.
+- image_type_partition (the parts of a union): no image is listed under two of them;
+- selected_images_listed (x-selects read the other way, over what the run saw: Seen): every image that any answer of
+  the run lists (a listing of another type, a request without image_type, one of schemathesis' cases) is in the
+  complete listing of the type its values select, and of every union of that type.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
+from urllib.parse import urlsplit
 
 from cph_conformance import spec
-from cph_conformance.run.checks.evidence import Walked
-from cph_conformance.run.checks.registry import LISTINGS, Drift, check
+from cph_conformance.run.checks.answer import carried_fields
+from cph_conformance.run.checks.evidence import Seen, Walked, siblings
+from cph_conformance.run.checks.registry import LISTINGS, SEEN, Drift, check
 from cph_conformance.run.collect.walk import (
     ENDLESS,
     IMAGE_REPEATED,
@@ -263,3 +269,93 @@ def image_type_partition(walked: Walked) -> Iterator[Drift]:
                     walked.selection,
                 )
                 break
+
+
+# --- what the run saw, against the listings ----------------------------------------------------------------------
+
+
+def _values(rule: dict[str, Any]) -> dict[str, Any]:
+    """The field values a type's x-selects gives (is_public: 1), without its other keywords."""
+    return {k: v for k, v in rule.items() if k not in ("carries", "union", "ordered") and not k.startswith("x-")}
+
+
+def owner(image: dict[str, Any]) -> str | None:
+    """The image type whose values an image carries (x-selects): the type a field it carries marks (receive_status:
+    share), else the one whose values it has (is_public 1: public); None when none."""
+    for field, selection in carried_fields().items():
+        if image.get(field) is not None:
+            return selection
+    for selection, rule in spec.image_type_selects().items():
+        values = _values(rule)
+        if values and all(image.get(k) == v for k, v in values.items()):
+            return selection
+    return None
+
+
+def _listed(seen: Seen) -> bool:
+    """The type's complete listing, and, for a part of a union, every part's, were walked."""
+    return all(reference(seen.listings, s) is not None for s in siblings(seen.selection))
+
+
+def _asked(ex: Exchange) -> str:
+    query = urlsplit(ex.url).query
+    return f"the {ex.phase or 'run'}'s request " + (f"?{query}" if query else "without a query")
+
+
+@check(
+    "every image any answer of the run lists is in the complete listing of its type (ImageType's x-selects, read "
+    "the other way), and in its union's",
+    tuple(dict.fromkeys(c for rule in spec.image_type_selects().values() for c in spec.cites(rule))),
+    "every image of every answer, against each type's complete listing",
+    SEEN,
+    applies=_listed,
+)
+def selected_images_listed(seen: Seen) -> Iterator[Drift]:
+    whole = reference(seen.listings, seen.selection)
+    assert whole is not None
+    rule = spec.image_type_selects()[seen.selection]
+    parts = rule.get("union", (seen.selection,))
+    project = whole.pages[0].project_id if whole.pages else None
+    listed_ids = set(whole.ids)
+    missing: dict[str, tuple[Exchange, str]] = {}  # image -> the first answer that lists it, and its type
+    for ex in seen.answers:
+        if ex.project_id != project:
+            continue
+        for image in ex.images or ():
+            image_id, kind = image.get("image_id"), owner(image)
+            if isinstance(image_id, str) and image_id not in listed_ids and kind in parts:
+                missing.setdefault(image_id, (ex, str(kind)))
+    # Listed under another part of the union: which part an image belongs to then rests on what the spec assumes of
+    # that part (share: every shared image carries receive_status), a warning; listed nowhere, a failure.
+    elsewhere: dict[str, str] = {}
+    for other in sorted(siblings(seen.selection) - {seen.selection}):
+        found = reference(seen.listings, other)
+        elsewhere |= {i: other for i in (found.ids if found else ()) if i in missing and i not in elsewhere}
+    for cause, ids in (("missing", [i for i in missing if i not in elsewhere]), ("elsewhere", list(elsewhere))):
+        if not ids:
+            continue
+        first = ids[0]
+        ex, kind = missing[first]
+        also = f"; {len(ids)} such images: {', '.join(ids[:SHOWN])}" if len(ids) > 1 else ""
+        where = f", and {elsewhere[first]}'s lists it" if cause == "elsewhere" else ""
+        part = f" (a part of {seen.selection})" if kind != seen.selection else ""
+        said = (
+            f"image {first}, which {_asked(ex)} lists, is of {kind}{part} by its values but not in {whole.query}'s "
+            f"complete listing of {len(whole.ids)} image(s){where}{also}"
+        )
+        yield Drift(
+            cause,
+            said,
+            (ex, whole.pages[0]),
+            seen.selection,
+            spec.cites(rule),
+            _assumed(elsewhere[first]) if cause == "elsewhere" else "",
+            instance=first,
+        )
+
+
+def _assumed(where: str) -> str:
+    carries = spec.assumed_keywords(spec.image_type_selects()[where]).get("carries")
+    return f"another type ({where}) lists it, and which type it is then rests on an assumption" + (
+        f": {carries}" if carries else ""
+    )

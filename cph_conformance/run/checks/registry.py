@@ -6,6 +6,7 @@ One signature: a check's function takes one piece of evidence of its kind and yi
 - ANSWER: one answer (an Exchange), whichever part of the run sent it;
 - ANSWERS: every answer of the run at once (Answers);
 - LISTINGS: the walk's listings of one image type, with those they relate to (Walked);
+- SEEN: one image type's complete listing, with every answer of the run: what the run saw of that type (Seen);
 - PROBE: a probe at the edge of what is accepted, and its answer (Probed);
 - CASE: one of schemathesis' cases and what its own check said of it (Case);
 - RUN: the run itself (setup, availability, the parts that ran): no function; the pipeline finds these from facts.
@@ -26,7 +27,8 @@ from typing import Any, Protocol
 from cph_conformance import spec
 from cph_conformance.run.transport.exchange import Exchange
 
-ANSWER, ANSWERS, LISTINGS, PROBE, CASE, RUN = "answer", "answers", "listings", "probe", "case", "run"
+ANSWER, ANSWERS, LISTINGS, SEEN, PROBE, CASE = "answer", "answers", "listings", "seen", "probe", "case"
+RUN = "run"
 ASSUMPTION = "assumption"
 THE_RUN = "the run"  # what a RUN check rests on
 
@@ -83,7 +85,7 @@ class Check:
     rule: str  # what must hold, in one line
     cites: tuple[str, ...]  # ids of the spec's x-statements that state the rule; () for an assumption
     judges: str  # what it looks at, in a few words
-    by: str  # the kind of evidence: ANSWER, ANSWERS, LISTINGS, PROBE, CASE or RUN
+    by: str  # the kind of evidence: ANSWER, ANSWERS, LISTINGS, SEEN, PROBE, CASE or RUN
     fn: Callable[[Any], Iterable[Drift]] | None = field(default=None, repr=False, compare=False)
     assumed: str = ""  # why the rule is there, when no statement states it
     strict_only: bool = False  # judged only when STRICT is on

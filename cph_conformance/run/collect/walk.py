@@ -236,9 +236,7 @@ def query_of(selection: str, size: int | None) -> str:
 def listed(listings: Sequence[Listing], selection: str) -> list[Listing]:
     """A selection's listings from the first page whose paging did not break."""
     return [
-        listing
-        for listing in listings
-        if listing.selection == selection and listing.usable and listing.start is None
+        listing for listing in listings if listing.selection == selection and listing.usable and listing.start is None
     ]
 
 

@@ -28,7 +28,7 @@ from typing import Protocol
 
 from cph_conformance.run import checks
 from cph_conformance.run.checks import run as run_checks
-from cph_conformance.run.checks.registry import LISTINGS, Check, Drift, Evidence
+from cph_conformance.run.checks.registry import LISTINGS, SEEN, Check, Drift, Evidence
 from cph_conformance.run.collect import walk
 from cph_conformance.run.collect.walk import Walk
 from cph_conformance.run.transport.exchange import Exchange
@@ -154,7 +154,9 @@ def confirm(
             r.conclusive += 1
             confirmed.append(dataclasses.replace(f, reproduced=CONCLUSIVE))
             continue
-        cost = walk_cost if check.by == LISTINGS else len(shown.evidence.exchanges)
+        cost = (walk_cost if check.by in (LISTINGS, SEEN) else 0) + (
+            0 if check.by == LISTINGS else len(shown.evidence.exchanges)
+        )
         confirmed.append(_again(f, check, shown, shown.evidence, resender, r, cost, pause))
     return _lost_again(confirmed, lost, resender, r, pause), r
 
