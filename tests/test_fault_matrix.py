@@ -18,6 +18,7 @@ from cph_conformance.run import checks
 from cph_conformance.run.checks.caught import CAUGHT as CAUGHT_BY
 from cph_conformance.run.checks.registry import CASE, PROBE
 from cph_conformance.run.collect import walk
+from cph_conformance.run.transport.credential import MISPLACED_SIGNATURE, MISPLACED_TOKEN
 from cph_conformance.run.transport.patience import AGAIN
 from cph_conformance.run.verdict import replay
 from cph_conformance.run.verdict.findings import FAILURE, FLAKY
@@ -43,6 +44,7 @@ def test_the_run_names_a_check_for_every_fault_that_must_fail_it() -> None:
 def verdict_of(fault: str, fail_on_flaky: bool = False) -> Verdict:
     check = CAUGHT_BY[fault].check
     caught_by = check.name
+    signed = CAUGHT_BY[fault].signed
     strict = faults.FAULTS[fault].strict_only
     if check.by != CASE:
         # The first listings first (public's, a quarter of the walk), then the whole walk.
@@ -54,6 +56,7 @@ def verdict_of(fault: str, fail_on_flaky: bool = False) -> Verdict:
                 strict=strict,
                 walk_budget=budget,
                 fail_on_flaky=fail_on_flaky,
+                signed=signed,
             )
             if any(f.check == caught_by and f.verdict in (FAILURE, FLAKY) for f in v.findings):
                 break
@@ -110,6 +113,16 @@ def test_the_clean_mock_and_faithful_variants_pass(fault: str | None) -> None:
     v = inprocess.verdict(fault, max_examples=3, phases=phases, strict=True)
     assert [(f.check, f.key, f.message) for f in v.findings if f.verdict == FAILURE] == []
     assert v.inconclusive == [] and v.exit_status == PASSED
+
+
+def test_a_run_that_signs_its_requests_passes_and_tries_no_token() -> None:
+    """With AK/SK, the probes try the signature's own misplacements (another query's, a date out of the window), and
+    no token where the page does not put one: the run has none."""
+    v = inprocess.verdict(None, max_examples=3, phases=("fuzzing",), signed=True)
+    assert [(f.check, f.key, f.message) for f in v.findings if f.verdict == FAILURE] == []
+    assert v.inconclusive == [] and v.exit_status == PASSED
+    tried = {p.probe.auth for p in v.probed}
+    assert set(MISPLACED_SIGNATURE) <= tried and not tried & set(MISPLACED_TOKEN)
 
 
 @pytest.mark.parametrize("fault", INCONCLUSIVE)

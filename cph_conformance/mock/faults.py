@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,9 @@ class Fault:
     loosen: Callable[[dict[str, Any]], None] | None = None  # edits (a copy of) the operation the mock serves
     authenticates: bool = True  # False: no credential is asked for
     accepts_token: Callable[[str, str], bool] | None = None  # (token received, the right one): let it in?
+    signature_lets_in: Callable[[str], bool] | None = None  # why a signed request is refused: let it in anyway?
+    token_from: Callable[[Mapping[str, str], str], str | None] | None = None  # (headers, query): a token found
+    # where the page does not put it, taken as the X-Auth-Token (mock/misplaced.py)
     any_project: Callable[[Call], bool] | None = None  # a request for another project answered with the run's images
     fail_with: Callable[[Call], int | None] | None = None  # a status to answer instead of a page
     select: Callable[[str | None], str | None] | None = None  # the image_type whose images are listed
@@ -261,6 +264,21 @@ def _service_code_on_404(status: int, body: Body, _token: str) -> Answer | None:
     return _json(404, said, {spec.request_id_header(): str(body.get("request_id"))})
 
 
+def _token_anywhere(headers: Mapping[str, str], query: str) -> str | None:
+    """A token in Authorization (any scheme), the query string or a cookie, as a gateway that looks everywhere."""
+    from http.cookies import SimpleCookie
+    from urllib.parse import parse_qs
+
+    name = spec.auth_header()
+    scheme, _, value = headers.get("authorization", "").partition(" ")
+    if scheme in ("Bearer", "Basic", "Token") and value:
+        return value
+    if name in parse_qs(query):
+        return parse_qs(query)[name][0]
+    cookie = SimpleCookie(headers.get("cookie", ""))
+    return cookie[name].value if name in cookie else None
+
+
 def _loosen_image_type(operation: dict[str, Any]) -> None:
     for param in operation["parameters"]:
         if param["name"] == "image_type":
@@ -441,6 +459,15 @@ FAULTS: dict[str, Fault] = {
     "token-prefix": Fault(
         "any token that starts with the right one is let in",
         accepts_token=lambda got, right: got.startswith(right),
+    ),
+    "token-anywhere": Fault(
+        "the token is taken from Authorization (Bearer, Basic, Token), the query string or a cookie too, not only "
+        "from X-Auth-Token",
+        token_from=_token_anywhere,
+    ),
+    "signature-unchecked": Fault(
+        "an AK/SK request with the right access key and a fresh X-Sdk-Date passes whatever its signature",
+        signature_lets_in=lambda why: why == "signature mismatch",
     ),
     "html-401": Fault("401 comes as an HTML page, not Huawei's JSON error body", error=_html_401),
     # Invalid input.

@@ -22,6 +22,7 @@ from cph_conformance.run.checks.registry import Check
 class Caught:
     check: Check
     breaks: tuple[str, ...] = ()  # the statements its failure cites, when fewer than the check's; () for all of them
+    signed: bool = False  # it shows only in a run that signs its requests (CPH_AK and CPH_SK)
 
     def __post_init__(self) -> None:
         unknown = [s for s in self.breaks if s not in spec.statements()]
@@ -89,6 +90,8 @@ CAUGHT: dict[str, Caught] = {
     "token-any-case": Caught(probes.authentication),
     "token-prefix": Caught(probes.authentication),
     "html-401": Caught(probes.authentication),
+    "token-anywhere": Caught(probes.authentication),
+    "signature-unchecked": Caught(probes.authentication, signed=True),
     # Invalid input: the parameter's statements with the status codes'.
     "invalid-image-type-200": Caught(cases.negative_data_rejection, ("docs.status_codes", "page.image_type")),
     "image-type-any-case": Caught(probes.exact_values),
