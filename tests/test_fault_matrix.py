@@ -21,12 +21,13 @@ from cph_conformance.run.collect import walk
 from cph_conformance.run.transport.credential import MISPLACED_SIGNATURE, MISPLACED_TOKEN
 from cph_conformance.run.transport.patience import AGAIN
 from cph_conformance.run.verdict import replay
-from cph_conformance.run.verdict.findings import FAILURE, FLAKY
+from cph_conformance.run.verdict.findings import ERROR, FAILURE, FLAKY
 from cph_conformance.run.verdict.verdict import CANNOT_RUN, PASSED, Verdict
 from tests import inprocess
 
 QUICK_WALK = 12  # requests
-CAUGHT = sorted(name for name in CAUGHT_BY if not faults.FAULTS[name].flaky)
+CAUGHT = sorted(name for name, caught in CAUGHT_BY.items() if not faults.FAULTS[name].flaky and not caught.ours)
+OURS = sorted(name for name, caught in CAUGHT_BY.items() if caught.ours)
 FLAKY_FAULTS = sorted(name for name in CAUGHT_BY if faults.FAULTS[name].flaky)
 NOT_SENT_AGAIN = {"throttled-as-html"}  # its failure is in throttled answers, which are never sent again
 PASSING = [None, *sorted(name for name, fault in faults.FAULTS.items() if fault.faithful)]
@@ -58,7 +59,7 @@ def verdict_of(fault: str, fail_on_flaky: bool = False) -> Verdict:
                 fail_on_flaky=fail_on_flaky,
                 signed=signed,
             )
-            if any(f.check == caught_by and f.verdict in (FAILURE, FLAKY) for f in v.findings):
+            if any(f.check == caught_by and f.verdict in (FAILURE, FLAKY, ERROR) for f in v.findings):
                 break
         return v
     # The cheapest run that shows it first: most faults show on any answer, a few only on the boundary cases of the
@@ -88,6 +89,16 @@ def test_each_fault_is_a_failure_of_the_check_it_names(fault: str) -> None:
     again = replay.CONCLUSIVE if caught.check.conclusive else f"{AGAIN + 1}/{AGAIN + 1}"
     assert found[0].reproduced == ("" if fault in NOT_SENT_AGAIN else again), found[0]
     assert v.exit_status == 1
+
+
+@pytest.mark.parametrize("fault", OURS)
+def test_an_answer_huawei_allows_that_the_client_cannot_read_is_an_error_never_a_pass(fault: str) -> None:
+    """Not drift (no Huawei statement rules it out), but no pass either: the run could not vouch for its client."""
+    caught = CAUGHT_BY[fault]
+    v = verdict_of(fault)
+    found = [f for f in v.findings if f.verdict == ERROR and f.check == caught.check.name]
+    assert found and found[0].source.startswith("the run itself") and found[0].curls, v.findings
+    assert not v.failures and v.exit_status == CANNOT_RUN
 
 
 @pytest.mark.parametrize("fail_on_flaky", [False, True])

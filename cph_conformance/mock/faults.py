@@ -279,6 +279,26 @@ def _token_anywhere(headers: Mapping[str, str], query: str) -> str | None:
     return cookie[name].value if name in cookie else None
 
 
+def _with_nan(body: Body, _call: Call) -> Answer:
+    """Each image with a field the spec does not list, whose value is NaN: Python's JSON reader takes it; JSON has no
+    such number, and the client's parser (orjson) refuses it."""
+    import json
+
+    images = [{**image, "rating": float("nan")} for image in _images(body)]
+    rid = str(body.get("request_id"))
+    content = json.dumps(_with_images(body, images)).encode()
+    return Answer(200, content, "application/json", {spec.request_id_header(): rid})
+
+
+def _without_shares(selection: Sequence[Image], call: Call) -> tuple[Sequence[Image], str | None]:
+    selection = [i for i in selection if "receive_status" not in i]
+    return _from(selection, _position(selection, call.marker), call.limit)
+
+
+def _empty_is_null(body: Body, _call: Call) -> Body:
+    return {**body, "phone_images": body.get("phone_images") or None}
+
+
 def _loosen_image_type(operation: dict[str, Any]) -> None:
     for param in operation["parameters"]:
         if param["name"] == "image_type":
@@ -432,6 +452,16 @@ FAULTS: dict[str, Fault] = {
         "earlier answer, its request_id too",
         answer=_cached_by_content(),
     ),
+    # What the project's own client reads.
+    "nan-in-a-field": Fault(
+        "each image carries a field the spec does not list, whose value is NaN: not JSON, though Python reads it",
+        answer=_with_nan,
+    ),
+    "image-without-os-name": Fault(
+        "images whose image_id ends in 0 have no os_name, in every answer: Huawei's sources allow it (the spec assumes "
+        "every image has one), and the client generated from the spec cannot read it: the run must not pass",
+        page=_each(lambda image: image.pop("os_name", None) if str(image["image_id"]).endswith("0") else None),
+    ),
     # Error answers.
     "error-code-of-another-status": Fault(
         "image_type=share is answered 404 with the code the mock gives an invalid parameter, which no page gives a 404",
@@ -525,6 +555,13 @@ FAULTS: dict[str, Fault] = {
     "request-id-header-differs": Fault(
         "X-Request-Id is another id than the body's request_id (a gateway's own): no Huawei page says they are one",
         answer=_mismatched_header,
+        faithful=True,
+    ),
+    "phone-images-null": Fault(
+        'an account without shared images, whose empty pages say "phone_images": null: Huawei\'s SDK reads a null '
+        "as an absent field, and so does the client",
+        pager=_without_shares,
+        page=_empty_is_null,
         faithful=True,
     ),
     "share-without-receive-status": Fault(

@@ -13,9 +13,11 @@ One signature: a check's function takes one piece of evidence of its kind and yi
 Evidence knows what shows one of its drifts (narrow) and how to send itself again (again), for the replays.
 
 A check that cites no statement rests on an assumption of this project: what it finds is a warning, never a
-failure. A RUN check's findings are errors: what kept the run from judging. A conclusive check's failure is drift on
-first sight: sending its evidence again proves nothing (two different requests answered with one request_id stay
-so, whatever a cache answers next time), so the replays leave it as it is.
+failure. A RUN check's findings are errors: what kept the run from judging; so is a drift that is this project's
+own fault (Drift.ours: an answer Huawei's sources allow that the project's client cannot read), never a pass. A
+conclusive check's failure is drift on first sight: sending its evidence again proves nothing (two different
+requests answered with one request_id stay so, whatever a cache answers next time), so the replays leave it as it
+is.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class Drift:
     selection: str = ""  # the image type (or other selection) the cause concerns; "" when none
     citations: tuple[str, ...] | None = None  # statements of this cause, when they are not the check's own
     assumed: str = ""  # why it breaks only an assumption: a warning
+    ours: str = ""  # why it is this project's own fault, not the endpoint's: an error (neither drift nor a pass)
     instance: str = ""  # exactly what is wrong, when the cause is coarser (which image differs): what must come
     # back when the evidence is sent again for the failure to count (cph_conformance.run.verdict.replay)
     check: str = ""  # the check that found it (set by Check.judge)
