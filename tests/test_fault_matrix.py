@@ -29,7 +29,8 @@ QUICK_WALK = 12  # requests
 CAUGHT = sorted(name for name, caught in CAUGHT_BY.items() if not faults.FAULTS[name].flaky and not caught.ours)
 OURS = sorted(name for name, caught in CAUGHT_BY.items() if caught.ours)
 FLAKY_FAULTS = sorted(name for name in CAUGHT_BY if faults.FAULTS[name].flaky)
-NOT_SENT_AGAIN = {"throttled-as-html"}  # its failure is in throttled answers, which are never sent again
+# Their failures are in throttled answers, which are never sent again.
+NOT_SENT_AGAIN = {"throttled-as-html", "throttled-code-of-another-status"}
 PASSING = [None, *sorted(name for name, fault in faults.FAULTS.items() if fault.faithful)]
 INCONCLUSIVE = sorted(name for name, fault in faults.FAULTS.items() if fault.inconclusive)
 

@@ -346,6 +346,16 @@ FAULTS: dict[str, Fault] = {
         "an image_id longer than 32 characters",
         page=_first(lambda image: image.__setitem__("image_id", image["image_id"] * 2)),
     ),
+    "phone-images-object": Fault(
+        "phone_images is an object of images by image_id, not an array",
+        page=lambda body, _c: {**body, "phone_images": {str(i["image_id"]): i for i in _images(body)}},
+    ),
+    "encrypt-as-text": Fault(
+        'is_support_encrypt is the text "true" or "false", not a boolean',
+        page=_each(
+            lambda image: image.__setitem__("is_support_encrypt", str(bool(image.get("is_support_encrypt"))).lower())
+        ),
+    ),
     "long-name-bytes": Fault(
         "an image_name of 50 CJK characters: 150 UTF-8 bytes, over the page's 128",
         page=_first(_set("image_name", "云手机镜像" * 10)),
@@ -451,6 +461,21 @@ FAULTS: dict[str, Fault] = {
         "a cache keyed on what a page holds answers a later, different request (limit=500, then no limit) with the "
         "earlier answer, its request_id too",
         answer=_cached_by_content(),
+    ),
+    "unauthorized-code-of-another-status": Fault(
+        "image_type=share is answered 401 with the code of a 403 (CPS.0001), not API Gateway's 401 code",
+        fail_with=lambda call: 401 if call.image_type == "share" else None,
+        error=lambda status, body, _t: (
+            _json(status, {**body, "error_code": spec.error_example(403)["error_code"]}) if status == 401 else None
+        ),
+    ),
+    "throttled-code-of-another-status": Fault(
+        "throttled answers (the first pages of all, one image at a time) carry the code of an invalid parameter, not "
+        "API Gateway's throttling code",
+        fail_with=lambda call: 429 if call.image_type == "all" and call.limit == 1 else None,
+        error=lambda status, body, _t: (
+            _json(status, {**body, "error_code": spec.error_example(400)["error_code"]}) if status == 429 else None
+        ),
     ),
     # What the project's own client reads.
     "nan-in-a-field": Fault(

@@ -158,12 +158,24 @@ def _cited_along(schema: dict[str, Any], path: list[Any]) -> tuple[str, ...]:
     return found
 
 
+def _answers_cite() -> tuple[str, ...]:
+    """Every statement a judged answer's schema may cite: each response's own, and its schema's nodes' (a blip's are
+    never judged)."""
+    found: dict[str, None] = {}
+    for status in sorted(spec.documented_statuses() - spec.statuses_when("transient")):
+        found.update(
+            dict.fromkeys((*spec.cites(spec.response_node(status)), *spec.cited_in(spec.response_schema(status))))
+        )
+    return tuple(found)
+
+
 @check(
     "every answer's body is what the spec documents for its status",
     ("page.response_parameters", "docs.abnormal_response"),
     EVERY_ANSWER,
     ANSWER,
     throttled_too=True,
+    also_cites=_answers_cite(),
 )
 def response_schema_conformance(ex: Exchange) -> Iterator[Drift]:
     assert ex.status is not None
@@ -480,6 +492,7 @@ def _unreadable(ex: Exchange) -> str:
     ANSWER,
     applies=lambda ex: ex.body is not None and _model(cast(int, ex.status)) is not None,
     throttled_too=True,
+    also_cites=_answers_cite(),
 )
 def client_reads(ex: Exchange) -> Iterator[Drift]:
     why = _unreadable(ex)

@@ -95,9 +95,10 @@ class Check:
     applies: Callable[[Any], bool] | None = field(default=None, repr=False, compare=False)  # which evidence
     throttled_too: bool = False  # ANSWER: also judges throttled answers (their shape)
     conclusive: bool = False  # its failure is drift on first sight: never sent again (replay.py)
+    also_cites: tuple[str, ...] = ()  # statements its drifts may cite instead of its own: the spec's nodes it judges
 
     def __post_init__(self) -> None:
-        unknown = [c for c in self.cites if c not in spec.statements()]
+        unknown = [c for c in (*self.cites, *self.also_cites) if c not in spec.statements()]
         if unknown:
             raise ValueError(f"check {self.name} cites statements the spec does not quote: {', '.join(unknown)}")
         if not self.cites and not self.assumed and self.by != RUN:
@@ -109,6 +110,11 @@ class Check:
     @property
     def statements(self) -> tuple[spec.Statement, ...]:
         return tuple(spec.statements()[c] for c in self.cites)
+
+    @property
+    def covers(self) -> tuple[str, ...]:
+        """Every statement a drift of this check may cite: its own, and those of the nodes it judges by."""
+        return tuple(dict.fromkeys((*self.cites, *self.also_cites)))
 
     @property
     def kind(self) -> str:
@@ -148,11 +154,25 @@ def check(
     applies: Callable[[Any], bool] | None = None,
     throttled_too: bool = False,
     conclusive: bool = False,
+    also_cites: tuple[str, ...] = (),
 ) -> Callable[[Callable[[Any], Iterable[Drift]]], Check]:
     """Register the decorated function as the check of its name; the name is then the Check."""
 
     def decorate(fn: Callable[[Any], Iterable[Drift]]) -> Check:
-        made = Check(fn.__name__, rule, cites, judges, by, fn, assumed, strict_only, applies, throttled_too, conclusive)
+        made = Check(
+            fn.__name__,
+            rule,
+            cites,
+            judges,
+            by,
+            fn,
+            assumed,
+            strict_only,
+            applies,
+            throttled_too,
+            conclusive,
+            also_cites,
+        )
         return register(made)
 
     return decorate
