@@ -15,6 +15,7 @@ derived from the spec's annotations, not from this module:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -279,17 +280,21 @@ def _values(rule: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in rule.items() if k not in ("carries", "union", "ordered") and not k.startswith("x-")}
 
 
+@functools.cache
+def _selecting() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]]:
+    """((field, the type it marks), ...), ((type, its field values), ...): what owner() reads, from x-selects."""
+    values = tuple((selection, tuple(_values(rule).items())) for selection, rule in spec.image_type_selects().items())
+    return tuple(carried_fields().items()), tuple((s, v) for s, v in values if v)
+
+
 def owner(image: dict[str, Any]) -> str | None:
     """The image type whose values an image carries (x-selects): the type a field it carries marks (receive_status:
     share), else the one whose values it has (is_public 1: public); None when none."""
-    for field, selection in carried_fields().items():
+    carried, valued = _selecting()
+    for field, selection in carried:
         if image.get(field) is not None:
             return selection
-    for selection, rule in spec.image_type_selects().items():
-        values = _values(rule)
-        if values and all(image.get(k) == v for k, v in values.items()):
-            return selection
-    return None
+    return next((s for s, values in valued if all(image.get(k) == v for k, v in values)), None)
 
 
 def _listed(seen: Seen) -> bool:
@@ -322,9 +327,11 @@ def selected_images_listed(seen: Seen) -> Iterator[Drift]:
         if ex.project_id != project:
             continue
         for image in ex.images or ():
-            image_id, kind = image.get("image_id"), owner(image)
-            if isinstance(image_id, str) and image_id not in listed_ids and kind in parts:
-                missing.setdefault(image_id, (ex, str(kind)))
+            image_id = image.get("image_id")
+            if isinstance(image_id, str) and image_id not in listed_ids and image_id not in missing:
+                kind = owner(image)
+                if kind in parts:
+                    missing[image_id] = (ex, str(kind))
     # Listed under another part of the union: which part an image belongs to then rests on what the spec assumes of
     # that part (share: every shared image carries receive_status), a warning; listed nowhere, a failure.
     elsewhere: dict[str, str] = {}
