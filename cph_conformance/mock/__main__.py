@@ -22,8 +22,8 @@ from cph_conformance.settings import BadSetting
 
 
 def _faults_help() -> str:
-    """Each fault, what it breaks and what the run must make of it (the check that catches it is the run's to say:
-    cph_conformance/run/checks/caught.py)."""
+    """Each fault, what it breaks and what the run must make of it (which check catches it, and whether as drift or
+    as an error, is the run's to say: cph_conformance/run/checks/caught.py)."""
     lines = ["faults (--fault NAME, or CPH_MOCK_FAULT):"]
     for name, fault in faults.FAULTS.items():
         if fault.faithful:
@@ -31,7 +31,7 @@ def _faults_help() -> str:
         elif fault.inconclusive:
             verdict = "the run must end inconclusive"
         else:
-            verdict = "the run must fail" + (" (with CPH_STRICT=1)" if fault.strict_only else "")
+            verdict = "the run must not pass" + (" (with CPH_STRICT=1)" if fault.strict_only else "")
         lines.append(f"  {name}: {fault.description}; {verdict}")
     return "\n".join(lines)
 
