@@ -108,6 +108,7 @@ MISPLACED_TOKEN: dict[str, Misplaced] = {
     ),
 }
 SKEWED_BY = timedelta(minutes=30)  # an X-Sdk-Date this far off: past the 15 minutes API Gateway allows
+# A signature has no curl form: their lines carry the token, as the lines of an AK/SK run's own requests do.
 MISPLACED_SIGNATURE: dict[str, Misplaced] = {
     "signed:other-query": Misplaced(
         "a signature the run's access key made for another query",
