@@ -1,8 +1,9 @@
 """The docs site's generated parts, filled in at each build (a MkDocs hook: mkdocs.yml names this file).
 
 A page's line `<!-- generated: NAME -->` is replaced by GENERATED[NAME](): the settings reference from the table of
-settings, the rules from the registry of checks, the client's page from its wheel's README. So the site says what
-the code does, and no page holds a copy that could go stale. A name that is not in GENERATED fails the build.
+settings, the rules from the registry of checks, the statement coverage from the registry, the mock's faults and
+the spec, the client's page from its wheel's README. So the site says what the code does, and no page holds a copy
+that could go stale. A name that is not in GENERATED fails the build.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ def rules() -> str:
     return checks.table()
 
 
+def statement_coverage() -> str:
+    from cph_conformance.run.checks import coverage
+
+    return coverage.table()
+
+
 def client_readme() -> str:
     """The wheel's README (generated/README.md), its headings one level down: it sits under the page's own title."""
     lines, fenced = [], False
@@ -33,10 +40,11 @@ def client_readme() -> str:
     return "\n".join(lines) + "\n"
 
 
-# Another table joins here with its name and its function (the statements each check covers, say).
+# Another table joins here with its name and its function.
 GENERATED: dict[str, Callable[[], str]] = {
     "settings": settings.markdown,
     "rules": rules,
+    "statement-coverage": statement_coverage,
     "client-readme": client_readme,
 }
 

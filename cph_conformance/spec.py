@@ -122,6 +122,8 @@ class Statement:
     quote: str
     says: str = ""  # what the quote says in English, when it is not in English
     url: str = ""
+    testable: bool = True  # False: it states no rule an answer can break (it names a thing, guides a caller)
+    why: str = ""  # why it is not testable
 
     def __str__(self) -> str:
         said = f" ({self.says})" if self.says else ""
@@ -131,11 +133,30 @@ class Statement:
 @functools.cache
 def statements() -> dict[str, Statement]:
     """Every statement the spec quotes, by id."""
-    table: dict[str, dict[str, str]] = load()["x-statements"]
+    table: dict[str, dict[str, Any]] = load()["x-statements"]
     return {
-        key: Statement(id=key, **{k: " ".join(str(v).split()) for k, v in entry.items()})
+        key: Statement(
+            id=key,
+            testable=entry.get("testable", True) is not False,
+            **{k: " ".join(str(v).split()) for k, v in entry.items() if k != "testable"},
+        )
         for key, entry in table.items()
     }
+
+
+def cited_in(node: Any) -> tuple[str, ...]:
+    """Every statement a node and the nodes within it cite (x-source), following $ref, once each, in order."""
+    found: dict[str, None] = {}
+    stack = [node]
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, dict):
+            item = deref(item)
+            found.update(dict.fromkeys(cites(item) if "x-source" in item else ()))
+            stack += [v for k, v in item.items() if k not in ("x-source", "x-statements")]
+        elif isinstance(item, list):
+            stack += item
+    return tuple(found)
 
 
 def cites(node: dict[str, Any] | None) -> tuple[str, ...]:

@@ -31,7 +31,9 @@ Then each flavour, as a set of traits (FLAVOURS):
   shared images no receive_status: the SDK says what it is, not that a shared image has one), no request_id, and
   page_info only on a page that has a next one;
 - reworded: the gateway's errors with the codes of API Gateway's own table (APIG.0301, APIG.0101) and messages
-  worded as Huawei's FAQs quote them, not as the spec's examples: a message may change without notice.
+  worded as Huawei's FAQs quote them, not as the spec's examples: a message may change without notice;
+- public-default: a request without image_type lists the public images only, not all of them: no Huawei source gives
+  image_type a default, so the run must assume none (and every image it lists is still in its type's listing).
 It is an ASGI app: tests call it in process, or serve it on loopback (tests/test_conformance_run.py).
 """
 
@@ -84,6 +86,7 @@ class Flavour:
     private: bool = True  # private images in the catalog
     optional_fields: bool = True  # is_support_encrypt, receive_status (shared images) and request_id
     apig: bool = False  # the gateway's errors as APIG.xxxx with Huawei's FAQ wording, not APIGW.xxxx
+    default_type: str = "all"  # what a request without image_type lists
 
 
 TERSE = "terse"
@@ -104,6 +107,7 @@ FLAVOURS = {
     "no-public": Flavour(public=False),
     "bare": Flavour(optional_fields=False, request_ids=False),
     "reworded": Flavour(apig=True),
+    "public-default": Flavour(default_type="public"),
     "gateway": Flavour(throttles=True, blips=True),
 }
 
@@ -191,7 +195,7 @@ def handle(
         return 403, {"error_code": "CPS.0001", "error_msg": "No permission to request resources."}
     first = {k: v[0] for k, v in query.items()}
     listed = catalog(flavour)
-    image_type = first.get("image_type", "all")
+    image_type = first.get("image_type", flavour.default_type)
     if image_type not in listed:
         return 400, {"error_code": "CPS.0010", "error_msg": "image_type is invalid."}
     raw_limit = first.get("limit", "500")

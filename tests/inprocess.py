@@ -21,7 +21,7 @@ from cph_conformance.run.collect import cases as schemathesis
 from cph_conformance.run.collect import walk
 from cph_conformance.run.transport import gateway
 from cph_conformance.run.transport.bounds import Bounds
-from cph_conformance.run.transport.credential import Token
+from cph_conformance.run.transport.credential import Signed, Token
 from cph_conformance.run.transport.deadline import Deadline
 from cph_conformance.run.transport.exchange import Exchange
 from cph_conformance.run.transport.patience import AGAIN, Patience
@@ -34,6 +34,7 @@ from tests import faithful_service
 
 PROJECT = "0123456789abcdef0123456789abcdef"
 TOKEN = "MIIT-in-process-token-0123456789abcdefghijklmnop"  # noqa: S105  (a test token)
+AK, SK = "INPROCESSACCESSKEY01", "in-process-secret-key-0123456789abcdefghij"  # an access key pair the mock takes
 ENDPOINT = "https://cph.example"
 SEED = int(settings.BY_NAME["CPH_SEED"].default)  # the runner's
 DEADLINE = 600.0
@@ -43,10 +44,11 @@ FAITHFUL = "faithful:"  # a target named "faithful:<flavour>" is tests/faithful_
 
 @functools.cache  # connexion validates the whole spec for each app it builds: once per target is enough
 def app(target: str | None = None, images: int = DEFAULT_SIZE) -> Any:
-    """The ASGI app of a target: the mock with a fault (or none), or the faithful stand-in in a flavour."""
+    """The ASGI app of a target: the mock with a fault (or none), which takes the token and AK/SK, or the faithful
+    stand-in in a flavour (tokens only)."""
     if target is not None and target.startswith(FAITHFUL):
         return faithful_service.app(PROJECT, TOKEN, target.removeprefix(FAITHFUL))
-    return create_app(Settings(project_id=PROJECT, token=TOKEN, images=images, fault=target))
+    return create_app(Settings(project_id=PROJECT, token=TOKEN, images=images, fault=target, ak=AK, sk=SK))
 
 
 class _Loop:
@@ -83,16 +85,23 @@ def _no_pause(_: float) -> None:
     pass
 
 
-def target() -> Target:
-    """The in-process target, as the runner's: its endpoint, project and credential."""
+def target(signed: bool = False) -> Target:
+    """The in-process target, as the runner's: its endpoint, project and credential (the token, or signed with AK/SK
+    as CPH_AK and CPH_SK make a run sign its requests)."""
+    if signed:
+        return Target("mock", ENDPOINT, PROJECT, Signed(AK, SK, PROJECT), "CPH_AK and CPH_SK", Secrets([SK]))
     return Target("mock", ENDPOINT, PROJECT, Token(spec.auth_header(), TOKEN), "CPH_AUTH_TOKEN", Secrets([TOKEN]))
 
 
 def sender(
-    name: str | None = None, images: int = DEFAULT_SIZE, again: int = AGAIN, limits: Bounds | None = None
+    name: str | None = None,
+    images: int = DEFAULT_SIZE,
+    again: int = AGAIN,
+    limits: Bounds | None = None,
+    signed: bool = False,
 ) -> Sender:
     """The run's sender to a target's app: unpaced, with no wait for throttling or blips."""
-    t = target()
+    t = target(signed)
     deadline = Deadline(DEADLINE)
     patience = Patience(
         0,
@@ -134,11 +143,12 @@ def verdict(
     replayed: bool = True,
     fail_on_flaky: bool = False,
     shrink_requests: int | None = None,
+    signed: bool = False,
 ) -> Verdict:
     """The run's verdict on a target, in process, by the run's own pipeline: schemathesis' cases (unless phases is
     empty: none; shrunk within shrink_requests, else CPH_SHRINK_REQUESTS' default against the mock), the walk (within
     a budget of requests) and the probes (when asked for), every answer judged by every check, and every failure sent
-    again (unless not replayed: CPH_REPLAY=0)."""
+    again (unless not replayed: CPH_REPLAY=0); signed: with AK/SK, not the token."""
     again = AGAIN if replayed else 0
     plan = pipeline.Plan(
         walk=walked or probed,
@@ -154,9 +164,9 @@ def verdict(
     source = (
         cases_source(max_examples, phases, checks, shrink_requests=shrink_requests, strict=strict) if phases else None
     )
-    run_sender = sender(name, again=again)
+    run_sender = sender(name, again=again, signed=signed)
     try:
-        return pipeline.conform(target(), run_sender, source, plan)
+        return pipeline.conform(target(signed), run_sender, source, plan)
     finally:
         run_sender.close()
 

@@ -13,6 +13,7 @@ from cph_conformance.run import checks
 from cph_conformance.run.checks.registry import ANSWER, ANSWERS
 from cph_conformance.run.transport.credential import VALID
 from cph_conformance.run.transport.exchange import Exchange
+from cph_conformance.run.verdict.findings import ERROR as AN_ERROR
 from cph_conformance.run.verdict.findings import FAILURE, WARNING, Finding
 from cph_conformance.run.verdict.verdict import Verdict
 from tests import inprocess
@@ -173,6 +174,30 @@ ONE: list[tuple[str, Exchange, str | None, str]] = [
     ),
     ("no_undocumented_fields", answer(status=401, body=ERROR), None, FAILURE),
     ("no_undocumented_fields", answer(status=401, body={**ERROR, "trace": "x"}), "$.trace", FAILURE),
+    # The pinned client reads what the run judges: nulls as absent fields, undeclared fields kept.
+    ("client_reads", answer(body={"phone_images": None, "page_info": None, "extra": [1]}), None, FAILURE),
+    ("client_reads", answer(status=401, body={**ERROR, "request_id": None}), None, FAILURE),
+    ("client_reads", answer(body=page(image(0), score=float("nan"))), "not-json", FAILURE),  # Python reads NaN
+    (
+        "client_reads",
+        answer(body=page(image(0, is_public=3))),
+        "ListCloudPhoneImagesResponse.from_dict raises ValueError",
+        FAILURE,
+    ),
+    ("client_reads", answer(status=401, body=ERROR_WITHOUT_ID | {"error_code": None}), None, FAILURE),
+    # Huawei's sources allow an image without os_name; the client cannot read it: the project's fault, an error.
+    (
+        "client_reads",
+        answer(body=page({k: v for k, v in image(0).items() if k != "os_name"})),
+        "ListCloudPhoneImagesResponse.from_dict raises KeyError",
+        AN_ERROR,
+    ),
+    (
+        "client_reads",
+        answer(body=page(image(0, size=2**70))),
+        "the client's JSON parser (orjson) cannot read it",
+        AN_ERROR,
+    ),
 ]
 
 
@@ -221,6 +246,8 @@ ACROSS: list[tuple[str, list[Exchange], str | None]] = [
     ),
     ("request_ids", [answer(body=page(image(0))), answer(body={**page(image(1)), "request_id": "another"})], None),
     ("request_ids", [answer(body=page(image(0))), answer("limit=1", body=page(image(1)))], "repeated"),
+    # The same request answered twice with one request_id: a cache's replay, which a GET allows.
+    ("request_ids", [answer("limit=1", body=page(image(0))), answer("limit=1", body=page(image(0)))], None),
     (
         "request_ids",
         [
@@ -267,6 +294,7 @@ def test_an_answer_that_judges_nothing_is_given_only_to_the_checks_of_its_shape(
         "within_the_largest_page",
         "credential_echo",
         "documented_error_code",  # its code, as Huawei's pages give a 429's
+        "client_reads",  # what the client makes of it
     }
     html = answer("n=2", status=429, text="<html>slow down</html>", headers={"content-type": "text/html"})
     assert {(f.check, keyed(f)) for f in judged("", [html]).findings} == {

@@ -382,7 +382,7 @@ def test_a_page_joined_from_encoded_images_is_the_page_encoded_whole() -> None:
     generated = Catalog.generated(60)
     project = "0" * 32
     fast = Engine(generated, project)
-    whole = Engine(generated, project, hooks=Fault("changes nothing", None, page=lambda body, _call: body))
+    whole = Engine(generated, project, hooks=Fault("changes nothing", page=lambda body, _call: body))
     share = generated.ids("share")
     for call in (
         Call(project, "all", None, 7),

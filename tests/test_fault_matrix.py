@@ -1,6 +1,7 @@
-"""The fault matrix, in process: every fault of the mock is a failure of the check it names, quoting the statements
-that state the rule, with curl lines; every faithful variant passes; a fault the run cannot judge enough of makes it
-inconclusive, never passed. All against the mock's ASGI app: no server, no subprocess.
+"""The fault matrix, in process: every fault of the mock is a failure of the check the run names for it
+(cph_conformance.run.checks.caught), quoting the statements it breaks, with curl lines; every faithful variant
+passes; a fault the run cannot judge enough of makes it inconclusive, never passed. All against the mock's ASGI
+app: no server, no subprocess.
 
 Each fault runs only the part of the run its check belongs to: schemathesis' engine with that one check (fuzzing
 first, then the coverage phase's boundary cases, then the whole run), the walk for the checks of answers and of
@@ -11,30 +12,41 @@ from __future__ import annotations
 
 import pytest
 
+from cph_conformance import spec
 from cph_conformance.mock import faults
 from cph_conformance.run import checks
+from cph_conformance.run.checks.caught import CAUGHT as CAUGHT_BY
 from cph_conformance.run.checks.registry import CASE, PROBE
 from cph_conformance.run.collect import walk
+from cph_conformance.run.transport.credential import MISPLACED_SIGNATURE, MISPLACED_TOKEN
 from cph_conformance.run.transport.patience import AGAIN
-from cph_conformance.run.verdict.findings import FAILURE, FLAKY
+from cph_conformance.run.verdict import replay
+from cph_conformance.run.verdict.findings import ERROR, FAILURE, FLAKY
 from cph_conformance.run.verdict.verdict import CANNOT_RUN, PASSED, Verdict
 from tests import inprocess
 
 QUICK_WALK = 12  # requests
-CAUGHT = sorted(name for name, fault in faults.FAULTS.items() if fault.caught_by and not fault.flaky)
-FLAKY_FAULTS = sorted(name for name, fault in faults.FAULTS.items() if fault.flaky)
-NOT_SENT_AGAIN = {"throttled-as-html"}  # its failure is in throttled answers, which are never sent again
-PASSING = [
-    None,
-    *sorted(name for name, fault in faults.FAULTS.items() if not fault.caught_by and not fault.inconclusive),
-]
+CAUGHT = sorted(name for name, caught in CAUGHT_BY.items() if not faults.FAULTS[name].flaky and not caught.ours)
+OURS = sorted(name for name, caught in CAUGHT_BY.items() if caught.ours)
+FLAKY_FAULTS = sorted(name for name in CAUGHT_BY if faults.FAULTS[name].flaky)
+# Their failures are in throttled answers, which are never sent again.
+NOT_SENT_AGAIN = {"throttled-as-html", "throttled-code-of-another-status"}
+PASSING = [None, *sorted(name for name, fault in faults.FAULTS.items() if fault.faithful)]
 INCONCLUSIVE = sorted(name for name, fault in faults.FAULTS.items() if fault.inconclusive)
 
 
+def test_the_run_names_a_check_for_every_fault_that_must_fail_it() -> None:
+    """The table of the run (caught.py) and the mock's faults name the same faults: one that is neither faithful
+    nor inconclusive has a check, and no other has one."""
+    must_fail = {name for name, fault in faults.FAULTS.items() if not fault.faithful and not fault.inconclusive}
+    assert set(CAUGHT_BY) == must_fail
+    assert not any(fault.faithful and fault.inconclusive for fault in faults.FAULTS.values())
+
+
 def verdict_of(fault: str, fail_on_flaky: bool = False) -> Verdict:
-    caught_by = faults.FAULTS[fault].caught_by
-    assert caught_by is not None
-    check = checks.every()[caught_by]
+    check = CAUGHT_BY[fault].check
+    caught_by = check.name
+    signed = CAUGHT_BY[fault].signed
     strict = faults.FAULTS[fault].strict_only
     if check.by != CASE:
         # The first listings first (public's, a quarter of the walk), then the whole walk.
@@ -46,8 +58,9 @@ def verdict_of(fault: str, fail_on_flaky: bool = False) -> Verdict:
                 strict=strict,
                 walk_budget=budget,
                 fail_on_flaky=fail_on_flaky,
+                signed=signed,
             )
-            if any(f.check == caught_by and f.verdict in (FAILURE, FLAKY) for f in v.findings):
+            if any(f.check == caught_by and f.verdict in (FAILURE, FLAKY, ERROR) for f in v.findings):
                 break
         return v
     # The cheapest run that shows it first: most faults show on any answer, a few only on the boundary cases of the
@@ -63,23 +76,37 @@ def verdict_of(fault: str, fail_on_flaky: bool = False) -> Verdict:
 
 @pytest.mark.parametrize("fault", CAUGHT)
 def test_each_fault_is_a_failure_of_the_check_it_names(fault: str) -> None:
-    caught_by = faults.FAULTS[fault].caught_by
+    caught = CAUGHT_BY[fault]
     v = verdict_of(fault)
-    found = [f for f in v.findings if f.verdict == FAILURE and f.check == caught_by]
-    assert found, f"{fault} is not caught by {caught_by}: {[(f.check, f.key) for f in v.findings]}"
-    assert found[0].rule == checks.every()[str(caught_by)].rule
+    found = [f for f in v.findings if f.verdict == FAILURE and f.check == caught.check.name]
+    assert found, f"{fault} is not caught by {caught.check.name}: {[(f.check, f.key) for f in v.findings]}"
+    assert found[0].rule == caught.check.rule
     assert found[0].source and not found[0].source.startswith("assumption")
+    # It breaks the statements the table says (what the statement coverage reads): its failures quote each.
+    quoted = "\n".join(f.source for f in found)
+    assert [s for s in caught.statements if str(spec.statements()[s]) not in quoted] == [], quoted
     assert found[0].curls and all(c.startswith("curl -X GET") for c in found[0].curls)
-    # Sent again, it came back every time: drift, and it says so.
-    assert found[0].reproduced == ("" if fault in NOT_SENT_AGAIN else f"{AGAIN + 1}/{AGAIN + 1}"), found[0]
+    # Sent again, it came back every time: drift, and it says so; a conclusive check's is drift on first sight.
+    again = replay.CONCLUSIVE if caught.check.conclusive else f"{AGAIN + 1}/{AGAIN + 1}"
+    assert found[0].reproduced == ("" if fault in NOT_SENT_AGAIN else again), found[0]
     assert v.exit_status == 1
+
+
+@pytest.mark.parametrize("fault", OURS)
+def test_an_answer_huawei_allows_that_the_client_cannot_read_is_an_error_never_a_pass(fault: str) -> None:
+    """Not drift (no Huawei statement rules it out), but no pass either: the run could not vouch for its client."""
+    caught = CAUGHT_BY[fault]
+    v = verdict_of(fault)
+    found = [f for f in v.findings if f.verdict == ERROR and f.check == caught.check.name]
+    assert found and found[0].source.startswith("the run itself") and found[0].curls, v.findings
+    assert not v.failures and v.exit_status == CANNOT_RUN
 
 
 @pytest.mark.parametrize("fail_on_flaky", [False, True])
 @pytest.mark.parametrize("fault", FLAKY_FAULTS)
 def test_a_fault_that_does_not_come_back_every_time_is_flaky(fault: str, fail_on_flaky: bool) -> None:
     """Flaky, with every answer it got; it fails the run only with FAIL_ON_FLAKY."""
-    caught_by = faults.FAULTS[fault].caught_by
+    caught_by = CAUGHT_BY[fault].check.name
     v = verdict_of(fault, fail_on_flaky)
     assert [f.check for f in v.findings if f.verdict == FAILURE] == []
     found = [f for f in v.of(FLAKY) if f.check in (caught_by, "pagination")]
@@ -100,6 +127,16 @@ def test_the_clean_mock_and_faithful_variants_pass(fault: str | None) -> None:
     assert v.inconclusive == [] and v.exit_status == PASSED
 
 
+def test_a_run_that_signs_its_requests_passes_and_tries_no_token() -> None:
+    """With AK/SK, the probes try the signature's own misplacements (another query's, a date out of the window), and
+    no token where the page does not put one: the run has none."""
+    v = inprocess.verdict(None, max_examples=3, phases=("fuzzing",), signed=True)
+    assert [(f.check, f.key, f.message) for f in v.findings if f.verdict == FAILURE] == []
+    assert v.inconclusive == [] and v.exit_status == PASSED
+    tried = {p.probe.auth for p in v.probed}
+    assert set(MISPLACED_SIGNATURE) <= tried and not tried & set(MISPLACED_TOKEN)
+
+
 @pytest.mark.parametrize("fault", INCONCLUSIVE)
 def test_a_fault_the_run_cannot_judge_enough_of_is_inconclusive(fault: str) -> None:
     v = inprocess.verdict(fault, max_examples=3, phases=("fuzzing",))
@@ -108,6 +145,6 @@ def test_a_fault_the_run_cannot_judge_enough_of_is_inconclusive(fault: str) -> N
 
 
 def test_every_check_that_can_fail_a_run_has_a_fault() -> None:
-    named = {f.caught_by for f in faults.FAULTS.values()}
+    named = {caught.check.name for caught in CAUGHT_BY.values()}
     can_fail = {c.name for c in checks.every().values() if c.cites and c.by != CASE}
     assert can_fail - named == set()

@@ -17,6 +17,7 @@ from cph_client.models import (
     PhoneImage,
     ReceiveStatus,
 )
+from cph_client.types import Unset
 
 from cph_conformance import spec
 from cph_conformance.mock import catalog
@@ -64,7 +65,25 @@ def test_undeclared_fields_are_kept_and_only_they(
 ) -> None:
     parsed = model.from_dict(source)
     assert parsed.additional_properties == extra
-    assert parsed.to_dict() == source
+    # A declared field that is null is read as absent (as Huawei's SDK reads it), and written so.
+    assert parsed.to_dict() == {k: v for k, v in source.items() if v is not None or k in extra}
+
+
+@pytest.mark.parametrize(
+    ("model", "source", "absent"),
+    [
+        (ListCloudPhoneImagesResponse, {"phone_images": None, "request_id": None, "page_info": None}, 3),
+        (PageInfo, {"next_marker": None}, 1),
+        (PhoneImage, {**IMAGE, "is_support_encrypt": None, "receive_status": None}, 2),
+        (ErrorBody, {**spec.error_example(401), "request_id": None}, 1),
+    ],
+)
+def test_a_null_optional_field_is_read_as_an_absent_one(model: type[Any], source: dict[str, Any], absent: int) -> None:
+    """As Huawei's SDK reads it (every field of its models defaults to None): a null list is no list to iterate, a
+    null object none to read. A required field is read as it came."""
+    parsed = model.from_dict(source)
+    unset = [k for k, v in source.items() if v is None and isinstance(getattr(parsed, k), Unset)]
+    assert len(unset) == absent and parsed.additional_properties == {}
 
 
 @pytest.mark.parametrize(

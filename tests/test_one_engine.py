@@ -20,6 +20,7 @@ from cph_conformance import spec
 from cph_conformance.mock import catalog
 from cph_conformance.mock.app import Settings, create_app
 from cph_conformance.mock.server import new_ak, new_sk
+from cph_conformance.run.transport.credential import MISPLACED_SIGNATURE, MISPLACED_TOKEN, Credential, Signed, Token
 
 ENDPOINT = "http://cph.test"
 SETTINGS = Settings(
@@ -49,8 +50,17 @@ def signed(sk: str = SETTINGS.sk) -> Sign:
     return AkSkAuth(SETTINGS.ak, sk, SETTINGS.project_id).sign
 
 
+def misplaced(name: str) -> Sign:
+    """The run's own credential where the page does not put it, as the run's probes put it."""
+    credential: Credential = Signed(SETTINGS.ak, SETTINGS.sk, SETTINGS.project_id)
+    if name in MISPLACED_TOKEN:
+        credential = Token(TOKEN, SETTINGS.token)
+    return lambda request: credential.misplace(name, request)
+
+
 RIGHT = token(SETTINGS.token)
 PATH = spec.OPERATION_PATH.replace("{project_id}", "{project}")
+MISPLACED = [f"misplaced: {name}" for name in [*MISPLACED_TOKEN, *MISPLACED_SIGNATURE]]
 CASES: list[tuple[str, str, str, str, Sign]] = [
     ("a page", "GET", PATH, "", RIGHT),
     *[(f"{t} after a marker", "GET", PATH, f"image_type={t}&limit=7&marker={IDS[2]}", RIGHT) for t in ["all"]],
@@ -87,6 +97,8 @@ CASES: list[tuple[str, str, str, str, Sign]] = [
     ("signed with another secret key", "GET", PATH, "", signed(new_sk())),
     ("signed, another project", "GET", PATH.replace("{project}", OTHER), "", signed()),
     ("signed, a bad parameter", "GET", PATH, "limit=0", signed()),
+    *[(f"misplaced: {name}", "GET", PATH, "limit=1", misplaced(name)) for name in MISPLACED_TOKEN],
+    *[(f"misplaced: {name}", "GET", PATH, "limit=1", misplaced(name)) for name in MISPLACED_SIGNATURE],
     ("an unknown path", "GET", "/v1/{project}/cloud-phone/phones", "", RIGHT),
     ("an unknown path without a credential", "GET", "/v2/x", "", token(None)),
     ("POST", "POST", PATH, "", RIGHT),
@@ -146,6 +158,14 @@ def what(response: httpx.Response) -> dict[str, Any]:
 def test_the_mock_and_the_fake_answer_alike(case: int) -> None:
     mock, fake = answered(case)
     assert fake == mock
+
+
+@pytest.mark.parametrize("name", MISPLACED)
+def test_the_credential_where_the_page_does_not_put_it_is_refused(name: str) -> None:
+    """Another header or scheme, the query string, a cookie, the header twice; another query's signature, a date out
+    of the window: refused as a request without the run's credential (401), by both."""
+    mock, fake = answered(next(n for n, case in enumerate(CASES) if case[0] == name))
+    assert mock["status"] == fake["status"] == 401
 
 
 def test_the_table_covers_every_answer_the_front_doors_give() -> None:

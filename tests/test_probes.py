@@ -12,9 +12,17 @@ from cph_conformance.run import checks
 from cph_conformance.run.checks import probes
 from cph_conformance.run.checks.evidence import Probe, Probed
 from cph_conformance.run.checks.registry import PROBE
-from cph_conformance.run.transport.credential import EMPTY, MISSING, NEAR_MISSES, VALID, WRONG
-from cph_conformance.run.transport.exchange import Exchange
-from cph_conformance.run.verdict.findings import FAILURE
+from cph_conformance.run.transport.credential import (
+    EMPTY,
+    MISPLACED_SIGNATURE,
+    MISPLACED_TOKEN,
+    MISSING,
+    NEAR_MISSES,
+    VALID,
+    WRONG,
+)
+from cph_conformance.run.transport.exchange import Exchange, curl
+from cph_conformance.run.verdict.findings import FAILURE, WARNING
 from cph_conformance.run.verdict.judge import Facts
 from tests import inprocess
 
@@ -25,7 +33,10 @@ JSON = {"content-type": "application/json"}
 def test_the_plan_tries_every_edge_the_spec_gives_and_stays_bounded() -> None:
     plan = probes.plan(PROJECT, marker="m-1")
     assert len(plan) <= 100
-    assert {p.auth for p in plan if p.check == probes.authentication} == {MISSING, EMPTY, WRONG, *NEAR_MISSES}
+    tried = {p.auth for p in plan if p.check == probes.authentication}
+    assert tried == {MISSING, EMPTY, WRONG, *NEAR_MISSES, *MISPLACED_TOKEN}
+    signed = {p.auth for p in probes.plan(PROJECT, "m-1", MISPLACED_SIGNATURE) if p.check == probes.authentication}
+    assert signed == {MISSING, EMPTY, WRONG, *NEAR_MISSES, *MISPLACED_SIGNATURE}  # no token in an AK/SK run
     assert any(spec.continuation()[0] in p.query for p in plan if p.auth == MISSING)  # and on a later page
     other = [p for p in plan if p.check == probes.authorization]
     assert {p.project for p in other} == {probes.other_project_id(PROJECT)}
@@ -78,6 +89,8 @@ CASES: list[tuple[Probe, int, object, dict[str, str] | None, str | None]] = [
     (PLAN[f"{spec.selector()}:case"], 400, ERROR_400, None, None),
     (PLAN[f"{spec.selector()}:white-space"], 200, PAGE, None, f"{spec.selector()}:white-space:accepted"),
     (PLAN[f"{spec.selector()}:case"], 404, spec.error_example(404), None, f"{spec.selector()}:case:404"),
+    (PLAN["elsewhere:bearer"], 401, ERROR_401, None, None),
+    (PLAN["elsewhere:query"], 200, PAGE, None, "elsewhere:query:accepted"),
 ]
 
 
@@ -95,6 +108,48 @@ def test_every_probe_check_is_tested_both_ways() -> None:
     for check in checks.of(PROBE):
         assert {(check.name, True), (check.name, False)} <= tested, check.name
     assert VALID not in {p.auth for p in probes.plan(PROJECT, None) if p.check == probes.authentication}
+
+
+@pytest.mark.parametrize(
+    ("kind", "verdict"),
+    [("elsewhere:twice", WARNING), ("elsewhere:cookie", FAILURE)],
+)
+def test_a_credential_only_an_assumption_refuses_is_a_warning_when_accepted(kind: str, verdict: str) -> None:
+    """No Huawei statement says whether two X-Auth-Token headers are refused; the page makes the header mandatory,
+    so a token only in a cookie must be."""
+    probe = PLAN[kind]
+    v = inprocess.weighed(Facts((), probed=(Probed(probe, answer(probe, 200, PAGE)),)))
+    assert [(f.key[1], f.verdict) for f in v.findings] == [(f"{kind}:accepted", verdict)]
+
+
+def as_curl_sends(line: str, token: str) -> list[str]:
+    """The arguments a curl line gives curl, in sh, with CPH_AUTH_TOKEN set (a function stands in for curl)."""
+    done = subprocess.run(
+        ["sh", "-c", 'curl() { printf "%s\\n" "$@"; }; ' + line],
+        env={"CPH_AUTH_TOKEN": token},
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.splitlines()
+
+
+@pytest.mark.parametrize("name", list(MISPLACED_TOKEN))
+def test_the_curl_line_of_a_misplaced_token_puts_the_token_where_the_probe_did(name: str) -> None:
+    """The line names $CPH_AUTH_TOKEN, never the token; run, it sends the token where the probe put it."""
+    token = "MIIT-abc_DEF.0123+/="  # noqa: S105  (a test token)
+    line = curl("GET", "https://cph.example/v1/x?limit=1", name)
+    assert "$CPH_AUTH_TOKEN" in line and token not in line
+    sent = as_curl_sends(line, token)
+    header = spec.auth_header()
+    expected = {
+        "elsewhere:bearer": ["-H", f"Authorization: Bearer {token}"],
+        "elsewhere:basic": ["-H", f"Authorization: Basic {token}"],
+        "elsewhere:token": ["-H", f"Authorization: Token {token}"],
+        "elsewhere:query": ["-G", "--data-urlencode", f"{header}={token}"],
+        "elsewhere:cookie": ["-H", f"Cookie: {header}={token}"],
+        "elsewhere:twice": ["-H", f"{header}: {token}", "-H", f"{header}: {token}"],
+    }[name]
+    assert sent == ["-X", "GET", *expected, "https://cph.example/v1/x?limit=1"]
 
 
 @pytest.mark.parametrize("token", ["MIIT-abc_DEF.0123", "endsWithA", "A"])

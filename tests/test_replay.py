@@ -102,6 +102,20 @@ def test_a_failure_counts_as_drift_only_when_it_comes_back_every_time(
         assert all("curl -X GET" in a for a in found[0].answers)
 
 
+def test_a_conclusive_failure_is_drift_on_first_sight_and_never_sent_again() -> None:
+    """Two different requests answered with one request_id (request_ids is conclusive): whatever a cache answers
+    next time, the two answers stay what they were. A failure of another check is sent again as ever."""
+    other = Exchange("GET", f"{URL}?image_type=share&limit=5", VALID, 200, JSON, spec.example_response())
+    scripted = Scripted(PAGE)
+    v = confirmed([PAGE, other, FAILED], scripted=scripted)
+    found = {f.check: (f.verdict, f.reproduced) for f in v.findings}
+    assert found["request_ids"] == (FAILURE, replay.CONCLUSIVE)
+    assert found["not_a_server_error"] == (FLAKY, f"1/{AGAIN + 1}")
+    assert scripted.requests == [FAILED] * AGAIN  # only the other check's evidence was sent again
+    assert v.replays is not None and v.replays.conclusive == 1 and "conclusive at first sight" in v.replays.summary()
+    assert v.exit_status == DRIFT
+
+
 def test_flaky_fails_the_run_when_asked_to() -> None:
     v = confirmed([PAGE, FAILED], PAGE, FAILED, flaky_fails=True)
     assert v.of(FLAKY) and v.exit_status == DRIFT and v.label == "flaky"

@@ -235,6 +235,20 @@ def test_the_html_report_is_a_page_with_the_verdict_first_and_every_finding_with
     assert page_.text_of("th")[:4] == ["check", "rests on", "judged", "result"]
 
 
+def test_both_summaries_show_the_statement_coverage_below_the_checks_with_what_each_statement_judged() -> None:
+    v = failing_run()
+    markdown = report.render(v)
+    assert markdown.index("## Checks") < markdown.index("## Statement coverage")
+    judged = v.verdict.judged["response_schema_conformance"] + v.verdict.judged["client_reads"]
+    row = next(line for line in markdown.splitlines() if line.startswith("| `page.phone_images` |"))
+    assert row.endswith(f"| {judged} |") and "phone-images-object" in row
+    page_ = Page(report.render_html(v))
+    ids = [attrs.get("id") for _, attrs, _ in page_.elements]
+    assert ids.index("checks") < ids.index("coverage")
+    assert "page.phone_images" in page_.text_of("code") and str(judged) in page_.text_of("td")
+    assert "## Statement coverage" not in report.render(Result(cannot_run("x", "no credential")))
+
+
 def test_a_run_that_could_not_be_made_says_so_first_in_the_html_report() -> None:
     v = Result(cannot_run("x", "SEED='abc' is not a whole number"))
     page_ = Page(report.render_html(v))

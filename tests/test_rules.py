@@ -70,6 +70,7 @@ def test_a_rule_that_can_fail_a_run_cites_statements_and_one_that_cites_none_say
         rules.ANSWER,
         rules.ANSWERS,
         rules.LISTINGS,
+        rules.SEEN,
         rules.PROBE,
         rules.CASE,
         rules.RUN,

@@ -25,10 +25,14 @@ from tests import inprocess
 
 URL = "https://cph.example/v1/p/cloud-phone/phone-images"
 LARGEST = spec.limit_bounds()[1]
+IS_PUBLIC, IS_PRIVATE = spec.enum("IsPublic")
+RECEIVED = spec.enum("ReceiveStatus")[1]
 PUBLIC, PRIVATE, SHARE = ("a1", "a2", "a3"), ("b1", "b2"), ("c1",)
 
 
-def listing(selection: str, size: int | None, *pages: tuple[str, ...], complete: bool = True) -> walk.Listing:
+def listing(
+    selection: str, size: int | None, *pages: tuple[str, ...], complete: bool = True, start: str | None = None
+) -> walk.Listing:
     exchanges = tuple(
         Exchange(
             "GET",
@@ -40,7 +44,7 @@ def listing(selection: str, size: int | None, *pages: tuple[str, ...], complete:
         )
         for n, ids in enumerate(pages)
     )
-    return walk.Listing(selection, size, exchanges, walk.LAST if complete else walk.FIRST_PAGES)
+    return walk.Listing(selection, size, exchanges, walk.LAST if complete else walk.FIRST_PAGES, start=start)
 
 
 Fetch = Callable[[dict[str, Any], str | None, str], Exchange]
@@ -87,6 +91,9 @@ FAITHFUL = [
     listing("all", 2, ("a1", "a2"), ("a3",), ("b1", "b2"), ("c1",)),
     listing("all", None, PUBLIC + PRIVATE + SHARE, complete=True),
     listing("all", 1, ("a1",), ("a2",), complete=False),
+    # the page after a marker page 1 at limit=2 gave, with the default page size and without one
+    listing("all", LARGEST, ("a3", *PRIVATE, *SHARE), start="m"),
+    listing("all", None, ("a3", *PRIVATE, *SHARE), start="m"),
 ]
 
 
@@ -106,6 +113,12 @@ RELATIONS: list[tuple[str, list[walk.Listing], str | None]] = [
     ("same_listing_at_any_limit", replaced(6, listing("all", 1, ("a2",), complete=False)), "all:order"),
     ("omitted_is_default", FAITHFUL, None),
     ("omitted_is_default", replaced(5, listing("all", None, ("a1", "a2"), complete=False)), "all:members"),
+    # a marker without limit restarts from the first page
+    (
+        "omitted_is_default",
+        replaced(8, listing("all", None, PUBLIC + PRIVATE + SHARE, start="m")),
+        "all:members:after-marker",
+    ),
     ("all_is_the_union", FAITHFUL, None),
     ("all_is_the_union", replaced(3, listing("all", LARGEST, PUBLIC + PRIVATE)), "all:members"),
     ("all_is_the_union", replaced(3, listing("all", LARGEST, PRIVATE + PUBLIC + SHARE)), "all:order"),
@@ -131,6 +144,37 @@ def test_every_relation_is_tested_both_ways() -> None:
     for check in checks.of(LISTINGS):
         if check.name != "pagination":  # held both ways below, through paging itself
             assert {(check.name, True), (check.name, False)} <= tested, check.name
+
+
+def shown(query: str, *images: dict[str, Any], project: str = "p") -> Exchange:
+    """An answer of the run that lists these images (with the values that select their type)."""
+    url = URL.replace("/p/", f"/{project}/") + (f"?{query}" if query else "")
+    return Exchange("GET", url, VALID, 200, {}, {"phone_images": list(images)})
+
+
+PUBLIC_IMAGE, PRIVATE_IMAGE = {"image_id": "a9", "is_public": IS_PUBLIC}, {"image_id": "b9", "is_public": IS_PRIVATE}
+SHARED_IMAGE = {"image_id": "c1", "is_public": IS_PRIVATE, "receive_status": RECEIVED}
+# (the answers of the run besides the walk's listings, the keys of what must drift, and whether each is a failure)
+SEEN: list[tuple[list[Exchange], list[str], bool]] = [
+    ([shown("", {"image_id": "a1", "is_public": IS_PUBLIC}, SHARED_IMAGE)], [], True),  # listed where they belong
+    ([shown("", PUBLIC_IMAGE)], ["public:missing", "all:missing"], True),  # listed by no type: a failure
+    ([shown("image_type=private", PRIVATE_IMAGE)], ["private:missing", "all:missing"], True),
+    ([shown("", {**SHARED_IMAGE, "image_id": "c9"})], ["share:missing", "all:missing"], True),
+    # c1 without receive_status: private by its values, but share lists it (shared images may lack it): a warning
+    ([shown("", {"image_id": "c1", "is_public": IS_PRIVATE})], ["private:elsewhere"], False),
+    ([shown("", PUBLIC_IMAGE, project="q")], [], True),  # another project's images are not this one's
+]
+
+
+@pytest.mark.parametrize(("answers", "keys", "failure"), SEEN)
+def test_every_image_the_run_saw_is_in_the_listing_of_its_type(
+    answers: list[Exchange], keys: list[str], failure: bool
+) -> None:
+    found = judge(Facts(tuple(answers), walk=walked(*FAITHFUL)), strict=True)
+    drifts = [d for d in found.drifts if d.check == "selected_images_listed"]
+    assert found.judged["selected_images_listed"] > 0
+    assert sorted(":".join(d.key) for d in drifts) == sorted(keys)
+    assert all(bool(d.assumed) != failure for d in drifts)
 
 
 def pages_of(ids: list[str], per_page: int, marker: Any) -> Service:

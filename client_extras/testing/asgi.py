@@ -51,9 +51,10 @@ def asgi_app(fake: FakeCph) -> App:
             chunks.append(message.get("body", b""))
             if not message.get("more_body"):
                 break
+        as_sent = tuple((_text(name).lower(), _text(value)) for name, value in scope["headers"])
         headers: dict[str, str] = {}
-        for name, value in scope["headers"]:
-            headers.setdefault(_text(name).lower(), _text(value))
+        for name, value in as_sent:
+            headers.setdefault(name, value)
         raw_path = scope.get("raw_path") or quote(scope["path"]).encode()
         received = Received(
             scope["method"],
@@ -61,6 +62,7 @@ def asgi_app(fake: FakeCph) -> App:
             scope.get("query_string", b"").decode("latin-1"),
             headers,
             b"".join(chunks),
+            as_sent,
         )
         answer, delay = fake.answer(received)
         if delay:

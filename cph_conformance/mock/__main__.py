@@ -22,13 +22,16 @@ from cph_conformance.settings import BadSetting
 
 
 def _faults_help() -> str:
-    """Each fault, what it breaks and the check that must catch it."""
+    """Each fault, what it breaks and what the run must make of it (which check catches it, and whether as drift or
+    as an error, is the run's to say: cph_conformance/run/checks/caught.py)."""
     lines = ["faults (--fault NAME, or CPH_MOCK_FAULT):"]
     for name, fault in faults.FAULTS.items():
-        if fault.caught_by:
-            verdict = f"caught by {fault.caught_by}" + (" (CPH_STRICT=1)" if fault.strict_only else "")
+        if fault.faithful:
+            verdict = "a faithful variant: the run must pass"
+        elif fault.inconclusive:
+            verdict = "the run must end inconclusive"
         else:
-            verdict = "the run must end inconclusive" if fault.inconclusive else "a faithful variant: the run must pass"
+            verdict = "the run must not pass" + (" (with CPH_STRICT=1)" if fault.strict_only else "")
         lines.append(f"  {name}: {fault.description}; {verdict}")
     return "\n".join(lines)
 

@@ -17,13 +17,13 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.resolver import Resolver
-from connexion.security import ApiKeySecurityHandler
+from connexion.security import NO_VALUE, ApiKeySecurityHandler
 from connexion.spec import OpenAPISpecification
-from cph_client.testing.engine import Answer, Call, Credentials, Engine
+from cph_client.testing.engine import Answer, Call, Credentials, Engine, the_token
 from starlette.exceptions import HTTPException
 
 from cph_conformance import spec
-from cph_conformance.mock import aksk, catalog, faults
+from cph_conformance.mock import aksk, catalog, faults, misplaced
 from cph_conformance.mock.validation import VALIDATORS
 
 log = logging.getLogger("cph_conformance.mock")
@@ -61,8 +61,8 @@ def _received_token() -> str:
 
 
 def _token_checker(credentials: Credentials, fault: faults.Fault | None) -> type[ApiKeySecurityHandler]:
-    """connexion's API-key handler, with the key checked as the engine's credentials check it (or as loosely as a
-    fault checks it)."""
+    """connexion's API-key handler, with the key taken and checked as the engine takes and checks it (the_token: one
+    X-Auth-Token header, nothing else; or as loosely as a fault checks it)."""
 
     def key_info(api_key: str, *_: Any, **__: Any) -> dict[str, str] | None:
         if fault is not None and fault.accepts_token is not None:
@@ -72,6 +72,15 @@ def _token_checker(credentials: Credentials, fault: faults.Fault | None) -> type
     class TokenHandler(ApiKeySecurityHandler):
         def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
             return key_info
+
+        def _get_verify_func(self, api_key_info_func: Any, loc: str, name: str, required_scopes: Any) -> Any:
+            verify = super()._get_verify_func(api_key_info_func, loc, name, required_scopes)
+
+            def once(request: ConnexionRequest) -> Any:
+                sent = request.headers.getlist(name)
+                return verify(request) if the_token(sent) is not None or not sent else NO_VALUE
+
+            return once
 
     return TokenHandler
 
@@ -122,7 +131,10 @@ def create_app(settings: Settings) -> AsyncApp:
     security_map = {"apiKey": _token_checker(credentials, fault)} if fault is None or fault.authenticates else {}
     app = AsyncApp(__name__, security_map=security_map, middlewares=list(_MIDDLEWARES))
     if settings.ak and settings.sk and security_map:
-        aksk.install(app, ak=settings.ak, sk=settings.sk, token=settings.token)
+        lets_in = fault.signature_lets_in if fault is not None else None
+        aksk.install(app, ak=settings.ak, sk=settings.sk, token=settings.token, lets_in=lets_in)
+    if fault is not None and fault.token_from is not None:
+        misplaced.install(app, fault.token_from)
     app.add_api(
         _served_spec(fault),
         resolver=Resolver(function_resolver=lambda _operation_id: handler),

@@ -62,7 +62,7 @@ def conform(target: Target, sender: Sender, cases: CasesSource | None, plan: Pla
         if plan.probes:
             probed = tuple(
                 Probed(p, sender.get(p.query, p.project, p.auth, phase="probe"))
-                for p in probes.plan(target.project_id, walked.marker)
+                for p in probes.plan(target.project_id, walked.marker, target.credential.misplaced)
             )
     log = sender.log
     facts = Facts(

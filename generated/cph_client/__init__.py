@@ -3,7 +3,7 @@
 from .client import AuthenticatedClient, Client
 
 __version__ = "1.2.0"
-__spec_sha256__ = "63f4df1e23741ba33cb43d4aeb6a8cf6fb842c3a9144006d4e5d51d2239fb084"
+__spec_sha256__ = "1a3e81eab61ef760c84f761de16194436bd1f42eb2b0468fc47e247d0ded971a"
 """SHA-256 of the spec this client was generated from: importlib.resources.files("cph_client") / "openapi.yaml"."""
 __page_url__ = "https://support.huaweicloud.com/intl/en-us/api-cph/cph_api_0519.html"
 """Huawei's documentation page the spec is written from."""

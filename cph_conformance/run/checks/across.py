@@ -2,7 +2,10 @@
 
 - image_identity: the page calls image_id the unique identifier of an image, so every answer that lists an image
   (schemathesis' cases and the walk, every image type, every limit, every page) tells the same truth about it;
-- request_ids: the page calls request_id the unique request ID, so no two answers share one.
+- request_ids: the page calls request_id the unique request ID, so no two different requests are answered with one
+  (the same request answered twice with one is a cache's replay, which a GET allows). Conclusive on first sight: a
+  cache that answered a request with another's body may answer otherwise next time, and the two answers stay what
+  they were.
 """
 
 from __future__ import annotations
@@ -69,8 +72,17 @@ def request_id(ex: Exchange) -> str | None:
     return ex.headers.get(spec.request_id_header().lower()) or None
 
 
+def _request(ex: Exchange) -> tuple[str, str, str]:
+    """What makes two requests the same: the method, the URL and how it was authenticated."""
+    return ex.method, ex.url, ex.auth
+
+
 @check(
-    "request_id is unique: no two answers of a run share one", ("page.request_id",), "every answer of the run", ANSWERS
+    "request_id is unique: no two different requests of a run are answered with the same one",
+    ("page.request_id",),
+    "every answer of the run",
+    ANSWERS,
+    conclusive=True,
 )
 def request_ids(answers: Answers) -> Iterator[Drift]:
     owners: dict[str, Exchange] = {}
@@ -79,11 +91,12 @@ def request_ids(answers: Answers) -> Iterator[Drift]:
         rid = request_id(ex)
         if rid is None:
             continue
-        if rid in owners:
-            repeated.append((rid, owners[rid], ex))
-        else:
+        if rid not in owners:
             owners[rid] = ex
+        elif _request(owners[rid]) != _request(ex):
+            repeated.append((rid, owners[rid], ex))
     if repeated:
         rid, one, other = repeated[0]
         more = f" ({len(repeated)} answers repeat an earlier one's)" if len(repeated) > 1 else ""
-        yield Drift("repeated", f"two answers carry request_id {rid[:64]!r}{more}", (one, other), instance=str(rid))
+        said = f"two different requests were answered with request_id {rid[:64]!r}{more}"
+        yield Drift("repeated", said, (one, other), instance=str(rid))

@@ -5,6 +5,11 @@ The schema is judged in its sourced view (spec.sourced(): the spec less every x-
 a failure citing the statements of the innermost schema node that has some; what breaks only the whole spec is a
 warning naming the assumption. The other checks read what the page and the SDK say beyond the schema: each value
 comes from the spec. Answers that judge nothing (no answer, throttled) are never given to these checks.
+
+The pinned client is an oracle too (client_reads): every answer is read by the models the wheel was generated from, as
+the client reads it (its JSON parser, then the status' model). An answer it cannot read that also breaks the sourced
+view is drift, citing the node; one Huawei's sources allow is this project's own fault (the client, or the spec's
+assumption it was generated from): an error, so that a passed run guarantees the client reads every answer it judged.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any, cast
 
 import fastjsonschema
 import jsonschema
+import orjson
 
 from cph_conformance import spec
 from cph_conformance.run.checks.registry import ANSWER, Drift, check
@@ -104,13 +110,15 @@ def content_type_conformance(ex: Exchange) -> Iterator[Drift]:
 
 
 @functools.cache
-def _holds(status: int) -> Callable[[Any], bool] | None:
-    """Whether a body holds to the whole spec's schema for a status, compiled once (fastjsonschema): most answers
-    do, and then hold to the sourced view too, which only drops constraints; the validators below say why one
-    does not."""
+def _holds(status: int, sourced: bool = False) -> Callable[[Any], bool] | None:
+    """Whether a body holds to the whole spec's schema for a status (or its sourced view's), compiled once
+    (fastjsonschema): most answers do, and then hold to the sourced view too, which only drops constraints; the
+    validators below say why one does not."""
     if spec.response_schema(status) is None:
         return None
-    full = spec.resolve(spec.operation()["responses"][str(status)], spec.load())["content"]["application/json"]
+    document = spec.sourced() if sourced else spec.load()
+    response = document["paths"][spec.OPERATION_PATH]["get"]["responses"][str(status)]
+    full = spec.resolve(response, document)["content"]["application/json"]
     validate = fastjsonschema.compile({"$schema": DRAFT4, **full["schema"]})
 
     def holds(body: Any) -> bool:
@@ -152,12 +160,24 @@ def _cited_along(schema: dict[str, Any], path: list[Any]) -> tuple[str, ...]:
     return found
 
 
+def _answers_cite() -> tuple[str, ...]:
+    """Every statement a judged answer's schema may cite: each response's own, and its schema's nodes' (a blip's are
+    never judged)."""
+    found: dict[str, None] = {}
+    for status in sorted(spec.documented_statuses() - spec.statuses_when("transient")):
+        found.update(
+            dict.fromkeys((*spec.cites(spec.response_node(status)), *spec.cited_in(spec.response_schema(status))))
+        )
+    return tuple(found)
+
+
 @check(
     "every answer's body is what the spec documents for its status",
     ("page.response_parameters", "docs.abnormal_response"),
     EVERY_ANSWER,
     ANSWER,
     throttled_too=True,
+    also_cites=_answers_cite(),
 )
 def response_schema_conformance(ex: Exchange) -> Iterator[Drift]:
     assert ex.status is not None
@@ -426,3 +446,81 @@ def within_the_largest_page(ex: Exchange) -> Iterator[Drift]:
 def credential_echo(ex: Exchange) -> Iterator[Drift]:
     if ex.echoed:
         yield Drift("echoed", "the answer carried the run's credential; it is masked in every report", (ex,))
+
+
+# --- the pinned client, as an oracle ------------------------------------------------------------------------------
+
+
+@functools.cache
+def _model(status: int) -> Any:
+    """The pinned client's model of a status' body (ListCloudPhoneImagesResponse for 200, ErrorBody for the errors);
+    None when the spec documents no JSON body for it."""
+    import cph_client.models  # the client the wheel ships, generated from this spec
+
+    name = spec.response_schema_name(status)
+    return getattr(cph_client.models, name) if name is not None else None
+
+
+def _numbers_json_refuses(value: Any) -> bool:
+    """NaN or an infinity anywhere in a value: Python's JSON reader takes them, JSON (RFC 8259) has no such number."""
+    if isinstance(value, float):
+        return value != value or value in (float("inf"), float("-inf"))
+    if isinstance(value, dict):
+        return any(_numbers_json_refuses(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_numbers_json_refuses(v) for v in value)
+    return False
+
+
+def _unreadable(ex: Exchange) -> str:
+    """Why the pinned client cannot read an answer's body, as it reads it (orjson, then the model); "" when it can."""
+    if _numbers_json_refuses(ex.body):
+        return "NaN or Infinity, which JSON has no number for: the client's JSON parser refuses the body"
+    try:
+        orjson.dumps(ex.body)  # what orjson cannot write, it cannot read either: integers past 64 bits, lone surrogates
+    except orjson.JSONEncodeError as exc:
+        return f"the client's JSON parser (orjson) cannot read it: {str(exc)[:120]}"
+    try:
+        _model(cast(int, ex.status)).from_dict(ex.body)
+    except Exception as exc:  # whatever the generated code raises on what it cannot read
+        return f"{_model(cast(int, ex.status)).__name__}.from_dict raises {type(exc).__name__}: {str(exc)[:120]}"
+    return ""
+
+
+@check(
+    "the pinned client (the wheel's models) reads every answer the run judges, as it reads it",
+    ("page.response_parameters", "docs.abnormal_response"),
+    "every answer with a JSON body the spec documents",
+    ANSWER,
+    applies=lambda ex: ex.body is not None and _model(cast(int, ex.status)) is not None,
+    throttled_too=True,
+    also_cites=_answers_cite(),
+)
+def client_reads(ex: Exchange) -> Iterator[Drift]:
+    why = _unreadable(ex)
+    if not why:
+        return
+    assert ex.status is not None
+    said = f"{ex.status}: the pinned client cannot read this answer: {why}"
+    cause = why.split(":")[0][:60]
+    response_cites = spec.cites(spec.response_node(ex.status))
+    if "JSON has no number" in why:  # not JSON at all: what the spec documents is JSON
+        yield Drift("not-json", said, (ex,), citations=response_cites or None)
+        return
+    # Breaks Huawei's sources too (a compiled check first: most pages hold): drift, citing the node the client was
+    # generated from.
+    validators, holds = _validators(ex.status), _holds(ex.status, sourced=True)
+    body = without_nulls(ex.body)
+    error = next(validators[0].iter_errors(body), None) if validators and holds and not holds(body) else None
+    if error is not None:
+        schema = cast(dict[str, Any], validators[0].schema) if validators else {}
+        cites = _cited_along(schema, list(error.absolute_schema_path)) or response_cites
+        yield Drift(cause, said, (ex,), citations=cites or None)
+        return
+    yield Drift(
+        cause,
+        said,
+        (ex,),
+        ours="Huawei's sources allow this answer, and the project's own client cannot read it: the spec's "
+        "assumption the client was generated from (x-assumed), or the client, is wrong; please report it",
+    )

@@ -101,7 +101,20 @@ def _flagged(case: Case) -> bool:
     return case.answer.judged
 
 
-@check("invalid requests are refused with a 4xx", ("docs.status_codes",), CASES, CASE, applies=_flagged)
+def _query_cites() -> tuple[str, ...]:
+    """The statements of the query parameters, which a refused request cites (the path's project id is a string the
+    sourced view holds every request to: none breaks it)."""
+    return tuple(dict.fromkeys(c for p in spec.operation()["parameters"] if p["in"] == "query" for c in spec.cites(p)))
+
+
+@check(
+    "invalid requests are refused with a 4xx",
+    ("docs.status_codes",),
+    CASES,
+    CASE,
+    applies=_flagged,
+    also_cites=_query_cites(),
+)
 def negative_data_rejection(case: Case) -> Iterator[Drift]:
     if not case.stands:
         return

@@ -1,6 +1,7 @@
 """The evidence checks judge, beyond one answer (an Exchange is that one): every answer together, a type's listings,
-a probe and its answer, one of schemathesis' cases. Each knows what shows one of its drifts (narrow) and how to send
-itself again (again), through anything with the sender's again(exchange) and, for listings, walk(only)."""
+what the run saw of a type, a probe and its answer, one of schemathesis' cases. Each knows what shows one of its
+drifts (narrow) and how to send itself again (again), through anything with the sender's again(exchange) and, for
+listings, walk(only)."""
 
 from __future__ import annotations
 
@@ -70,6 +71,44 @@ class Walked:
 def parts_of(selection: str) -> set[str]:
     """A selection with the parts of its union, if it is one: what a walk must list to judge it again."""
     return {selection, *spec.image_type_selects().get(selection, {}).get("union", ())}
+
+
+def siblings(selection: str) -> set[str]:
+    """What a walk must list to tell where an image of a selection is listed: a union, itself; a part, every part."""
+    selects = spec.image_type_selects()
+    if "union" in selects[selection]:
+        return {selection}
+    return {s for s, rule in selects.items() if "union" not in rule}
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the run saw of one image type: the walk's listings (the type's complete one among them), and every answer
+    of the run that lists images, whichever part sent it: each image it selects must be in its listing."""
+
+    selection: str
+    listings: tuple[Listing, ...]
+    answers: tuple[Exchange, ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.answers)
+
+    @property
+    def exchanges(self) -> tuple[Exchange, ...]:
+        return self.answers
+
+    def narrow(self, drift: Drift) -> Seen:
+        """The answers that showed what the listing lacks (not the listing's own pages: the walk lists it again)."""
+        own = [page for listing in self.listings if listing.selection == self.selection for page in listing.pages]
+        shown = tuple(ex for ex in drift.exchanges if ex not in own)
+        return Seen(self.selection, self.listings, shown)
+
+    def again(self, sender: Resends) -> Seen | None:
+        """The types walked again, and each answer that showed an image sent again."""
+        listings = tuple(sender.walk(siblings(self.selection)).listings)
+        sent = [ex.again(sender) for ex in self.answers]
+        return Seen(self.selection, listings, tuple(ex for ex in sent if ex is not None)) if all(sent) else None
 
 
 @dataclass(frozen=True)

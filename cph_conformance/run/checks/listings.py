@@ -3,19 +3,27 @@ derived from the spec's annotations, not from this module:
 - pagination: a listing ends, repeats no continuation and no image, and every page request of it is answered with a
   page (the marker is the SDK's "pagination marker", next_marker "the marker that queries the next page");
 - same_listing_at_any_limit (the page-size parameter, x-page-size): the same images in the same order at any size;
-- omitted_is_default (a parameter's schema default): leaving it out is sending its default;
+- omitted_is_default (a parameter's schema default): leaving it out is sending its default, on the first page and on
+  the page after a continuation the service gave;
 - all_is_the_union (a selector value whose x-selects is a union): exactly its parts' images, in their order when
   the union is ordered, at every page size walked;
-- image_type_partition (the parts of a union): no image is listed under two of them.
+- image_type_partition (the parts of a union): no image is listed under two of them;
+- selected_images_listed (x-selects read the other way, over what the run saw: Seen): every image that any answer of
+  the run lists (a listing of another type, a request without image_type, one of schemathesis' cases) is in the
+  complete listing of the type its values select, and of every union of that type.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
+from typing import Any
+from urllib.parse import urlsplit
 
 from cph_conformance import spec
-from cph_conformance.run.checks.evidence import Walked
-from cph_conformance.run.checks.registry import LISTINGS, Drift, check
+from cph_conformance.run.checks.answer import carried_fields
+from cph_conformance.run.checks.evidence import Seen, Walked, siblings
+from cph_conformance.run.checks.registry import LISTINGS, SEEN, Drift, check
 from cph_conformance.run.collect.walk import (
     ENDLESS,
     IMAGE_REPEATED,
@@ -80,7 +88,7 @@ def _broken(listing: Listing, continues: str) -> Iterator[Drift]:
     pages, where, n = listing.pages, listing.query, len(listing.pages)
     if listing.ended == NO_PAGE:
         page = pages[-1]
-        what = f"page {n}, after a {continues} the service gave" if n > 1 else "the first page"
+        what = f"page {n}, after a {continues} the service gave" if n > 1 or listing.start else "the first page"
         every = f" (refused at each of {listing.tries} tries of this step)" if listing.tries > 1 else ""
         said = f"expected 200 with phone_images; got {page.status} {page.shown(160)!r}{every}"
         yield Drift("refused", f"{where}, {what}: {said}", pages[-2:], listing.selection)
@@ -146,37 +154,41 @@ def same_listing_at_any_limit(walked: Walked) -> Iterator[Drift]:
             )
 
 
-def _first_pages(walked: Walked) -> tuple[Listing, Listing] | None:
-    """A selection's first page with the page size's default, and without a page size, when both were walked."""
+def _defaulted(walked: Walked) -> list[tuple[Listing, Listing]]:
+    """A selection's pages with the page size's default and without a page size, paired where both start at the same
+    place: the first page, and the page after a continuation the service gave."""
     default = int(spec.parameter_default(spec.page_size()))
-    own = listed(walked.listings, walked.selection)
-    with_default = next((listing for listing in own if listing.size == default and listing.pages), None)
-    omitted = next((listing for listing in own if listing.size is None and listing.pages), None)
-    return (with_default, omitted) if with_default and omitted else None
+    own = [listing for listing in walked.own if listing.usable and listing.pages]
+    pairs = []
+    for start in dict.fromkeys(listing.start for listing in own):
+        with_default = next((x for x in own if x.size == default and x.start == start), None)
+        omitted = next((x for x in own if x.size is None and x.start == start), None)
+        if with_default and omitted:
+            pairs.append((with_default, omitted))
+    return pairs
 
 
 @check(
-    "leaving out a parameter that has a default is sending the default (limit: 500)",
+    "leaving out a parameter that has a default is sending the default (limit: 500), after a marker too",
     ("sdk.limit",),
-    "the first page without limit, against limit=500's",
+    "the first page and the page after a marker without limit, against limit=500's",
     LISTINGS,
-    applies=lambda walked: _first_pages(walked) is not None,
+    applies=lambda walked: bool(_defaulted(walked)),
 )
 def omitted_is_default(walked: Walked) -> Iterator[Drift]:
-    pair = _first_pages(walked)
-    assert pair is not None
-    with_default, omitted = pair
-    differs = _compare(_ids(with_default.pages[:1]), _ids(omitted.pages[:1]), prefix=False)
-    if differs:
-        cause, what = differs
-        default = with_default.size
-        yield Drift(
-            cause,
-            f"{spec.selector()}={walked.selection} without {spec.page_size()}, against "
-            f"{spec.page_size()}={default} (the default): the first page holds {what}",
-            (with_default.pages[0], omitted.pages[0]),
-            walked.selection,
-        )
+    for with_default, omitted in _defaulted(walked):
+        differs = _compare(_ids(with_default.pages[:1]), _ids(omitted.pages[:1]), prefix=False)
+        if differs:
+            cause, what = differs
+            after = omitted.start is not None
+            where = f"the page after a {spec.continuation()[0]} the service gave" if after else "the first page"
+            yield Drift(
+                f"{cause}:after-marker" if after else cause,
+                f"{spec.selector()}={walked.selection} without {spec.page_size()}, against "
+                f"{spec.page_size()}={with_default.size} (the default): {where} holds {what}",
+                (with_default.pages[0], omitted.pages[0]),
+                walked.selection,
+            )
 
 
 def _union(walked: Walked) -> tuple[list[str], list[Listing]] | None:
@@ -258,3 +270,99 @@ def image_type_partition(walked: Walked) -> Iterator[Drift]:
                     walked.selection,
                 )
                 break
+
+
+# --- what the run saw, against the listings ----------------------------------------------------------------------
+
+
+def _values(rule: dict[str, Any]) -> dict[str, Any]:
+    """The field values a type's x-selects gives (is_public: 1), without its other keywords."""
+    return {k: v for k, v in rule.items() if k not in ("carries", "union", "ordered") and not k.startswith("x-")}
+
+
+@functools.cache
+def _selecting() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]]:
+    """((field, the type it marks), ...), ((type, its field values), ...): what owner() reads, from x-selects."""
+    values = tuple((selection, tuple(_values(rule).items())) for selection, rule in spec.image_type_selects().items())
+    return tuple(carried_fields().items()), tuple((s, v) for s, v in values if v)
+
+
+def owner(image: dict[str, Any]) -> str | None:
+    """The image type whose values an image carries (x-selects): the type a field it carries marks (receive_status:
+    share), else the one whose values it has (is_public 1: public); None when none."""
+    carried, valued = _selecting()
+    for field, selection in carried:
+        if image.get(field) is not None:
+            return selection
+    return next((s for s, values in valued if all(image.get(k) == v for k, v in values)), None)
+
+
+def _listed(seen: Seen) -> bool:
+    """The type's complete listing, and, for a part of a union, every part's, were walked."""
+    return all(reference(seen.listings, s) is not None for s in siblings(seen.selection))
+
+
+def _asked(ex: Exchange) -> str:
+    query = urlsplit(ex.url).query
+    return f"the {ex.phase or 'run'}'s request " + (f"?{query}" if query else "without a query")
+
+
+@check(
+    "every image any answer of the run lists is in the complete listing of its type (ImageType's x-selects, read "
+    "the other way), and in its union's",
+    tuple(dict.fromkeys(c for rule in spec.image_type_selects().values() for c in spec.cites(rule))),
+    "every image of every answer, against each type's complete listing",
+    SEEN,
+    applies=_listed,
+)
+def selected_images_listed(seen: Seen) -> Iterator[Drift]:
+    whole = reference(seen.listings, seen.selection)
+    assert whole is not None
+    rule = spec.image_type_selects()[seen.selection]
+    parts = rule.get("union", (seen.selection,))
+    project = whole.pages[0].project_id if whole.pages else None
+    listed_ids = set(whole.ids)
+    missing: dict[str, tuple[Exchange, str]] = {}  # image -> the first answer that lists it, and its type
+    for ex in seen.answers:
+        if ex.project_id != project:
+            continue
+        for image in ex.images or ():
+            image_id = image.get("image_id")
+            if isinstance(image_id, str) and image_id not in listed_ids and image_id not in missing:
+                kind = owner(image)
+                if kind in parts:
+                    missing[image_id] = (ex, str(kind))
+    # Listed under another part of the union: which part an image belongs to then rests on what the spec assumes of
+    # that part (share: every shared image carries receive_status), a warning; listed nowhere, a failure.
+    elsewhere: dict[str, str] = {}
+    for other in sorted(siblings(seen.selection) - {seen.selection}):
+        found = reference(seen.listings, other)
+        elsewhere |= {i: other for i in (found.ids if found else ()) if i in missing and i not in elsewhere}
+    for cause, ids in (("missing", [i for i in missing if i not in elsewhere]), ("elsewhere", list(elsewhere))):
+        if not ids:
+            continue
+        first = ids[0]
+        ex, kind = missing[first]
+        also = f"; {len(ids)} such images: {', '.join(ids[:SHOWN])}" if len(ids) > 1 else ""
+        where = f", and {elsewhere[first]}'s lists it" if cause == "elsewhere" else ""
+        part = f" (a part of {seen.selection})" if kind != seen.selection else ""
+        said = (
+            f"image {first}, which {_asked(ex)} lists, is of {kind}{part} by its values but not in {whole.query}'s "
+            f"complete listing of {len(whole.ids)} image(s){where}{also}"
+        )
+        yield Drift(
+            cause,
+            said,
+            (ex, whole.pages[0]),
+            seen.selection,
+            spec.cites(rule),
+            _assumed(elsewhere[first]) if cause == "elsewhere" else "",
+            instance=first,
+        )
+
+
+def _assumed(where: str) -> str:
+    carries = spec.assumed_keywords(spec.image_type_selects()[where]).get("carries")
+    return f"another type ({where}) lists it, and which type it is then rests on an assumption" + (
+        f": {carries}" if carries else ""
+    )

@@ -3,7 +3,10 @@ accepted, and what each must get back (the statuses of the spec's responses whos
 Huawei's error body). Each family is a check that judges its probes' answers (Probed), and plans them:
 
 - authentication: no credential, a made-up one, and near misses of the run's own (one character changed, cut short,
-  extended, in another case; for an access key, of its secret key): refused as a wrong credential;
+  extended, in another case; for an access key, of its secret key): refused as a wrong credential; the run's own
+  where the page does not put it (credential.Misplaced: the token in another header, scheme, the query string or a
+  cookie, refused as no credential; in two X-Auth-Token headers; a signature made for another query or dated out
+  of API Gateway's window), each an assumption where no statement refuses it;
 - authorization: another project's id, bare and with each documented query parameter (every value of an enum, the
   smallest and largest page size, a marker the run's own listing was given): refused as another project;
 - exact_values: the near-valid values of each query parameter that its type rules out (edges.py: another case or
@@ -15,7 +18,7 @@ Bounded: about eighty requests, listed in the summary; each goes through the run
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from cph_conformance import spec
@@ -23,7 +26,14 @@ from cph_conformance.run.checks.answer import media_type
 from cph_conformance.run.checks.edges import plan as edges_of
 from cph_conformance.run.checks.evidence import Probe, Probed
 from cph_conformance.run.checks.registry import PROBE, Check, Drift, register
-from cph_conformance.run.transport.credential import EMPTY, MISSING, NEAR_MISSES, WRONG
+from cph_conformance.run.transport.credential import (
+    EMPTY,
+    MISPLACED_TOKEN,
+    MISSING,
+    NEAR_MISSES,
+    WRONG,
+    Misplaced,
+)
 
 WRONG_CREDENTIAL, OTHER_PROJECT, INVALID_PARAMETER = "wrong-credential", "other-project", "invalid-parameter"
 
@@ -71,7 +81,7 @@ authentication = _family(
     "authentication",
     "a request without the run's exact credential is refused with 401 and Huawei's error body",
     ("page.x_auth_token", "docs.apig_error_codes", "docs.apig_0301"),
-    "probes: no credential, a wrong one, near misses of the run's",
+    "probes: no credential, a wrong one, near misses of the run's, the run's where the page does not put it",
 )
 authorization = _family(
     "authorization",
@@ -88,17 +98,19 @@ exact_values = _family(
 )
 
 
-def plan(project_id: str, marker: str | None) -> list[Probe]:
-    """Every probe of a run against project_id; marker: one the run's own listing was given, if any."""
-    return [*_authentication(marker), *_authorization(project_id, marker), *_near_valid()]
+def plan(project_id: str, marker: str | None, misplaced: Mapping[str, Misplaced] = MISPLACED_TOKEN) -> list[Probe]:
+    """Every probe of a run against project_id; marker: one the run's own listing was given, if any; misplaced: where
+    the run's kind of credential can go that the page does not put it (the credential's misplaced)."""
+    return [*_authentication(marker, misplaced), *_authorization(project_id, marker), *_near_valid()]
 
 
 def _smallest() -> dict[str, Any]:
     return {spec.page_size(): spec.limit_bounds()[0]}
 
 
-def _authentication(marker: str | None) -> list[Probe]:
-    """No credential, an empty one, a made-up one, near misses of the run's own; and none on a later page."""
+def _authentication(marker: str | None, misplaced: Mapping[str, Misplaced]) -> list[Probe]:
+    """No credential, an empty one, a made-up one, near misses of the run's own, the run's own where the page does not
+    put it (without X-Auth-Token: refused as no credential); and none on a later page."""
     smallest = _smallest()
     probes = [
         Probe(authentication, MISSING, "missing-credential", "no credential", smallest, auth=MISSING),
@@ -107,6 +119,18 @@ def _authentication(marker: str | None) -> list[Probe]:
         *(
             Probe(authentication, name, WRONG_CREDENTIAL, f"the run's credential with {miss.why}", smallest, auth=name)
             for name, miss in NEAR_MISSES.items()
+        ),
+        *(
+            Probe(
+                authentication,
+                name,
+                "missing-credential" if place.as_missing else WRONG_CREDENTIAL,
+                place.why,
+                smallest,
+                auth=name,
+                assumed=place.assumed,
+            )
+            for name, place in misplaced.items()
         ),
     ]
     continues, _ = spec.continuation()

@@ -6,13 +6,18 @@ One signature: a check's function takes one piece of evidence of its kind and yi
 - ANSWER: one answer (an Exchange), whichever part of the run sent it;
 - ANSWERS: every answer of the run at once (Answers);
 - LISTINGS: the walk's listings of one image type, with those they relate to (Walked);
+- SEEN: one image type's complete listing, with every answer of the run: what the run saw of that type (Seen);
 - PROBE: a probe at the edge of what is accepted, and its answer (Probed);
 - CASE: one of schemathesis' cases and what its own check said of it (Case);
 - RUN: the run itself (setup, availability, the parts that ran): no function; the pipeline finds these from facts.
 Evidence knows what shows one of its drifts (narrow) and how to send itself again (again), for the replays.
 
 A check that cites no statement rests on an assumption of this project: what it finds is a warning, never a
-failure. A RUN check's findings are errors: what kept the run from judging.
+failure. A RUN check's findings are errors: what kept the run from judging; so is a drift that is this project's
+own fault (Drift.ours: an answer Huawei's sources allow that the project's client cannot read), never a pass. A
+conclusive check's failure is drift on first sight: sending its evidence again proves nothing (two different
+requests answered with one request_id stay so, whatever a cache answers next time), so the replays leave it as it
+is.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from typing import Any, Protocol
 from cph_conformance import spec
 from cph_conformance.run.transport.exchange import Exchange
 
-ANSWER, ANSWERS, LISTINGS, PROBE, CASE, RUN = "answer", "answers", "listings", "probe", "case", "run"
+ANSWER, ANSWERS, LISTINGS, SEEN, PROBE, CASE = "answer", "answers", "listings", "seen", "probe", "case"
+RUN = "run"
 ASSUMPTION = "assumption"
 THE_RUN = "the run"  # what a RUN check rests on
 
@@ -39,6 +45,7 @@ class Drift:
     selection: str = ""  # the image type (or other selection) the cause concerns; "" when none
     citations: tuple[str, ...] | None = None  # statements of this cause, when they are not the check's own
     assumed: str = ""  # why it breaks only an assumption: a warning
+    ours: str = ""  # why it is this project's own fault, not the endpoint's: an error (neither drift nor a pass)
     instance: str = ""  # exactly what is wrong, when the cause is coarser (which image differs): what must come
     # back when the evidence is sent again for the failure to count (cph_conformance.run.verdict.replay)
     check: str = ""  # the check that found it (set by Check.judge)
@@ -81,15 +88,17 @@ class Check:
     rule: str  # what must hold, in one line
     cites: tuple[str, ...]  # ids of the spec's x-statements that state the rule; () for an assumption
     judges: str  # what it looks at, in a few words
-    by: str  # the kind of evidence: ANSWER, ANSWERS, LISTINGS, PROBE, CASE or RUN
+    by: str  # the kind of evidence: ANSWER, ANSWERS, LISTINGS, SEEN, PROBE, CASE or RUN
     fn: Callable[[Any], Iterable[Drift]] | None = field(default=None, repr=False, compare=False)
     assumed: str = ""  # why the rule is there, when no statement states it
     strict_only: bool = False  # judged only when STRICT is on
     applies: Callable[[Any], bool] | None = field(default=None, repr=False, compare=False)  # which evidence
     throttled_too: bool = False  # ANSWER: also judges throttled answers (their shape)
+    conclusive: bool = False  # its failure is drift on first sight: never sent again (replay.py)
+    also_cites: tuple[str, ...] = ()  # statements its drifts may cite instead of its own: the spec's nodes it judges
 
     def __post_init__(self) -> None:
-        unknown = [c for c in self.cites if c not in spec.statements()]
+        unknown = [c for c in (*self.cites, *self.also_cites) if c not in spec.statements()]
         if unknown:
             raise ValueError(f"check {self.name} cites statements the spec does not quote: {', '.join(unknown)}")
         if not self.cites and not self.assumed and self.by != RUN:
@@ -101,6 +110,11 @@ class Check:
     @property
     def statements(self) -> tuple[spec.Statement, ...]:
         return tuple(spec.statements()[c] for c in self.cites)
+
+    @property
+    def covers(self) -> tuple[str, ...]:
+        """Every statement a drift of this check may cite: its own, and those of the nodes it judges by."""
+        return tuple(dict.fromkeys((*self.cites, *self.also_cites)))
 
     @property
     def kind(self) -> str:
@@ -139,10 +153,26 @@ def check(
     strict_only: bool = False,
     applies: Callable[[Any], bool] | None = None,
     throttled_too: bool = False,
+    conclusive: bool = False,
+    also_cites: tuple[str, ...] = (),
 ) -> Callable[[Callable[[Any], Iterable[Drift]]], Check]:
     """Register the decorated function as the check of its name; the name is then the Check."""
 
     def decorate(fn: Callable[[Any], Iterable[Drift]]) -> Check:
-        return register(Check(fn.__name__, rule, cites, judges, by, fn, assumed, strict_only, applies, throttled_too))
+        made = Check(
+            fn.__name__,
+            rule,
+            cites,
+            judges,
+            by,
+            fn,
+            assumed,
+            strict_only,
+            applies,
+            throttled_too,
+            conclusive,
+            also_cites,
+        )
+        return register(made)
 
     return decorate

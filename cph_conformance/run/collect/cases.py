@@ -123,7 +123,7 @@ def run_cli(
         **children.environment({**os.environ, **env}, secrets),
         **toml_variables(gateway_url, project_id, limit, reports),
         **rules_settings(shrink_requests, settings.flag(env, "CPH_STRICT")),
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "generated")]),  # the checks read the client too
         "SCHEMATHESIS_HOOKS": HOOKS,
         **no_proxy_for_loopback(env),
     }

@@ -4,8 +4,10 @@ states between them (cph_conformance.run.checks.listings). It judges nothing its
 A listing is every page of one query, first to last, following the answer's continuation (page_info.next_marker
 as the next request's marker). The walk lists each value of the selector (image_type) at the largest page size and
 at a small one and the first pages at the sizes callers usually ask for (x-usual), asks for the first page without
-a page size (the spec's default applies), and the first pages of the union (all) one image at a time, and at the
-page sizes that end exactly where one type of the union ends. Each listing records how it ended: at its last page
+a page size (the spec's default applies) and, where paging gave a continuation, the page after it without a page
+size and with the default one, and the first pages of the union (all) one image at a time, and at the page sizes
+that end exactly where one type of the union ends. No parameter is left out unless the spec gives its default
+(image_type has none: the walk always sends one). Each listing records how it ended: at its last page
 (no continuation), after the first pages the walk wanted, or broken off, and where: a page request that got no page,
 a page that repeats an image or a continuation of an earlier page, or paging that would not end. A page shorter
 than the page size is no sign of the last page: only the continuation is (the SDK says no more).
@@ -61,6 +63,7 @@ class Listing:
     ended: str = LAST  # LAST, FIRST_PAGES, or how paging broke: NO_PAGE, IMAGE_REPEATED, MARKER_REPEATED, ENDLESS
     earlier: int = 0  # when paging broke on a repeat: the page (from 1) that held it first
     tries: int = 1  # when it broke on NO_PAGE: how often that page was asked for
+    start: str | None = None  # the continuation it started from (the page after another's); None: the first page
 
     @property
     def complete(self) -> bool:
@@ -81,7 +84,8 @@ class Listing:
 
     @property
     def query(self) -> str:
-        return query_of(self.selection, self.size)
+        after = f" after a {spec.continuation()[0]} the service gave" if self.start is not None else ""
+        return query_of(self.selection, self.size) + after
 
 
 @dataclass(frozen=True)
@@ -133,17 +137,19 @@ class Walk:
         self.exchanges.append(ex)
         return ex
 
-    def listing(self, selection: str, size: int | None, max_pages: int, prefix: bool = False) -> Listing:
+    def listing(
+        self, selection: str, size: int | None, max_pages: int, prefix: bool = False, start: str | None = None
+    ) -> Listing:
         """The pages of one query, first to last (at most max_pages; with prefix, its first max_pages pages, all the
-        walk needs of it), kept whichever way it ended."""
+        walk needs of it), kept whichever way it ended; from a continuation the service gave, when start is one."""
         continues, _ = spec.continuation()
         pages: list[Exchange] = []
         seen_markers: dict[str, int] = {}
         seen_ids: dict[str, int] = {}
-        marker: str | None = None
+        marker: str | None = start
 
         def ended(how: str, earlier: int = 0, tries: int = 1) -> Listing:
-            found = Listing(selection, size, tuple(pages), how, earlier, tries)
+            found = Listing(selection, size, tuple(pages), how, earlier, tries, start)
             self.listings.append(found)
             return found
 
@@ -171,9 +177,10 @@ class Walk:
             seen_markers[marker] = n
         return ended(FIRST_PAGES if prefix else ENDLESS)
 
-    def first_pages(self, selection: str, size: int | None, count: int) -> None:
-        """Lists the first `count` pages of a query (fewer when it ends sooner): a listing's beginning."""
-        self.listing(selection, size, count, prefix=True)
+    def first_pages(self, selection: str, size: int | None, count: int, start: str | None = None) -> None:
+        """Lists the first `count` pages of a query (fewer when it ends sooner): a listing's beginning (after the
+        continuation start, when given)."""
+        self.listing(selection, size, count, prefix=True, start=start)
 
     def edges(self, parts: Sequence[str]) -> list[int]:
         """Where each part of a union ends in it (the images of the parts before it, and its own), as listed."""
@@ -195,17 +202,22 @@ class Walk:
             # A small page size, below the largest even for a type with thousands of images: the whole listing when
             # it takes about SMALL_PAGES pages, else its first SMALL_PAGES pages.
             small = max(smallest, min(largest // 2, math.ceil(count / SMALL_PAGES)))
+            after = None
             if count:  # one image too: a page of one, and paging that ends after it
                 # Every union's page may stop short where one of its parts ends: room for one page per part.
                 slack = len(rule.get("union", ())) + 2
                 if math.ceil(count / small) <= SMALL_PAGES + slack:
-                    self.listing(selection, small, math.ceil(count / small) + slack)
+                    paged = self.listing(selection, small, math.ceil(count / small) + slack)
                 else:
-                    self.first_pages(selection, small, SMALL_PAGES)
+                    paged = self.listing(selection, small, SMALL_PAGES, prefix=True)
+                after = paged.pages[0].continuation if paged.usable and paged.pages else None
             self.first_pages(selection, None, 1)
             default = int(spec.parameter_default(spec.page_size()))
             if default not in (largest, small):
                 self.first_pages(selection, default, 1)
+            if after is not None:  # the page after a continuation, without a page size and with its default
+                self.first_pages(selection, None, 1, start=after)
+                self.first_pages(selection, default, 1, start=after)
             # The sizes callers usually ask for, where a service may well behave otherwise: the first pages of each.
             for usual in (n for n in spec.usual_page_sizes() if n < count and n not in (small, largest)):
                 self.first_pages(selection, usual, USUAL_PAGES)
@@ -222,8 +234,10 @@ def query_of(selection: str, size: int | None) -> str:
 
 
 def listed(listings: Sequence[Listing], selection: str) -> list[Listing]:
-    """A selection's listings whose paging did not break."""
-    return [listing for listing in listings if listing.selection == selection and listing.usable]
+    """A selection's listings from the first page whose paging did not break."""
+    return [
+        listing for listing in listings if listing.selection == selection and listing.usable and listing.start is None
+    ]
 
 
 def reference(listings: Sequence[Listing], selection: str) -> Listing | None:

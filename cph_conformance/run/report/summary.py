@@ -16,6 +16,7 @@ from xml.etree import ElementTree
 import jinja2
 
 from cph_conformance.run import checks
+from cph_conformance.run.checks import coverage
 from cph_conformance.run.checks import run as run_checks
 from cph_conformance.run.report import history
 from cph_conformance.run.report.result import Result
@@ -179,6 +180,8 @@ def render(r: Result) -> str:
     if not v.findings and r.exit_status == PASSED:
         lines += ["", "Every check passed."]
     lines += ["", *checks_table(v)]
+    if statement_coverage(v):
+        lines += ["", "## Statement coverage", "", coverage.table(v.judged).rstrip("\n")]
     blips = blips_section(v)
     if blips:
         lines += ["", *blips]
@@ -229,6 +232,12 @@ def checks_table(v: Verdict) -> list[str]:
         "SDK docstrings; **assumption** = the spec's own, a warning only; **the run** = the run itself, not a rule."
     )  # the same words under the HTML's table (templates/summary.html.jinja, #rests-on)
     return [*lines, *(f"| {n} | {kind} | {judged} | {outcome} |" for n, kind, judged, outcome in rows), "", legend]
+
+
+def statement_coverage(v: Verdict) -> list[tuple[coverage.Covered, int]]:
+    """Each statement with its checks and faults (checks/coverage.py) and how much its checks judged in this run, for
+    both summaries, below the table of checks; [] when the run judged nothing."""
+    return [(r, r.judged(v.judged)) for r in coverage.rows()] if any(v.judged.values()) else []
 
 
 def run_section(r: Result) -> list[str]:
@@ -328,4 +337,5 @@ def render_html(r: Result, runs: Sequence[dict[str, Any]] = ()) -> str:
             if v.of(kind)
         ],
         checks=checks_rows(v),
+        coverage=statement_coverage(v),
     )

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from cph_conformance import spec
-from cph_conformance.run.transport.credential import EMPTY, NEAR_MISSES, VALID, WRONG, WRONG_TOKEN
+from cph_conformance.run.transport.credential import EMPTY, MISPLACED, NEAR_MISSES, VALID, WRONG, WRONG_TOKEN
 
 TOKEN_VARIABLE = "$CPH_AUTH_TOKEN"  # noqa: S105  (a shell variable's name)
 # The phase of a request that is a tool's own business, not the run's: schemathesis' probes of what a server supports
@@ -30,7 +30,8 @@ class Outgoing:
 
     method: str
     raw_path: bytes  # path and query, percent-encoded, as they go on the wire
-    auth: str = VALID  # how it is authenticated: credential.VALID, MISSING, EMPTY, WRONG or a near miss's name
+    auth: str = VALID  # how it is authenticated: credential.VALID, MISSING, EMPTY, WRONG, a near miss's or a
+    # misplacement's name
     phase: str = ""  # what sent it: preflight, examples, coverage, fuzzing, walk, probe, replay
     headers: tuple[tuple[str, str], ...] = ()  # other headers (schemathesis' own cases carry some)
     body: bytes = b""
@@ -149,13 +150,16 @@ class Exchange:
 
 
 def curl(method: str, url: str, auth: str) -> str:
-    """The command that sends the request again from a shell where CPH_AUTH_TOKEN holds the token."""
+    """The command that sends the request again from a shell where CPH_AUTH_TOKEN holds the token (the credential
+    where the probe put it, for a misplaced one)."""
     header = spec.auth_header()
     value = {VALID: TOKEN_VARIABLE, WRONG: WRONG_TOKEN, EMPTY: ""}.get(auth)
     if auth in NEAR_MISSES:
         value = NEAR_MISSES[auth].shell(TOKEN_VARIABLE)
     parts = ["curl", "-X", method]
-    if auth == EMPTY:  # curl drops a header written "Name: " with nothing after it; "Name;" sends it empty
+    if auth in MISPLACED:
+        parts += MISPLACED[auth].curl(header, TOKEN_VARIABLE)
+    elif auth == EMPTY:  # curl drops a header written "Name: " with nothing after it; "Name;" sends it empty
         parts += ["-H", shlex.quote(f"{header};")]
     elif value is not None:
         # Double quotes, so that the shell expands the variable; nothing else in it needs quoting.

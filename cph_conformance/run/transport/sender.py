@@ -18,9 +18,9 @@ from urllib.parse import quote
 import httpx
 
 from cph_conformance import spec
-from cph_conformance.run.transport import bounds
+from cph_conformance.run.transport import bounds, credential
 from cph_conformance.run.transport.bounds import Bounds
-from cph_conformance.run.transport.credential import EMPTY, NEAR_MISSES, VALID, WRONG, WRONG_TOKEN, Credential
+from cph_conformance.run.transport.credential import VALID, Credential
 from cph_conformance.run.transport.deadline import Deadline
 from cph_conformance.run.transport.exchange import TOOL, Exchange, Outgoing
 from cph_conformance.run.transport.patience import Patience
@@ -135,19 +135,7 @@ class Sender:
         headers = [(k, v) for k, v in out.headers if k.lower() not in HOP | OWN]
         url = httpx.URL(self.endpoint).copy_with(raw_path=out.raw_path)
         request = self.client.build_request(out.method, url, headers=headers, content=out.body or None)
-        header = spec.auth_header()
-        if header in request.headers:
-            del request.headers[header]
-        if out.auth == VALID:
-            self._credential.apply(request)
-        elif out.auth == EMPTY:
-            request.headers[header] = ""
-        elif out.auth == WRONG:
-            request.headers[header] = WRONG_TOKEN
-        elif out.auth in NEAR_MISSES:
-            credential, missed = self._credential.near_miss(out.auth)
-            self.secrets.add(missed)  # it is all but the secret
-            credential.apply(request)
+        credential.apply(request, out.auth, self._credential, self.secrets.add)
         return request
 
     def _logged(self, ex: Exchange) -> Exchange:

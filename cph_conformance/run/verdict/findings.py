@@ -28,7 +28,8 @@ class Finding:
     message: str
     curls: tuple[str, ...] = ()
     key: tuple[str, str] = ("", "")  # (selection, cause): one finding per check, verdict and key
-    reproduced: str = ""  # how often the failure came back when sent again: "3/3" (drift), "1/3" (flaky)
+    reproduced: str = ""  # how often the failure came back when sent again: "3/3" (drift), "1/3" (flaky); a
+    # conclusive check's failure, not sent again, says so (replay.CONCLUSIVE)
     answers: tuple[str, ...] = ()  # a flaky finding's answers, each as seen, with its curl line
 
 
@@ -45,6 +46,9 @@ def curls_of(exchanges: Iterable[Exchange]) -> tuple[str, ...]:
 
 
 def of_drift(check: Check, drift: Drift) -> Finding:
+    if drift.ours:  # the project's own fault: an error of the run, which no replay changes
+        source = f"the run itself: {drift.ours}"
+        return Finding(check.name, ERROR, check.rule, source, drift.message, curls_of(drift.exchanges), drift.key)
     cites = drift.citations if drift.citations is not None else check.cites
     assumed = drift.assumed or ("" if cites else check.assumed)
     verdict = WARNING if assumed else FAILURE

@@ -9,8 +9,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from cph_conformance.run import checks
-from cph_conformance.run.checks.evidence import Answers, Case, Probed, Walked
-from cph_conformance.run.checks.registry import ANSWER, ANSWERS, CASE, LISTINGS, PROBE, Check, Drift, Evidence
+from cph_conformance.run.checks.evidence import Answers, Case, Probed, Seen, Walked
+from cph_conformance.run.checks.registry import ANSWER, ANSWERS, CASE, LISTINGS, PROBE, SEEN, Check, Drift, Evidence
 from cph_conformance.run.collect.walk import Walk
 from cph_conformance.run.transport.exchange import Exchange
 from cph_conformance.run.verdict.findings import Finding, curls_of, error
@@ -30,7 +30,7 @@ class Facts:
     @property
     def ran(self) -> frozenset[str]:
         parts = {ANSWER, ANSWERS}
-        parts |= {LISTINGS} if self.walk is not None else set()
+        parts |= {LISTINGS, SEEN} if self.walk is not None else set()
         parts |= {PROBE} if self.probed is not None else set()
         parts |= {CASE} if self.cases is not None else set()
         return frozenset(parts)
@@ -41,6 +41,12 @@ class Facts:
             return ()
         listings = tuple(self.walk.listings)
         return tuple(Walked(s, listings) for s in dict.fromkeys(listing.selection for listing in listings))
+
+    @property
+    def seen(self) -> tuple[Seen, ...]:
+        """What the run saw of each type the walk listed: the walk's listings, and every answer that lists images."""
+        shown = tuple(ex for ex in self.answers if ex.images)
+        return tuple(Seen(walked.selection, walked.listings, shown) for walked in self.walked)
 
     def evidence(self, check: Check) -> Iterator[Evidence]:
         """Every piece of evidence of the check's kind."""
@@ -54,6 +60,8 @@ class Facts:
             yield Answers(tuple(judged))
         elif check.by == LISTINGS:
             yield from self.walked
+        elif check.by == SEEN:
+            yield from self.seen
         elif check.by == PROBE:
             yield from (p for p in self.probed or () if p.probe.check == check)
         elif check.by == CASE:

@@ -9,6 +9,9 @@ image that disagrees is another failure, come by chance. A request that got no a
 sender) is sent again too: answered, it is flaky; never answered, the endpoint was unavailable (an error: the run
 judged too little, never drift).
 
+A conclusive check's failure (registry.Check.conclusive) is not sent again: it is drift on first sight, and says so
+(CONCLUSIVE). Two different requests answered with one request_id stay so, whatever a cache answers next time.
+
 Bounded: at most `budget` requests in all (BUDGET), listed in the summary; a failure left unsent when the budget is
 spent keeps its verdict and says so. A throttled answer is never sent again: throttling comes when it will (the
 sender waits it out). The first instance only: trying more would give a failure that comes now and then more chances
@@ -25,7 +28,7 @@ from typing import Protocol
 
 from cph_conformance.run import checks
 from cph_conformance.run.checks import run as run_checks
-from cph_conformance.run.checks.registry import LISTINGS, Check, Drift, Evidence
+from cph_conformance.run.checks.registry import LISTINGS, SEEN, Check, Drift, Evidence
 from cph_conformance.run.collect import walk
 from cph_conformance.run.collect.walk import Walk
 from cph_conformance.run.transport.exchange import Exchange
@@ -36,6 +39,7 @@ from cph_conformance.run.verdict.findings import FAILURE, Finding, added, answer
 BUDGET = 400  # requests the replays may send in a run: two more walks, and a few per failure
 LOST_LISTED = 20  # lost requests sent again, at most (the rest share their fate in the report)
 DOWN = 3  # lost requests never answered, and none answered: the endpoint is down, the rest are not sent again
+CONCLUSIVE = "1/1: conclusive at first sight"  # how a conclusive failure was reproduced: seen once, enough
 
 
 @dataclass
@@ -48,6 +52,7 @@ class Replays:
     reproduced: int = 0  # failures that came back every time
     flaky: int = 0  # failures that did not
     unsent: int = 0  # failures left as they were: budget spent, or a throttled answer
+    conclusive: int = 0  # failures drift on first sight, not sent again
     lost_sent: int = 0  # lost requests sent again
     recovered: int = 0  # of those, answered
     unavailable: int = 0  # lost requests never answered
@@ -59,6 +64,8 @@ class Replays:
 
     def summary(self) -> str:
         parts = [f"{self.reproduced} failure(s) came back at each of {self.again + 1} tries (drift)"]
+        if self.conclusive:
+            parts.append(f"{self.conclusive} conclusive at first sight, not sent again (drift)")
         if self.flaky:
             parts.append(f"{self.flaky} did not (flaky)")
         if self.unsent:
@@ -143,7 +150,13 @@ def confirm(
         if f.verdict != FAILURE or check is None or check.fn is None or shown is None or shown.evidence is None:
             confirmed.append(f)
             continue
-        cost = walk_cost if check.by == LISTINGS else len(shown.evidence.exchanges)
+        if check.conclusive:
+            r.conclusive += 1
+            confirmed.append(dataclasses.replace(f, reproduced=CONCLUSIVE))
+            continue
+        cost = (walk_cost if check.by in (LISTINGS, SEEN) else 0) + (
+            0 if check.by == LISTINGS else len(shown.evidence.exchanges)
+        )
         confirmed.append(_again(f, check, shown, shown.evidence, resender, r, cost, pause))
     return _lost_again(confirmed, lost, resender, r, pause), r
 

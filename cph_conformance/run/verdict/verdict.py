@@ -90,6 +90,7 @@ class Verdict:
             if not listing.usable:
                 continue
             size = "no limit" if listing.size is None else f"limit {listing.size}"
+            size += " after a marker" if listing.start is not None else ""
             pages = "" if listing.complete else f", its first {len(listing.pages)} page(s)"
             by_type.setdefault(listing.selection, []).append(f"{size}: {len(listing.ids)} image(s){pages}")
         return [f"{selection}: {'; '.join(walked)}" for selection, walked in by_type.items()]

@@ -51,7 +51,8 @@ class ErrorBody:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         _request_id_value = src_dict.get("request_id", UNSET)
-        request_id = _request_id_value
+        _request_id_read: Any = UNSET if _request_id_value is None else _request_id_value
+        request_id = _request_id_read
         error_body = cls(
             src_dict["error_code"],
             src_dict["error_msg"],

@@ -65,9 +65,11 @@ class ListCloudPhoneImagesResponse:
         from ..models.phone_image import PhoneImage  # noqa: PLC0415
 
         _request_id_value = src_dict.get("request_id", UNSET)
-        request_id = _request_id_value
+        _request_id_read: Any = UNSET if _request_id_value is None else _request_id_value
+        request_id = _request_id_read
         _phone_images_value = src_dict.get("phone_images", UNSET)
-        _phone_images = _phone_images_value
+        _phone_images_read: Any = UNSET if _phone_images_value is None else _phone_images_value
+        _phone_images = _phone_images_read
         phone_images: list[PhoneImage] | Unset = UNSET
         if _phone_images is not UNSET:
             phone_images = []
@@ -77,7 +79,8 @@ class ListCloudPhoneImagesResponse:
                 phone_images.append(phone_images_item)
 
         _page_info_value = src_dict.get("page_info", UNSET)
-        _page_info = _page_info_value
+        _page_info_read: Any = UNSET if _page_info_value is None else _page_info_value
+        _page_info = _page_info_read
         page_info: PageInfo | Unset
         if isinstance(_page_info, Unset):
             page_info = UNSET

@@ -36,7 +36,8 @@ class PageInfo:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         _next_marker_value = src_dict.get("next_marker", UNSET)
-        next_marker = _next_marker_value
+        _next_marker_read: Any = UNSET if _next_marker_value is None else _next_marker_value
+        next_marker = _next_marker_read
         page_info = cls(
             next_marker,
         )

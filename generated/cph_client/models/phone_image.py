@@ -113,9 +113,11 @@ class PhoneImage:
             image_label = cast(ImageLabel | str, _image_label)
 
         _is_support_encrypt_value = src_dict.get("is_support_encrypt", UNSET)
-        is_support_encrypt = _is_support_encrypt_value
+        _is_support_encrypt_read: Any = UNSET if _is_support_encrypt_value is None else _is_support_encrypt_value
+        is_support_encrypt = _is_support_encrypt_read
         _receive_status_value = src_dict.get("receive_status", UNSET)
-        _receive_status = _receive_status_value
+        _receive_status_read: Any = UNSET if _receive_status_value is None else _receive_status_value
+        _receive_status = _receive_status_read
         receive_status: ReceiveStatus | Unset
         if _receive_status is UNSET:
             receive_status = UNSET

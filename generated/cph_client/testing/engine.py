@@ -22,7 +22,7 @@ from ..models import ErrorBody, ListCloudPhoneImagesResponse, PageInfo
 from .catalog import Catalog, Image
 from .contract import Contract
 
-__all__ = ["Answer", "Call", "Credentials", "Engine", "Hooks"]
+__all__ = ["Answer", "Call", "Credentials", "Engine", "Hooks", "the_token"]
 
 Body = dict[str, Any]
 
@@ -95,6 +95,13 @@ def _page_of_encoded(request_id: str, images: Sequence[bytes], next_marker: str 
     a large page's cost). The request id is hex: the first "[]" of the empty page is its list of images."""
     head, _, tail = orjson.dumps(_page(request_id, [], next_marker)).partition(b"[]")
     return b"".join([head, b"[", b",".join(images), b"]", tail])
+
+
+def the_token(sent: Sequence[str]) -> str | None:
+    """The token a request carries: the value of its one X-Auth-Token header. None when it carries none, or the header
+    more than once: the credential goes once, where the page puts it (which of two a service would read, no page
+    says). A token anywhere else (another header, the query string, a cookie) is no token."""
+    return sent[0] if len(sent) == 1 else None
 
 
 @dataclass(frozen=True)

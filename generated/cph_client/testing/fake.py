@@ -39,7 +39,7 @@ from ..auth import AkSkAuth
 from ..client import AuthenticatedClient
 from .catalog import Catalog
 from .contract import Contract
-from .engine import Answer, Call, Credentials, Engine
+from .engine import Answer, Call, Credentials, Engine, the_token
 from .signature import Keys, is_signed, refusal
 
 __all__ = ["FakeCph", "Received", "Recorded"]
@@ -60,6 +60,8 @@ class Received:
     query: str  # as sent, without the "?"
     headers: Mapping[str, str] = field(repr=False)  # by lower-case name; the first of a repeated header
     body: bytes = b""
+    sent: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # every header as sent, repeats kept (names
+    # lower-case); () when only `headers` is known
 
 
 @dataclass(frozen=True)
@@ -298,9 +300,13 @@ class FakeCph(httpx.BaseTransport, httpx.AsyncBaseTransport):
             keys = Keys(self.ak, self.sk)
             why = refusal(received.method, received.raw_path, received.query, headers, received.body, keys, self.now())
             return (AKSK, "") if why is None else (None, why)
-        token = headers.get(self.contract.auth_header.lower())
+        name = self.contract.auth_header.lower()
+        sent = [v for k, v in received.sent if k == name] if received.sent else [headers[name]] * (name in headers)
+        token = the_token(sent)
         if not token:
-            return None, f"no {self.contract.auth_header}"
+            return None, f"{self.contract.auth_header} sent {len(sent)} times" if sent[
+                1:
+            ] else f"no {self.contract.auth_header}"
         return (TOKEN, "") if self.credentials.accepts_token(token) else (None, f"a wrong {self.contract.auth_header}")
 
     # --- as an httpx transport --------------------------------------------------------------------------------------
@@ -313,11 +319,12 @@ class FakeCph(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 "FakeCph(base_url=...) the endpoint your code calls",
                 request=request,
             )
+        sent = tuple((name.lower(), value) for name, value in request.headers.multi_items())
         headers: dict[str, str] = {}
-        for name, value in request.headers.multi_items():
-            headers.setdefault(name.lower(), value)
+        for name, value in sent:
+            headers.setdefault(name, value)
         raw_path = url.raw_path.decode("ascii").partition("?")[0]
-        return Received(request.method, raw_path, url.query.decode("ascii"), headers, body)
+        return Received(request.method, raw_path, url.query.decode("ascii"), headers, body, sent)
 
     @staticmethod
     def _read_timeout(request: httpx.Request) -> float | None:
