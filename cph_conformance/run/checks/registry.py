@@ -13,6 +13,10 @@ Evidence knows what shows one of its drifts (narrow) and how to send itself agai
 
 A check that cites no statement rests on an assumption of this project: what it finds is a warning, never a
 failure. A RUN check's findings are errors: what kept the run from judging.
+
+Checks relate: a check may name the checks whose failure explains its own (explained_by), where one cause breaks
+both (an image skipped between pages makes the listing at that page size differ). The reports follow the relation,
+over what each failure concerns (its selection), to name the likely root of several failures.
 """
 
 from __future__ import annotations
@@ -87,6 +91,7 @@ class Check:
     strict_only: bool = False  # judged only when STRICT is on
     applies: Callable[[Any], bool] | None = field(default=None, repr=False, compare=False)  # which evidence
     throttled_too: bool = False  # ANSWER: also judges throttled answers (their shape)
+    explained_by: tuple[str, ...] = ()  # checks whose failure, on the same selection, explains this one's
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.cites if c not in spec.statements()]
@@ -139,10 +144,13 @@ def check(
     strict_only: bool = False,
     applies: Callable[[Any], bool] | None = None,
     throttled_too: bool = False,
+    explained_by: tuple[str, ...] = (),
 ) -> Callable[[Callable[[Any], Iterable[Drift]]], Check]:
     """Register the decorated function as the check of its name; the name is then the Check."""
 
     def decorate(fn: Callable[[Any], Iterable[Drift]]) -> Check:
-        return register(Check(fn.__name__, rule, cites, judges, by, fn, assumed, strict_only, applies, throttled_too))
+        return register(
+            Check(fn.__name__, rule, cites, judges, by, fn, assumed, strict_only, applies, throttled_too, explained_by)
+        )
 
     return decorate
