@@ -18,6 +18,7 @@ class Result:
     changes: Changes | None = None
     fail_on_change: bool = False  # changes of shape exit 1 (CPH_FAIL_ON_CHANGE)
     about: About | None = None
+    masked: str = ""  # what the run's secrets masked, and how many times (Secrets.summary()); "": nothing
 
     @property
     def changed_shape(self) -> bool:
