@@ -9,6 +9,8 @@ tests/test_conformance_run.py runs a few end to end."""
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from cph_conformance.mock import faults
@@ -31,6 +33,7 @@ PASSING = [
 INCONCLUSIVE = sorted(name for name, fault in faults.FAULTS.items() if fault.inconclusive)
 
 
+@functools.cache  # tests/test_first_screen.py reports on some of them
 def verdict_of(fault: str, fail_on_flaky: bool = False) -> Verdict:
     caught_by = faults.FAULTS[fault].caught_by
     assert caught_by is not None
