@@ -30,7 +30,7 @@ from cph_conformance.mock import __main__ as mock_main
 from cph_conformance.mock import faults
 from cph_conformance.mock.app import Settings, create_app
 from cph_conformance.mock.server import serving_in_thread
-from cph_conformance.run.report import provenance, reproduce
+from cph_conformance.run.report import provenance, reproduce, shown
 from cph_conformance.run.report import summary as report
 from cph_conformance.run.report.result import Result
 from cph_conformance.run.verdict.findings import Finding
@@ -195,14 +195,14 @@ def _answers(block: list[str], settings: Settings) -> Answers:
 def test_the_smallest_reproduction_run_after_the_run_shows_the_fault_and_nothing_without_it(fault: str) -> None:
     r = result_of(fault)
     f = _caught(r.verdict, fault)
-    shown = report.shown(f, r)
-    assert shown.smallest is not None and shown.smallest.size == min(i.size for i in f.instances)
-    assert "\n".join(shown.block) in report.render(r)  # the block the report shows
-    settings = _mock_of(list(shown.block), fault)
+    made = shown.shown(f, r)
+    assert made.smallest is not None and made.smallest.size == min(i.size for i in f.instances)
+    assert "\n".join(made.block) in report.render(r)  # the block the report shows
+    settings = _mock_of(list(made.block), fault)
     assert (settings.project_id, settings.token) == (reproduce.PROJECT, reproduce.TOKEN)
     shows = FAULTS[fault][3]
-    assert shows(_answers(list(shown.block), settings))
-    assert not shows(_answers(list(shown.block), _mock_of(list(shown.block), None)))
+    assert shows(_answers(list(made.block), settings))
+    assert not shows(_answers(list(made.block), _mock_of(list(made.block), None)))
 
 
 # --- the block as pasted, in the background -------------------------------------------------------------------------
