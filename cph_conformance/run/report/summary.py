@@ -398,7 +398,8 @@ def _junit_check(case: ElementTree.Element, r: Result, failing: tuple[str, ...])
         first = failed[0].message.strip().splitlines()[0]
         every = checks.every()
         rule = every[name].rule if name in every else failed[0].rule
-        message = xml(f"{len(failed)} cause(s): {first}"[:300])
+        role = next((row.role for row in causes.broken(v) if row.check == name and row.role), "")
+        message = xml(f"{len(failed)} cause(s){f' ({role})' if role else ''}: {first}"[:300])
         ElementTree.SubElement(case, "failure", message=message, type=rule).text = xml(text)
     said = [
         f"warning (an assumption of the spec): {f.message} ({f.source})"
