@@ -154,9 +154,11 @@ def added(findings: Sequence[Finding], new: Finding) -> list[Finding]:
     key, which the replays send again) and its curl lines."""
     for n, known in enumerate(findings):
         if (known.check, known.verdict, known.cause) == (new.check, new.verdict, new.cause):
-            curls = tuple(dict.fromkeys(known.curls + new.curls))[:MAX_CURLS]
-            instances = (*known.instances, *new.instances)
-            kept, more = instances[:MAX_INSTANCES], known.more + new.more + max(0, len(instances) - MAX_INSTANCES)
-            merged = replace(known, curls=curls, instances=kept, more=more)
+            # An answer check may fail on every answer of a long run: once full, only counted (no copies).
+            curls = known.curls if len(known.curls) >= MAX_CURLS else tuple(dict.fromkeys(known.curls + new.curls))
+            room = MAX_INSTANCES - len(known.instances)
+            kept = (*known.instances, *new.instances[:room]) if room > 0 else known.instances
+            more = known.more + new.more + max(0, len(new.instances) - max(room, 0))
+            merged = replace(known, curls=curls[:MAX_CURLS], instances=kept, more=more)
             return [*findings[:n], merged, *findings[n + 1 :]]
     return [*findings, new]
