@@ -4,7 +4,7 @@ each answer), a token let in with anything after it (a probe). The first screen 
 the first elements of summary.html and the console's last lines name the failed checks and the likely root; each
 cause is one finding; and each finding's smallest reproduction, run after the run has ended (the mock started as its
 block says, its curl lines expanded by sh), shows the fault, and shows nothing against the mock without the fault.
-The block run as pasted (bash, curl, the mock a process of its own) is in the background."""
+The block run as pasted (bash, curl, the mock a process of its own on a free port) is in the background."""
 
 from __future__ import annotations
 
@@ -29,7 +29,6 @@ from cph_conformance import spec
 from cph_conformance.mock import __main__ as mock_main
 from cph_conformance.mock import faults
 from cph_conformance.mock.app import Settings, create_app
-from cph_conformance.mock.server import serving_in_thread
 from cph_conformance.run.report import provenance, reproduce, shown
 from cph_conformance.run.report import summary as report
 from cph_conformance.run.report.result import Result
@@ -183,12 +182,10 @@ def _mock_of(block: list[str], fault: str | None) -> Settings:
 
 
 def _answers(block: list[str], settings: Settings) -> Answers:
-    with serving_in_thread(create_app(settings)) as base_url, httpx.Client(trust_env=False) as client:
-        here = f"http://{reproduce.HOST}:{reproduce.PORT}"
-        return [
-            client.request(method, url.replace(here, base_url, 1), headers=headers)
-            for method, url, headers in _sent(block)
-        ]
+    """What the block's requests get from the mock it starts, served in this process (the block as pasted, with
+    the mock a process on its port, is the background's test below)."""
+    with httpx.Client(transport=inprocess.AppTransport(create_app(settings)), trust_env=False) as client:
+        return [client.request(method, url, headers=headers) for method, url, headers in _sent(block)]
 
 
 @pytest.mark.parametrize("fault", FAULTS)
