@@ -50,7 +50,7 @@ def _yield_to_the_tests() -> None:
 
 # The work is mostly waiting on child processes: a thread for each job (made as jobs start), so that all of it is
 # under way at once; start() says when a new job would have to wait.
-_WORKERS = 24
+_WORKERS = 24  # every job of the suite, each its own thread: they mostly wait on child processes
 _POOL = ThreadPoolExecutor(_WORKERS, thread_name_prefix="tests-background", initializer=_yield_to_the_tests)
 _ENDED = threading.Event()  # set by finish()
 _STARTED: dict[tuple[str, str, str], Future[Any]] = {}

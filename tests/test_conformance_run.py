@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import html
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 
 from cph_conformance import spec
 from cph_conformance.mock import faults, server
@@ -261,19 +264,22 @@ def test_each_fault_fails_the_run_and_names_its_check(runs: dict[str, Run], faul
     run = runs[fault]
     assert run.status == DRIFT, repr(run.output)
     check = CAUGHT[fault].check.name
-    assert f"**{check}**" in run.summary
+    assert re.search(rf"^\| \**{check}\b", "\n".join(run.summary.splitlines()[:25]), re.MULTILINE)  # first
     assert "Failures: drift from Huawei's sources" in run.summary
-    assert "   source: " in run.summary
-    assert "   curl -X GET " in run.summary
+    assert "Rests on **" in run.summary
+    # Pointed at an endpoint as at a live one: its smallest reproduction is curl lines with the token's variable.
+    said = "```sh\n# The requests again, from a shell where CPH_AUTH_TOKEN holds a token of the project:\n"
+    assert said + 'curl -X GET -H "X-Auth-Token: $CPH_AUTH_TOKEN"' in run.summary
 
 
 def test_the_cli_child_shrinks_a_failure_of_its_fuzzing_and_the_summary_shows_the_shrunk_case_first(
     runs: dict[str, Run],
 ) -> None:
-    lines = runs[SHRUNK].summary.splitlines()
-    told = next(n for n, line in enumerate(lines) if line.startswith("   Shrunk by Hypothesis: the first curl line"))
-    assert lines[told + 1].startswith("   curl -X GET ") and lines[told + 1].endswith("limit=101'"), lines[told + 1]
-    assert "shrinking was cut short" not in runs[SHRUNK].summary  # the default cap of a live run is enough
+    summary = runs[SHRUNK].summary
+    smallest = next(line for line in summary.splitlines() if line.startswith("Smallest reproduction (1 request(s))"))
+    assert "limit=101`" in smallest, smallest
+    assert "Note: Shrunk by Hypothesis: the smallest reproduction is the smallest of " in summary
+    assert "shrinking was cut short" not in summary  # the default cap of a live run is enough
 
 
 @pytest.mark.parametrize("name", PASSING)
@@ -303,13 +309,14 @@ def test_a_faithful_service_passes_with_warnings_naming_the_spec_assumptions(run
     run = runs[FAITHFUL]
     assert "Warnings: the spec's assumptions" in run.summary
     # It refuses a marker it never issued: the spec's schema allows any, only the service's own are sure to pass.
-    assert "source: assumption: a made-up marker is valid by the spec's schema" in run.summary
+    assert "> assumption: a made-up marker is valid by the spec's schema" in run.summary
 
 
 def test_a_service_that_echoes_the_credential_is_told_about_it(runs: dict[str, Run]) -> None:
-    assert "**credential_echo**" in runs[FAITHFUL].summary
-    assert "**credential_echo**" in runs["echo-token"].summary
-    assert "**credential_echo**" not in runs[CLEAN].summary
+    echo = re.compile(r"^### \d+\. credential_echo$", re.MULTILINE)
+    assert echo.search(runs[FAITHFUL].summary)
+    assert echo.search(runs["echo-token"].summary)
+    assert not echo.search(runs[CLEAN].summary)
 
 
 @pytest.mark.parametrize("name", RUNS)
@@ -397,6 +404,11 @@ class Stopped:
     def shows(self, secret: str) -> bool:
         return any(secret in text for text in (self.stdout, self.stderr, self.elsewhere, self.summary))
 
+    @property
+    def read(self) -> str:
+        """summary.md as its reader sees it, rendered: what the setting held is escaped in the Markdown."""
+        return html.unescape(re.sub(r"<[^>]+>", "", MarkdownIt("commonmark").render(self.summary)))
+
 
 @pytest.fixture
 def main(
@@ -457,7 +469,7 @@ def test_setup_problems_exit_2_and_say_which_variable(
         stopped = main({k: v.format(closed_port=held.getsockname()[1]) if v == CLOSED else v for k, v in env.items()})
     assert stopped.status == CANNOT_RUN, stopped
     assert says in stopped.stderr
-    assert "## The run could not be made" in stopped.summary and says in stopped.summary
+    assert "## The run could not be made" in stopped.summary and says in stopped.read
     assert not stopped.shows(SECRET)
 
 
@@ -482,7 +494,7 @@ def test_a_baseline_or_history_the_run_cannot_use_stops_it_before_anything_start
     stopped = main({**BASE, variable: str(path)})
     assert stopped.status == CANNOT_RUN, stopped
     assert f"{variable}={str(path)!r}" in stopped.stderr and says in stopped.stderr
-    assert "## The run could not be made" in stopped.summary and says in stopped.summary
+    assert "## The run could not be made" in stopped.summary and says in stopped.read
     assert path.read_text() == text
 
 

@@ -10,6 +10,8 @@ tests/test_conformance_run.py runs a few end to end."""
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from cph_conformance import spec
@@ -43,6 +45,7 @@ def test_the_run_names_a_check_for_every_fault_that_must_fail_it() -> None:
     assert not any(fault.faithful and fault.inconclusive for fault in faults.FAULTS.values())
 
 
+@functools.cache  # tests/test_first_screen.py reports on some of them
 def verdict_of(fault: str, fail_on_flaky: bool = False) -> Verdict:
     check = CAUGHT_BY[fault].check
     caught_by = check.name

@@ -262,20 +262,24 @@ def test_a_setting_make_mock_cannot_use_is_one_line_and_exit_2(
     assert line.startswith(f"error: {says}"), line
 
 
-# What make mock serves for settings it takes: (argv, env, port, images, fault)
+# What make mock serves for settings it takes: (argv, env, port, images, fault, project, token; "": a random one)
 TAKEN = [
-    ([], {}, 8080, 60, None),
-    ([], {"CPH_MOCK_PORT": "0", "CPH_MOCK_IMAGES": "3", "CPH_MOCK_FAULT": "pages-skip"}, 0, 3, "pages-skip"),
-    (["--port", "9", "--images", "7", "--fault", "no-auth"], {"CPH_MOCK_IMAGES": "2"}, 9, 7, "no-auth"),
+    ([], {}, 8080, 60, None, "", ""),
+    ([], {"CPH_MOCK_PORT": "0", "CPH_MOCK_IMAGES": "3", "CPH_MOCK_FAULT": "pages-skip"}, 0, 3, "pages-skip", "", ""),
+    (["--port", "9", "--images", "7", "--fault", "no-auth"], {"CPH_MOCK_IMAGES": "2"}, 9, 7, "no-auth", "", ""),
+    # A fixed project and token, as a report's reproduction starts the mock; the options over the variables.
+    (["--project-id", "p1", "--token", "t1"], {"CPH_MOCK_PROJECT_ID": "p0"}, 8080, 60, None, "p1", "t1"),
+    ([], {"CPH_MOCK_PROJECT_ID": "p0", "CPH_MOCK_TOKEN": "t0"}, 8080, 60, None, "p0", "t0"),
 ]
 
 
-@pytest.mark.parametrize(("argv", "env", "port", "images", "fault"), TAKEN)
+@pytest.mark.parametrize(("argv", "env", "port", "images", "fault", "project", "token"), TAKEN)
 def test_make_mock_takes_its_options_over_its_variables(
-    argv: list[str], env: dict[str, str], port: int, images: int, fault: str | None
+    argv: list[str], env: dict[str, str], port: int, images: int, fault: str | None, project: str, token: str
 ) -> None:
     chosen = mock_main.plan(mock_main._parser().parse_args(argv), env)
     assert (chosen.port, chosen.images, chosen.fault) == (port, images, fault)
+    assert (chosen.project_id, chosen.token) == (project, token)
 
 
 def test_a_port_the_mock_cannot_listen_on_is_one_line_naming_where_it_came_from(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -152,9 +153,12 @@ def test_every_cause_is_listed_once_with_its_source_and_curl_lines_and_junit_hol
     v = inprocess.answers(page(1), *over, wrong, strict=False)
     text = report.render(Result(v))
     assert v.exit_status == DRIFT and "**Verdict: drift found** (exit status 1)" in text
-    assert text.count("**page_within_limit**") == 1  # two answers, one cause
-    assert "   source: sdk: huaweicloudsdkcph 3.1.219, ListCloudPhoneImagesRequest.limit: “每页返回的镜像个数" in text
-    assert f"'{ENDPOINT}{PATH}?limit=1'" in text and f"'{ENDPOINT}{PATH}?limit=2'" in text and GATEWAY not in text
+    assert len(re.findall(r"^### \d+\. page_within_limit$", text, re.MULTILINE)) == 1  # two answers, one cause
+    assert "#### over: 2 instance(s) in limit=1, limit=2" in text
+    assert "- limit=1: expected at most 1 images; the page holds 3\n- limit=2: expected at most 2 images" in text
+    assert "> sdk: huaweicloudsdkcph 3.1.219, ListCloudPhoneImagesRequest.limit: “每页返回的镜像个数" in text
+    # The smallest reproduction: the request with the smallest limit, sent to the endpoint, never to the gateway.
+    assert f"'{ENDPOINT}{PATH}?limit=1'" in text and f"'{ENDPOINT}{PATH}?limit=2'" not in text and GATEWAY not in text
     suite = ElementTree.fromstring(report.render_junit(Result(v)))  # noqa: S314  (our own output)
     tested = {c.get("name"): c for c in suite}
     assert set(tested) == {name for name, n in v.judged.items() if n}  # exactly the checks that judged something
@@ -227,12 +231,20 @@ def test_the_html_report_is_a_page_with_the_verdict_first_and_every_finding_with
         < next(i for i, (_, a, _) in enumerate(page_.elements) if a.get("id") == "verdict")
         < tags.index("h2")
     )
+    found = [i for i, (tag, attrs, _) in enumerate(page_.elements) if attrs.get("class") == "check"]
+    assert len(found) == len({f.check for f in v.verdict.findings})
+    for start in found:  # the check, its rule, the statements it rests on, quoted once
+        inside = [tag for tag, _, _ in page_.elements[start : start + 8]]
+        assert {"h3", "p", "blockquote"} <= set(inside)
     findings = [i for i, (tag, attrs, _) in enumerate(page_.elements) if attrs.get("class") == "finding"]
     assert len(findings) == len(v.verdict.findings)
-    for start in findings:  # a heading, the statements, the message, the curl lines
-        inside = [tag for tag, _, _ in page_.elements[start : start + 8]]
-        assert {"h3", "blockquote", "p", "pre"} <= set(inside)
-    assert page_.text_of("th")[:4] == ["check", "rests on", "judged", "result"]
+    for start in findings:  # a heading, the smallest reproduction's message and its shell lines
+        inside = [tag for tag, _, _ in page_.elements[start : start + 4]]
+        assert inside[:4] == ["div", "h4", "p", "pre"]
+    assert page_.text_of("th")[:4] == ["failed check", "rule", "instances", "reproduced"]  # what broke, first
+    headers = page_.text_of("th")
+    checks_table = ["check", "rests on", "judged", "result"]
+    assert any(headers[n : n + 4] == checks_table for n in range(len(headers)))  # the table of checks, below
 
 
 def test_both_summaries_show_the_statement_coverage_below_the_checks_with_what_each_statement_judged() -> None:
@@ -321,7 +333,7 @@ def test_a_flaky_finding_lists_every_answer_and_fails_junit_only_when_asked() ->
         v = Result(dataclasses.replace(clean, findings=(found,), fail_on_flaky=fails))
         text = report.render(v)
         assert "## Flaky: failures that did not come back every time they were sent (1 distinct)" in text
-        assert "(came back at 2/3 tries)" in text and "   3. 500 " in text
+        assert "(came back at 2/3 tries)" in text and "   3\\. 500 " in text  # escaped: no list of its own
         junit = ElementTree.fromstring(report.render_junit(v))  # noqa: S314  (our own output)
         case = junit.find("testcase[@name='not_a_server_error']")
         assert case is not None and (case.find("failure") is not None) == fails

@@ -82,3 +82,27 @@ def test_a_check_that_cites_an_unknown_statement_or_nothing_is_refused() -> None
         rules.Check("x", "r", ("page.nowhere",), "j", rules.ANSWER)
     with pytest.raises(ValueError, match="cites no statement and says no assumption"):
         rules.Check("x", "r", (), "j", rules.ANSWER)
+
+
+@pytest.mark.parametrize(
+    ("relation", "problem"),
+    [
+        ({}, None),
+        ({"b": ("a",), "c": ("b",)}, None),  # a chain: c follows from b, which follows from a
+        ({"b": ("nowhere",)}, "explained by checks that do not exist: nowhere"),
+        ({"a": ("c",), "b": ("a",), "c": ("b",)}, "explained, through others, by itself"),
+    ],
+)
+def test_the_relation_between_checks_names_checks_that_exist_and_ends(
+    relation: dict[str, tuple[str, ...]], problem: str | None
+) -> None:
+    made = {
+        name: rules.Check(name, "r", (), "j", rules.RUN, explained_by=relation.get(name, ()))
+        for name in ("a", "b", "c")
+    }
+    if problem is None:
+        checks.related(made)
+    else:
+        with pytest.raises(ValueError, match=problem):
+            checks.related(made)
+    checks.related(checks.every())  # the registry's own

@@ -156,7 +156,7 @@ def test_a_failure_of_the_fuzzing_is_reported_in_its_shrunk_form_first() -> None
     first, *others = [query(c) for c in found.curls]
     assert first["limit"] == ["101"], found.curls  # the smallest limit that still breaks it
     assert others and all(int(q["limit"][0]) > 101 for q in others)
-    assert "Shrunk by Hypothesis: the first curl line is the smallest of" in found.message
+    assert "Shrunk by Hypothesis: the smallest reproduction is the smallest of" in found.message
     assert "limit=101" in found.message.splitlines()[0]  # the message is the shrunk case's too
 
 

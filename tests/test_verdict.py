@@ -15,6 +15,7 @@ from cph_conformance.run.checks.registry import ANSWER, ANSWERS, LISTINGS, REGIS
 from cph_conformance.run.collect import walk
 from cph_conformance.run.transport.credential import VALID
 from cph_conformance.run.transport.exchange import Exchange
+from cph_conformance.run.verdict import findings as findings_
 from cph_conformance.run.verdict.findings import FAILURE, WARNING, of_drift
 from cph_conformance.run.verdict.judge import Facts
 from cph_conformance.run.verdict.verdict import CANNOT_RUN, DRIFT, PASSED, UNJUDGED_SHARE
@@ -136,3 +137,24 @@ def test_a_check_that_breaks_costs_its_judgement_not_the_run(by: str, monkeypatc
     assert errors and "IndexError" in errors[0].message and v.exit_status == CANNOT_RUN
     others = [c.name for c in checks.of(by) if c.name != broken.name]
     assert [name for name in others if v.judged.get(name, 0) == 0] == []
+
+
+@pytest.mark.parametrize(
+    ("drifts", "findings", "kept", "count"),
+    [
+        ([("public", "over", n) for n in range(3)], 1, 3, 3),  # three answers, one cause: one finding of three
+        ([("public", "over", 1), ("private", "over", 2), ("all", "repeated", 3)], 2, 2, 2),  # two causes
+        ([("public", "over", n) for n in range(findings_.MAX_INSTANCES + 50)], 1, findings_.MAX_INSTANCES, 250),
+    ],
+)
+def test_one_finding_per_check_and_cause_whatever_its_selection_with_every_instance_counted(
+    drifts: list[tuple[str, str, int]], findings: int, kept: int, count: int
+) -> None:
+    check = checks.every()["page_within_limit"]
+    found: list[findings_.Finding] = []
+    for selection, cause, n in drifts:
+        found = findings_.added(found, of_drift(check, Drift(cause, f"{n}", (exchange(f"limit={n}"),), selection)))
+    assert len(found) == findings
+    assert (len(found[0].instances), found[0].count) == (kept, count)
+    smallest = found[0].smallest  # the fewest requests, then the smallest limit
+    assert smallest is not None and smallest.message == str(min(n for _, c, n in drifts if c == drifts[0][1]))

@@ -125,6 +125,13 @@ RELATIONS: list[tuple[str, list[walk.Listing], str | None]] = [
     ("all_is_the_union", replaced(6, listing("all", 1, ("b1",), complete=False)), "all:order"),
     ("image_type_partition", FAITHFUL, None),
     ("image_type_partition", replaced(2, listing("share", LARGEST, ("b1", "c1"))), "all:private+share"),
+    # Each page starts where the page before ended (its images in any order); a3 is never listed at this size.
+    ("pagination", FAITHFUL, None),
+    ("pagination", replaced(4, listing("all", 2, ("a2", "a1"), ("b1", "a3"), ("b2",), ("c1",))), None),
+    ("pagination", replaced(4, listing("all", 2, ("a1", "a2"), ("b1", "b2"), ("c1",))), "all:skipped"),
+    ("pagination", replaced(6, listing("all", 1, ("a1",), ("a3",), complete=False)), "all:skipped"),
+    # The first page differs from the listing at the largest size: not paging's doing (same_listing_at_any_limit's)
+    ("pagination", replaced(6, listing("all", 1, ("a2",), ("a3",), complete=False)), None),
 ]
 
 
@@ -142,8 +149,25 @@ def test_each_relation_between_listings_holds_or_drifts(
 def test_every_relation_is_tested_both_ways() -> None:
     tested = {(c, k is None) for c, _, k in RELATIONS}
     for check in checks.of(LISTINGS):
-        if check.name != "pagination":  # held both ways below, through paging itself
-            assert {(check.name, True), (check.name, False)} <= tested, check.name
+        assert {(check.name, True), (check.name, False)} <= tested, check.name
+
+
+@pytest.mark.parametrize(
+    ("whole", "small", "said"),
+    [
+        # The listing at the largest page size is cut short (a cap): it lost the image, the pages of 2 did not gain it.
+        (("a1", "a2"), (("a1", "a2"), ("a3",)), "limit=2 lists 3 image(s), limit=500 2: limit=500 lacks 1: a3"),
+        # The pages of 2 skip an image: they lost it.
+        (("a1", "a2", "a3"), (("a1", "a2"),), "limit=2 lists 2 image(s), limit=500 3: limit=2 lacks 1: a3"),
+    ],
+)
+def test_the_listing_with_fewer_images_is_said_to_lack_them(
+    whole: tuple[str, ...], small: tuple[tuple[str, ...], ...], said: str
+) -> None:
+    done = walked(listing("public", LARGEST, whole), listing("public", 2, *small))
+    found = judge(Facts((), walk=done), strict=True)
+    (drift,) = [d for d in found.drifts if d.check == "same_listing_at_any_limit"]
+    assert drift.message == f"image_type=public limit=2 against limit={LARGEST}: {said}".replace("500", str(LARGEST))
 
 
 def shown(query: str, *images: dict[str, Any], project: str = "p") -> Exchange:

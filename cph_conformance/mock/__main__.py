@@ -1,4 +1,7 @@
-"""`make mock`: python -m cph_conformance.mock [--port N] [--images N] [--fault NAME]
+"""`make mock`: python -m cph_conformance.mock [--port N] [--images N] [--fault NAME] [--project-id ID] [--token T]
+
+Without --project-id and --token it serves a new random project and token each time (a run's own mock does); with
+them, a fixed one, so that a report's reproduction starts the same mock again and its curl lines work as written.
 
 A setting it cannot use (a port that is not one or is taken, fewer images than the catalog needs, a fault it does not
 have) is one line on stderr and exit 2, naming the option or variable and what it accepts."""
@@ -52,6 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", help=f"default: CPH_MOCK_PORT, else {default['CPH_MOCK_PORT'].default}; 0: any")
     parser.add_argument("--images", help=f"default: CPH_MOCK_IMAGES, else {default['CPH_MOCK_IMAGES'].default}")
     parser.add_argument("--fault", help="break the contract in one named way (default: CPH_MOCK_FAULT)")
+    parser.add_argument(
+        "--project-id", help="the project it serves (default: CPH_MOCK_PROJECT_ID, else a new random one)"
+    )
+    parser.add_argument(
+        "--token",
+        help="the token it lets in (default: CPH_MOCK_TOKEN, else a new random one); a token on a command line is "
+        "seen by every user of the machine: for a mock on loopback only, as the reports' reproductions use it",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the base URL")
     return parser
 
@@ -64,6 +75,8 @@ class Plan:
     port_from: str
     images: int
     fault: str | None
+    project_id: str = ""  # "": a new random one
+    token: str = ""  # "": a new random one
 
 
 def _fault(name: str, given_as: str) -> str:
@@ -88,7 +101,9 @@ def plan(args: argparse.Namespace, env: Mapping[str, str]) -> Plan:
     port, port_from = one("CPH_MOCK_PORT", "--port", args.port)
     images, _ = one("CPH_MOCK_IMAGES", "--images", args.images)
     fault, fault_from = one("CPH_MOCK_FAULT", "--fault", args.fault)
-    return Plan(int(port), port_from, int(images), _fault(fault, fault_from) if fault else None)
+    project_id, _ = one("CPH_MOCK_PROJECT_ID", "--project-id", args.project_id)
+    token, _ = one("CPH_MOCK_TOKEN", "--token", args.token)
+    return Plan(int(port), port_from, int(images), _fault(fault, fault_from) if fault else None, project_id, token)
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
@@ -104,8 +119,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     from cph_conformance.mock.app import Settings
 
     served = Settings(
-        project_id=env.get("CPH_MOCK_PROJECT_ID") or secrets.token_hex(16),
-        token=env.get("CPH_MOCK_TOKEN") or secrets.token_urlsafe(32),
+        project_id=chosen.project_id or secrets.token_hex(16),
+        token=chosen.token or secrets.token_urlsafe(32),
         ak=env.get("CPH_MOCK_AK") or new_ak(),
         sk=env.get("CPH_MOCK_SK") or new_sk(),
         images=chosen.images,

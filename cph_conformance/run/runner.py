@@ -33,6 +33,7 @@ from cph_conformance import settings, spec
 from cph_conformance.run import pipeline
 from cph_conformance.run.collect import cases
 from cph_conformance.run.report import provenance, stored, written
+from cph_conformance.run.report import summary as report
 from cph_conformance.run.report.console import Console
 from cph_conformance.run.report.reportset import ReportsError, ReportSet
 from cph_conformance.run.report.result import Result
@@ -198,14 +199,16 @@ def _run(
     about = provenance.of(env, t.shown, t.kind == "live", date, time.monotonic() - clock, len(v.exchanges), at)
     parts = "schemathesis, the walk and the probes" if settings.flag(env, "CPH_WALK") else "schemathesis (CPH_WALK=0)"
     console.say(f"==> the verdict: every answer of {parts} judged by every check, graded against Huawei's sources")
-    r = written.result_of(v, about, env, memory, date)
+    r = written.result_of(v, about, env, memory, date, t.secrets.summary())
     console.say(written.write(rs, r, t.secrets, env, memory, date), end="")
     return r
 
 
 def _last_lines(r: Result, reports: Path, console: Console) -> None:
-    """What a CI log shows last: the verdict, the exit status, and where the reports are."""
+    """What a CI log shows last: what broke first (the verdict, the failed checks, the likely root, the warnings),
+    then where the reports are."""
     files = ", ".join(str(reports / name) for name in ("summary.md", "summary.html", "junit.xml"))
+    console.say("==> " + "\n    ".join(report.first_lines(r)))
     console.say(f"==> Verdict: {r.label}, exit status {r.exit_status}. Reports: {files}")
 
 

@@ -3,10 +3,33 @@ table, the mock's faults and the tests all read. What a check is: registry.py; e
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from cph_conformance.run.checks import across, answer, cases, errors, listings, probes, run
 from cph_conformance.run.checks.registry import ASSUMPTION, REGISTRY, Check
 
 MODULES = (answer, errors, across, listings, probes, cases, run)  # each registers its checks as it is imported
+
+
+def related(registry: Mapping[str, Check]) -> None:
+    """ValueError when a check is explained by one the registry does not have, or, through others, by itself: the
+    relation the reports follow to a likely root must end."""
+    for check in registry.values():
+        unknown = [name for name in check.explained_by if name not in registry]
+        if unknown:
+            raise ValueError(f"check {check.name} is explained by checks that do not exist: {', '.join(unknown)}")
+    for check in registry.values():
+        path, ahead = {check.name}, list(check.explained_by)
+        while ahead:
+            name = ahead.pop()
+            if name == check.name:
+                raise ValueError(f"check {check.name} is explained, through others, by itself")
+            if name not in path:
+                path.add(name)
+                ahead += registry[name].explained_by
+
+
+related(REGISTRY)
 
 
 def every() -> dict[str, Check]:

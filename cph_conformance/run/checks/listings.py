@@ -1,7 +1,8 @@
 """The relations the spec states between queries, each a check over the walk's listings of one image type (Walked),
 derived from the spec's annotations, not from this module:
-- pagination: a listing ends, repeats no continuation and no image, and every page request of it is answered with a
-  page (the marker is the SDK's "pagination marker", next_marker "the marker that queries the next page");
+- pagination: a listing ends, repeats no continuation and no image, skips no image (each page starts where the page
+  before ended, in the listing at the largest page size), and every page request of it is answered with a page (the
+  marker is the SDK's "pagination marker", next_marker "the marker that queries the next page");
 - same_listing_at_any_limit (the page-size parameter, x-page-size): the same images in the same order at any size;
 - omitted_is_default (a parameter's schema default): leaving it out is sending its default, on the first page and on
   the page after a continuation the service gave;
@@ -11,6 +12,12 @@ derived from the spec's annotations, not from this module:
 - selected_images_listed (x-selects read the other way, over what the run saw: Seen): every image that any answer of
   the run lists (a listing of another type, a request without image_type, one of schemathesis' cases) is in the
   complete listing of the type its values select, and of every union of that type.
+
+A difference of members is said the way the rule points: the listing with fewer images is the one that lost them
+(a listing at the largest page size cut short by a cap lost images; the smaller pages did not gain them).
+Where one cause breaks several relations, the registry says which check's failure explains another's (explained_by):
+an image skipped between pages (pagination) makes the listing differ at that page size (same_listing_at_any_limit),
+and a listing of the union that differs at a page size differs from its parts there too (all_is_the_union).
 """
 
 from __future__ import annotations
@@ -39,32 +46,41 @@ from cph_conformance.run.transport.exchange import Exchange
 SHOWN = 5  # ids named in a message
 
 
-def _compare(want: list[str], got: list[str], prefix: bool, ordered: bool = True) -> tuple[str, str] | None:
+def _lacks(name: str, ids: list[str]) -> str:
+    return f"{name} lacks {len(ids)}: {', '.join(ids[:SHOWN])}" + (", ..." if len(ids) > SHOWN else "")
+
+
+def _members(want: list[str], got: list[str], names: tuple[str, str], prefix: bool) -> str:
+    """What differs between the members of two listings, said the way the rule points: the listing with fewer images
+    is the one that lost them. names: (the listing that should hold want, the one that holds got)."""
+    want_name, got_name = names
+    missing = [] if prefix else [i for i in want if i not in set(got)]
+    extra = [i for i in got if i not in set(want)]
+    counts = f"{got_name} lists {len(got)} image(s), {want_name} {len(want)}"
+    lost = [_lacks(got_name, missing)] if missing else []
+    lost += [_lacks(want_name, extra)] if extra else []
+    return f"{counts}: {'; '.join(lost)}"
+
+
+def _compare(
+    want: list[str], got: list[str], prefix: bool, names: tuple[str, str], ordered: bool = True
+) -> tuple[str, str] | None:
     """(cause, what differs) between the ids a listing should hold and those it holds; got may hold only the first
-    ones when prefix; the order counts when ordered."""
+    ones when prefix; the order counts when ordered. names: (what holds want, what holds got), for the message."""
     if not ordered:
-        missing = [] if prefix else [i for i in want if i not in set(got)]
-        extra = [i for i in got if i not in set(want)]
-        if not missing and not extra:
+        if (prefix or set(got) >= set(want)) and set(got) <= set(want):
             return None
-        return (
-            "members",
-            f"missing: {', '.join(missing[:SHOWN]) or 'none'}; extra: {', '.join(extra[:SHOWN]) or 'none'}",
-        )
+        return "members", _members(want, got, names, prefix)
     expected = want[: len(got)] if prefix else want
     if got == expected:
         return None
-    if not prefix and set(got) != set(want):
-        missing, extra = [i for i in want if i not in set(got)], [i for i in got if i not in set(want)]
-        return "members", (
-            f"{len(got)} image(s) where {len(want)} were expected; missing: {', '.join(missing[:SHOWN]) or 'none'}; "
-            f"extra: {', '.join(extra[:SHOWN]) or 'none'}"
-        )
+    if set(got) - set(want) or (not prefix and set(want) - set(got)):
+        return "members", _members(want, got, names, prefix)
     shorter = min(len(got), len(expected))
     at = next((n for n in range(shorter) if got[n] != expected[n]), shorter)
     if at < shorter:
-        return "order", f"position {at + 1} holds {got[at]} where {expected[at]} was expected"
-    return "members", f"{len(got)} image(s) where {len(expected)} were expected"
+        return "order", f"position {at + 1} holds {got[at]} where {names[0]} holds {expected[at]}"
+    return "members", f"{names[1]} lists {len(got)} image(s) where {names[0]} lists {len(expected)} (one twice)"
 
 
 def _paged(walked: Walked) -> bool:
@@ -72,16 +88,59 @@ def _paged(walked: Walked) -> bool:
 
 
 @check(
-    "paging with the continuation ends, repeats no marker and no image, and each page request gets a page",
+    "paging with the continuation ends, repeats no marker and no image, skips no image, and each page request gets a "
+    "page",
     ("sdk.marker", "sdk.next_marker"),
-    "every listing the walk pages through",
+    "every listing the walk pages through; what it skips, against the listing at the largest page size",
     LISTINGS,
     applies=_paged,
 )
 def pagination(walked: Walked) -> Iterator[Drift]:
     continues, _ = spec.continuation()
+    whole = reference(walked.listings, walked.selection)
     for listing in walked.own:
         yield from _broken(listing, continues)
+        if whole is not None and listing is not whole and listing.usable:
+            yield from _skipped(listing, whole, continues)
+
+
+def _skipped(listing: Listing, whole: Listing, continues: str) -> Iterator[Drift]:
+    """The first page that does not start where the page before ended: after pages that hold the first images of the
+    listing at the largest page size (in any order), a page that holds later ones, and not the images between, which
+    no page of this listing holds. Judged only while the pages so far hold the beginning of that listing: where they
+    differ otherwise, the order or the members differ, which same_listing_at_any_limit says."""
+    position = {image_id: n for n, image_id in enumerate(whole.ids)}
+    everywhere = set(listing.ids)
+    seen: set[str] = set()
+    for n, page in enumerate(listing.pages, 1):
+        ids = [str(i.get("image_id")) for i in page.images or ()]
+        if not ids or any(i not in position for i in ids) or seen != set(whole.ids[: len(seen)]):
+            return
+        if n > 1:
+            furthest = max(position[i] for i in ids)
+            skipped = [i for i in whole.ids[len(seen) : furthest] if i not in everywhere]
+            if skipped:
+                yield Drift(
+                    "skipped",
+                    f"{listing.query}, page {n} (after page {n - 1}'s {continues}): skips {len(skipped)} image(s) that "
+                    f"{spec.page_size()}={whole.size} lists between them, and no page walked at this size lists: "
+                    f"{', '.join(skipped[:SHOWN])}",
+                    (*whole.pages[: _page_holding(whole, furthest) + 1], *listing.pages[:n]),
+                    listing.selection,
+                    instance=listing.query,
+                )
+                return
+        seen.update(ids)
+
+
+def _page_holding(listing: Listing, position: int) -> int:
+    """The index of the page that holds the image at this position of the listing."""
+    count = 0
+    for n, page in enumerate(listing.pages):
+        count += len(page.images or ())
+        if position < count:
+            return n
+    return len(listing.pages) - 1
 
 
 def _broken(listing: Listing, continues: str) -> Iterator[Drift]:
@@ -136,6 +195,7 @@ def _comparable(walked: Walked) -> bool:
     "every listing, against the one at the largest page size",
     LISTINGS,
     applies=_comparable,
+    explained_by=("pagination",),  # an image skipped between pages is missing at that page size
 )
 def same_listing_at_any_limit(walked: Walked) -> Iterator[Drift]:
     whole = reference(walked.listings, walked.selection)
@@ -143,15 +203,21 @@ def same_listing_at_any_limit(walked: Walked) -> Iterator[Drift]:
     for listing in listed(walked.listings, walked.selection):
         if listing is whole or listing.size is None:
             continue
-        differs = _compare(whole.ids, listing.ids, prefix=not listing.complete)
+        names = (_size(whole), _size(listing) + ("" if listing.complete else "'s first pages"))
+        differs = _compare(whole.ids, listing.ids, not listing.complete, names)
         if differs:
             cause, what = differs
             yield Drift(
                 cause,
-                f"{listing.query} against {spec.page_size()}={whole.size}: {what}",
-                (whole.pages[0], *listing.pages),
+                f"{listing.query} against {_size(whole)}: {what}",
+                (*whole.pages, *listing.pages),
                 walked.selection,
+                instance=listing.query,
             )
+
+
+def _size(listing: Listing) -> str:
+    return f"no {spec.page_size()}" if listing.size is None else f"{spec.page_size()}={listing.size}"
 
 
 def _defaulted(walked: Walked) -> list[tuple[Listing, Listing]]:
@@ -177,15 +243,16 @@ def _defaulted(walked: Walked) -> list[tuple[Listing, Listing]]:
 )
 def omitted_is_default(walked: Walked) -> Iterator[Drift]:
     for with_default, omitted in _defaulted(walked):
-        differs = _compare(_ids(with_default.pages[:1]), _ids(omitted.pages[:1]), prefix=False)
+        after = omitted.start is not None
+        where = f"the page after a {spec.continuation()[0]} the service gave" if after else "the first page"
+        names = (f"{where} at {_size(with_default)}", f"{where} without")
+        differs = _compare(_ids(with_default.pages[:1]), _ids(omitted.pages[:1]), False, names)
         if differs:
             cause, what = differs
-            after = omitted.start is not None
-            where = f"the page after a {spec.continuation()[0]} the service gave" if after else "the first page"
             yield Drift(
                 f"{cause}:after-marker" if after else cause,
                 f"{spec.selector()}={walked.selection} without {spec.page_size()}, against "
-                f"{spec.page_size()}={with_default.size} (the default): {where} holds {what}",
+                f"{spec.page_size()}={with_default.size} (the default): {what}",
                 (with_default.pages[0], omitted.pages[0]),
                 walked.selection,
             )
@@ -206,6 +273,7 @@ def _union(walked: Walked) -> tuple[list[str], list[Listing]] | None:
     "every listing of all, against public + private + share",
     LISTINGS,
     applies=lambda walked: _union(walked) is not None and bool(listed(walked.listings, walked.selection)),
+    explained_by=("same_listing_at_any_limit",),  # a listing of the union that differs at a size differs from its parts
 )
 def all_is_the_union(walked: Walked) -> Iterator[Drift]:
     found = _union(walked)
@@ -216,11 +284,12 @@ def all_is_the_union(walked: Walked) -> Iterator[Drift]:
     for listing in listed(walked.listings, walked.selection):
         if listing.size is None:
             continue
-        shown = (*(r.pages[0] for r in references), *listing.pages[:2])
+        shown = (*(page for r in references for page in r.pages), *listing.pages)
         where = f"{query_of(walked.selection, listing.size)} against {' + '.join(parts)}"
-        differs = _compare(list(part_of), listing.ids, prefix=not listing.complete, ordered=False)
+        names = ("its parts", walked.selection + ("" if listing.complete else "'s first pages"))
+        differs = _compare(list(part_of), listing.ids, not listing.complete, names, ordered=False)
         if differs:
-            yield Drift("members", f"{where}: {differs[1]}", shown, walked.selection)
+            yield Drift("members", f"{where}: {differs[1]}", shown, walked.selection, instance=listing.query)
             continue
         # Ordered: the parts one after the other, in their order (a listing's first pages, the first of them).
         groups = [part_of[i] for i in listing.ids]
@@ -233,6 +302,7 @@ def all_is_the_union(walked: Walked) -> Iterator[Drift]:
                 f"a {parts[expected[at]]} one was expected (the order is {', '.join(parts)})",
                 shown,
                 walked.selection,
+                instance=listing.query,
             )
             continue
         for n, part in enumerate(references):
@@ -243,6 +313,7 @@ def all_is_the_union(walked: Walked) -> Iterator[Drift]:
                     f"{where}: the {parts[n]} images come in another order than in {parts[n]}'s own listing",
                     shown,
                     walked.selection,
+                    instance=listing.query,
                     assumed="the SDK gives the order of the types in a listing of all, not the order of the "
                     "images of one type",
                 )

@@ -18,6 +18,10 @@ own fault (Drift.ours: an answer Huawei's sources allow that the project's clien
 conclusive check's failure is drift on first sight: sending its evidence again proves nothing (two different
 requests answered with one request_id stay so, whatever a cache answers next time), so the replays leave it as it
 is.
+
+Checks relate: a check may name the checks whose failure explains its own (explained_by), where one cause breaks
+both (an image skipped between pages makes the listing at that page size differ). The reports follow the relation,
+over what each failure concerns (its selection), to name the likely root of several failures.
 """
 
 from __future__ import annotations
@@ -96,6 +100,7 @@ class Check:
     throttled_too: bool = False  # ANSWER: also judges throttled answers (their shape)
     conclusive: bool = False  # its failure is drift on first sight: never sent again (replay.py)
     also_cites: tuple[str, ...] = ()  # statements its drifts may cite instead of its own: the spec's nodes it judges
+    explained_by: tuple[str, ...] = ()  # checks whose failure, on the same selection, explains this one's
 
     def __post_init__(self) -> None:
         unknown = [c for c in (*self.cites, *self.also_cites) if c not in spec.statements()]
@@ -155,6 +160,7 @@ def check(
     throttled_too: bool = False,
     conclusive: bool = False,
     also_cites: tuple[str, ...] = (),
+    explained_by: tuple[str, ...] = (),
 ) -> Callable[[Callable[[Any], Iterable[Drift]]], Check]:
     """Register the decorated function as the check of its name; the name is then the Check."""
 
@@ -172,6 +178,7 @@ def check(
             throttled_too,
             conclusive,
             also_cites,
+            explained_by,
         )
         return register(made)
 

@@ -84,12 +84,28 @@ def _mock_settings(env: Mapping[str, str], live: bool) -> list[tuple[str, str]]:
 MOCK_SHAPERS = ("CPH_MOCK_IMAGES", "CPH_MOCK_FAULT")
 
 
+@dataclass(frozen=True)
+class Mock:
+    """The mock a run started, as a reproduction starts it again: its catalog's size and its fault."""
+
+    images: int
+    fault: str | None = None
+
+
+def mock_of(env: Mapping[str, str], live: bool) -> Mock | None:
+    """The mock a run against no endpoint started (CPH_MOCK_IMAGES, CPH_MOCK_FAULT); None for a live run."""
+    if live:
+        return None
+    return Mock(int(settings.value(env, "CPH_MOCK_IMAGES")), env.get("CPH_MOCK_FAULT") or None)
+
+
 @dataclass
 class About:
     """The facts of a run, in the order the reports show them."""
 
     facts: list[tuple[str, str]] = field(default_factory=list)
     replay: str = ""
+    mock: Mock | None = None  # the mock the run started; None: a live endpoint
 
 
 def of(
@@ -131,4 +147,4 @@ def of(
         ("duration", f"{seconds:.1f} s"),
         ("requests sent", str(requests)),
     ]
-    return About(facts, replay(env, live, at))
+    return About(facts, replay(env, live, at), mock_of(env, live))

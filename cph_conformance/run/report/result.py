@@ -20,6 +20,7 @@ class Result:
     fail_on_change: bool = False  # changes of shape exit 1 (CPH_FAIL_ON_CHANGE)
     about: About | None = None
     observed: dict[str, Any] | None = None  # what the run observed (observed.json), when it ran
+    masked: str = ""  # what the run's secrets masked, and how many times (Secrets.summary()); "": nothing
 
     @property
     def changed_shape(self) -> bool:

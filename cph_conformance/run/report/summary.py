@@ -1,12 +1,21 @@
 """The run's reports, rendered from its verdict (verdict.py): summary.md (also printed, and appended
-to a GitHub job's page), summary.html and junit.xml. No distinct cause is hidden; every finding names its check, the
-rule, the statements that state it and curl lines that send its requests again (with "$CPH_AUTH_TOKEN" where the
-credential goes). Compared with a baseline, the summaries list what changed since (cph_conformance.run.report.changes);
-with a history, summary.html draws it (cph_conformance.run.report.history)."""
+to a GitHub job's page), summary.html and junit.xml, and the console's last lines (first_lines).
+
+What broke comes first, before any detail: the verdict, a table of the checks that failed the run (each check's rule
+in one line, its instances, how often they came back when sent again), the likely root of several failures
+(causes.py), and how many warnings there are. Then one finding per check and cause, the check's statements quoted
+once, the cause's instances folded under it and its smallest reproduction first (reproduce.py): a block that works
+when pasted after the run. No distinct cause is hidden. Compared with a baseline, the summaries list what changed
+since (cph_conformance.run.report.changes); with a history, summary.html draws it (cph_conformance.run.report.history).
+
+Whatever the endpoint sent is data: escaped for the medium that shows it (escape.py): Markdown that makes no HTML,
+image, link or heading of it; XML that stays well-formed; HTML by the template's autoescape; the console without
+the characters a terminal acts on. Commands go in fenced blocks longer than any run of backticks they hold."""
 
 from __future__ import annotations
 
 import functools
+import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,12 +27,14 @@ import jinja2
 from cph_conformance.run import checks
 from cph_conformance.run.checks import coverage
 from cph_conformance.run.checks import run as run_checks
-from cph_conformance.run.report import history
+from cph_conformance.run.checks.registry import THE_RUN
+from cph_conformance.run.report import causes, escape, history
 from cph_conformance.run.report.result import Result
+from cph_conformance.run.report.shown import MAX_LISTED, RESTS_ON, Group, groups, reproduced, shown
 from cph_conformance.run.verdict.findings import ERROR, FAILURE, FLAKY, WARNING, Finding
 from cph_conformance.run.verdict.verdict import CANNOT_RUN, PASSED, Verdict
 
-MAX_LISTED = 60  # distinct findings listed per kind; the count is always given
+LEGEND = "Rests on: " + "; ".join(f"**{kind}** = {said}" for kind, said in RESTS_ON.items()) + "."
 TITLES = {
     FAILURE: "Failures: drift from Huawei's sources",
     ERROR: "Errors: what kept the run from judging",
@@ -73,7 +84,7 @@ def blips_section(v: Verdict) -> list[str]:
     if not v.blips.listed:
         return []
     more = v.blips.recovered + v.blips.unavailable - len(v.blips.listed)
-    lines = ["## Blips met (what each try of a request got)", "", *(f"- {line}" for line in v.blips.listed)]
+    lines = ["## Blips met (what each try of a request got)", "", *(f"- {md(line)}" for line in v.blips.listed)]
     return lines + ([f"- ... and {more} more request(s)"] if more > 0 else [])
 
 
@@ -100,28 +111,130 @@ def run_lines(v: Verdict) -> list[str]:
     return [line for line in (_throttling(v), _blips(v), _replays(v), _steps(v)) if line]
 
 
-def reproduced(f: Finding) -> str:
-    """How often a finding came back when its request was sent again, in words; "" when it was not sent again."""
-    if not f.reproduced:
-        return ""
-    if f.verdict == FLAKY:
-        return f"came back at {f.reproduced} tries"
-    return f"reproduced {f.reproduced}"
+def masked_line(r: Result) -> str | None:
+    """What was masked, and how many times (the run's Secrets.summary()); None when nothing was."""
+    return f"Secrets: the run's credential was {r.masked}, wherever it appeared." if r.masked else None
 
 
-def _finding(n: int, f: Finding) -> list[str]:
+# --- the endpoint's text, escaped for each medium -------------------------------------------------------------------
+
+
+def md(text: str) -> str:
+    """Text that may hold what the endpoint sent, as one line of Markdown that shows it as it was (escape.py)."""
+    return escape.markdown(escape.bound(text), one_line=True)
+
+
+def fenced(lines: Sequence[str], info: str = "sh", indent: str = "") -> list[str]:
+    """Lines in a fenced code block that nothing in them can end: its fence longer than any run of backticks."""
+    shown = [escape.console(line) for line in lines]
+    longest = max((len(run) for line in shown for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{indent}{fence}{info}", *(f"{indent}{line}" for line in shown), f"{indent}{fence}"]
+
+
+def xml(text: str) -> str:
+    return escape.xml(text)
+
+
+# --- what broke: the first screen -----------------------------------------------------------------------------------
+
+
+def failed_table(v: Verdict) -> list[str]:
+    """The checks that failed the run, likely roots first: check, rule, instances, reproduced; then the root's
+    sentence. [] when none failed."""
+    rows = causes.broken(v)
+    if not rows:
+        return []
+    lines = ["| failed check | rule | instances | reproduced |", "|---|---|---:|---|"]
+    for row in rows:
+        role = f" ({row.role})" if row.role else ""
+        name = f"**{row.check}**" if row.explains else row.check
+        lines.append(f"| {name}{role} | {md(row.rule)} | {row.instances} | {row.reproduced} |")
+    root = causes.root_line(rows)
+    return [*lines, *(["", root] if root else [])]
+
+
+def first_lines(r: Result) -> list[str]:
+    """What broke, for the console's last lines: the verdict, each check that failed the run with its rule, its
+    instances and how often they came back, the likely root, and the warnings; or why the run judged nothing. Plain
+    text, nothing in it a terminal acts on; the caller adds where the reports are."""
+    v = r.verdict
+    lines = [f"Verdict: {r.label} (exit status {r.exit_status})."]
+    if not v.made:
+        return lines + [escape.console(f.message) for f in v.of(ERROR) if f.check == run_checks.setup.name]
+    rows = causes.broken(v)
+    if rows:
+        lines.append("Failed checks (likely roots first):")
+        for row in rows:
+            role = f" ({row.role})" if row.role else ""
+            lines.append(f"  {row.check}{role}: {row.rule}; {row.instances} instance(s), reproduced: {row.reproduced}")
+        root = causes.root_line(rows)
+        lines += [root] if root else []
+    if r.exit_status == CANNOT_RUN:
+        lines += [escape.console(reason) for reason in v.inconclusive]
+    if r.changed_shape and r.changes is not None:
+        lines.append(changes_intro(r))
+    return [*lines, causes.counts(v)]
+
+
+# --- one finding per check and cause --------------------------------------------------------------------------------
+
+
+def _group_md(n: int, g: Group) -> list[str]:
+    lines = [f"### {n}. {g.check}" + (f": {g.role}" if g.role else ""), ""]
+    lines += [f"Rule: {md(g.rule)}", "", f"Rests on **{g.rests_on}** ({RESTS_ON.get(g.rests_on, g.rests_on)}):"]
+    for source in g.sources:  # each its own quote: lines of one would run together
+        lines += ["", f"> {md(source)}"]
+    lines.append("")
+    for s in g.findings:
+        lines += [f"#### {md(s.headline)}", ""]
+        if s.smallest is not None:
+            what = len(s.smallest.sent)
+            lines += [f"Smallest reproduction ({what} request(s)): {md(s.smallest.message)}", "", *fenced(s.block), ""]
+        lines += [*(f"Note: {md(note)}" for note in s.notes), *([""] if s.notes else [])]
+        if len(s.listed) > 1 or s.unlisted or (s.listed and s.listed[0][1] > 1):
+            lines += [f"Every instance ({s.finding.count}):", ""]
+            lines += [f"- {md(message)}" + (f" ({count} times)" if count > 1 else "") for message, count in s.listed]
+            lines += [f"- ... and {s.unlisted} more"] if s.unlisted else []
+            lines.append("")
+    return lines
+
+
+def _plain_md(n: int, f: Finding) -> list[str]:
+    """A finding without instances (an error, a flaky one): its message, then every answer or its curl lines."""
     again = reproduced(f)
-    lines = [f"{n}. **{f.check}**: {f.rule}" + (f" ({again})" if again else "")]
+    lines = [f"{n}. **{f.check}**: {md(f.rule)}" + (f" ({again})" if again else "")]
     sources = f.source.splitlines()
-    lines.append(f"   source: {sources[0]}")
-    lines += [f"   and: {s}" for s in sources[1:]]
-    lines += [f"   {m}" for m in [m for m in f.message.strip().splitlines() if m.strip()][:6]]
+    lines.append(f"   source: {md(sources[0])}")
+    lines += [f"   and: {md(s)}" for s in sources[1:]]
+    lines += [f"   {md(m)}" for m in [m for m in f.message.strip().splitlines() if m.strip()][:6]]
     if f.answers:
         lines.append("   every answer:")
-        lines += [f"   {a}" for a in f.answers]
-    else:
-        lines += [f"   {c}" for c in f.curls]
+        lines += [f"   {md(a)}" for a in f.answers]
+    elif f.curls:
+        lines += ["", *fenced(f.curls, indent="   ")]
     return [*lines, ""]
+
+
+def section_md(r: Result, kind: str) -> list[str]:
+    v = r.verdict
+    found = v.of(kind)
+    if not found:
+        return []
+    if kind in (FAILURE, WARNING):
+        made = groups(r, kind)
+        lines = ["", f"## {TITLES[kind]} ({len(found)} distinct cause(s) in {len(made)} check(s))", ""]
+        for n, g in enumerate(made, 1):
+            lines += _group_md(n, g)
+    else:
+        lines = ["", f"## {TITLES[kind]} ({len(found)} distinct)", ""]
+        if kind == FLAKY:
+            lines += [flaky_intro(v), ""]
+        for n, f in enumerate(found[:MAX_LISTED], 1):
+            lines += _plain_md(n, f)
+    if len(found) > MAX_LISTED:
+        lines.append(f"... and {len(found) - MAX_LISTED} more distinct {kind}s (see events.ndjson).")
+    return lines
 
 
 def changes_intro(r: Result) -> str:
@@ -144,41 +257,38 @@ def changes_intro(r: Result) -> str:
 def changes_section(r: Result) -> list[str]:
     if r.changes is None:
         return []
-    listed = [f"- {change}" + (" (shape)" if change.of_shape else "") for change in r.changes.found]
-    listed += [f"- Note: {note}" for note in r.changes.notes]
-    return [f"## Changes since {r.changes.since}", "", changes_intro(r), *(["", *listed] if listed else [])]
+    listed = [f"- {md(str(change))}" + (" (shape)" if change.of_shape else "") for change in r.changes.found]
+    listed += [f"- Note: {md(note)}" for note in r.changes.notes]
+    return [f"## Changes since {md(r.changes.since)}", "", changes_intro(r), *(["", *listed] if listed else [])]
 
 
 def render(r: Result) -> str:
     v = r.verdict
-    lines = [f"# Conformance of {v.target}", "", f"**Verdict: {r.label}** (exit status {r.exit_status}).", ""]
+    lines = [f"# Conformance of {md(v.target)}", "", f"**Verdict: {r.label}** (exit status {r.exit_status}).", ""]
     if not v.made:
         lines += ["## The run could not be made", ""]
-        lines += [f"- {f.message}" for f in v.of(ERROR) if f.check == run_checks.setup.name]
+        lines += [f"- {md(f.message)}" for f in v.of(ERROR) if f.check == run_checks.setup.name]
         return "\n".join(lines).rstrip() + "\n"
-    lines.append(_counts(v))
-    lines += run_lines(v)
-    judged = [name for name in v.judged if v.judged[name]]
-    lines.append(f"{len(judged)} checks judged the run: what each judged is in the table of checks below.")
-    lines += [f"Note: {n}" for n in v.notes]
-    if r.changes is not None:
-        lines += ["", *changes_section(r)]
+    failed = failed_table(v)
+    if failed:
+        lines += [*failed, ""]
+    elif r.exit_status == PASSED:
+        lines += ["Every check passed." if not v.findings else "No check failed.", ""]
+    lines.append(causes.counts(v))
     if r.exit_status == CANNOT_RUN and v.inconclusive:
         lines += ["", "## Inconclusive: too little was judged to pass", ""]
-        lines += [f"- {reason}" for reason in v.inconclusive]
-    for verdict in KINDS:
-        found = v.of(verdict)
-        if not found:
-            continue
-        lines += ["", f"## {TITLES[verdict]} ({len(found)} distinct)", ""]
-        if verdict == FLAKY:
-            lines += [flaky_intro(v), ""]
-        for n, f in enumerate(found[:MAX_LISTED], 1):
-            lines += _finding(n, f)
-        if len(found) > MAX_LISTED:
-            lines.append(f"... and {len(found) - MAX_LISTED} more distinct {verdict}s (see events.ndjson).")
-    if not v.findings and r.exit_status == PASSED:
-        lines += ["", "Every check passed."]
+        lines += [f"- {md(reason)}" for reason in v.inconclusive]
+    lines += ["", "## The run in numbers", "", _counts(v)]
+    lines += run_lines(v)
+    masked = masked_line(r)
+    lines += [masked] if masked else []
+    judged = [name for name in v.judged if v.judged[name]]
+    lines.append(f"{len(judged)} checks judged the run: what each judged is in the table of checks below.")
+    lines += [f"Note: {md(n)}" for n in v.notes]
+    if r.changes is not None:
+        lines += ["", *changes_section(r)]
+    for kind in KINDS:
+        lines += section_md(r, kind)
     lines += ["", *checks_table(v)]
     if statement_coverage(v):
         lines += ["", "## Statement coverage", "", coverage.table(v.judged).rstrip("\n")]
@@ -188,11 +298,11 @@ def render(r: Result) -> str:
     lines += ["", *run_section(r)]
     if v.listings:
         lines += ["", "## Listings the walk compared", ""]
-        lines += [f"- {line}" for line in v.listings]
+        lines += [f"- {md(line)}" for line in v.listings]
     if v.probes:
         lines += ["", f"## Probes at the edges of what is accepted ({len(v.probes)})", ""]
-        lines += [f"- {why}" for why in v.probes]
-    return "\n".join(lines).rstrip() + "\n"
+        lines += [f"- {md(why)}" for why in v.probes]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip() + "\n"
 
 
 def flaky_intro(v: Verdict) -> str:
@@ -219,7 +329,7 @@ def checks_rows(v: Verdict) -> list[tuple[str, str, int, str]]:
     how much it judged, what became of it)."""
     every = checks.every()
     names = sorted({*v.expected_to_judge, *(n for n in v.judged if v.judged[n])})
-    return [(n, every[n].kind if n in every else "the run", v.judged.get(n, 0), result(v, n)) for n in names]
+    return [(n, every[n].kind if n in every else THE_RUN, v.judged.get(n, 0), result(v, n)) for n in names]
 
 
 def checks_table(v: Verdict) -> list[str]:
@@ -227,11 +337,7 @@ def checks_table(v: Verdict) -> list[str]:
     if not rows:
         return []
     lines = ["## Checks", "", "| check | rests on | judged | result |", "|---|---|---:|---|"]
-    legend = (
-        "Rests on: **page** = Huawei's documentation page; **huawei-docs** = another Huawei page; **sdk** = Huawei's "
-        "SDK docstrings; **assumption** = the spec's own, a warning only; **the run** = the run itself, not a rule."
-    )  # the same words under the HTML's table (templates/summary.html.jinja, #rests-on)
-    return [*lines, *(f"| {n} | {kind} | {judged} | {outcome} |" for n, kind, judged, outcome in rows), "", legend]
+    return [*lines, *(f"| {n} | {kind} | {judged} | {outcome} |" for n, kind, judged, outcome in rows), "", LEGEND]
 
 
 def statement_coverage(v: Verdict) -> list[tuple[coverage.Covered, int]]:
@@ -242,56 +348,69 @@ def statement_coverage(v: Verdict) -> list[tuple[coverage.Covered, int]]:
 
 def run_section(r: Result) -> list[str]:
     """What the run was, and the command that replays it."""
-    if r.about is None:
+    if r.about is None or not r.about.facts:
         return []
-    lines = ["## The run", "", "| | |", "|---|---|", *(f"| {name} | {value} |" for name, value in r.about.facts)]
+    lines = ["## The run", "", "| | |", "|---|---|", *(f"| {name} | {md(value)} |" for name, value in r.about.facts)]
     said = "To send the same requests again, from this project's folder, with the same credential in the environment:"
-    return [*lines, "", said, "", "```sh", r.about.replay, "```"]
+    return [*lines, "", said, "", *fenced([r.about.replay])]
 
 
 def render_junit(r: Result) -> str:
     """The graded verdict for CI dashboards: one testcase per check that judged something, with one <failure> holding
     every distinct cause; what kept the run from judging on a testcase of its own; warnings as output. schemathesis'
-    own tally, which knows neither the walk nor the grading, is in schemathesis-junit.xml."""
+    own tally, which knows neither the walk nor the grading, is in schemathesis-junit.xml. Every text is one XML can
+    hold (escape.xml): the document stays well-formed whatever the endpoint sent."""
     v = r.verdict
     suite = ElementTree.Element("testsuite", name="cph-conformance", tests="0", failures="0", errors="0")
-    failing = (FAILURE, FLAKY) if v.fail_on_flaky else (FAILURE,)
+    failing = causes.failing(v)
     names = sorted({n for n in v.judged if v.judged[n]} | {f.check for f in v.findings if f.verdict in failing})
     for name in names:
-        _junit_check(ElementTree.SubElement(suite, "testcase", classname="conformance", name=name), v, failing)
+        _junit_check(ElementTree.SubElement(suite, "testcase", classname="conformance", name=name), r, failing)
     if r.changes is not None:  # the comparison with the baseline: a failure only when it fails the run
         case = ElementTree.SubElement(suite, "testcase", classname="conformance", name="no change since the baseline")
         listed = "\n".join([changes_intro(r), *map(str, r.changes.found), *r.changes.notes])
         if r.changed_shape:
-            first = str(r.changes.of_shape[0])
-            ElementTree.SubElement(case, "failure", message=first[:300], type="changes of shape").text = listed
+            first = xml(str(r.changes.of_shape[0])[:300])
+            ElementTree.SubElement(case, "failure", message=first, type="changes of shape").text = xml(listed)
         else:
-            ElementTree.SubElement(case, "system-out").text = listed
+            ElementTree.SubElement(case, "system-out").text = xml(listed)
     problems = v.of(ERROR)
     if problems or v.inconclusive:
         name = "the run judges enough" if v.made else "the run could not be made"
         case = ElementTree.SubElement(suite, "testcase", classname="conformance", name=name)
         text = "\n".join([*v.inconclusive, *(f"{f.check}: {f.message}" for f in problems)])
-        ElementTree.SubElement(case, "error", message=text.splitlines()[0][:300]).text = text
+        ElementTree.SubElement(case, "error", message=xml(text.splitlines()[0][:300])).text = xml(text)
     suite.set("tests", str(len(suite)))
     suite.set("failures", str(sum(1 for c in suite if c.find("failure") is not None)))
     suite.set("errors", str(sum(1 for c in suite if c.find("error") is not None)))
     return ElementTree.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def _junit_check(case: ElementTree.Element, v: Verdict, failing: tuple[str, ...]) -> None:
+def _junit_text(f: Finding, r: Result) -> str:
+    """One cause of a check's failure: its source, its instances, how often it came back, its smallest reproduction
+    (or every answer of a flaky one)."""
+    s = shown(f, r)
+    lines = [f"source: {f.source}", s.headline]
+    lines += [message for message, _ in s.listed] if s.listed else [f.message]
+    lines += [reproduced(f)] if reproduced(f) else []
+    lines += list(f.answers) if f.answers else list(s.block or f.curls)
+    return "\n".join(lines)
+
+
+def _junit_check(case: ElementTree.Element, r: Result, failing: tuple[str, ...]) -> None:
     """One check's testcase: a <failure> holding every cause that fails the run; its warnings (and flaky findings
     that do not fail it) as output."""
+    v = r.verdict
     name = case.get("name", "")
     failed = [f for f in v.findings if f.check == name and f.verdict in failing]
     if failed:
-        text = "\n\n".join(
-            "\n".join([f"source: {f.source}", f.message, reproduced(f), *(f.answers or f.curls)]) for f in failed
-        )
+        text = "\n\n".join(_junit_text(f, r) for f in failed)
         first = failed[0].message.strip().splitlines()[0]
         every = checks.every()
         rule = every[name].rule if name in every else failed[0].rule
-        ElementTree.SubElement(case, "failure", message=f"{len(failed)} cause(s): {first}"[:300], type=rule).text = text
+        role = next((row.role for row in causes.broken(v) if row.check == name and row.role), "")
+        message = xml(f"{len(failed)} cause(s){f' ({role})' if role else ''}: {first}"[:300])
+        ElementTree.SubElement(case, "failure", message=message, type=rule).text = xml(text)
     said = [
         f"warning (an assumption of the spec): {f.message} ({f.source})"
         for f in v.findings
@@ -303,7 +422,7 @@ def _junit_check(case: ElementTree.Element, v: Verdict, failing: tuple[str, ...]
         if f.check == name and f.verdict == FLAKY and FLAKY not in failing
     ]
     if said:
-        ElementTree.SubElement(case, "system-out").text = "\n".join(said)
+        ElementTree.SubElement(case, "system-out").text = xml("\n".join(said))
 
 
 @functools.cache
@@ -314,6 +433,7 @@ def _template() -> jinja2.Template:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
+    environment.filters["data"] = lambda text: escape.console(str(text), keep_newlines=True)
     return environment.get_template("summary.html.jinja")
 
 
@@ -321,6 +441,7 @@ def render_html(r: Result, runs: Sequence[dict[str, Any]] = ()) -> str:
     """The summary as one self-contained HTML page (templates/summary.html.jinja): no script, no style sheet, font
     or image from anywhere; the history of runs (this one last), when there is one, as an inline SVG chart."""
     v = r.verdict
+    rows = causes.broken(v) if v.made else []
     return _template().render(
         v=r,
         changes_intro=changes_intro(r) if r.changes is not None else "",
@@ -328,9 +449,16 @@ def render_html(r: Result, runs: Sequence[dict[str, Any]] = ()) -> str:
         runs=len(runs),
         counts=_counts(v),
         run_lines=run_lines(v),
+        masked=masked_line(r) or "",
         flaky_intro=flaky_intro(v),
         reproduced=reproduced,
         inconclusive=v.inconclusive if r.exit_status == CANNOT_RUN else [],
+        failed=rows,
+        root=causes.root_line(rows) or "",
+        also=causes.counts(v),
+        passed=r.exit_status == PASSED,
+        groups={kind: groups(r, kind) for kind in (FAILURE, WARNING)},
+        rests_on=RESTS_ON,
         sections=[
             (kind, TITLES[kind] if v.made or kind != ERROR else "The run could not be made", v.of(kind)[:MAX_LISTED])
             for kind in KINDS

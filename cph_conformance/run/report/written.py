@@ -57,11 +57,13 @@ class Memory:
         return ""
 
 
-def result_of(v: Verdict, about: provenance.About, env: Mapping[str, str], memory: Memory, date: str) -> Result:
-    """The verdict with what changed since the baseline, and what the run was."""
+def result_of(
+    v: Verdict, about: provenance.About, env: Mapping[str, str], memory: Memory, date: str, masked: str = ""
+) -> Result:
+    """The verdict with what changed since the baseline, what the run was, and what its secrets masked."""
     seen = observed.of(v, date)
     found = changes.between(memory.baseline, seen) if memory.baseline is not None else None
-    return Result(v, found, settings.flag(env, "CPH_FAIL_ON_CHANGE"), about, seen)
+    return Result(v, found, settings.flag(env, "CPH_FAIL_ON_CHANGE"), about, seen, masked)
 
 
 def write(rs: ReportSet, r: Result, secrets: Secrets, env: Mapping[str, str], memory: Memory, date: str) -> str:

@@ -43,9 +43,9 @@ class Shrinking:
             return None
         return (
             f"shrinking was cut short: after a case of schemathesis' fuzzing broke a rule, it sent {self.spent} "
-            f"requests (CPH_SHRINK_REQUESTS={self.cap}) and stopped. The first curl line of such a finding is the "
-            "smallest case found by then, perhaps not the smallest there is: raise CPH_SHRINK_REQUESTS to shrink "
-            "further."
+            f"requests (CPH_SHRINK_REQUESTS={self.cap}) and stopped. The smallest reproduction of such a finding is "
+            "the smallest case found by then, perhaps not the smallest there is: raise CPH_SHRINK_REQUESTS to "
+            "shrink further."
         )
 
 
@@ -108,8 +108,8 @@ def told(findings: Sequence[Finding], drifts: Sequence[Drift], shrinking: Shrink
         if instances and size(instances[0].exchanges[0])[0]:
             cut = f" (cut short at CPH_SHRINK_REQUESTS={shrinking.cap})" if shrinking.cut else ""
             line = (
-                f"Shrunk by Hypothesis{cut}: the first curl line is the smallest of {len(instances)} request(s) of "
-                "schemathesis' fuzzing that break this rule."
+                f"Shrunk by Hypothesis{cut}: the smallest reproduction is the smallest of {len(instances)} "
+                "request(s) of schemathesis' fuzzing that break this rule."
             )
             f = dataclasses.replace(f, message=f"{f.message}\n{line}")
         said.append(f)
