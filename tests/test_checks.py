@@ -316,3 +316,11 @@ def test_undeclared_fields_walks_refs_items_and_any_of(value: Any, schema: Any, 
     from cph_conformance.run.checks.answer import undeclared_fields
 
     assert undeclared_fields(value, schema) == extra
+
+
+def test_a_huge_broken_page_is_one_drift_per_way_it_breaks_its_schema() -> None:
+    """1,000 images, each without its image_id and with a number for a name: two ways, two drifts (not 2,000), and
+    no more of the page's errors read than ERRORS_READ."""
+    broken = [{**image(n, image_id=None, image_name=n)} for n in range(1000)]
+    drifts = list(checks.every()["response_schema_conformance"].judge(answer(body=page(*broken))))
+    assert sorted(d.cause for d in drifts) == ["required@$.phone_images[]", "type@$.phone_images[].image_name"]
