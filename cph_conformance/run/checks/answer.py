@@ -54,10 +54,10 @@ def _key(validator: str, path: Any) -> str:
 ERRORS_READ = 100  # a page of 1,000 broken images breaks its schema 1,000 times the same way: enough to name each way
 
 
-def _each_way(errors: Iterator[jsonschema.ValidationError]) -> list[jsonschema.ValidationError]:
+def _each_way(errors: Iterator[Any]) -> list[Any]:  # jsonschema types its errors Incomplete
     """The first error of each kind (validator and place, list indexes aside) among an answer's first ERRORS_READ:
     an endpoint's huge broken pages are judged in bounded time, one drift per way the answer breaks its schema."""
-    first: dict[str, jsonschema.ValidationError] = {}
+    first: dict[str, Any] = {}
     for error in itertools.islice(errors, ERRORS_READ):
         first.setdefault(_key(error.validator, error.absolute_path), error)
     return list(first.values())
