@@ -30,6 +30,13 @@ RECEIVED = spec.enum("ReceiveStatus")[1]
 PUBLIC, PRIVATE, SHARE = ("a1", "a2", "a3"), ("b1", "b2"), ("c1",)
 
 
+def typed(image_id: str) -> dict[str, Any]:
+    """An image of the type its id's letter says: a public, b private, c shared (any other: untyped)."""
+    fields = {"a": {"is_public": IS_PUBLIC}, "b": {"is_public": IS_PRIVATE}}
+    fields["c"] = {"is_public": IS_PRIVATE, "receive_status": RECEIVED}
+    return {"image_id": image_id, **fields.get(image_id[:1], {})}
+
+
 def listing(
     selection: str, size: int | None, *pages: tuple[str, ...], complete: bool = True, start: str | None = None
 ) -> walk.Listing:
@@ -40,7 +47,7 @@ def listing(
             VALID,
             200,
             {},
-            {"phone_images": [{"image_id": i} for i in ids]},
+            {"phone_images": [typed(i) for i in ids]},
         )
         for n, ids in enumerate(pages)
     )
@@ -132,6 +139,14 @@ RELATIONS: list[tuple[str, list[walk.Listing], str | None]] = [
     ("pagination", replaced(6, listing("all", 1, ("a1",), ("a3",), complete=False)), "all:skipped"),
     # The first page differs from the listing at the largest size: not paging's doing (same_listing_at_any_limit's)
     ("pagination", replaced(6, listing("all", 1, ("a2",), ("a3",), complete=False)), None),
+    # A page short of limit while more follow: only where a type of the union ends, or as the last page.
+    ("full_pages", FAITHFUL, None),
+    ("full_pages", replaced(4, listing("all", 2, ("a1",), ("a2", "a3"), ("b1", "b2"), ("c1",))), "all:short-page"),
+    ("full_pages", replaced(4, listing("all", 2, ("a1", "a2"), ("a3", "b1"), ("b2",), ("c1",))), None),
+    ("full_pages", replaced(4, listing("all", 2, ("a1", "a2"), ("a3", "b1"), ("b2",), ("c1",), ())), None),
+    ("full_pages", replaced(5, listing("all", None, ("a1", "a2"), ("a3",), complete=False)), "all:short-page"),
+    ("full_pages", [listing("public", 2, ("a1",), ("a2", "a3"))], "public:short-page"),
+    ("full_pages", [listing("public", 2, ("a1", "a2"), ("a3",))], None),
 ]
 
 
@@ -385,3 +400,26 @@ def test_a_type_edge_beyond_the_largest_page_size_is_never_asked_for() -> None:
     done = walk.run(Service(bounded))
     assert drifts("pagination", done)[1] == []
     assert all(listing.size is None or listing.size <= LARGEST for listing in done.listings)
+
+
+@pytest.mark.parametrize(
+    ("private", "every"),
+    [
+        # a public image listed as private too, so twice in all: the partition's finding, no order made up
+        (("a1", *PRIVATE), (*PUBLIC, "a1", *PRIVATE, *SHARE)),
+        # an image twice in one page of all: the union still holds its parts, in their order
+        (PRIVATE, PUBLIC + PRIVATE + SHARE + SHARE),
+    ],
+)
+def test_an_image_listed_twice_is_judged_where_it_is_first_never_a_crash(
+    private: tuple[str, ...], every: tuple[str, ...]
+) -> None:
+    listings = (
+        listing("public", LARGEST, PUBLIC),
+        listing("private", LARGEST, private),
+        listing("share", LARGEST, SHARE),
+        listing("all", LARGEST, every),
+    )
+    found = judge(Facts((), walk=walked(*listings)), strict=True)
+    assert found.broken == ()
+    assert [d.check for d in found.drifts if d.check == "all_is_the_union"] == []

@@ -431,6 +431,10 @@ FAULTS: dict[str, Fault] = {
         "a page of all that ends exactly where the public images end has no next_marker: the listing stops there",
         pager=_end_at_type_edge,
     ),
+    "limit-capped-15": Fault(
+        "a page holds at most 15 images whatever limit asks for, with a next_marker while more remain",
+        pager=lambda selection, call: _from(selection, _position(selection, call.marker), min(call.limit, 15)),
+    ),
     "default-limit-10": Fault(
         "without limit, pages of 10 instead of the SDK's default 500",
         pager=lambda selection, call: _from(

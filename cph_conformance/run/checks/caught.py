@@ -76,6 +76,7 @@ CAUGHT: dict[str, Caught] = {
     "private-usual-size-skip": Caught(listings.same_listing_at_any_limit),
     "all-ends-at-type-edge": Caught(listings.same_listing_at_any_limit),
     "small-pages-reordered": Caught(listings.same_listing_at_any_limit),
+    "limit-capped-15": Caught(listings.full_pages),
     "default-limit-10": Caught(listings.omitted_is_default),
     "marker-without-limit-restarts": Caught(listings.omitted_is_default),
     "share-lists-private": Caught(listings.image_type_partition),

@@ -3,6 +3,8 @@ derived from the spec's annotations, not from this module:
 - pagination: a listing ends, repeats no continuation and no image, skips no image (each page starts where the page
   before ended, in the listing at the largest page size), and every page request of it is answered with a page (the
   marker is the SDK's "pagination marker", next_marker "the marker that queries the next page");
+- full_pages (the page-size parameter, x-page-size): a page that more images follow holds as many as the page size
+  asks for (the SDK: the number of images each page returns), except where a union's page ends with one of its types;
 - same_listing_at_any_limit (the page-size parameter, x-page-size): the same images in the same order at any size;
 - omitted_is_default (a parameter's schema default): leaving it out is sending its default, on the first page and on
   the page after a continuation the service gave;
@@ -258,6 +260,50 @@ def omitted_is_default(walked: Walked) -> Iterator[Drift]:
             )
 
 
+def _short_page(listing: Listing, joins_types: bool) -> tuple[int, int] | None:
+    """(page number from 1, its image count) of the first page that holds fewer images than the page size asks for
+    (its default when left out) while later pages of the listing hold more; in a union, a page may end where one of
+    its types ends (a short page before a page of another type: Huawei's sources leave it open)."""
+    asked = listing.size if listing.size is not None else int(spec.parameter_default(spec.page_size()))
+    counts = [len(page.images or ()) for page in listing.pages]
+    images = listing.images
+    for n, count in enumerate(counts[:-1]):
+        through = sum(counts[: n + 1])
+        if count >= asked or through >= len(images):  # full, or nothing follows it
+            continue
+        if joins_types and through and owner(images[through - 1]) != owner(images[through]):
+            continue
+        return n + 1, count
+    return None
+
+
+@check(
+    "a page that more images follow holds as many as limit asks for (500 without limit); in a listing of all, a page "
+    "may end where an image type ends",
+    ("sdk.limit",),
+    "every page of every listing the walk pages through, but its last",
+    LISTINGS,
+    applies=_paged,
+)
+def full_pages(walked: Walked) -> Iterator[Drift]:
+    joins_types = "union" in spec.image_type_selects().get(walked.selection, {})
+    for listing in walked.own:
+        short = _short_page(listing, joins_types) if listing.usable else None
+        if short is None:
+            continue
+        n, count = short
+        asked = f"{spec.page_size()}={listing.size}" if listing.size is not None else f"no {spec.page_size()}"
+        yield Drift(
+            "short-page",
+            f"{listing.query}, page {n}: holds {count} image(s) where {asked} asks for "
+            f"{listing.size or spec.parameter_default(spec.page_size())}, and page {n + 1} lists more"
+            + (" (the page does not end where an image type ends)" if joins_types else ""),
+            listing.pages[n - 1 : n + 1],
+            walked.selection,
+            instance=listing.query,
+        )
+
+
 def _union(walked: Walked) -> tuple[list[str], list[Listing]] | None:
     """A union's parts and their complete listings, when the selection is a union and every part was listed."""
     parts = list(spec.image_type_selects().get(walked.selection, {}).get("union", ()))
@@ -280,7 +326,10 @@ def all_is_the_union(walked: Walked) -> Iterator[Drift]:
     assert found is not None
     parts, references = found
     rule = spec.image_type_selects()[walked.selection]
-    part_of = {image_id: n for n, r in enumerate(references) for image_id in r.ids}
+    part_of: dict[str, int] = {}  # an image listed under two parts is the first's (image_type_partition says so)
+    for n, r in enumerate(references):
+        for image_id in r.ids:
+            part_of.setdefault(image_id, n)
     for listing in listed(walked.listings, walked.selection):
         if listing.size is None:
             continue
@@ -291,23 +340,25 @@ def all_is_the_union(walked: Walked) -> Iterator[Drift]:
         if differs:
             yield Drift("members", f"{where}: {differs[1]}", shown, walked.selection, instance=listing.query)
             continue
-        # Ordered: the parts one after the other, in their order (a listing's first pages, the first of them).
-        groups = [part_of[i] for i in listing.ids]
+        # Ordered: the parts one after the other, in their order (a listing's first pages, the first of them). An
+        # image listed twice counts where it is first (pagination and unique_image_ids judge the repeat).
+        once = list(dict.fromkeys(listing.ids))
+        groups = [part_of[i] for i in once]
         expected = sorted(part_of.values())[: len(groups)]
         if rule.get("ordered") and groups != expected:
             at = next(n for n, (got, want) in enumerate(zip(groups, expected, strict=True)) if got != want)
             yield Drift(
                 "order",
-                f"{where}: position {at + 1} holds image {listing.ids[at]}, a {parts[groups[at]]} image, where "
-                f"a {parts[expected[at]]} one was expected (the order is {', '.join(parts)})",
+                f"{where}: position {listing.ids.index(once[at]) + 1} holds image {once[at]}, a {parts[groups[at]]} "
+                f"image, where a {parts[expected[at]]} one was expected (the order is {', '.join(parts)})",
                 shown,
                 walked.selection,
                 instance=listing.query,
             )
             continue
         for n, part in enumerate(references):
-            within = [i for i in listing.ids if part_of[i] == n]
-            if within and within != part.ids[: len(within)]:
+            within = [i for i in once if part_of[i] == n]
+            if within and within != [i for i in part.ids if part_of[i] == n][: len(within)]:
                 yield Drift(
                     f"order-within:{parts[n]}",
                     f"{where}: the {parts[n]} images come in another order than in {parts[n]}'s own listing",
