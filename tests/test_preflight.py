@@ -231,3 +231,14 @@ def test_no_answer_says_what_happened_and_only_an_unreached_endpoint_checks_the_
     reached = "was reached" in said
     assert ("Check CPH_BASE_URL" in said) != reached and ("cannot reach" in said) != reached
     assert "\n" not in said and token not in said
+
+
+@pytest.mark.parametrize("again", [0, 2])
+def test_the_reason_says_how_often_the_preflight_tried(token: str, again: int) -> None:
+    with nothing_listens() as url:
+        t = target.live({"CPH_BASE_URL": url, "CPH_PROJECT_ID": "0" * 32, "CPH_AUTH_TOKEN": token})
+        run = sender_to(t)
+        run.patience = Patience(0, (), again=again, sleep=lambda _: None, deadline=run.deadline)
+        with pytest.raises(target.CannotRun) as raised:
+            preflight.check(run, t)
+    assert (f"cannot reach {url} in 3 tries: " in str(raised.value)) == (again == 2)
