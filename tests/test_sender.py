@@ -186,6 +186,7 @@ def test_an_unreachable_upstream_is_no_answer_and_the_gateway_marks_it() -> None
     with through_gateway(url) as gw:
         answer = httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): gateway.PLACEHOLDER})
     assert answer.status_code == 502 and "ConnectError" in answer.headers[gateway.ERROR_HEADER]
+    assert lost.lost is Lost.UNREACHABLE and answer.headers[gateway.LOST_HEADER] == Lost.UNREACHABLE
 
 
 def answering(seconds: float = 0.0, body: bytes = b"", headers: tuple[tuple[str, str], ...] = ()) -> type:
