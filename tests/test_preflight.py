@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
+import re
 import socket
-from collections.abc import Iterator
+import struct
+import time
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from cph_conformance import spec
 from cph_conformance.mock.server import RunningMock
 from cph_conformance.run.transport import preflight, target
+from cph_conformance.run.transport.bounds import Bounds
 from cph_conformance.run.transport.deadline import Deadline
 from cph_conformance.run.transport.patience import Patience
 from cph_conformance.run.transport.sender import Sender
@@ -35,10 +40,10 @@ def answering(status: int, headers: dict[str, str], body: bytes = b"") -> Iterat
         yield url
 
 
-def sender_to(t: target.Target) -> Sender:
+def sender_to(t: target.Target, limits: Bounds | None = None) -> Sender:
     deadline = Deadline(60)
     patience = Patience(0, spec.statuses_when("throttled"), deadline=deadline)
-    return Sender(t.base_url, t.project_id, t.credential, t.secrets, patience, deadline)
+    return Sender(t.base_url, t.project_id, t.credential, t.secrets, patience, deadline, limits)
 
 
 def check(base_url: str, project_id: str, token: str) -> None:
@@ -114,3 +119,126 @@ def test_an_unreachable_endpoint_names_the_variable_that_named_it(token: str, na
         with pytest.raises(target.CannotRun, match=f"cannot reach {url}") as raised:
             preflight.check(sender_to(t), t)
     assert says in str(raised.value) and ("CPH_BASE_URL" in str(raised.value)) == (named_by == "CPH_BASE_URL")
+
+
+# --- an endpoint that was reached and gave no whole answer: the message says what happened, not "cannot reach" ----
+
+PAGE = json.dumps(spec.example_response()).encode()
+SECONDS = 0.3  # the time each answer gets in these tests
+
+
+def _until_gone(handler: loopback.Quiet) -> None:
+    """Wait until the client hangs up (at most a few seconds)."""
+    handler.connection.settimeout(5)
+    with contextlib.suppress(OSError):
+        handler.rfile.read(1)
+
+
+class Silent(loopback.Quiet):
+    """Accepts, reads the request, never answers."""
+
+    def do_GET(self) -> None:  # http.server's name
+        _until_gone(self)
+
+
+class HangsUp(loopback.Quiet):
+    """Reads the request and closes the connection without a word."""
+
+    def do_GET(self) -> None:  # http.server's name
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
+
+
+class CutsShort(loopback.Quiet):
+    """200, the headers and half the body, then a reset (RST)."""
+
+    def do_GET(self) -> None:  # http.server's name
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(PAGE)))
+        self.end_headers()
+        self.wfile.write(PAGE[: len(PAGE) // 2])
+        self.wfile.flush()
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self.connection.close()
+
+
+class Drips(loopback.Quiet):
+    """200, then a byte of its body now and then."""
+
+    def do_GET(self) -> None:  # http.server's name
+        self.send_response(200)
+        self.send_header("Content-Length", "1000")
+        self.end_headers()
+        with contextlib.suppress(OSError):
+            for _ in range(100):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def nothing_listens() -> Iterator[str]:
+    with socket.socket() as held:  # bound and never listened on: nothing answers there
+        held.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{held.getsockname()[1]}"
+
+
+@contextlib.contextmanager
+def https_to(handler: type[loopback.Quiet]) -> Iterator[str]:
+    with loopback.serving(handler) as url:
+        yield url.replace("http://", "https://")
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "says"),
+    [
+        (nothing_listens, "cannot reach .*: no connection: it was refused"),
+        (lambda: https_to(Silent), "cannot reach .*: no connection: the TLS handshake failed"),
+        (
+            lambda: loopback.serving(Silent),
+            f"was reached, .*: connected, and no answer came within {SECONDS} s "
+            r"\(the time the run gives one answer\)\. The endpoint is too slow or stuck",
+        ),
+        (
+            lambda: loopback.serving(HangsUp),
+            "was reached, .*: connected, and the connection was closed before an "
+            "answer .*If it speaks HTTPS, CPH_BASE_URL must start with https://",
+        ),
+        (
+            lambda: loopback.serving(CutsShort),
+            "was reached, .*: answered 200, then the connection broke off after "
+            r"\d[\d,]* bytes of the body \(ReadError: .*\)\. Its answer did not come whole",
+        ),
+        (
+            lambda: loopback.serving(Drips),
+            "was reached, .*: answered 200, and its body was still coming after "
+            f"{SECONDS} s .*Its answer did not come whole",
+        ),
+    ],
+    ids=["refused", "tls", "silent", "hangs-up", "cut-short", "drips"],
+)
+def test_no_answer_says_what_happened_and_only_an_unreached_endpoint_checks_the_url(
+    token: str, endpoint: Callable[[], contextlib.AbstractContextManager[str]], says: str
+) -> None:
+    with endpoint() as url:
+        t = target.live({"CPH_BASE_URL": url, "CPH_PROJECT_ID": "0" * 32, "CPH_AUTH_TOKEN": token})
+        with pytest.raises(target.CannotRun) as raised:
+            preflight.check(sender_to(t, Bounds(1 << 20, seconds=SECONDS)), t)
+    said = str(raised.value)
+    assert re.search(says, said), said
+    reached = "was reached" in said
+    assert ("Check CPH_BASE_URL" in said) != reached and ("cannot reach" in said) != reached
+    assert "\n" not in said and token not in said
+
+
+@pytest.mark.parametrize("again", [0, 2])
+def test_the_reason_says_how_often_the_preflight_tried(token: str, again: int) -> None:
+    with nothing_listens() as url:
+        t = target.live({"CPH_BASE_URL": url, "CPH_PROJECT_ID": "0" * 32, "CPH_AUTH_TOKEN": token})
+        run = sender_to(t)
+        run.patience = Patience(0, (), again=again, sleep=lambda _: None, deadline=run.deadline)
+        with pytest.raises(target.CannotRun) as raised:
+            preflight.check(run, t)
+    assert (f"cannot reach {url} in 3 tries: " in str(raised.value)) == (again == 2)

@@ -3,6 +3,7 @@ both ways, from a table: refused as the spec documents, or not. No server."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 
 import pytest
@@ -81,7 +82,8 @@ def answer(probe: Probe, status: int, body: object, headers: dict[str, str] | No
 CASES: list[tuple[Probe, int, object, dict[str, str] | None, str | None]] = [
     (PLAN["near-miss:short"], 401, ERROR_401, None, None),
     (PLAN["near-miss:short"], 200, PAGE, None, "near-miss:short:accepted"),
-    (PLAN["missing"], 401, "<html>", {"content-type": "text/html"}, "missing:401"),
+    (PLAN["missing"], 401, "<html>", {"content-type": "text/html"}, "error-body:text/html"),
+    (PLAN["missing"], 401, [ERROR_401], None, "error-body:not a JSON object"),
     (PLAN["missing"], 403, ERROR_403, None, "missing:403"),
     (PLAN["bare"], 403, ERROR_403, None, None),
     (PLAN["bare"], 401, ERROR_401, None, None),
@@ -101,6 +103,31 @@ def test_each_probe_is_refused_as_the_spec_documents_or_drifts(
     v = inprocess.weighed(Facts((), probed=(Probed(probe, answer(probe, status, body, headers)),)))
     assert [(f.check, f.key[1]) for f in v.findings] == ([(probe.check.name, key)] if key else [])
     assert all(f.verdict == FAILURE for f in v.findings)
+
+
+def test_a_body_that_is_not_an_error_body_is_one_cause_whichever_probes_met_it() -> None:
+    """Every refusal of the run came as one undecodable body, and one probe was accepted: a finding for the body (the
+    answer's cause, once), and one for the acceptance (the probe's own); the body's is drift even for a probe only an
+    assumption refuses (the refusal came; the error body is sourced)."""
+    undecodable = "undecodable: the body is not what its Content-Encoding 'gzip' says"
+    plan = [p for p in probes.plan(PROJECT, marker=None) if p.check == probes.authentication]
+    assert any(p.assumed for p in plan)
+    accepted = PLAN["near-miss:short"]
+    probed = tuple(
+        Probed(p, dataclasses.replace(answer(p, 200, PAGE), unreadable=""))
+        if p.kind == accepted.kind
+        else Probed(
+            p, dataclasses.replace(answer(p, 401, None), text='{"error_code": "APIGW.0301"}', unreadable=undecodable)
+        )
+        for p in plan
+    )
+    v = inprocess.weighed(Facts((), probed=probed))
+    assert sorted((f.key[1], f.verdict) for f in v.findings) == [
+        ("error-body:undecodable", FAILURE),
+        ("near-miss:short:accepted", FAILURE),
+    ]
+    folded = next(f for f in v.findings if f.key[1] == "error-body:undecodable")
+    assert len(folded.instances) + folded.more == len(plan) - 1 and "APIGW.0301" in folded.message
 
 
 def test_every_probe_check_is_tested_both_ways() -> None:

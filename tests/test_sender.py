@@ -23,6 +23,7 @@ from cph_conformance.run.transport.bounds import Bounds
 from cph_conformance.run.transport.credential import MISSING, NEAR_MISSES, VALID, WRONG, Token
 from cph_conformance.run.transport.deadline import Deadline
 from cph_conformance.run.transport.exchange import Outgoing
+from cph_conformance.run.transport.lost import Lost
 from cph_conformance.run.transport.patience import Patience
 from cph_conformance.run.transport.secrets import MASK, Secrets
 from cph_conformance.run.transport.sender import Sender
@@ -185,6 +186,7 @@ def test_an_unreachable_upstream_is_no_answer_and_the_gateway_marks_it() -> None
     with through_gateway(url) as gw:
         answer = httpx.get(gw.base_url + "/v1/x", headers={spec.auth_header(): gateway.PLACEHOLDER})
     assert answer.status_code == 502 and "ConnectError" in answer.headers[gateway.ERROR_HEADER]
+    assert lost.lost is Lost.UNREACHABLE and answer.headers[gateway.LOST_HEADER] == Lost.UNREACHABLE
 
 
 def answering(seconds: float = 0.0, body: bytes = b"", headers: tuple[tuple[str, str], ...] = ()) -> type:
@@ -240,6 +242,27 @@ def test_an_answer_is_read_within_its_bounds_and_says_why_it_was_not_read_whole(
     assert len(ex.text) <= bounds.TEXT_KEPT
 
 
+GZIP = (("Content-Encoding", "gzip"),)
+
+
+@pytest.mark.parametrize(
+    ("body", "limits", "kept", "unreadable"),
+    [
+        (gzip.compress(PAGE), Bounds(1 << 20), PAGE, ""),  # decoded
+        (PAGE, Bounds(1 << 20), PAGE, "undecodable"),  # not gzip: kept as it came
+        (PAGE, Bounds(100), PAGE[:100], "too-large"),  # as it came, up to the bound
+        (gzip.compress(b" " * 3000), Bounds(1000), b" " * 1000, "too-large"),  # decoded, up to the bound
+    ],
+    ids=["gzip", "false-gzip", "false-gzip-too-large", "gzip-too-large"],
+)
+def test_a_body_under_a_false_content_encoding_is_kept_as_it_came_within_the_bound(
+    body: bytes, limits: Bounds, kept: bytes, unreadable: str
+) -> None:
+    with loopback.serving(answering(0, body, GZIP)) as url:
+        ex = sender(url, limits=limits).send(get())
+    assert (ex.text, ex.unreadable.split(":")[0]) == (kept.decode(), unreadable)
+
+
 def test_a_body_that_keeps_coming_is_no_answer_after_its_time() -> None:
     class Dripping(loopback.Quiet):
         def do_GET(self) -> None:  # http.server's name
@@ -256,7 +279,7 @@ def test_a_body_that_keeps_coming_is_no_answer_after_its_time() -> None:
         started = time.monotonic()
         ex = sender(url, limits=Bounds(1 << 20, seconds=0.3)).send(get())
         took = time.monotonic() - started
-    assert ex.status is None and "the body was still coming" in (ex.error or "")
+    assert ex.status is None and ex.lost is Lost.SLOW and "its body was still coming" in (ex.error or "")
     assert took < 2  # its bound, not the 5 s the drip would take
 
 

@@ -21,6 +21,7 @@ from cph_conformance.run.collect import cases, shrinking
 from cph_conformance.run.transport import gateway
 from cph_conformance.run.transport.credential import MISSING, VALID
 from cph_conformance.run.transport.exchange import Exchange, Outgoing
+from cph_conformance.run.transport.lost import Lost
 from cph_conformance.run.verdict import shrunk
 from cph_conformance.run.verdict.findings import ERROR, FAILURE, WARNING, Finding
 from cph_conformance.run.verdict.judge import Facts
@@ -89,7 +90,14 @@ READ: list[tuple[Any, tuple[int | None, Any, str, str]]] = [
         response(200, b"{}", {**JSON, gateway.UNREAD_HEADER: "too-large: more than 2 bytes"}),
         (200, None, "too-large", VALID),
     ),
-    (response(502, b"{}", {**JSON, gateway.ERROR_HEADER: "no answer: ConnectError"}), (None, None, "", VALID)),
+    (
+        response(
+            502,
+            b"{}",
+            {**JSON, gateway.ERROR_HEADER: "no connection (ConnectError)", gateway.LOST_HEADER: "unreachable"},
+        ),
+        (None, None, "", VALID),
+    ),
     (response(401, b"{}", JSON, token=None), (401, {}, "", MISSING)),
 ]
 
@@ -101,6 +109,7 @@ def test_schemathesis_answer_is_read_as_the_sender_read_it(answer: Any, read: tu
     assert ex.case_id == "case-1" and ex.param("limit") == "5"
     assert gateway.UNREAD_HEADER.lower() not in ex.headers
     assert ex.judged == (read[0] is not None)
+    assert ex.lost == (Lost.UNREACHABLE if read[0] is None else None)
 
 
 # --- in schemathesis: an assumption never fails a case; a failure is shrunk, within the cap ------------------------

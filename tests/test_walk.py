@@ -28,6 +28,7 @@ LARGEST = spec.limit_bounds()[1]
 IS_PUBLIC, IS_PRIVATE = spec.enum("IsPublic")
 RECEIVED = spec.enum("ReceiveStatus")[1]
 PUBLIC, PRIVATE, SHARE = ("a1", "a2", "a3"), ("b1", "b2"), ("c1",)
+JSON = {"content-type": "application/json"}
 
 
 def typed(image_id: str) -> dict[str, Any]:
@@ -379,6 +380,34 @@ def test_a_step_that_fails_is_sent_again_before_it_counts(fails: int, flaky: lis
     said = f"Walk: {len(flaky)} step(s) failed, then got their page when sent again"
     assert [f.verdict for f in v.findings if f.verdict == FLAKY] == [FLAKY] * len(flaky)
     assert all((said in text) == bool(flaky) for text in (report.render(Result(v)), report.render_html(Result(v))))
+
+
+@pytest.mark.parametrize(
+    ("status", "unreadable", "paging", "caught_by"),
+    [
+        (500, "", ["public:refused"], "pagination"),  # the page request refused: paging's
+        (200, "undecodable: the body is not what its Content-Encoding 'gzip' says", [], "response_schema_conformance"),
+        (200, "not-json", [], "response_schema_conformance"),
+        (200, "too-large: more than 100 bytes; the run read no further", [], "within_the_largest_page"),
+    ],
+    ids=["refused", "undecodable", "not-json", "too-large"],
+)
+def test_a_page_the_run_could_not_read_is_the_answer_checks_finding_not_pagings(
+    status: int, unreadable: str, paging: list[str], caught_by: str
+) -> None:
+    """One cause, few findings: a 200 whose body the run could not read fails the checks of an answer's shape, and
+    pagination adds none for it; a refused page request stays paging's. Either way the run fails."""
+    clean = mock()
+
+    def broken(query: dict[str, Any], project: str | None = None, auth: str = VALID) -> Exchange:
+        if query.get("image_type") == "public":
+            return Exchange("GET", URL, auth, status, JSON, None, '{"phone_images": [', unreadable=unreadable)
+        return clean(query, project, auth)
+
+    done = walk.run(Service(broken))
+    assert drifts("pagination", done)[1] == paging
+    v = weighed(done)
+    assert caught_by in {f.check for f in v.findings if f.verdict == FAILURE}, [f.check for f in v.findings]
 
 
 def test_a_type_edge_beyond_the_largest_page_size_is_never_asked_for() -> None:

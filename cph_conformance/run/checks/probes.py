@@ -34,6 +34,7 @@ from cph_conformance.run.transport.credential import (
     WRONG,
     Misplaced,
 )
+from cph_conformance.run.transport.exchange import Exchange
 
 WRONG_CREDENTIAL, OTHER_PROJECT, INVALID_PARAMETER = "wrong-credential", "other-project", "invalid-parameter"
 
@@ -54,19 +55,34 @@ def _enum_parameters() -> Iterator[tuple[str, list[str]]]:
 
 
 def refused(probed: Probed) -> Iterator[Drift]:
-    """The answer is one the spec documents for the probe's situation, with Huawei's error body."""
+    """The answer is one the spec documents for the probe's situation, with Huawei's error body. A wrong status is a
+    cause of each probe's own (what it tried and what came); a body that is not Huawei's error body (HTML, not JSON,
+    one the run could not read) is one cause whichever probe met it: it is the answer's, not the probe's, and
+    response_schema_conformance finds it in every answer too."""
     probe, ex = probed.probe, probed.answer
     assert ex.status is not None
-    problems = []
     if ex.status not in probe.expected:
-        problems.append(f"expected {' or '.join(map(str, probe.expected))}, got {ex.status}")
-    schema = spec.response_schema(ex.status) if ex.status in probe.expected else None
-    if schema is not None and (media_type(ex.headers) != "application/json" or not isinstance(ex.body, dict)):
-        problems.append(f"expected Huawei's JSON error body, got {ex.headers.get('content-type', 'no Content-Type')}")
-    if problems:
         outcome = "accepted" if 200 <= ex.status < 300 else str(ex.status)
-        said = f"{probe.why}: {'; '.join(problems)} {ex.shown()!r}"
+        said = f"{probe.why}: expected {' or '.join(map(str, probe.expected))}, got {ex.status} {ex.shown()!r}"
         yield Drift(f"{probe.kind}:{outcome}", said, (ex,), assumed=probe.assumed)
+        return
+    wrong = _not_an_error_body(ex)
+    if wrong:
+        said = f"{probe.why}: {ex.status}, as expected, but not Huawei's JSON error body ({wrong}): {ex.shown()!r}"
+        yield Drift(f"error-body:{wrong.split(':')[0]}", said, (ex,))
+
+
+def _not_an_error_body(ex: Exchange) -> str:
+    """What the answer's body is instead of Huawei's JSON error body, in a few words; "" when it is one (or the spec
+    documents no body for its status). What is wrong inside it is response_schema_conformance's to say."""
+    if ex.status is None or spec.response_schema(ex.status) is None:
+        return ""
+    got = media_type(ex.headers)
+    if got != "application/json":
+        return got or "no Content-Type"
+    if ex.unreadable:
+        return ex.unreadable
+    return "" if isinstance(ex.body, dict) else "not a JSON object"
 
 
 def _answered(probed: Probed) -> bool:

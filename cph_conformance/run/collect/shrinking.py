@@ -41,7 +41,8 @@ from cph_conformance.run.checks.registry import ANSWER, Drift
 from cph_conformance.run.collect.cases import RULES
 from cph_conformance.run.transport import bounds
 from cph_conformance.run.transport.exchange import Exchange, Outgoing
-from cph_conformance.run.transport.gateway import ERROR_HEADER, UNREAD_HEADER, auth_of
+from cph_conformance.run.transport.gateway import ERROR_HEADER, LOST_HEADER, UNREAD_HEADER, auth_of
+from cph_conformance.run.transport.lost import Lost
 from cph_conformance.run.verdict.findings import FAILURE, of_drift
 from cph_conformance.run.verdict.shrunk import FUZZING, size
 
@@ -50,7 +51,8 @@ from cph_conformance.run.verdict.shrunk import FUZZING, size
 
 def exchange_of(response: Any, case: Any) -> Exchange:
     """Schemathesis' request and the gateway's answer to it, as the sender read it: the gateway's 502 with
-    ERROR_HEADER is no answer; UNREAD_HEADER says why a body is no value (too large, undecodable)."""
+    ERROR_HEADER is no answer (LOST_HEADER its class); UNREAD_HEADER says why a body is no value (too large,
+    undecodable)."""
     request = response.request
     parts = urlsplit(str(request.url))
     raw_path = (parts.path + (f"?{parts.query}" if parts.query else "")).encode("latin-1", "replace")
@@ -59,7 +61,9 @@ def exchange_of(response: Any, case: Any) -> Exchange:
     headers = {name.lower(): values[0] for name, values in response.headers.items() if values}
     url = str(request.url)
     if ERROR_HEADER.lower() in headers:
-        return Exchange(out.method, url, out.auth, None, text=headers[ERROR_HEADER.lower()], request=out)
+        kind = headers.get(LOST_HEADER.lower(), "")
+        lost = Lost(kind) if kind in {k.value for k in Lost} else None
+        return Exchange(out.method, url, out.auth, None, text=headers[ERROR_HEADER.lower()], request=out, lost=lost)
     content = bytes(response.content or b"")
     unread = headers.pop(UNREAD_HEADER.lower(), "")
     body, not_json = (None, "") if unread else bounds.decode(content)

@@ -16,6 +16,7 @@ import datetime
 import functools
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,43 +79,115 @@ class Bounds:
         return cls(body or MARGIN * largest_page(), seconds)
 
 
+class NoAnswer(httpx.ReadTimeout):
+    """Connected and sent, and no status line came within `seconds`."""
+
+    def __init__(self, seconds: float, request: httpx.Request) -> None:
+        super().__init__(f"no answer within {seconds:.0f} s", request=request)
+        self.seconds = seconds
+
+
 class TooSlow(httpx.ReadTimeout):
     """The answer's body did not come whole in time: no answer, as a timeout is (a blip, asked again)."""
 
+    def __init__(self, status: int, seconds: float, request: httpx.Request) -> None:
+        super().__init__(f"{status}: the body was still coming after {seconds:.0f} s", request=request)
+        self.status, self.seconds = status, seconds
+
+
+class CutShort(httpx.ReadError):
+    """The connection broke off in the middle of the answer's body: no answer, as a lost connection is."""
+
+    def __init__(self, status: int, received: int, cause: httpx.TransportError, request: httpx.Request) -> None:
+        self.why = f"{type(cause).__name__}: {' '.join(str(cause).split())[:300]}"
+        super().__init__(f"{status}: the body broke off after {received:,} bytes ({self.why})", request=request)
+        self.status, self.received = status, received
+
+
+DECODED_STEP = 4096  # bytes of an encoded body decoded at a time: a small one that expands hugely stops at the bound
+
 
 def read(client: httpx.Client, request: httpx.Request, bounds: Bounds, seconds: float) -> httpx.Response:
-    """Send request and read its answer within bounds and `seconds` in all. A body larger than bounds.body is cut
-    there, and one that is not what its Content-Encoding says is kept raw: the answer's extensions then say why
-    ("refused"). No answer in time raises httpx.TimeoutException, as any lost connection raises its TransportError."""
+    """Send request and read its answer within bounds and `seconds` in all. A body larger than bounds.body (as it
+    came, or decoded) is cut there, and one that is not what its Content-Encoding says is kept as it came (up to
+    bounds.body): the answer's extensions then say why ("refused"). Without an answer it raises what says why: a
+    connection that could not be made httpx's ConnectError (or ConnectTimeout, ProxyError); NoAnswer when nothing came
+    in time; TooSlow or CutShort for a body that did not come whole; any other TransportError as httpx raised it."""
     started = time.monotonic()
     request.extensions["timeout"] = httpx.Timeout(seconds).as_dict()
-    response = client.send(request, stream=True)
-    chunks: list[bytes] = []
+    try:
+        response = client.send(request, stream=True)
+    except httpx.ReadTimeout as exc:
+        raise NoAnswer(seconds, request) from exc
+    # A transport in this process (an app's) may hand over an answer read already, its encoding undone.
+    encoding = "" if response.is_stream_consumed else response.headers.get("content-encoding", "")
+    raw: list[bytes] = []
     size, why = 0, ""
     try:
-        try:
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > bounds.body or response.num_bytes_downloaded > bounds.body:
-                    chunks.append(chunk[: max(0, bounds.body - (size - len(chunk)))])
-                    why = f"{TOO_LARGE}: more than {bounds.body:,} bytes; the run read no further"
-                    break
-                chunks.append(chunk)
-                if time.monotonic() - started > seconds:
-                    raise TooSlow(f"the body was still coming after {seconds:.0f} s", request=request)
-        except httpx.DecodingError as exc:
-            encoding = response.headers.get("content-encoding", "")
-            why = f"{UNDECODABLE}: the body is not what its Content-Encoding {encoding!r} says ({exc})"
+        for chunk in _raw(response, seconds):
+            size += len(chunk)
+            if size > bounds.body:
+                raw.append(chunk[: max(0, bounds.body - (size - len(chunk)))])
+                why = _too_large(bounds.body)
+                break
+            raw.append(chunk)
+            if time.monotonic() - started > seconds:
+                raise TooSlow(response.status_code, seconds, request)
     finally:
         response.close()
+    content, refused = _decoded(raw, encoding, bounds.body)
     headers = [
         (k, v) for k, v in response.headers.multi_items() if k.lower() not in ("content-encoding", "content-length")
     ]
     answer = httpx.Response(
-        response.status_code, headers=headers, content=b"".join(chunks), request=request, extensions={"refused": why}
+        response.status_code, headers=headers, content=content, request=request, extensions={"refused": why or refused}
     )
     answer.elapsed = datetime.timedelta(seconds=time.monotonic() - started)
     return answer
+
+
+def _raw(response: httpx.Response, seconds: float) -> Iterator[bytes]:
+    """The answer's body as it comes (before its Content-Encoding is undone); what breaks it off, said with the
+    answer's status: a read that times out is a body still coming."""
+    if response.is_stream_consumed:
+        yield response.content
+        return
+    received = 0
+    try:
+        for chunk in response.iter_raw():
+            received += len(chunk)
+            yield chunk
+    except httpx.TimeoutException as exc:
+        raise TooSlow(response.status_code, seconds, response.request) from exc
+    except httpx.TransportError as exc:
+        raise CutShort(response.status_code, received, exc, response.request) from exc
+
+
+def _too_large(limit: int) -> str:
+    return f"{TOO_LARGE}: more than {limit:,} bytes; the run read no further"
+
+
+def _decoded(raw: list[bytes], encoding: str, limit: int) -> tuple[bytes, str]:
+    """(the body with its Content-Encoding undone, up to limit bytes; "") or, for a body that is not what its
+    Content-Encoding says, (the body as it came, why). httpx undoes the encodings it knows (as it would have), a step
+    at a time, so that what expands past limit stops there."""
+    if not encoding.strip():
+        return b"".join(raw), ""
+    steps = (chunk[at : at + DECODED_STEP] for chunk in raw for at in range(0, len(chunk), DECODED_STEP))
+    encoded = httpx.Response(200, headers={"content-encoding": encoding}, content=steps)
+    decoded: list[bytes] = []
+    size = 0
+    try:
+        for chunk in encoded.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                decoded.append(chunk[: max(0, limit - (size - len(chunk)))])
+                return b"".join(decoded), _too_large(limit)
+            decoded.append(chunk)
+    except httpx.DecodingError as exc:
+        said = " ".join(str(exc).split())[:200]
+        return b"".join(raw), f"{UNDECODABLE}: the body is not what its Content-Encoding {encoding!r} says ({said})"
+    return b"".join(decoded), ""
 
 
 def refused(response: httpx.Response) -> str:

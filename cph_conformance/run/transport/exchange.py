@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from cph_conformance import spec
 from cph_conformance.run.transport.credential import EMPTY, MISPLACED, NEAR_MISSES, VALID, WRONG, WRONG_TOKEN
+from cph_conformance.run.transport.lost import Lost
 
 TOKEN_VARIABLE = "$CPH_AUTH_TOKEN"  # noqa: S105  (a shell variable's name)
 # The phase of a request that is a tool's own business, not the run's: schemathesis' probes of what a server supports
@@ -43,7 +44,7 @@ class Exchange:
     method: str
     url: str  # scheme://host[:port]/path?query, percent-encoded, as the endpoint under test sees it
     auth: str  # how the request was authenticated: credential.VALID, MISSING, WRONG or a near miss's name
-    status: int | None  # None: no answer at all (text says why)
+    status: int | None  # None: no answer at all (text says why, lost its class)
     headers: Mapping[str, str] = field(default_factory=dict)  # the answer's, names lower-cased
     body: Any = None  # the answer's JSON value, or None
     text: str = ""  # the start of the body as text (bounds.TEXT_KEPT characters); without an answer, why
@@ -52,6 +53,7 @@ class Exchange:
     unreadable: str = ""  # why the body is no value to judge: too large, undecodable, not JSON, too deep ("": it is)
     echoed: int = 0  # secrets masked out of this answer
     request: Outgoing | None = field(default=None, repr=False, compare=False)  # as it was sent: to send it again
+    lost: Lost | None = None  # without an answer, why, by class (text says it in words); None for an answer
 
     @property
     def query(self) -> dict[str, list[str]]:

@@ -7,7 +7,8 @@ would not (too large, too deep, undecodable: a line saying so comes in its place
 sender's log like every other request of the run, joined to its cases by their X-Schemathesis-TestCaseId.
 
 An answer the sender could not get (refused connection, timeout, the run's deadline) comes back as 502 with the
-header ERROR_HEADER naming the cause: schemathesis records it, and the run counts it as no answer. A body the sender
+header ERROR_HEADER naming the cause (and LOST_HEADER its class, lost.Lost): schemathesis records it, and the run
+counts it as no answer. A body the sender
 did not read whole (too large, undecodable) comes with UNREAD_HEADER saying why, so that schemathesis' check of the
 project's rules (cph_conformance.run.collect.shrinking) reads the answer as the run does.
 """
@@ -23,12 +24,14 @@ from cph_conformance import spec
 from cph_conformance.run.transport.bounds import NOT_JSON
 from cph_conformance.run.transport.credential import EMPTY, MISSING, NEAR_MISSES, VALID, WRONG
 from cph_conformance.run.transport.exchange import TOOL, Outgoing
+from cph_conformance.run.transport.lost import Lost
 from cph_conformance.run.transport.sender import HOP, Sender
 
 PLACEHOLDER = "cph-conformance-placeholder-credential"
 CASE_HEADER = "X-Schemathesis-TestCaseId"
 TOOLS_OWN = "x-schemathesis-probe"  # the headers of schemathesis' capability probes start so
 ERROR_HEADER = "X-Cph-Conformance-Error"
+LOST_HEADER = "X-Cph-Conformance-Lost"
 UNREAD_HEADER = "X-Cph-Conformance-Unread"
 HOST = "127.0.0.1"
 POLL_INTERVAL = 0.02  # seconds between serve_forever's looks for shutdown()
@@ -37,6 +40,7 @@ _DROPPED = HOP | {
     "content-encoding",
     "content-length",
     ERROR_HEADER.lower(),
+    LOST_HEADER.lower(),
     UNREAD_HEADER.lower(),
 }  # the gateway's own
 _NEAR_MISSES = {miss.make(PLACEHOLDER): name for name, miss in NEAR_MISSES.items()}
@@ -92,7 +96,7 @@ class Gateway:
                 out = gateway.outgoing(self.command, self.path, list(self.headers.items()), body)
                 ex, content = gateway.sender.exchange(out)
                 if ex.status is None:
-                    self._error(ex.text)
+                    self._error(ex.text, ex.lost)
                     return
                 headers = dict(ex.headers)
                 if ex.unreadable and ex.unreadable != NOT_JSON:  # what the run would not read, no tool reads either
@@ -108,10 +112,12 @@ class Gateway:
                 self.end_headers()
                 self.wfile.write(content)
 
-            def _error(self, reason: str) -> None:
+            def _error(self, reason: str, lost: Lost | None) -> None:
                 content = b'{"gateway_error": "no answer"}'
                 self.send_response_only(502, "Bad Gateway")
                 self.send_header(ERROR_HEADER, _one_line(reason))
+                if lost is not None:
+                    self.send_header(LOST_HEADER, lost.value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(content)))
                 self.end_headers()

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from cph_conformance.run.transport import lost
 from cph_conformance.run.transport.deadline import Deadline
 
 ATTEMPTS = 6
@@ -103,7 +104,7 @@ class Patience:
                 response = self._throttled(send)
             except httpx.TransportError as exc:
                 last = attempt == tries - 1 or self.out_of_time
-                met.append(f"no answer ({type(exc).__name__})")
+                met.append(f"no answer ({lost.of(exc)[0]})")
                 if last:
                     self._blips(label, met, answered=False)
                     raise

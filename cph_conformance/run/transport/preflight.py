@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from cph_conformance import spec
 from cph_conformance.run.transport.exchange import Exchange
+from cph_conformance.run.transport.lost import Lost
 from cph_conformance.run.transport.sender import Sender
 from cph_conformance.run.transport.target import CannotRun, Target
 
@@ -25,22 +26,35 @@ def check(sender: Sender, target: Target) -> Exchange:
     smallest, _ = spec.limit_bounds()
     ex = sender.get({spec.page_size(): smallest}, phase="preflight")
     if ex.status is None:
-        raise CannotRun(_unreachable(ex, target, sender.deadline.passed))
+        raise CannotRun(_unreachable(ex, target, sender.deadline.passed, sender.patience.again + 1))
     why = _stopped(ex, ex.status, target, ex.url.split("?")[0], smallest)
     if why:
         raise CannotRun(why)
     return ex
 
 
-def _unreachable(ex: Exchange, target: Target, late: bool) -> str:
-    if late:
-        return f"the preflight got no answer from {target.base_url}: {ex.text}"
+def _unreachable(ex: Exchange, target: Target, late: bool, tries: int) -> str:
+    """Why the preflight got no answer (in its tries), in one line that points where its class of failure
+    (lost.Lost) does."""
+    base = target.base_url
+    each = f" in {tries} tries" if tries > 1 else ""
+    if late or ex.lost is Lost.NOT_SENT:
+        return f"the preflight got no answer from {base} within the run's deadline (CPH_DEADLINE): {ex.text}"
+    if ex.lost is not None and ex.lost.connected:
+        then = "Its answer did not come whole: try again later."
+        if ex.lost is Lost.SILENT:
+            then = "The endpoint is too slow or stuck: try again later."
+        elif ex.lost is Lost.CLOSED and base.startswith("http:"):
+            then = "If it speaks HTTPS, CPH_BASE_URL must start with https://; else try again later."
+        elif ex.lost is Lost.CLOSED:
+            then = "Try again later."
+        return f"{base} was reached, but the preflight got no whole answer{each}: {ex.text}. {then}"
     check = (
         "CPH_BASE_URL (the host, the port, http or https)"
         if target.endpoint_variable == "CPH_BASE_URL"
         else "CPH_REGION (does CPH serve this region?) or this machine's DNS and proxy (HTTPS_PROXY)"
     )
-    return f"cannot reach {target.base_url}: {ex.text}. Check {check} and that this machine can reach it."
+    return f"cannot reach {base}{each}: {ex.text}. Check {check} and that this machine can reach it."
 
 
 def _stopped(ex: Exchange, status: int, target: Target, where: str, smallest: int) -> str:

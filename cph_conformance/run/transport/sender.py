@@ -18,11 +18,12 @@ from urllib.parse import quote
 import httpx
 
 from cph_conformance import spec
-from cph_conformance.run.transport import bounds, credential
+from cph_conformance.run.transport import bounds, credential, lost
 from cph_conformance.run.transport.bounds import Bounds
 from cph_conformance.run.transport.credential import VALID, Credential
 from cph_conformance.run.transport.deadline import Deadline
 from cph_conformance.run.transport.exchange import TOOL, Exchange, Outgoing
+from cph_conformance.run.transport.lost import Lost
 from cph_conformance.run.transport.patience import Patience
 from cph_conformance.run.transport.secrets import Secrets
 
@@ -79,7 +80,10 @@ class Sender:
         An exchange that was sent joins the log; past the deadline nothing is sent and the exchange says why."""
         url = self.endpoint + out.raw_path.decode("latin-1")
         if self.deadline.passed:
-            return Exchange(out.method, url, out.auth, None, text=self.deadline.why, phase=out.phase, request=out), b""
+            why = self.deadline.why
+            return Exchange(
+                out.method, url, out.auth, None, text=why, phase=out.phase, request=out, lost=Lost.NOT_SENT
+            ), b""
         request = self._request(out)
         signed = request.headers.get("authorization")
         if signed:  # an AK/SK signature: masked wherever it shows, as the credential is
@@ -88,8 +92,9 @@ class Sender:
         try:
             response = self.patience.send(lambda: self._read(request), blips=out.phase != TOOL, label=label)
         except (httpx.HTTPError, ValueError) as exc:  # ValueError: a request httpx cannot send as it is
-            said = self.secrets.mask(f"no answer: {type(exc).__name__}: {str(exc)[:300]}")
-            ex = Exchange(out.method, url, out.auth, None, text=said, phase=out.phase, request=out)
+            kind, said = lost.of(exc, self.limits.seconds)
+            said = self.secrets.mask(said)
+            ex = Exchange(out.method, url, out.auth, None, text=said, phase=out.phase, request=out, lost=kind)
             return self._logged(ex), b""
         ex, content = self._answer(out, url, response)
         return self._logged(ex), content
