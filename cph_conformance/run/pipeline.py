@@ -135,7 +135,7 @@ def weigh(
     late, cut = replays.late if replays else 0, sender.cut["replay"] if sender else 0
     if late or cut:
         what = [f"{late} failure(s) or lost request(s) not sent again" if late else ""]
-        what += [f"{cut} request(s) of them cut short" if cut else ""]
+        what += [f"{cut} request(s) cut short while they were sent" if cut else ""]
         stopped = (stopped or _stopped(sender) or Stopped()).cut(REPLAYS, ", ".join(filter(None, what)))
     if stopped is not None and stopped.parts:  # the cause first: what it cut short follows from it
         findings = [stopped_finding(stopped), *findings]

@@ -79,7 +79,7 @@ def _blips(v: Verdict) -> str | None:
     return (
         f"Blips (502, 503, 504, lost connections): {b.met} met by {b.recovered + b.unavailable} request(s), each "
         f"asked again by the gateway (up to {b.again} more tries): {b.recovered} then answered, {b.unavailable} "
-        "not, each sent again later as a whole (a flaky finding if it was then answered, an error if never). "
+        "not, each sent again later as a whole (a flaky finding if it was then answered, a warning if never). "
         "They are listed below the checks."
     )
 
