@@ -6,14 +6,14 @@ the pipeline with a transport that answers as the endpoint would, and a cases so
 from __future__ import annotations
 
 import subprocess
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
 
 from cph_conformance import spec
 from cph_conformance.run import pipeline
-from cph_conformance.run.collect import cases
+from cph_conformance.run.collect import cases, walk
 from cph_conformance.run.collect.cases import Cases
 from cph_conformance.run.report import summary as report
 from cph_conformance.run.report.result import Result
@@ -143,3 +143,13 @@ def test_schemathesis_is_stopped_as_soon_as_the_endpoint_ends_the_deadline() -> 
     proc: Any = child
     assert cases._ended(proc, deadline) is False
     assert len(child.waited) == 2 and max(child.waited) <= cases.WAIT_SLICE
+
+
+@pytest.mark.parametrize("by_the_deadline", [True, False])
+def test_a_walk_the_deadline_stopped_is_said_by_the_deadline_alone(by_the_deadline: bool) -> None:
+    """The walk stopped by the deadline is one of its consequences, listed under it; stopped by anything else (an
+    answer it could not get), it is an error of its own."""
+    stopped_walk = walk.Walk(cast(Any, None), stopped="the run's deadline passed: nothing more was sent")
+    stopped = Stopped(120, None, ((WALK, "stopped after 0 listing(s)"),)) if by_the_deadline else None
+    v = inprocess.weighed(Facts((THROTTLED,), walk=stopped_walk, stopped=stopped), strict=False)
+    assert [f.check for f in v.of(ERROR)] == (["deadline"] if by_the_deadline else ["walk"])
