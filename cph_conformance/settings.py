@@ -231,7 +231,8 @@ SETTINGS: tuple[Setting, ...] = (
         "CPH_DEADLINE",
         COUNT,
         ", ".join(f"{v} {k}" for k, v in DEADLINES.items()),
-        "seconds the whole run may take: past it nothing more is sent, and the run ends inconclusive (exit 2)",
+        "seconds the whole run may take: past it nothing more is sent, and a run it cut short before its replays "
+        "ends inconclusive (exit 2)",
         RUN,
     ),
     Setting(

@@ -6,6 +6,7 @@ keep to their budget and never send a throttled answer again."""
 from __future__ import annotations
 
 from collections.abc import Collection
+from xml.etree import ElementTree
 
 import pytest
 
@@ -13,11 +14,13 @@ from cph_conformance import spec
 from cph_conformance.run import pipeline
 from cph_conformance.run.checks.evidence import parts_of
 from cph_conformance.run.collect import walk
+from cph_conformance.run.report import summary as report
+from cph_conformance.run.report.result import Result
 from cph_conformance.run.transport.credential import VALID
 from cph_conformance.run.transport.exchange import Exchange
 from cph_conformance.run.transport.patience import AGAIN
 from cph_conformance.run.verdict import replay
-from cph_conformance.run.verdict.findings import ERROR, FAILURE, FLAKY
+from cph_conformance.run.verdict.findings import ERROR, FAILURE, FLAKY, WARNING
 from cph_conformance.run.verdict.judge import Facts
 from cph_conformance.run.verdict.verdict import CANNOT_RUN, DRIFT, PASSED, Verdict
 from tests import inprocess
@@ -148,21 +151,49 @@ def test_a_throttled_answer_is_never_sent_again() -> None:
     [
         (LOST, (PAGE,), FLAKY, PASSED),  # answered when sent again: a blip, listed
         (BLIP, (BLIP, PAGE), FLAKY, PASSED),
-        (LOST, (LOST,), ERROR, CANNOT_RUN),  # never answered: the endpoint was unavailable
-        (BLIP, (BLIP,), ERROR, CANNOT_RUN),
+        (LOST, (LOST,), WARNING, PASSED),  # never answered: the endpoint was unavailable for it, a warning
+        (BLIP, (BLIP,), WARNING, PASSED),
     ],
 )
 def test_a_request_without_an_answer_is_sent_again(
     lost: Exchange, again: tuple[Exchange, ...], verdict: str, exit_status: int
 ) -> None:
-    pages = [
-        Exchange("GET", f"{URL}?n={n}", VALID, 200, JSON, {**spec.example_response(), "request_id": f"r{n}"})
-        for n in range(40)
-    ]
-    v = confirmed([*pages, lost], *again)
+    v = confirmed([*pages(40), lost], *again)
     assert [f.verdict for f in v.findings if f.check == "availability"] == [verdict]
     assert v.exit_status == exit_status
-    assert (lost in v.unjudged) == (verdict == ERROR)
+    assert (lost in v.unjudged) == (verdict == WARNING)
+
+
+@pytest.mark.parametrize(
+    ("lost", "exit_status"),
+    [
+        (1, PASSED),  # 1 of 41 answers never given: every check judged, and what was lost is listed
+        (2, PASSED),  # 2 of 42: under UNJUDGED_SHARE
+        (3, CANNOT_RUN),  # 3 of 43: more than UNJUDGED_SHARE judged nothing: inconclusive
+    ],
+)
+def test_answers_never_given_are_listed_and_weighed_with_what_judged_nothing(lost: int, exit_status: int) -> None:
+    """A hostile or flaky endpoint that drops a request now and then does not stop the run as one that could not run:
+    each request it never answered is listed (a warning of the run itself, its curl line), and only more than the
+    share of answers a run may lose makes it inconclusive."""
+    never = [
+        Exchange("GET", f"{URL}?image_type=private&n={n}", VALID, None, {}, None, "no answer: ReadTimeout")
+        for n in range(lost)
+    ]
+    v = confirmed([*pages(40), *never], LOST)
+    (found,) = [f for f in v.findings if f.check == "availability"]
+    assert found.verdict == WARNING and found.count == lost and all("ReadTimeout" in i.message for i in found.instances)
+    assert v.exit_status == exit_status and not v.of(ERROR)
+    assert bool(v.inconclusive) == (exit_status == CANNOT_RUN)
+    if v.inconclusive:
+        assert "more than 5%" in v.inconclusive[0] and "The endpoint was unavailable for them" in v.inconclusive[0]
+
+
+def pages(count: int) -> list[Exchange]:
+    return [
+        Exchange("GET", f"{URL}?n={n}", VALID, 200, JSON, {**spec.example_response(), "request_id": f"r{n}"})
+        for n in range(count)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -230,3 +261,58 @@ def test_a_failure_across_answers_comes_back_only_as_the_same_disagreement(
 def test_a_request_is_sent_again_as_it_was_sent(url: str, raw: bytes) -> None:
     """The path and query a replay sends, percent-encoding kept (a marker decoded and encoded again may differ)."""
     assert Exchange("GET", url, VALID, 200).raw_path == raw
+
+
+class Late(Scripted):
+    """Scripted, with the run's deadline passing once `sends` requests were sent again."""
+
+    def __init__(self, *answers: Exchange, sends: int) -> None:
+        super().__init__(*answers)
+        self.sends = sends
+
+    @property
+    def out_of_time(self) -> bool:
+        return len(self.requests) >= self.sends
+
+
+@pytest.mark.parametrize(
+    ("sends", "verdict", "late"),
+    [
+        (AGAIN, FAILURE, 0),  # every try sent in time: drift, reproduced
+        (1, FAILURE, 1),  # the deadline passed at the first try: it keeps its verdict, never flaky by the deadline
+        (0, FAILURE, 1),  # passed before: not sent again, kept
+    ],
+)
+def test_a_failure_the_deadline_kept_from_its_tries_keeps_its_verdict_and_the_deadline_says_so(
+    sends: int, verdict: str, late: int
+) -> None:
+    v = confirmed([PAGE, FAILED], scripted=Late(FAILED, sends=sends))
+    assert [f.verdict for f in v.findings if f.check == "not_a_server_error"] == [verdict]
+    assert v.replays is not None and v.replays.late == late
+    deadline = [f for f in v.findings if f.check == "deadline"]
+    assert len(deadline) == (1 if late else 0)
+    if late:  # cutting the replays short costs no judgement: a warning, naming the cause first, with its advice
+        assert deadline[0].verdict == WARNING and v.findings[0] is deadline[0]
+        assert "Cut short: the replays (1 failure(s) or lost request(s) not sent again)" in deadline[0].message
+        assert "Raise CPH_DEADLINE" in deadline[0].message and v.exit_status == DRIFT
+
+
+def test_one_request_never_answered_and_replays_the_deadline_cut_short_fail_nothing() -> None:
+    """The trial's C5b: one request of many never answered, sent again until the deadline passed. Every check judged:
+    the run passes, and says both, each a warning of the run itself, in every report."""
+    v = confirmed([*pages(40), LOST], scripted=Late(LOST, sends=1))
+    assert v.exit_status == PASSED and not v.of(ERROR) and v.inconclusive == []
+    assert [(f.check, f.verdict) for f in v.of(WARNING)] == [("deadline", WARNING), ("availability", WARNING)]
+    r = Result(v)
+    lines = report.first_lines(r)
+    assert any(line.startswith("deadline: ") for line in lines) and any(
+        line.startswith("availability: ") for line in lines
+    )
+    assert "2 warning(s) of the run itself (deadline, availability" in lines[-1]
+    md = report.render(r)
+    assert "### 1. deadline" in md or "deadline" in md.split("## Warnings")[1]
+    assert LOST.curl.split(" '")[0] in md and "image_type=private" in md.split("## Warnings")[1]
+    suite = ElementTree.fromstring(report.render_junit(r))  # noqa: S314  (our own output)
+    said = {case.get("name"): case.findtext("system-out") or "" for case in suite}
+    assert "warning (the run itself): the endpoint never answered 1 request(s)" in said["availability"]
+    assert suite.get("errors") == "0" and suite.get("failures") == "0"

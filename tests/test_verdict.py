@@ -118,8 +118,9 @@ def test_a_check_that_judged_nothing_makes_the_run_inconclusive() -> None:
 
 
 def test_drift_outweighs_an_unjudged_share_the_failure_is_evidence() -> None:
+    """What the run could not judge is still said, but it is no longer why the verdict is what it is."""
     v = inprocess.answers(*answers(10, 10), exchange("n=-1", status=203), strict=False)
-    assert v.inconclusive and v.exit_status == DRIFT
+    assert v.too_little and v.inconclusive == [] and v.exit_status == DRIFT
 
 
 @pytest.mark.parametrize("by", [ANSWER, ANSWERS, LISTINGS])

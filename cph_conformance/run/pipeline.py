@@ -7,6 +7,7 @@ evidence weighed. Every request goes through the one sender, whichever part send
 from __future__ import annotations
 
 import dataclasses
+import signal
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,8 +26,16 @@ from cph_conformance.run.transport.sender import Sender
 from cph_conformance.run.transport.target import Target
 from cph_conformance.run.verdict import replay, shrunk
 from cph_conformance.run.verdict.findings import Finding, error
-from cph_conformance.run.verdict.judge import Facts, judge
-from cph_conformance.run.verdict.verdict import Blips, Throttling, Verdict, blips_of, findings_of, throttling_of
+from cph_conformance.run.verdict.judge import CASES, PROBES, REPLAYS, WALK, Facts, Stopped, judge
+from cph_conformance.run.verdict.verdict import (
+    Blips,
+    Throttling,
+    Verdict,
+    blips_of,
+    findings_of,
+    stopped_finding,
+    throttling_of,
+)
 
 CasesSource = Callable[[str], Cases]  # the gateway's URL -> schemathesis' cases sent through it
 
@@ -49,21 +58,33 @@ class Plan:
 
 
 def conform(target: Target, sender: Sender, cases: CasesSource | None, plan: Plan) -> Verdict:
-    """Preflight, schemathesis, the walk and the probes against the target through its sender; then the verdict."""
+    """Preflight, schemathesis, the walk and the probes against the target through its sender; then the verdict. A
+    part the deadline kept from starting does not start; what it cut short or kept from running is said (Stopped)."""
     preflight.check(sender, target)
+    cut: list[tuple[str, str]] = []
     found = None
-    if cases is not None:
+    if cases is not None and sender.deadline.passed:
+        cut.append((CASES, "not run"))
+    elif cases is not None:
         with gateway.running(sender) as gw:
             found = cases(gw.base_url)
+        if found.stopped:
+            cut.append((CASES, f"stopped after {found.count} case(s)"))
     walked, probed = None, None
-    if plan.walk and not sender.deadline.passed:
+    if plan.walk and sender.deadline.passed:
+        cut += [(WALK, "not run"), *([(PROBES, "not run")] if plan.probes else [])]
+    elif plan.walk:
         plan.say("==> the walk and the probes: listings, relations between queries, edges of what is accepted")
         walked = walking.run(sender, plan.walk_budget, plan.again, plan.pause)
+        if sender.cut["walk"]:
+            cut.append((WALK, f"stopped after {len(walked.listings)} listing(s)"))
         if plan.probes:
             probed = tuple(
                 Probed(p, sender.get(p.query, p.project, p.auth, phase="probe"))
                 for p in probes.plan(target.project_id, walked.marker, target.credential.misplaced)
             )
+            if sender.cut["probe"]:
+                cut.append((PROBES, f"{sender.cut['probe']} of {len(probed)} not sent or cut short"))
     log = sender.log
     facts = Facts(
         tuple(_phased(log, found)),
@@ -72,8 +93,9 @@ def conform(target: Target, sender: Sender, cases: CasesSource | None, plan: Pla
         walked,
         probed,
         found.status if found else 0,
+        _stopped(sender, cut),
     )
-    errors = _errors(found, sender)
+    errors = _errors(found)
     shrinking = shrunk.of(found, log) if found is not None else None
     return weigh(target.shown, facts, plan, sender, errors, found.count if found else 0, shrinking=shrinking)
 
@@ -109,6 +131,14 @@ def weigh(
             findings, judgement.drifts, lost, resender, cost, plan.replays, plan.again, plan.pause
         )
         recovered += replays.answered
+    stopped = facts.stopped
+    late, cut = replays.late if replays else 0, sender.cut["replay"] if sender else 0
+    if late or cut:
+        what = [f"{late} failure(s) or lost request(s) not sent again" if late else ""]
+        what += [f"{cut} request(s) cut short while they were sent" if cut else ""]
+        stopped = (stopped or _stopped(sender) or Stopped()).cut(REPLAYS, ", ".join(filter(None, what)))
+    if stopped is not None and stopped.parts:  # the cause first: what it cut short follows from it
+        findings = [stopped_finding(stopped), *findings]
     return Verdict(
         target,
         tuple(findings),
@@ -126,6 +156,7 @@ def weigh(
         plan.fail_on_flaky,
         (*plan.notes, *filter(None, [shrinking.note()])),
         tuple(recovered),
+        stopped,
     )
 
 
@@ -147,26 +178,47 @@ def _cases(found: Cases | None, log: Sequence[Exchange]) -> tuple[Case, ...] | N
     return tuple(Case(o.check, o.failure, answers[o.case_id]) for o in found.outcomes if o.case_id in answers)
 
 
-def _errors(found: Cases | None, sender: Sender) -> list[Finding]:
-    """What kept the run from judging, beyond the checks: schemathesis' own errors, and the deadline."""
-    errors = [error(run_checks.schemathesis, message) for message in found.errors] if found is not None else []
-    if sender.deadline.why:
-        errors.append(error(run_checks.deadline, sender.deadline.why))
-    return errors
+def _stopped(sender: Sender | None, cut: Sequence[tuple[str, str]] = ()) -> Stopped | None:
+    """What the deadline cut short, when it stopped the run; None while it has not."""
+    if sender is None or not sender.deadline.why:
+        return None
+    return Stopped(sender.deadline.seconds, sender.deadline.asked, tuple(cut))
+
+
+def _errors(found: Cases | None) -> list[Finding]:
+    """What kept the run from judging, beyond the checks: schemathesis' own errors; but when the deadline stopped
+    schemathesis, what it then did not write follows from that (the deadline says so)."""
+    if found is None or found.stopped:
+        return []
+    return [error(run_checks.schemathesis, message) for message in found.errors]
 
 
 def _ungraded(facts: Facts, drifts: Sequence[Drift], shrinking: shrunk.Shrinking) -> list[Finding]:
     """Schemathesis ended with a failing status, and no check of its cases found anything in them to grade, nor did
     the run find the drift its check of the project's rules failed a case for: said, never hidden (such as its
     missing_auth warning, which schemathesis.toml makes fail its run)."""
+    status = facts.schemathesis_status
+    stopped = facts.stopped is not None and any(part == CASES for part, _ in facts.stopped.parts)
     if (
-        facts.schemathesis_status in (0, None)
+        status in (0, None)
+        or stopped  # the deadline stopped it: its status is the run's signal, and the deadline says so
         or shrunk.explains(shrinking, drifts)
         or any(checks.every()[d.check].by == CASE for d in drifts)
     ):
         return []
-    said = (
-        f"schemathesis ended with status {facts.schemathesis_status} and reported nothing to grade: its output "
-        "above says why (such as missing_auth: every request was refused)"
-    )
+    if status < 0:
+        said = f"schemathesis was ended by signal {-status} ({_signal_name(-status)}), not by this run, before it "
+        said += "reported its cases: something on this machine stopped it (out of memory, a CI job's timeout)"
+    else:
+        said = (
+            f"schemathesis ended with status {status} and reported nothing to grade: its output above says why (such "
+            "as missing_auth: every request was refused)"
+        )
     return [error(run_checks.schemathesis, said)]
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return "unknown"

@@ -13,10 +13,12 @@ the summaries list what changed since, and with CPH_HISTORY the run joins a hist
 Each run writes its reports into a report set of its own, made visible whole when it ends (report/reportset.py): an
 earlier run's reports are never lost, whatever ends this one.
 
-Exit status, always by cause: 0 passed; 1 drift found (or, with CPH_FAIL_ON_CHANGE, changes of shape since
-CPH_BASELINE); 2 the run could not be made (a setting, a baseline or history it cannot use, the credential, the
-endpoint, the reports folder, the deadline, an error of the tool's own: its traceback is in the set's debug.log) or
-it is inconclusive (too many answers, or a whole check, judged nothing). Never 1 for the tool's own error.
+Exit status, always by cause (verdict/verdict.py): 0 passed; 1 drift found (or, with CPH_FAIL_ON_CHANGE, changes of
+shape since CPH_BASELINE); 2 the run could not be made (a setting, a baseline or history it cannot use, the
+credential, the endpoint, the reports folder, an error of the tool's own: its traceback is in the set's debug.log), a
+part of it could not run to its end (schemathesis, the walk, a check; the deadline cutting short what collects
+evidence), or it is inconclusive (more than 5% of its answers, or a whole check, judged nothing). Never 1 for the
+tool's own error.
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ from cph_conformance.spec import ROOT, SPEC_PATH
 TOML = ROOT / "schemathesis.toml"
 MAX_LINE = 64 << 20  # bytes of one event the reader takes; the gateway bounds what an event can hold far below it
 ERRORS_KEPT = 20
+WAIT_SLICE = 1.0  # seconds the run waits for schemathesis at a time, between looks at its deadline
 RULES = "project_rules"  # schemathesis' check of the project's rules (HOOKS registers it)
 HOOKS = "cph_conformance.run.collect.shrinking"
 
@@ -54,6 +55,7 @@ class Cases:
     status: int = 0  # the CLI's exit status
     broken: list[Outcome] = field(default_factory=list)  # the cases RULES failed (each a rule of the project broken)
     shrink_requests: int = 0  # the cap on the fuzzing phase's requests after a case broke a rule (0: no shrinking)
+    stopped: bool = False  # the run's deadline stopped it before its end: what it did not write is no error of its own
 
 
 # --- the run's settings, as schemathesis.toml reads them --------------------------------------------------------
@@ -135,16 +137,28 @@ def run_cli(
         assert output is not None
         reader = threading.Thread(target=lambda: _echo(output, show), name="schemathesis-output", daemon=True)
         reader.start()
-        try:
-            proc.wait(timeout=max(deadline.left(), 0.1))
-        except subprocess.TimeoutExpired:
+        stopped = not _ended(proc, deadline)
+        if stopped:
             deadline.stop(deadline.why or "the run's deadline (CPH_DEADLINE) passed during schemathesis' cases")
             children.stop(proc)
         reader.join(timeout=5)
     cases = read_events(events) if events.exists() else Cases(errors=[f"schemathesis wrote no {events.name}"])
     cases.status = proc.returncode
+    cases.stopped = stopped
     cases.shrink_requests = shrink_requests
     return cases
+
+
+def _ended(proc: subprocess.Popen[Any], deadline: Deadline) -> bool:
+    """Whether the child ended by itself before the deadline: waited for a second at a time, so that a deadline the
+    endpoint ends early (a Retry-After past it) stops the child at once, not when the clock would have."""
+    while not deadline.passed:
+        try:
+            proc.wait(timeout=min(WAIT_SLICE, max(deadline.left(), 0.01)))
+        except subprocess.TimeoutExpired:
+            continue
+        return True
+    return proc.poll() is not None
 
 
 def _echo(lines: Iterable[str], show: Callable[[str], None]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cph_conformance.run import checks
-from cph_conformance.run.verdict.findings import ERROR, FAILURE, FLAKY, WARNING, Finding
+from cph_conformance.run.verdict.findings import ERROR, FAILURE, FLAKY, RUN_SOURCE, WARNING, Finding
 from cph_conformance.run.verdict.verdict import Verdict
 
 
@@ -106,8 +106,13 @@ def _depth(name: str, found: list[Finding]) -> int:
 
 
 def counts(v: Verdict) -> str:
-    """The warnings, and the flaky findings and errors when there are some, in one line."""
-    said = [f"{len(v.of(WARNING))} warning(s) (the spec's assumptions: they fail nothing)"]
+    """The warnings (the spec's assumptions, and the run's own when there are some: what it met that costs it
+    little), and the flaky findings and errors when there are some, in one line."""
+    own = [f for f in v.of(WARNING) if f.source == RUN_SOURCE]
+    said = [f"{len(v.of(WARNING)) - len(own)} warning(s) (the spec's assumptions: they fail nothing)"]
+    if own:
+        names = ", ".join(dict.fromkeys(f.check for f in own))
+        said.append(f"{len(own)} warning(s) of the run itself ({names}: they fail nothing on their own)")
     if v.of(FLAKY) and not v.fail_on_flaky:
         said.append(f"{len(v.of(FLAKY))} flaky (CPH_FAIL_ON_FLAKY=1 makes them fail the run)")
     if v.of(ERROR):

@@ -50,6 +50,8 @@ class Shown:
     @property
     def headline(self) -> str:
         f = self.finding
+        if not f.instances:  # a finding of the run itself, such as what the deadline cut short: its cause alone
+            return f.cause or f.check
         again = reproduced(f)
         where = ", ".join(self.where[:MAX_WHERE]) + (", ..." if len(self.where) > MAX_WHERE else "")
         return (

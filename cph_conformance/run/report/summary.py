@@ -31,8 +31,8 @@ from cph_conformance.run.checks.registry import THE_RUN
 from cph_conformance.run.report import causes, escape, history
 from cph_conformance.run.report.result import Result
 from cph_conformance.run.report.shown import MAX_LISTED, RESTS_ON, Group, groups, reproduced, shown
-from cph_conformance.run.verdict.findings import ERROR, FAILURE, FLAKY, WARNING, Finding
-from cph_conformance.run.verdict.verdict import CANNOT_RUN, PASSED, Verdict
+from cph_conformance.run.verdict.findings import ERROR, FAILURE, FLAKY, RUN_SOURCE, WARNING, Finding
+from cph_conformance.run.verdict.verdict import PASSED, Verdict
 
 LEGEND = "Rests on: " + "; ".join(f"**{kind}** = {said}" for kind, said in RESTS_ON.items()) + "."
 TITLES = {
@@ -41,7 +41,11 @@ TITLES = {
     WARNING: "Warnings: the spec's assumptions, not failures",
     FLAKY: "Flaky: failures that did not come back every time they were sent",
 }
+OWN_WARNINGS = "Warnings: the spec's assumptions and what the run met, not failures"
 KINDS = (FAILURE, ERROR, FLAKY, WARNING)  # the order of the report's sections
+INCONCLUSIVE = "Inconclusive: too little was judged to pass"
+NOT_JUDGED = "Not judged: what the run could not judge (the failures decide the verdict)"
+MAX_STOPPING = 5  # errors and warnings of the run itself the console names
 
 
 def _counts(v: Verdict) -> str:
@@ -75,7 +79,7 @@ def _blips(v: Verdict) -> str | None:
     return (
         f"Blips (502, 503, 504, lost connections): {b.met} met by {b.recovered + b.unavailable} request(s), each "
         f"asked again by the gateway (up to {b.again} more tries): {b.recovered} then answered, {b.unavailable} "
-        "not, each sent again later as a whole (a flaky finding if it was then answered, an error if never). "
+        "not, each sent again later as a whole (a flaky finding if it was then answered, a warning if never). "
         "They are listed below the checks."
     )
 
@@ -154,6 +158,13 @@ def failed_table(v: Verdict) -> list[str]:
     return [*lines, *(["", root] if root else [])]
 
 
+def stopping(v: Verdict) -> list[str]:
+    """What kept the run from judging (its errors, the deadline's first) and what it met that costs it little (the
+    run's own warnings), a line each, for the console."""
+    said = [f for f in v.findings if f.verdict == ERROR or (f.verdict == WARNING and f.source == RUN_SOURCE)]
+    return [f"{f.check}: {f.message.strip().splitlines()[0]}" for f in said[:MAX_STOPPING]]
+
+
 def first_lines(r: Result) -> list[str]:
     """What broke, for the console's last lines: the verdict, each check that failed the run with its rule, its
     instances and how often they came back, the likely root, and the warnings; or why the run judged nothing. Plain
@@ -170,8 +181,8 @@ def first_lines(r: Result) -> list[str]:
             lines.append(f"  {row.check}{role}: {row.rule}; {row.instances} instance(s), reproduced: {row.reproduced}")
         root = causes.root_line(rows)
         lines += [root] if root else []
-    if r.exit_status == CANNOT_RUN:
-        lines += [escape.console(reason) for reason in v.inconclusive]
+    lines += [escape.console(line) for line in stopping(v)]
+    lines += [escape.console(reason) for reason in v.inconclusive]
     if r.changed_shape and r.changes is not None:
         lines.append(changes_intro(r))
     return [*lines, causes.counts(v)]
@@ -216,6 +227,13 @@ def _plain_md(n: int, f: Finding) -> list[str]:
     return [*lines, ""]
 
 
+def title(v: Verdict, kind: str) -> str:
+    """A section's title: the warnings' names the run's own too, when it has some (answers never given, ...)."""
+    if kind == WARNING and any(f.source == RUN_SOURCE for f in v.of(WARNING)):
+        return OWN_WARNINGS
+    return TITLES[kind]
+
+
 def section_md(r: Result, kind: str) -> list[str]:
     v = r.verdict
     found = v.of(kind)
@@ -223,11 +241,11 @@ def section_md(r: Result, kind: str) -> list[str]:
         return []
     if kind in (FAILURE, WARNING):
         made = groups(r, kind)
-        lines = ["", f"## {TITLES[kind]} ({len(found)} distinct cause(s) in {len(made)} check(s))", ""]
+        lines = ["", f"## {title(v, kind)} ({len(found)} distinct cause(s) in {len(made)} check(s))", ""]
         for n, g in enumerate(made, 1):
             lines += _group_md(n, g)
     else:
-        lines = ["", f"## {TITLES[kind]} ({len(found)} distinct)", ""]
+        lines = ["", f"## {title(v, kind)} ({len(found)} distinct)", ""]
         if kind == FLAKY:
             lines += [flaky_intro(v), ""]
         for n, f in enumerate(found[:MAX_LISTED], 1):
@@ -275,9 +293,8 @@ def render(r: Result) -> str:
     elif r.exit_status == PASSED:
         lines += ["Every check passed." if not v.findings else "No check failed.", ""]
     lines.append(causes.counts(v))
-    if r.exit_status == CANNOT_RUN and v.inconclusive:
-        lines += ["", "## Inconclusive: too little was judged to pass", ""]
-        lines += [f"- {md(reason)}" for reason in v.inconclusive]
+    if v.made and v.inconclusive:
+        lines += ["", f"## {INCONCLUSIVE}", "", *(f"- {md(reason)}" for reason in v.inconclusive)]
     lines += ["", "## The run in numbers", "", _counts(v)]
     lines += run_lines(v)
     masked = masked_line(r)
@@ -289,6 +306,8 @@ def render(r: Result) -> str:
         lines += ["", *changes_section(r)]
     for kind in KINDS:
         lines += section_md(r, kind)
+    if not_judged(v):
+        lines += ["", f"## {NOT_JUDGED}", "", *(f"- {md(reason)}" for reason in not_judged(v))]
     lines += ["", *checks_table(v)]
     if statement_coverage(v):
         lines += ["", "## Statement coverage", "", coverage.table(v.judged).rstrip("\n")]
@@ -303,6 +322,12 @@ def render(r: Result) -> str:
         lines += ["", f"## Probes at the edges of what is accepted ({len(v.probes)})", ""]
         lines += [f"- {md(why)}" for why in v.probes]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip() + "\n"
+
+
+def not_judged(v: Verdict) -> list[str]:
+    """What the run judged too little of when a failure decides its verdict anyway (else it is inconclusive, and
+    says so first): shown beside the table of checks, as junit.xml skips each check that judged nothing."""
+    return v.too_little if v.made and not v.inconclusive else []
 
 
 def flaky_intro(v: Verdict) -> str:
@@ -357,15 +382,22 @@ def run_section(r: Result) -> list[str]:
 
 def render_junit(r: Result) -> str:
     """The graded verdict for CI dashboards: one testcase per check that judged something, with one <failure> holding
-    every distinct cause; what kept the run from judging on a testcase of its own; warnings as output. schemathesis'
-    own tally, which knows neither the walk nor the grading, is in schemathesis-junit.xml. Every text is one XML can
+    every distinct cause; each check that judged nothing skipped, with the cause; what kept the run from judging (its
+    errors, the cause first, and why it is inconclusive when it is: as summary.md says) on a testcase of its own;
+    warnings as output. schemathesis' own tally, which knows neither the walk nor the grading, is in
+    schemathesis-junit.xml. Every text is one XML can
     hold (escape.xml): the document stays well-formed whatever the endpoint sent."""
     v = r.verdict
-    suite = ElementTree.Element("testsuite", name="cph-conformance", tests="0", failures="0", errors="0")
+    suite = ElementTree.Element("testsuite", name="cph-conformance", tests="0", failures="0", errors="0", skipped="0")
     failing = causes.failing(v)
-    names = sorted({n for n in v.judged if v.judged[n]} | {f.check for f in v.findings if f.verdict in failing})
+    shown = {*failing, WARNING}  # the run's own warnings too: checks of the run judge nothing
+    names = sorted({n for n in v.judged if v.judged[n]} | {f.check for f in v.findings if f.verdict in shown})
     for name in names:
         _junit_check(ElementTree.SubElement(suite, "testcase", classname="conformance", name=name), r, failing)
+    for name, why in v.silent.items() if v.made else ():  # a check that judged nothing, with the cause
+        case = ElementTree.SubElement(suite, "testcase", classname="conformance", name=name)
+        said = xml(f"judged nothing: {why}")
+        ElementTree.SubElement(case, "skipped", message=said[:300]).text = said
     if r.changes is not None:  # the comparison with the baseline: a failure only when it fails the run
         case = ElementTree.SubElement(suite, "testcase", classname="conformance", name="no change since the baseline")
         listed = "\n".join([changes_intro(r), *map(str, r.changes.found), *r.changes.notes])
@@ -375,14 +407,16 @@ def render_junit(r: Result) -> str:
         else:
             ElementTree.SubElement(case, "system-out").text = xml(listed)
     problems = v.of(ERROR)
-    if problems or v.inconclusive:
+    reasons = v.inconclusive if v.made else []  # as summary.md's Inconclusive section: only when it is
+    if problems or reasons:
         name = "the run judges enough" if v.made else "the run could not be made"
         case = ElementTree.SubElement(suite, "testcase", classname="conformance", name=name)
-        text = "\n".join([*v.inconclusive, *(f"{f.check}: {f.message}" for f in problems)])
+        text = "\n".join([*(f"{f.check}: {f.message}" for f in problems), *reasons])  # the cause first
         ElementTree.SubElement(case, "error", message=xml(text.splitlines()[0][:300])).text = xml(text)
     suite.set("tests", str(len(suite)))
     suite.set("failures", str(sum(1 for c in suite if c.find("failure") is not None)))
     suite.set("errors", str(sum(1 for c in suite if c.find("error") is not None)))
+    suite.set("skipped", str(sum(1 for c in suite if c.find("skipped") is not None)))
     return ElementTree.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
 
 
@@ -412,7 +446,8 @@ def _junit_check(case: ElementTree.Element, r: Result, failing: tuple[str, ...])
         message = xml(f"{len(failed)} cause(s){f' ({role})' if role else ''}: {first}"[:300])
         ElementTree.SubElement(case, "failure", message=message, type=rule).text = xml(text)
     said = [
-        f"warning (an assumption of the spec): {f.message} ({f.source})"
+        f"warning ({'the run itself' if f.source == RUN_SOURCE else 'an assumption of the spec'}): {f.message}"
+        + ("" if f.source == RUN_SOURCE else f" ({f.source})")
         for f in v.findings
         if f.check == name and f.verdict == WARNING
     ]
@@ -452,7 +487,10 @@ def render_html(r: Result, runs: Sequence[dict[str, Any]] = ()) -> str:
         masked=masked_line(r) or "",
         flaky_intro=flaky_intro(v),
         reproduced=reproduced,
-        inconclusive=v.inconclusive if r.exit_status == CANNOT_RUN else [],
+        inconclusive=v.inconclusive if v.made else [],
+        inconclusive_title=INCONCLUSIVE,
+        not_judged=not_judged(v),
+        not_judged_title=NOT_JUDGED,
         failed=rows,
         root=causes.root_line(rows) or "",
         also=causes.counts(v),
@@ -460,7 +498,7 @@ def render_html(r: Result, runs: Sequence[dict[str, Any]] = ()) -> str:
         groups={kind: groups(r, kind) for kind in (FAILURE, WARNING)},
         rests_on=RESTS_ON,
         sections=[
-            (kind, TITLES[kind] if v.made or kind != ERROR else "The run could not be made", v.of(kind)[:MAX_LISTED])
+            (kind, title(v, kind) if v.made or kind != ERROR else "The run could not be made", v.of(kind)[:MAX_LISTED])
             for kind in KINDS
             if v.of(kind)
         ],

@@ -1,6 +1,6 @@
-"""The run's wall-clock budget (CPH_DEADLINE): past it, nothing more is sent and the run ends inconclusive with what
-it judged so far. The endpoint can end it sooner: a Retry-After longer than the time left stops the run at once,
-naming both, since waiting it out would only reach the deadline with nothing more judged."""
+"""The run's wall-clock budget (CPH_DEADLINE): past it, nothing more is sent, and the verdict names what it cut short
+(cph_conformance.run.verdict.judge.Stopped). The endpoint can end it sooner: a Retry-After longer than the time left
+stops the run at once, naming both, since waiting it out would only reach the deadline with nothing more judged."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ class Deadline:
         self._end = clock() + seconds
         self._why = ""
         self._lock = threading.Lock()
+        self.asked: float | None = None  # the wait (Retry-After) the endpoint asked for that stopped the run, if any
 
     def left(self) -> float:
         """Seconds left; 0 once passed or stopped."""
@@ -34,10 +35,12 @@ class Deadline:
             return f"the run's deadline of {self.seconds:.0f} s (CPH_DEADLINE) passed: nothing more was sent"
         return ""
 
-    def stop(self, why: str) -> None:
-        """Send nothing more, for this reason (the first reason given is kept)."""
+    def stop(self, why: str, asked: float | None = None) -> None:
+        """Send nothing more, for this reason (the first reason given is kept); asked: the seconds the endpoint asked
+        to wait (Retry-After), when that is the reason."""
         with self._lock:
-            self._why = self._why or why
+            if not self._why:
+                self._why, self.asked = why, asked
 
     def __repr__(self) -> str:
         return f"Deadline({self.left():.1f} s left of {self.seconds:.0f} s)"

@@ -157,7 +157,8 @@ class Patience:
             if self.deadline is not None and asked is not None and asked > self.deadline.left():
                 self.deadline.stop(
                     f"the endpoint asks to wait {asked:.0f} s (Retry-After); {self.deadline.left():.0f} s are left "
-                    "of the run's deadline (CPH_DEADLINE)"
+                    "of the run's deadline (CPH_DEADLINE)",
+                    asked,
                 )
             response.read()
             with self._lock:

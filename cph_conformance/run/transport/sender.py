@@ -5,12 +5,14 @@ For each request the sender puts the credential on it (the only code that holds 
 with patience for throttling and blips (patience.py), reads the answer within the run's bounds (bounds.py: size,
 time, nesting), follows no redirect (a 3xx is an answer to judge, and no credential goes to another host), masks
 every secret out of the answer before anyone sees it, and logs the exchange: the log is what the run sent and what
-came back, the evidence the checks judge. Past the run's deadline it sends nothing more.
+came back, the evidence the checks judge. Past the run's deadline it sends nothing more, and counts what the deadline
+kept from being sent or cut short (cut), by the part of the run that sent it.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -58,6 +60,7 @@ class Sender:
         self.client = httpx.Client(follow_redirects=False, trust_env=remote, transport=transport)
         self._log: list[Exchange] = []
         self._lock = threading.Lock()
+        self.cut: Counter[str] = Counter()  # requests the deadline kept from being sent or cut short, by phase
 
     # --- what the run sends ---------------------------------------------------------------------------------------
 
@@ -80,6 +83,7 @@ class Sender:
         An exchange that was sent joins the log; past the deadline nothing is sent and the exchange says why."""
         url = self.endpoint + out.raw_path.decode("latin-1")
         if self.deadline.passed:
+            self._cut(out.phase)
             why = self.deadline.why
             return Exchange(
                 out.method, url, out.auth, None, text=why, phase=out.phase, request=out, lost=Lost.NOT_SENT
@@ -92,12 +96,18 @@ class Sender:
         try:
             response = self.patience.send(lambda: self._read(request), blips=out.phase != TOOL, label=label)
         except (httpx.HTTPError, ValueError) as exc:  # ValueError: a request httpx cannot send as it is
+            if self.deadline.passed:  # waited for until the deadline: cut short by it, whatever the endpoint did
+                self._cut(out.phase)
             kind, said = lost.of(exc, self.limits.seconds)
             said = self.secrets.mask(said)
             ex = Exchange(out.method, url, out.auth, None, text=said, phase=out.phase, request=out, lost=kind)
             return self._logged(ex), b""
         ex, content = self._answer(out, url, response)
         return self._logged(ex), content
+
+    def _cut(self, phase: str) -> None:
+        with self._lock:
+            self.cut[phase] += 1
 
     def _answer(self, out: Outgoing, url: str, response: httpx.Response) -> tuple[Exchange, bytes]:
         """An answer as the run keeps it: every secret masked out, its body decoded within the bounds."""

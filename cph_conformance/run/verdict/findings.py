@@ -7,7 +7,9 @@ listings that lose images at five page sizes are one finding with five instances
 
 A drift is a failure when the statements its check cites state the rule, and a warning when it breaks only an
 assumption of the spec; a failure that did not come back every time it was sent again is flaky; what kept the run
-from judging is an error (the run's own checks: cph_conformance.run.checks.run).
+from judging is an error (the run's own checks: cph_conformance.run.checks.run); what the run met that costs it
+little (a few requests the endpoint never answered, replays its deadline cut short) is a warning of the run itself:
+shown, failing nothing, and weighed with the rest of what the run could not judge (verdict.py).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from cph_conformance.run.transport.exchange import Exchange, curl
 
 FAILURE, WARNING, ERROR, FLAKY = "failure", "warning", "error", "flaky"
 MAX_CURLS = 4
+RUN_SOURCE = "the run itself"  # what the findings of the run's own checks rest on
 MAX_INSTANCES = 200  # instances kept per finding (the rest are counted): an answer check may fail on every answer
 
 
@@ -127,7 +130,16 @@ def of_drift(check: Check, drift: Drift) -> Finding:
 
 def error(check: Check, message: str, curls: Sequence[str] = (), key: str = "") -> Finding:
     """Something that kept the run from judging: not drift, and never a pass."""
-    return Finding(check.name, ERROR, check.rule, "the run itself", message, tuple(curls), ("", key or message))
+    return Finding(check.name, ERROR, check.rule, RUN_SOURCE, message, tuple(curls), ("", key or message))
+
+
+def noticed(check: Check, message: str, key: str, exchanges: Sequence[Exchange] = ()) -> Finding:
+    """What the run met that fails nothing but must be seen: a warning of the run itself, each of its requests an
+    instance (a request the endpoint never answered, with what it got instead)."""
+    found = tuple(Instance("", "", ex.error or answer(ex), sent_of([ex])) for ex in exchanges)
+    kept, more = found[:MAX_INSTANCES], max(0, len(found) - MAX_INSTANCES)
+    curls = curls_of(exchanges)
+    return Finding(check.name, WARNING, check.rule, RUN_SOURCE, message, curls, ("", key), instances=kept, more=more)
 
 
 def flaky(check: Check, key: tuple[str, str], message: str, answers: Sequence[Exchange], failed: int) -> Finding:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cph_conformance.run import checks
 from cph_conformance.run.checks.evidence import Answers, Case, Probed, Seen, Walked
@@ -14,6 +14,43 @@ from cph_conformance.run.checks.registry import ANSWER, ANSWERS, CASE, LISTINGS,
 from cph_conformance.run.collect.walk import Walk
 from cph_conformance.run.transport.exchange import Exchange
 from cph_conformance.run.verdict.findings import Finding, curls_of, error
+
+# The parts of a run, in order, as the reports name what its deadline cut short.
+CASES, WALK, PROBES, REPLAYS = "schemathesis' cases", "the walk", "the probes", "the replays"
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """The run's deadline (CPH_DEADLINE) stopped it: the clock passed it, or the endpoint asked to wait past it
+    (Retry-After), which stops the run at once. What it cut short or kept from running, part by part."""
+
+    seconds: float | None = None  # the deadline, when known
+    asked: float | None = None  # the Retry-After, in seconds, that stopped the run; None: the clock did
+    parts: tuple[tuple[str, str], ...] = ()  # each part it cut (CASES, ..., REPLAYS) and what became of it
+
+    @property
+    def why(self) -> str:
+        """What stopped the run, in a few words."""
+        if self.asked is not None:
+            return f"the endpoint asked to wait {self.asked:.0f} s (Retry-After), past the deadline (CPH_DEADLINE)"
+        of = f" of {self.seconds:.0f} s" if self.seconds is not None else ""
+        return f"the run's deadline{of} (CPH_DEADLINE) passed"
+
+    @property
+    def advice(self) -> str:
+        """What to do about it: a wait the endpoint asks for passes with time, whatever the run's pace."""
+        if self.asked is not None:
+            return f"run again later, or raise CPH_DEADLINE above {self.asked:.0f} s to wait it out"
+        was = f" (it was {self.seconds:.0f} s)" if self.seconds is not None else ""
+        return f"raise CPH_DEADLINE{was} and run again"
+
+    @property
+    def collecting(self) -> bool:
+        """It cut short a part that collects evidence, not only the replays of what was already judged."""
+        return any(part != REPLAYS for part, _ in self.parts)
+
+    def cut(self, part: str, what: str) -> Stopped:
+        return replace(self, parts=(*self.parts, (part, what)))
 
 
 @dataclass(frozen=True)
@@ -26,6 +63,7 @@ class Facts:
     walk: Walk | None = None
     probed: tuple[Probed, ...] | None = None
     schemathesis_status: int | None = 0  # its CLI's exit status
+    stopped: Stopped | None = None  # what the run's deadline cut short, when it did
 
     @property
     def ran(self) -> frozenset[str]:

@@ -6,16 +6,17 @@ through the run's sender and judged again by the check that found it: a failure 
 and says so ("reproduced 3/3"); one that does not is flaky (findings.FLAKY), with every answer it got. The same
 cause must come back, and, where the cause is coarse (a field, across answers), the same instance of it: another
 image that disagrees is another failure, come by chance. A request that got no answer (a blip at every try of the
-sender) is sent again too: answered, it is flaky; never answered, the endpoint was unavailable (an error: the run
-judged too little, never drift).
+sender) is sent again too: answered, it is flaky; never answered, the endpoint was unavailable for it (a warning of
+the run, listing each such request: the verdict weighs them with every other answer that judged nothing, never drift).
 
 A conclusive check's failure (registry.Check.conclusive) is not sent again: it is drift on first sight, and says so
 (CONCLUSIVE). Two different requests answered with one request_id stay so, whatever a cache answers next time.
 
 Bounded: at most `budget` requests in all (BUDGET), listed in the summary; a failure left unsent when the budget is
-spent keeps its verdict and says so. A throttled answer is never sent again: throttling comes when it will (the
-sender waits it out). The first instance only: trying more would give a failure that comes now and then more chances
-to come back every time, and be called drift.
+spent keeps its verdict and says so; so does one the run's deadline keeps from being sent again (Replays.late). A
+throttled answer is never sent again: throttling comes when it will (the sender waits it out). The first instance
+only: trying more would give a failure that comes now and then more chances to come back every time, and be called
+drift.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from cph_conformance.run.collect.walk import Walk
 from cph_conformance.run.transport.exchange import Exchange
 from cph_conformance.run.transport.patience import AGAIN, REPLAY_PAUSE
 from cph_conformance.run.transport.sender import Sender
-from cph_conformance.run.verdict.findings import FAILURE, Finding, added, answer, error, flaky
+from cph_conformance.run.verdict.findings import FAILURE, Finding, added, answer, flaky, noticed
 
 BUDGET = 400  # requests the replays may send in a run: two more walks, and a few per failure
 LOST_LISTED = 20  # lost requests sent again, at most (the rest share their fate in the report)
@@ -57,6 +58,7 @@ class Replays:
     recovered: int = 0  # of those, answered
     unavailable: int = 0  # lost requests never answered
     answered: list[Exchange] = field(default_factory=list)  # lost requests that came when sent again
+    late: int = 0  # failures and lost requests the run's deadline kept from being sent again (each as it was)
 
     @property
     def left(self) -> int:
@@ -69,7 +71,7 @@ class Replays:
         if self.flaky:
             parts.append(f"{self.flaky} did not (flaky)")
         if self.unsent:
-            parts.append(f"{self.unsent} not sent again (the budget was spent, or a throttled answer)")
+            parts.append(f"{self.unsent} not sent again (the budget was spent, a throttled answer, or the deadline)")
         if self.lost_sent:
             parts.append(f"{self.lost_sent} request(s) without an answer sent again, {self.recovered} then answered")
         if self.unavailable > self.lost_sent - self.recovered:
@@ -177,11 +179,17 @@ def _again(
         r.unsent += 1
         return f
     for attempt in range(1, r.again + 1):
+        if resender.out_of_time:
+            r.late += 1
+            break
         pause(REPLAY_PAUSE)
         resender.attempt = attempt
         sent = evidence.again(resender)
         r.sent = resender.sent
         if sent is None:  # a throttled answer: never sent again
+            break
+        if resender.out_of_time and (check.by in (LISTINGS, SEEN) or not all(ex.answered for ex in sent.exchanges)):
+            r.late += 1  # the deadline passed while it was sent: what did not come back may be its doing
             break
         seen += sent.exchanges[:1]
         found = {d.recurs for d in check.judge(sent)} if check.judging(sent) else set()
@@ -217,6 +225,7 @@ def _lost_again(
             answered.append(seen)
         else:
             never.append(ex)
+            r.late += len(seen) <= r.again and resender.out_of_time  # the deadline took its tries
     unsent = lost[len(answered) + len(never) :]
     r.lost_sent, r.recovered, r.unavailable = len(answered) + len(never), len(answered), len(never) + len(unsent)
     for seen in answered:
@@ -225,15 +234,10 @@ def _lost_again(
         findings = added(findings, flaky(run_checks.availability, key, said, seen, len(seen) - 1))
     if never or unsent:
         count = len(never) + len(unsent)
-        findings = added(
-            findings,
-            error(
-                run_checks.availability,
-                f"the endpoint was unavailable for {count} request(s): no answer at any try "
-                f"({len(never)} of them sent again {r.again} more times, after the sender's tries), such as "
-                f"{answer(never[0] if never else lost[0])}",
-                list(dict.fromkeys(ex.curl for ex in never or lost))[:4],
-                "unavailable",
-            ),
+        said = (
+            f"the endpoint never answered {count} request(s): no answer at any try ({len(never)} of them sent again "
+            f"up to {r.again} more times, after the sender's tries). Each is an answer that judged nothing: too many "
+            "make the run inconclusive"
         )
+        findings = added(findings, noticed(run_checks.availability, said, "unavailable", [*never, *unsent]))
     return findings
