@@ -13,7 +13,8 @@ with more than a small share of those is inconclusive, never passed. A Retry-Aft
 
 Blips are asked again too: an answer in one of the `transient` statuses (the spec's 502, 503 and 504: the API
 gateway could not reach the service in time) or no answer at all (a reset connection, a timeout) is sent again up to
-`again` more times, after TRANSIENT_BACKOFF seconds, doubling; what still fails goes back as it came (an exception
+`again` more times, after TRANSIENT_BACKOFF seconds, doubling (but a silence, which took the whole time for one
+answer, is not waited for twice here); what still fails goes back as it came (an exception
 for a lost connection), for the run to replay as a whole request and, if it never gets an answer, to say that the
 endpoint was unavailable. After DOWN_AFTER requests in a row without an answer, the endpoint looks down: each request
 gets one try until one is answered. again=0 (CPH_REPLAY=0): no request is sent twice.
@@ -103,8 +104,10 @@ class Patience:
             try:
                 response = self._throttled(send)
             except httpx.TransportError as exc:
-                last = attempt == tries - 1 or self.out_of_time
-                met.append(f"no answer ({lost.of(exc)[0]})")
+                kind = lost.of(exc)[0]
+                # A silence took the whole time for one answer: waiting again here would triple a hung request's cost.
+                last = attempt == tries - 1 or self.out_of_time or kind in (lost.Lost.SILENT, lost.Lost.SLOW)
+                met.append(f"no answer ({kind})")
                 if last:
                     self._blips(label, met, answered=False)
                     raise
