@@ -131,12 +131,7 @@ def weigh(
             findings, judgement.drifts, lost, resender, cost, plan.replays, plan.again, plan.pause
         )
         recovered += replays.answered
-    stopped = facts.stopped
-    late, cut = replays.late if replays else 0, sender.cut["replay"] if sender else 0
-    if late or cut:
-        what = [f"{late} failure(s) or lost request(s) not sent again" if late else ""]
-        what += [f"{cut} request(s) cut short while they were sent" if cut else ""]
-        stopped = (stopped or _stopped(sender) or Stopped()).cut(REPLAYS, ", ".join(filter(None, what)))
+    stopped = _replays_cut(facts.stopped, replays, sender)
     if stopped is not None and stopped.parts:  # the cause first: what it cut short follows from it
         findings = [stopped_finding(stopped), *findings]
     return Verdict(
@@ -158,6 +153,16 @@ def weigh(
         tuple(recovered),
         stopped,
     )
+
+
+def _replays_cut(stopped: Stopped | None, replays: replay.Replays | None, sender: Sender | None) -> Stopped | None:
+    """What the deadline stopped, with the replays it kept from being sent or cut short, if it did."""
+    late, cut = replays.late if replays else 0, sender.cut["replay"] if sender else 0
+    if not (late or cut):
+        return stopped
+    what = [f"{late} failure(s) or lost request(s) not sent again" if late else ""]
+    what += [f"{cut} request(s) cut short while they were sent" if cut else ""]
+    return (stopped or _stopped(sender) or Stopped()).cut(REPLAYS, ", ".join(filter(None, what)))
 
 
 def _phased(log: Sequence[Exchange], found: Cases | None) -> list[Exchange]:
