@@ -11,6 +11,10 @@ started it:
   the system closes that end, the guard reads end-of-file and ends the command (SIGTERM, then SIGKILL after
   GRACE seconds). The guard passes its standard streams through and exits as the command does.
 
+A session of its own is, on Linux, also a scheduling group of its own (an autogroup), which starts at nice 0 and
+shares the CPU evenly with every other group: a child would escape the priority its parent runs at (`nice make
+conformance`, a test suite's background work). priority_kept() gives the child's group its parent's nice.
+
 environment() is what a child gets instead of os.environ: every credential variable left out (the settings marked
 secret, Huawei's SDK's own, and any variable whose value holds one of the run's secret values); the gateway alone
 holds the credential.
@@ -36,11 +40,17 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 SDK_CREDENTIALS = ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_SECURITY_TOKEN")
 CREDENTIALS = (*(s.name for s in settings.SETTINGS if s.kind.secret), *SDK_CREDENTIALS)
 
-# argv: the pipe's read end, the grace in seconds, the command. Ends the command when the pipe closes (SIGTERM, SIGKILL
-# after the grace); passes SIGTERM and SIGINT on; exits as the command did (128 + N for a signal N).
+# argv: the pipe's read end, the grace in seconds, the nice of its scheduling group, the command. Ends the command
+# when the pipe closes (SIGTERM, SIGKILL after the grace); passes SIGTERM and SIGINT on; exits as the command did
+# (128 + N for a signal N).
 GUARD = """
 import os, signal, subprocess, sys, threading, time
-watched, grace, command = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3:]
+watched, grace, nice, command = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.argv[4:]
+try:
+    with open("/proc/self/autogroup", "w") as group:
+        group.write(nice)
+except OSError:
+    pass
 child = subprocess.Popen(command)
 def watch():
     while os.read(watched, 64):
@@ -73,11 +83,46 @@ def environment(env: Mapping[str, str] | None = None, secrets: Iterable[str] = (
     }
 
 
+AUTOGROUP = "/proc/self/autogroup"  # Linux: this process's scheduling group, "/autogroup-N nice K"
+
+
+def _nice() -> int:
+    """The priority a child of the calling thread should keep: the thread's nice or its group's, the lower one."""
+    if sys.platform != "linux":
+        return 0
+    try:
+        with open(AUTOGROUP, encoding="ascii") as group:
+            grouped = int(group.read().split()[-1])
+    except (OSError, ValueError, IndexError):
+        grouped = 0
+    return max(grouped, os.getpriority(os.PRIO_PROCESS, 0))
+
+
+def priority_kept() -> Callable[[], None]:
+    """For Popen(start_new_session=True, preexec_fn=...): the new session's scheduling group gets the nice of the
+    thread that starts it (measured: a test suite's background runs, each in a session of its own, took the CPU from
+    the suite's main thread as if they had not been niced)."""
+    nice = str(_nice()).encode()
+
+    def keep() -> None:  # in the child, after setsid, before exec: system calls only
+        with contextlib.suppress(OSError):
+            group = os.open(AUTOGROUP, os.O_WRONLY)
+            try:
+                os.write(group, nice)
+            finally:
+                os.close(group)
+
+    return keep
+
+
 def _dies_with_parent(parent: int) -> Callable[[], None]:
+    keep_priority = priority_kept()
+
     def set_signal() -> None:  # in the child, between fork and exec: no allocation, no lock
         _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if os.getppid() != parent:  # the parent ended before the signal was set
             os._exit(1)
+        keep_priority()
 
     return set_signal
 
@@ -102,7 +147,7 @@ def start(
     read_end, write_end = os.pipe()  # both not inheritable: the guard gets the read end by pass_fds only
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", GUARD, str(read_end), str(GRACE), *args],
+            [sys.executable, "-I", "-S", "-c", GUARD, str(read_end), str(GRACE), str(_nice()), *args],
             env=dict(env),
             start_new_session=True,
             pass_fds=(read_end,),

@@ -16,6 +16,7 @@ from the environment only: an option would put them in the shell's history and t
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -354,6 +355,7 @@ def _distance(a: str, b: str) -> int:
     return row[len(b)]
 
 
+@functools.cache  # each run checks its whole environment, and a test suite runs many: the same names each time
 def closest(name: str) -> Setting | None:
     """The setting a variable that is none seems to mean: the nearest by edits, names compared without the prefix,
     among every setting (and their old names); None when none is near enough to be the one meant. A name with the

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import secrets
 from collections.abc import Iterator
@@ -72,6 +73,10 @@ def pytest_runtestloop(session: pytest.Session) -> None:
         session.testsfailed and not session.config.option.continue_on_collection_errors
     ):
         return
+    # What collection built (modules, tests, the spec) lives as long as the session: kept out of the collector's way,
+    # whose full passes over it cost seconds of the suite as the heap grows.
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 100)
     needed = [(item.module.__name__, name) for item in session.items for name in _background(item)]  # type: ignore[attr-defined]
     if needed:
         # Mocks start in background threads too. The first mock of a process imports uvicorn's protocols: done

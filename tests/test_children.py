@@ -105,7 +105,12 @@ with server.running(images=3) as mock:
 
 def _parent(code: str, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-c", code, *args], env=CHILD_ENV, stdout=subprocess.PIPE, text=True, start_new_session=True
+        [sys.executable, "-c", code, *args],
+        env=CHILD_ENV,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=children.priority_kept(),
     )
 
 
@@ -203,3 +208,24 @@ def test_stop_ends_a_child_that_ignores_sigterm(process_trees: dict[str, Any], h
 
 def test_the_guard_passes_the_childs_output_and_exit_status_through(process_trees: dict[str, Any]) -> None:
     assert (process_trees["stopped"]["guard output"], process_trees["stopped"]["guard exit"]) == ("said\n", 3)
+
+
+NICED_PARENT = """
+import os, subprocess, sys
+from cph_conformance import children
+os.nice(7)  # as `nice` or a test suite's background thread leaves it
+show = [sys.executable, "-c", "print(open('/proc/self/autogroup').read().split()[-1])"]
+with children.running(show, children.environment(), guard=sys.argv[1] == "guard", stdout=subprocess.PIPE) as child:
+    print(child.communicate()[0].decode().strip())
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="no scheduling groups (autogroups) here")
+@pytest.mark.parametrize("how", ["direct", "guard"])
+def test_a_child_in_a_session_of_its_own_keeps_its_parents_priority(how: str) -> None:
+    """A new session is a new scheduling group, at nice 0 unless start() says otherwise: then a niced run's mock and
+    schemathesis would take the CPU from everything else as if the run had not been niced."""
+    shown = subprocess.run(
+        [sys.executable, "-c", NICED_PARENT, how], env=CHILD_ENV, capture_output=True, text=True, timeout=60, check=True
+    )
+    assert shown.stdout.split() == ["7"], shown.stderr

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from cph_conformance import spec
+from cph_conformance import children, spec
 from cph_conformance.mock import faults, server
 from cph_conformance.run import checks, pipeline, runner
 from cph_conformance.run.checks.caught import CAUGHT
@@ -122,6 +122,7 @@ def conformance(env: dict[str, str], reports: Path) -> subprocess.CompletedProce
             text=True,
             cwd=ROOT,
             start_new_session=True,
+            preexec_fn=children.priority_kept(),
         ) as proc,
         background.tracked(proc),
     ):

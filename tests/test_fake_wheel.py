@@ -22,6 +22,7 @@ from cph_client.testing import Catalog, FakeCph, asgi_app
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from cph_conformance import children
 from cph_conformance.build import wheel
 from cph_conformance.mock import catalog, server
 from cph_conformance.settings import BY_NAME
@@ -71,6 +72,7 @@ def _conformance(base_url: str, project_id: str, token: str, reports: Path) -> R
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,
+            preexec_fn=children.priority_kept(),
         ) as proc,
         background.tracked(proc),
     ):

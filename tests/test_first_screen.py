@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
-from cph_conformance import spec
+from cph_conformance import children, spec
 from cph_conformance.mock import __main__ as mock_main
 from cph_conformance.mock.app import Settings, create_app
 from cph_conformance.run.checks.caught import CAUGHT
@@ -236,6 +236,7 @@ def _pasted(folder: Path) -> dict[str, Any]:
             stderr=subprocess.PIPE,
             text=True,
             start_new_session=True,
+            preexec_fn=children.priority_kept(),
         ) as proc,
         background.tracked(proc),
     ):

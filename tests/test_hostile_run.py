@@ -26,7 +26,7 @@ from xml.etree import ElementTree
 import pytest
 from markdown_it import MarkdownIt
 
-from cph_conformance import settings
+from cph_conformance import children, settings
 from cph_conformance.run.transport.credential import NEAR_MISSES
 from cph_conformance.spec import ROOT
 from tests import background, hostile_service, leaks
@@ -174,6 +174,7 @@ def conformance(
             stderr=stderr,
             cwd=folder,
             start_new_session=True,
+            preexec_fn=children.priority_kept(),
             text=True,
         )
         peak, why, seen = 0, "", dict[int, str]()

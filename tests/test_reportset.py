@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from cph_conformance import children
 from cph_conformance.run.report import history, reportset
 from cph_conformance.run.report.reportset import INCOMPLETE, REQUIRED, ReportsError, ReportSet
 from cph_conformance.spec import ROOT
@@ -250,7 +251,12 @@ print(rs.path)
 
 def _python(code: str, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-c", code, *args], env=CHILD_ENV, stdout=subprocess.PIPE, text=True, start_new_session=True
+        [sys.executable, "-c", code, *args],
+        env=CHILD_ENV,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=children.priority_kept(),
     )
 
 
