@@ -51,6 +51,7 @@ REPORTS_DIR, HISTORY, STEP_SUMMARY = "CPH_REPORTS_DIR", "CPH_HISTORY", "GITHUB_S
 DEADLINE = 60  # seconds each run gets
 MARGIN = 30  # seconds a run may take beyond it: start-up, the reports
 HARD_STOP = DEADLINE + MARGIN + 30  # killed past this
+KILLED_AFTER = 8  # seconds: a run paced at 5 requests a second is then in the middle of its requests
 MEMORY_LIMIT = 1 << 30  # bytes: the issue's bound
 KILL_ABOVE = 3 << 29  # 1.5 GiB: past this the run is killed
 RUNS_AT_ONCE = 2
@@ -232,13 +233,14 @@ def _against(flavour: str) -> Any:
 
 
 def _killed_mid_run(folder: Path) -> dict[str, Any]:
-    """A complete run against the plain flavour, then one against the drip killed (-9) after 20 s."""
+    """A complete run against the plain flavour, then another killed (-9) mid-run: paced at the live rate, it is
+    still sending requests after KILLED_AFTER seconds (the test fails if it had ended: nothing would be shown)."""
     with _AT_ONCE:
         with hostile_service.serving("plain") as service:
             first = conformance(service, folder)
-        shown_before = {p.name: p.read_bytes() for p in first.reports.iterdir()} if first.reports.is_dir() else {}
-        with hostile_service.serving("drip") as service:
-            killed = conformance(service, folder, "killed", kill_after=20)
+            shown_before = {p.name: p.read_bytes() for p in first.reports.iterdir()} if first.reports.is_dir() else {}
+            live_pace = {"CPH_RATE_LIMIT": "5/s"}
+            killed = conformance(service, folder, "killed", kill_after=KILLED_AFTER, extra=live_pace)
         shown_after = {p.name: p.read_bytes() for p in first.reports.iterdir()} if first.reports.is_dir() else {}
         history = (folder / "history.json").read_text() if (folder / "history.json").exists() else ""
     return {"first": first, "killed": killed, "before": shown_before, "after": shown_after, "history": history}
@@ -337,6 +339,7 @@ def test_no_child_is_left_running(runs: dict[str, Run], flavour: str) -> None:
 def test_a_kill_9_mid_run_loses_no_earlier_set_or_history_entry(killed_mid_run: dict[str, Any]) -> None:
     first, killed = killed_mid_run["first"], killed_mid_run["killed"]
     assert first.status == 0, said(first)
+    assert killed.killed_because == "kill -9, as a user's" and killed.status is None, said(killed)  # it was mid-run
     assert killed_mid_run["after"] == killed_mid_run["before"] != {}
     assert killed_mid_run["history"].count('"date"') == 1
     assert killed.left_running == [], said(killed)
