@@ -34,9 +34,14 @@ from typing import Any
 
 import pytest
 
+from cph_conformance import children
+
 Work = Callable[[Path], Any]
 
 ENVIRONMENT = dict(os.environ)  # as the session started: conftest imports this module before any test runs
+ROOT = Path(__file__).resolve().parents[1]
+# For a child that imports this project: the package and the generated client on its path.
+CHILD_ENVIRONMENT = {**ENVIRONMENT, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'generated'}"}
 
 
 def _yield_to_the_tests() -> None:
@@ -139,6 +144,19 @@ def tracked(proc: subprocess.Popen[str]) -> Iterator[subprocess.Popen[str]]:
 
 class Ended(Exception):
     """The session ended before this job's next step."""
+
+
+def python(code: str, *args: str) -> subprocess.Popen[str]:
+    """`python -c code args` with CHILD_ENVIRONMENT, its output read as text; in a session of its own (a kill of its
+    group ends what it started), at the priority of the thread that starts it."""
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        env=CHILD_ENVIRONMENT,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=children.priority_kept(),
+    )
 
 
 def stop_if_ended() -> None:

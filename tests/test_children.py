@@ -18,11 +18,9 @@ import httpx
 import pytest
 
 from cph_conformance import children
-from cph_conformance.spec import ROOT
 from tests import background
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads the process table in /proc")
-CHILD_ENV = {**background.ENVIRONMENT, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'generated'}"}
 ENDS_WITHIN = 8.0  # seconds: the guard's grace is 3
 SECRET = "MIIT-a-token-value-0123456789"  # noqa: S105  (a test value)
 
@@ -103,19 +101,8 @@ with server.running(images=3) as mock:
 """
 
 
-def _parent(code: str, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-c", code, *args],
-        env=CHILD_ENV,
-        stdout=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        preexec_fn=children.priority_kept(),
-    )
-
-
 def _killed_parent(how: str) -> dict[str, Any]:
-    with _parent(STARTS_A_CHILD, how) as parent, background.tracked(parent):
+    with background.python(STARTS_A_CHILD, how) as parent, background.tracked(parent):
         assert parent.stdout is not None
         pid, guarded = parent.stdout.readline().split()
         time.sleep(1.0)  # long enough for a wrong parent-death signal (the thread's) to have fired
@@ -126,7 +113,7 @@ def _killed_parent(how: str) -> dict[str, Any]:
 
 
 def _killed_mock_parent(folder: Path) -> dict[str, Any]:
-    with _parent(STARTS_THE_MOCK) as parent, background.tracked(parent):
+    with background.python(STARTS_THE_MOCK) as parent, background.tracked(parent):
         assert parent.stdout is not None
         pid, base_url = parent.stdout.readline().split()
         answered = httpx.get(base_url + "/", timeout=5, trust_env=False).status_code
@@ -226,6 +213,11 @@ def test_a_child_in_a_session_of_its_own_keeps_its_parents_priority(how: str) ->
     """A new session is a new scheduling group, at nice 0 unless start() says otherwise: then a niced run's mock and
     schemathesis would take the CPU from everything else as if the run had not been niced."""
     shown = subprocess.run(
-        [sys.executable, "-c", NICED_PARENT, how], env=CHILD_ENV, capture_output=True, text=True, timeout=60, check=True
+        [sys.executable, "-c", NICED_PARENT, how],
+        env=background.CHILD_ENVIRONMENT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     assert shown.stdout.split() == ["7"], shown.stderr

@@ -7,8 +7,6 @@ from __future__ import annotations
 import errno
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -17,14 +15,11 @@ from typing import Any
 
 import pytest
 
-from cph_conformance import children
 from cph_conformance.run.report import history, reportset
 from cph_conformance.run.report.reportset import INCOMPLETE, REQUIRED, ReportsError, ReportSet
-from cph_conformance.spec import ROOT
 from tests import background
 
 ARTIFACTS = ("junit.xml", "schemathesis-junit.xml", "cassette.yaml", "events.ndjson", "summary.md", "summary.html")
-CHILD_ENV = {**background.ENVIRONMENT, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'generated'}"}
 
 
 def complete_set(reports: Path, label: str) -> Path:
@@ -249,23 +244,12 @@ print(rs.path)
 """
 
 
-def _python(code: str, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-c", code, *args],
-        env=CHILD_ENV,
-        stdout=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        preexec_fn=children.priority_kept(),
-    )
-
-
 def _killed(folder: Path) -> dict[str, Any]:
     """An earlier set; a run killed (-9) after writing a file of its own; then a run publishing in a loop, killed at
     five moments, with what reports/ showed after each."""
     reports = folder / "reports"
     earlier = complete_set(reports, "earlier")
-    with _python(WRITES_THEN_WAITS, str(reports)) as child, background.tracked(child):
+    with background.python(WRITES_THEN_WAITS, str(reports)) as child, background.tracked(child):
         assert child.stdout is not None
         killed = Path(child.stdout.readline().strip())
         os.killpg(child.pid, signal.SIGKILL)
@@ -274,7 +258,7 @@ def _killed(folder: Path) -> dict[str, Any]:
     states = []
     for delay in (0.4, 0.55, 0.7, 0.85, 1.0):
         background.stop_if_ended()
-        with _python(PUBLISHES_IN_A_LOOP, str(reports)) as child, background.tracked(child):
+        with background.python(PUBLISHES_IN_A_LOOP, str(reports)) as child, background.tracked(child):
             time.sleep(delay)
             os.killpg(child.pid, signal.SIGKILL)
             child.wait(10)
@@ -284,7 +268,7 @@ def _killed(folder: Path) -> dict[str, Any]:
 
 def _two_at_once(folder: Path) -> dict[str, Any]:
     reports, kept, go = folder / "reports", folder / "history.json", folder / "go"
-    children = [_python(ONE_RUN, str(reports), str(kept), label, str(go)) for label in ("A", "B")]
+    children = [background.python(ONE_RUN, str(reports), str(kept), label, str(go)) for label in ("A", "B")]
     time.sleep(0.5)  # both have started and opened their sets
     go.touch()
     paths = []
