@@ -25,16 +25,16 @@ from packaging.utils import canonicalize_name
 from cph_conformance import children
 from cph_conformance.build import wheel
 from cph_conformance.mock import catalog, server
-from cph_conformance.settings import BY_NAME
+from cph_conformance.settings import BY_OLD_NAME
 from cph_conformance.spec import ROOT
 from tests import background
 from tests.test_fake_readme import FILES
 from tests.test_wheel import _requirement, _run
 
 # The runner's settings for both runs: few cases (the run is a check of the fake, not of the run), no throttle.
-RUN = {"MAX_EXAMPLES": "10", "RATE_LIMIT": "1000/s"}
+RUN = {"CPH_MAX_EXAMPLES": "10", "CPH_RATE_LIMIT": "1000/s"}
 # None of the session's own CPH_* variables or run settings reaches a run.
-USERS = {k: v for k, v in background.ENVIRONMENT.items() if not k.startswith("CPH_") and k not in BY_NAME}
+USERS = {k: v for k, v in background.ENVIRONMENT.items() if not k.startswith("CPH_") and k not in BY_OLD_NAME}
 
 
 @dataclass(frozen=True)

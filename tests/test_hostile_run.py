@@ -26,7 +26,7 @@ from xml.etree import ElementTree
 import pytest
 from markdown_it import MarkdownIt
 
-from cph_conformance import children, settings
+from cph_conformance import children
 from cph_conformance.run.transport.credential import NEAR_MISSES
 from cph_conformance.spec import ROOT
 from tests import background, hostile_service, leaks
@@ -38,15 +38,9 @@ pytestmark = [
 ]
 
 
-def _setting(bare: str) -> str:
-    """A setting's variable: SEED today, CPH_SEED once the prefix is added (either works here)."""
-    return f"CPH_{bare}" if f"CPH_{bare}" in settings.BY_NAME else bare
-
-
 # The settings these runs use, by the names the settings table gives them (in one place).
 DEADLINE_VARIABLE = "CPH_DEADLINE"  # the whole run's wall-clock budget, in seconds (issue 24, item 2)
-MAX_EXAMPLES = _setting("MAX_EXAMPLES")
-RATE_LIMIT = _setting("RATE_LIMIT")
+MAX_EXAMPLES, RATE_LIMIT = "CPH_MAX_EXAMPLES", "CPH_RATE_LIMIT"
 REPORTS_DIR, HISTORY, STEP_SUMMARY = "CPH_REPORTS_DIR", "CPH_HISTORY", "GITHUB_STEP_SUMMARY"
 DEADLINE = 60  # seconds each run gets
 MARGIN = 30  # seconds a run may take beyond it: start-up, the reports
