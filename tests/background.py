@@ -48,7 +48,9 @@ def _yield_to_the_tests() -> None:
     """Lower this worker thread's priority: the in-process tests in the main thread come first, the background work
     takes the rest of the cores. The lowest priority (19): the main thread sets the suite's pace, and in 6 paired warm
     runs here 19 beat 10 in 5 (medians 22.3 and 24.0 s). Only on Linux, where nice() applies to the calling thread
-    and what it starts; elsewhere it would lower the whole session, for good."""
+    and what it starts; elsewhere it would lower the whole session, for good. A child in a session of its own is in
+    a scheduling group of its own, where this nice would not count: such children are started with
+    children.priority_kept() (python() below does), which gives their group this thread's nice."""
     if sys.platform == "linux":
         os.nice(19)
 
