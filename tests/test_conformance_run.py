@@ -268,9 +268,14 @@ def test_each_fault_fails_the_run_and_names_its_check(runs: dict[str, Run], faul
     assert re.search(rf"^\| \**{check}\b", "\n".join(run.summary.splitlines()[:25]), re.MULTILINE)  # first
     assert "Failures: drift from Huawei's sources" in run.summary
     assert "Rests on **" in run.summary
-    # Pointed at an endpoint as at a live one: its smallest reproduction is curl lines with the token's variable.
-    said = "```sh\n# The requests again, from a shell where CPH_AUTH_TOKEN holds a token of the project:\n"
-    assert said + 'curl -X GET -H "X-Auth-Token: $CPH_AUTH_TOKEN"' in run.summary
+    # Pointed at an endpoint as at a live one: its smallest reproduction is curl lines with the token's variable;
+    # with IAM's token (or AK/SK), commands that send the requests with the credential the environment gives the run.
+    if END_TO_END[fault] == TOKEN:
+        said = "```sh\n# The requests again, from a shell where CPH_AUTH_TOKEN holds a token of the project:\n"
+        assert said + 'curl -X GET -H "X-Auth-Token: $CPH_AUTH_TOKEN"' in run.summary
+    else:
+        assert re.search(r"^\.venv/bin/python -m cph_conformance\.run\.resend \S+ GET 'http", run.summary, re.M)
+        assert "curl -X GET" not in run.summary.split("Smallest reproduction", 1)[1].split("```", 2)[1]
 
 
 def test_the_cli_child_shrinks_a_failure_of_its_fuzzing_and_the_summary_shows_the_shrunk_case_first(

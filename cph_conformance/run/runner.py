@@ -98,8 +98,9 @@ def plan_of(t: Target, env: Mapping[str, str], console: Console) -> pipeline.Pla
     notes = list(t.warnings)
     if t.credential_variable != TOKEN:
         notes.append(
-            f"the curl lines send ${TOKEN}; this run used {t.credential_variable} instead: get a token from IAM "
-            "first (docs/live.md, An IAM token)."
+            f"the curl lines send ${TOKEN}; this run used {t.credential_variable} instead: each finding's smallest "
+            "reproduction sends its requests with it (python -m cph_conformance.run.resend); for the other curl "
+            "lines, get a token from IAM first (docs/live.md, An IAM token)."
         )
     return pipeline.Plan(
         walk=settings.flag(env, "CPH_WALK"),

@@ -106,6 +106,7 @@ class About:
     facts: list[tuple[str, str]] = field(default_factory=list)
     replay: str = ""
     mock: Mock | None = None  # the mock the run started; None: a live endpoint
+    by_token: bool = True  # the credential was CPH_AUTH_TOKEN (or the mock's token): curl can send it again
 
 
 def of(
@@ -147,4 +148,5 @@ def of(
         ("duration", f"{seconds:.1f} s"),
         ("requests sent", str(requests)),
     ]
-    return About(facts, replay(env, live, at), mock_of(env, live))
+    by_token = not live or bool(env.get("CPH_AUTH_TOKEN", "").strip())
+    return About(facts, replay(env, live, at), mock_of(env, live), by_token)

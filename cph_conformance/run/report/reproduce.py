@@ -1,7 +1,9 @@
 """A finding's smallest reproduction: a block of shell lines that send its requests again and work when pasted after
 the run has ended.
 
-- Against a live endpoint: the curl lines as they were sent, the credential as the shell variable $CPH_AUTH_TOKEN.
+- Against a live endpoint: the curl lines as they were sent, the credential as the shell variable $CPH_AUTH_TOKEN;
+  for a run that signed its requests (CPH_AK, CPH_SK) or got its token from IAM, the same requests as commands of
+  cph_conformance.run.resend, which sends each with the credential the environment gives the run, placed as it was.
 - Against the mock the run started, whose port, project and token ended with the run: the command that starts the
   same mock again (its catalog's size, its fault) on PORT with a fixed PROJECT and TOKEN, from this project's
   folder, then the curl lines sent to it, all in a subshell that stops the mock when it ends and leaves the caller's
@@ -58,8 +60,20 @@ def mock_command(mock: Mock, port: int = PORT) -> str:
     return shlex.join([*PYTHON, *options]) + " & mock=$!"
 
 
-def block(instance: Instance, mock: Mock | None, project: str | None, port: int = PORT) -> list[str]:
-    """The lines of the shell block that sends an instance's requests again, after the run has ended."""
+RESEND = (".venv/bin/python", "-m", "cph_conformance.run.resend")
+
+
+def block(
+    instance: Instance, mock: Mock | None, project: str | None, port: int = PORT, by_token: bool = True
+) -> list[str]:
+    """The lines of the shell block that sends an instance's requests again, after the run has ended; by_token: the
+    run's credential was a token in CPH_AUTH_TOKEN (else an access key's signature, or IAM's token)."""
+    if mock is None and not by_token:
+        return [
+            "# The requests again, from this project's folder, with the credential variables the run had (CPH_AK and",
+            "# CPH_SK, or CPH_IAM_*) and CPH_PROJECT_ID set; each signed or placed as the run did:",
+            *(shlex.join([*RESEND, sent.auth, sent.method, sent.url]) for sent in instance.sent),
+        ]
     if mock is None:
         return [
             "# The requests again, from a shell where CPH_AUTH_TOKEN holds a token of the project:",

@@ -83,8 +83,9 @@ def _where(instance: Instance) -> str:
 def shown(f: Finding, r: Result) -> Shown:
     smallest = f.smallest
     mock = r.about.mock if r.about is not None else None
+    by_token = r.about.by_token if r.about is not None else True
     project = reproduce.own_project(r.verdict.exchanges)
-    block = tuple(reproduce.block(smallest, mock, project)) if smallest is not None else ()
+    block = tuple(reproduce.block(smallest, mock, project, by_token=by_token)) if smallest is not None else ()
     messages = Counter(i.message for i in f.instances)
     listed = tuple(messages.items())[:MAX_INSTANCES]
     where = tuple(dict.fromkeys(_where(i) for i in f.instances))
