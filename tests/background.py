@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -148,17 +148,34 @@ class Ended(Exception):
     """The session ended before this job's next step."""
 
 
-def python(code: str, *args: str) -> subprocess.Popen[str]:
-    """`python -c code args` with CHILD_ENVIRONMENT, its output read as text; in a session of its own (a kill of its
-    group ends what it started), at the priority of the thread that starts it."""
+def _in_a_session(args: Sequence[str], env: Mapping[str, str], **popen: Any) -> subprocess.Popen[str]:
+    """A child in a session of its own (a kill of its group ends what it started), at the priority of the thread
+    that starts it, its output read as text."""
     return subprocess.Popen(
-        [sys.executable, "-c", code, *args],
-        env=CHILD_ENVIRONMENT,
-        stdout=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        preexec_fn=children.priority_kept(),
+        list(args), env=dict(env), text=True, start_new_session=True, preexec_fn=children.priority_kept(), **popen
     )
+
+
+def python(code: str, *args: str) -> subprocess.Popen[str]:
+    """`python -c code args` with CHILD_ENVIRONMENT, in a session of its own; its standard output piped."""
+    return _in_a_session([sys.executable, "-c", code, *args], CHILD_ENVIRONMENT, stdout=subprocess.PIPE)
+
+
+def completed(
+    args: Sequence[str], env: Mapping[str, str], timeout: float, **popen: Any
+) -> subprocess.CompletedProcess[str]:
+    """args run to their end in a session of its own, tracked, their output captured (stdout and stderr apart,
+    unless popen says otherwise); past timeout, the whole group is killed and TimeoutExpired raised."""
+    popen.setdefault("stdout", subprocess.PIPE)
+    popen.setdefault("stderr", subprocess.PIPE)
+    with _in_a_session(args, env, **popen) as proc, tracked(proc):
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def stop_if_ended() -> None:

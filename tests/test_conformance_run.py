@@ -13,7 +13,6 @@ import html
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from cph_conformance import children, spec
+from cph_conformance import spec
 from cph_conformance.mock import faults, server
 from cph_conformance.run import checks, pipeline, runner
 from cph_conformance.run.checks.caught import CAUGHT
@@ -113,25 +112,12 @@ def settings(env: dict[str, str], reports: Path) -> dict[str, str]:
 def conformance(env: dict[str, str], reports: Path) -> subprocess.CompletedProcess[str]:
     """The runner in a session of its own, so that a run that hangs (or outlives the test session) is killed with
     schemathesis, its child."""
-    with (
-        subprocess.Popen(
-            [sys.executable, "-m", "cph_conformance.run"],
-            env={**_USERS, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'generated'}", **settings(env, reports)},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-            start_new_session=True,
-            preexec_fn=children.priority_kept(),
-        ) as proc,
-        background.tracked(proc),
-    ):
-        try:
-            out, err = proc.communicate(timeout=300)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            raise
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    return background.completed(
+        [sys.executable, "-m", "cph_conformance.run"],
+        {**_USERS, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'generated'}", **settings(env, reports)},
+        timeout=300,
+        cwd=ROOT,
+    )
 
 
 BASELINE_DATE = "2026-11-25T05:17:00+00:00"

@@ -22,7 +22,6 @@ from cph_client.testing import Catalog, FakeCph, asgi_app
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from cph_conformance import children
 from cph_conformance.build import wheel
 from cph_conformance.mock import catalog, server
 from cph_conformance.settings import BY_OLD_NAME
@@ -64,21 +63,9 @@ def _conformance(base_url: str, project_id: str, token: str, reports: Path) -> R
         "CPH_AUTH_TOKEN": token,
         "CPH_REPORTS_DIR": str(reports),
     }
-    with (
-        subprocess.Popen(
-            [str(ROOT / ".ci" / "conformance")],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-            preexec_fn=children.priority_kept(),
-        ) as proc,
-        background.tracked(proc),
-    ):
-        output, _ = proc.communicate(timeout=300)
+    ran = background.completed([str(ROOT / ".ci" / "conformance")], env, timeout=300, stderr=subprocess.STDOUT)
     summary = reports / "summary.md"
-    return Run(proc.returncode, output, summary.read_text() if summary.exists() else "")
+    return Run(ran.returncode, ran.stdout, summary.read_text() if summary.exists() else "")
 
 
 def _against_the_fake(folder: Path) -> Run:

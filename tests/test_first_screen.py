@@ -8,13 +8,10 @@ The block run as pasted (bash, curl, the mock a process of its own on a free por
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
 import shlex
 import shutil
-import signal
 import socket
 import subprocess
 from collections.abc import Callable, Iterator
@@ -25,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from cph_conformance import children, spec
+from cph_conformance import spec
 from cph_conformance.mock import __main__ as mock_main
 from cph_conformance.mock.app import Settings, create_app
 from cph_conformance.run.checks.caught import CAUGHT
@@ -227,28 +224,11 @@ def _pasted(folder: Path) -> dict[str, Any]:
     script = block.replace(f"{reproduce.HOST}:{reproduce.PORT}", f"{reproduce.HOST}:{port}")
     script = script.replace(f"--port {reproduce.PORT}", f"--port {port}")
     (folder / "block.sh").write_text(script)
-    with (
-        subprocess.Popen(
-            ["bash", str(folder / "block.sh")],
-            cwd=ROOT,
-            env={k: v for k, v in background.ENVIRONMENT.items() if not k.startswith("CPH_")},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-            preexec_fn=children.priority_kept(),
-        ) as proc,
-        background.tracked(proc),
-    ):
-        try:
-            out, err = proc.communicate(timeout=90)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            raise
+    env = {k: v for k, v in background.ENVIRONMENT.items() if not k.startswith("CPH_")}
+    ran = background.completed(["bash", str(folder / "block.sh")], env, timeout=90, cwd=ROOT)
     with socket.socket() as sock:
         freed = sock.connect_ex(("127.0.0.1", port)) != 0
-    return {"status": proc.returncode, "out": out, "err": err, "freed": freed, "script": script}
+    return {"status": ran.returncode, "out": ran.stdout, "err": ran.stderr, "freed": freed, "script": script}
 
 
 BACKGROUND = {"pasted": _pasted}
