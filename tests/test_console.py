@@ -50,8 +50,8 @@ def test_a_reader_that_goes_away_changes_nothing() -> None:
 def test_a_quiet_phase_says_how_far_it_has_gone() -> None:
     out = io.StringIO()
     console = Console(out, io.StringIO())
-    with console.progress(lambda: "3 request(s) sent", every=0.2):
-        time.sleep(0.7)
+    with console.progress(lambda: "3 request(s) sent", every=0.1):
+        time.sleep(0.35)
     lines = out.getvalue().splitlines()
     assert lines and all(line == "... 3 request(s) sent" for line in lines)
     out.truncate(0)
