@@ -15,20 +15,25 @@ from cph_conformance.run.transport.secrets import MASK, MalformedCredential, Sec
 from tests import leaks
 
 TOKEN = "MIIT/a~?>bc+d~?>ef=ghi_~?>jkl-0123456789"  # noqa: S105  (a test token)
+# One with what HTML and URLs escape, & first: its entities (&amp;, escaped again &amp;amp;) are its own escapes.
+MARKUP_TOKEN = "MIIT&a<b\"c'd&amp;e;f%g#h-0123456789"  # noqa: S105  (a test token)
 
 
+@pytest.mark.parametrize("token", [TOKEN, MARKUP_TOKEN])
 @pytest.mark.parametrize("encoding", list(leaks.ENCODINGS))
-def test_every_form_of_a_secret_is_masked_and_counted(encoding: str) -> None:
+def test_every_form_of_a_secret_is_masked_and_counted(encoding: str, token: str) -> None:
     encode, form = leaks.ENCODINGS[encoding]
-    text = f"before {encode(TOKEN)} after"
-    assert leaks.copies(text, TOKEN)  # the detector sees the secret in this form
+    text = f"before {encode(token)} after"
+    assert leaks.copies(text, token)  # the detector sees the secret in this form
     for mask, data in ((Secrets.mask, text), (Secrets.mask_bytes, text.encode())):
-        secrets = Secrets([TOKEN])
+        secrets = Secrets([token])
         masked = mask(secrets, data)  # type: ignore[arg-type]
         shown = masked.decode() if isinstance(masked, bytes) else masked
         assert MASK in shown and shown.startswith("before ") and shown.endswith(" after")
-        assert leaks.copies(shown, TOKEN) == []
-        assert secrets.masked == Counter({form: 1})
+        assert leaks.copies(shown, token) == []
+        # Counted once, by its form's name; a token that holds escapes of its own (&amp;, %g) may read as another
+        # form (URL-encoded twice), and one without the character an encoding changes is itself (JSON's \/).
+        assert secrets.masked == Counter({form: 1}) if token == TOKEN else sum(secrets.masked.values()) == 1
 
 
 @pytest.mark.parametrize(
@@ -42,12 +47,13 @@ def test_every_form_of_a_secret_is_masked_and_counted(encoding: str) -> None:
         json.dumps({"image_name": "云手机镜像" * 50, "error_msg": "<b> &amp; &#47; %2F"}),
     ],
 )
-def test_what_is_not_a_secret_is_left_alone(text: str) -> None:
-    secrets = Secrets([TOKEN])
+@pytest.mark.parametrize("token", [TOKEN, MARKUP_TOKEN])
+def test_what_is_not_a_secret_is_left_alone(text: str, token: str) -> None:
+    secrets = Secrets([token])
     assert secrets.mask(text) == text
     assert secrets.mask_bytes(text.encode()) == text.encode()
     assert not secrets.masked and secrets.summary() == ""
-    assert TOKEN not in repr(secrets)
+    assert token not in repr(secrets)
 
 
 def test_a_secret_is_masked_whole_before_a_shorter_one_inside_it() -> None:

@@ -149,12 +149,14 @@ def _unescape(escape: str) -> str:
         return chr(int(rest[1:5], 16)) if rest.startswith("u") and len(rest) == 5 else rest or "\\"
     if escape.startswith("%"):
         return chr(int(escape[-2:], 16))
-    escape = escape.replace("&amp;", "&", 1)
-    if escape[:3] in ("&#x", "&#X"):
-        return chr(int(escape[3:-1], 16))
-    if escape.startswith("&#"):
-        return chr(int(escape[2:-1]))
-    return html.entities.html5[escape[1:]]
+    entity = escape[1:]
+    if entity.startswith("amp;") and len(entity) > len("amp;"):  # escaped once more (&amp;#77;); "&amp;" alone is "&"
+        entity = entity[len("amp;") :]
+    if entity[:2] in ("#x", "#X"):
+        return chr(int(entity[2:-1], 16))
+    if entity.startswith("#"):
+        return chr(int(entity[1:-1]))
+    return html.entities.html5[entity]
 
 
 class Secrets:
