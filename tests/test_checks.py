@@ -148,6 +148,8 @@ ONE: list[tuple[str, Exchange, str | None, str]] = [
     ("page_within_limit", answer("limit=0", body=page(image(0))), None, FAILURE),
     ("unique_image_ids", answer(), None, FAILURE),
     ("unique_image_ids", answer(body=page(image(0), image(1), image(0))), "repeated", FAILURE),
+    # Images without an image_id have no identity to repeat: their answer's schema says what is wrong with them.
+    ("unique_image_ids", answer(body=page(image(0, image_id=None), image(1, image_id=None))), None, FAILURE),
     ("known_image_label", answer(), None, FAILURE),
     ("known_image_label", answer(body=page(image(0, image_label="cloud_phone_9000"))), "cloud_phone_9000", FAILURE),
     ("length_in_bytes", answer(body=page(image(0, image_name="云" * 42))), None, FAILURE),  # 126 bytes

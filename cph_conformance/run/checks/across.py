@@ -16,7 +16,7 @@ from typing import Any
 from cph_conformance import spec
 from cph_conformance.run.checks.evidence import Answers
 from cph_conformance.run.checks.registry import ANSWERS, Drift, check
-from cph_conformance.run.transport.exchange import Exchange
+from cph_conformance.run.transport.exchange import Exchange, identity
 
 SHOWN = 3  # images named in a finding; the count is always given
 
@@ -43,8 +43,8 @@ def image_identity(answers: Answers) -> Iterator[Drift]:
     counted: set[tuple[str, str]] = set()  # (field, image_id) already in found
     for ex in answers.exchanges:
         for image in ex.images or ():
-            image_id = image.get("image_id")
-            if not isinstance(image_id, str):
+            image_id = identity(image)
+            if image_id is None:
                 continue
             if image_id not in first:
                 first[image_id] = (ex, image)

@@ -327,7 +327,7 @@ def unique_image_ids(ex: Exchange) -> Iterator[Drift]:
     images = ex.images
     if not images:
         return
-    counts = Counter(str(i.get("image_id")) for i in images)
+    counts = Counter(ex.image_ids)
     repeated = sorted(image_id for image_id, n in counts.items() if n > 1)
     if repeated:
         yield Drift("repeated", f"expected each image_id once in a page; repeated: {', '.join(repeated[:5])}", (ex,))

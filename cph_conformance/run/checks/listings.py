@@ -44,7 +44,7 @@ from cph_conformance.run.collect.walk import (
     query_of,
     reference,
 )
-from cph_conformance.run.transport.exchange import Exchange
+from cph_conformance.run.transport.exchange import Exchange, identity
 
 SHOWN = 5  # ids named in a message
 
@@ -116,7 +116,7 @@ def _skipped(listing: Listing, whole: Listing, continues: str) -> Iterator[Drift
     everywhere = set(listing.ids)
     seen: set[str] = set()
     for n, page in enumerate(listing.pages, 1):
-        ids = [str(i.get("image_id")) for i in page.images or ()]
+        ids = page.image_ids
         if not ids or any(i not in position for i in ids) or seen != set(whole.ids[: len(seen)]):
             return
         if n > 1:
@@ -186,7 +186,7 @@ def _broken(listing: Listing, continues: str) -> Iterator[Drift]:
 
 
 def _ids(pages: Sequence[Exchange]) -> list[str]:
-    return [str(i.get("image_id")) for page in pages for i in page.images or ()]
+    return [found for page in pages for found in page.image_ids]
 
 
 def _comparable(walked: Walked) -> bool:
@@ -454,8 +454,8 @@ def selected_images_listed(seen: Seen) -> Iterator[Drift]:
         if ex.project_id != project:
             continue
         for image in ex.images or ():
-            image_id = image.get("image_id")
-            if isinstance(image_id, str) and image_id not in listed_ids and image_id not in missing:
+            image_id = identity(image)
+            if image_id is not None and image_id not in listed_ids and image_id not in missing:
                 kind = owner(image)
                 if kind in parts:
                     missing[image_id] = (ex, str(kind))

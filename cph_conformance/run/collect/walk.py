@@ -80,7 +80,7 @@ class Listing:
 
     @property
     def ids(self) -> list[str]:
-        return [str(image.get("image_id")) for image in self.images]
+        return [found for page in self.pages for found in page.image_ids]
 
     @property
     def query(self) -> str:
@@ -165,10 +165,10 @@ class Walk:
             images = page.images
             if images is None:
                 return ended(NO_PAGE, tries=len(tries))
-            repeated = [str(i.get("image_id")) for i in images if str(i.get("image_id")) in seen_ids]
+            repeated = [found for found in page.image_ids if found in seen_ids]
             if repeated:
                 return ended(IMAGE_REPEATED, seen_ids[repeated[0]])
-            seen_ids.update((str(i.get("image_id")), n) for i in images)
+            seen_ids.update((found, n) for found in page.image_ids)
             marker = page.continuation
             if marker is None:
                 return ended(LAST)

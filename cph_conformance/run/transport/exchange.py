@@ -39,6 +39,13 @@ class Outgoing:
     case_id: str = ""  # schemathesis' case, for its requests
 
 
+def identity(image: dict[str, Any]) -> str | None:
+    """An image's identity: its image_id, when that is a string with something in it. An image without one relates
+    to no other (which page, listing or type holds it); what is wrong with it is its answer's schema's to say."""
+    found = image.get("image_id")
+    return found if isinstance(found, str) and found else None
+
+
 @dataclass(frozen=True)
 class Exchange:
     method: str
@@ -114,6 +121,11 @@ class Exchange:
         if images is None:
             return []
         return [i for i in images if isinstance(i, dict)] if isinstance(images, list) else None
+
+    @property
+    def image_ids(self) -> list[str]:
+        """The identities of the page's images, in order: those without one left out (image_id)."""
+        return [found for found in map(identity, self.images or ()) if found is not None]
 
     @property
     def continuation(self) -> str | None:
