@@ -254,6 +254,16 @@ def test_paging_ends_and_repeats_no_marker(marker: Any, key: str | None) -> None
     assert drifts("pagination", done)[1] == ([key] if key else [])
 
 
+def test_endless_paging_says_which_pages_held_nothing_and_shows_the_last_link() -> None:
+    """Six images in three pages, then empty pages that each give another marker: the finding names the empty pages
+    (the marker is not ignored: an ignored marker repeats images) and shows the first page and the last two."""
+    done = walk.Walk(pages_of([f"i{n}" for n in range(6)], 2, lambda n: str(n + 1)))
+    done.listing("public", 2, max_pages=5)
+    (drift,) = [d for d in judge(Facts((), walk=done), strict=True).drifts if d.check == "pagination"]
+    assert drift.message.endswith("each page gives a new marker; pages 4 to 5 hold no image, yet each gives one")
+    assert drift.exchanges == (done.exchanges[0], *done.exchanges[-2:])
+
+
 def test_a_type_with_thousands_of_images_is_compared_at_a_small_page_size_too() -> None:
     """Its pages at the largest size, and the first pages at a smaller one, where this service skips an image."""
     ids = [f"i{n}" for n in range(3000)]

@@ -176,11 +176,14 @@ def _broken(listing: Listing, continues: str) -> Iterator[Drift]:
             listing.selection,
         )
     elif listing.ended == ENDLESS:
+        # No image and no marker repeated (those end the walk first): each page went on to another marker.
+        empty = next((k for k in range(n) if not any(p.images for p in pages[k:])), n)
+        held = f"; pages {empty + 1} to {n} hold no image, yet each gives one" if empty < n - 1 else ""
         yield Drift(
             "endless",
             f"{where}: paging did not end after {n} pages, more than the images listed at the largest page size "
-            "need (is the marker ignored?)",
-            (*pages[:2], pages[-1]),
+            f"need: each page gives a new {continues}{held}",
+            (pages[0], *pages[-2:]),  # the first page, and the last: the page with a marker, and the next one's
             listing.selection,
         )
 
