@@ -39,9 +39,10 @@ def empty_page(selection: str, n: int) -> Exchange:
     return answer(f"image_type={selection}&limit={LARGEST}", body=body)
 
 
-def walked(broken: str = "", unreadable: str = "not-json", stopped: str = "") -> walk.Walk:
+def walked(broken: str = "", unreadable: str = "not-json", stopped: str = "", broken_at: int = 0) -> walk.Walk:
     """A walk of an empty catalog: each type's listing at the largest page size, whole (its one page empty), but the
-    broken type's, whose first page got a 200 that could not be read (or a 302: unreadable "")."""
+    broken type's, whose first page got a 200 that could not be read (or a 302: unreadable ""); broken_at: and a
+    listing of public images at that page size whose page 2 repeats an image of page 1."""
     listings = []
     for n, selection in enumerate(TYPES):
         if selection == broken:
@@ -50,6 +51,9 @@ def walked(broken: str = "", unreadable: str = "not-json", stopped: str = "") ->
             listings.append(Listing(selection, LARGEST, (page,), NO_PAGE, tries=3))
         else:
             listings.append(Listing(selection, LARGEST, (empty_page(selection, n),), LAST))
+    if broken_at:
+        pages = tuple(answer(f"image_type=public&limit={broken_at}&n={n}", n=n) for n in range(2))
+        listings.append(Listing("public", broken_at, pages, walk.IMAGE_REPEATED, earlier=1))
     done = walk.Walk(cast(Any, None), listings=listings, stopped=stopped)
     done.exchanges = [page for listing in listings for page in listing.pages]
     return done
@@ -75,6 +79,13 @@ def why(v: Verdict, check: str) -> str:
         ("walk stopped by the deadline", "image_type_partition", "deadline of 120 s (CPH_DEADLINE) passed", "broke"),
         # ... or the listings were whole, and too small to compare at two page sizes.
         ("empty catalog", "same_listing_at_any_limit", "too few images to relate (public 0,", "broke off"),
+        # ... or whole, and every listing at another page size broke off (the trial's X1: pagination's finding).
+        (
+            "smaller pages broke",
+            "same_listing_at_any_limit",
+            "page 2 repeats an image of page 1): see pagination",
+            "few",
+        ),
         # The answers' checks: every page the run got was unreadable.
         ("pages unreadable", "image_type_filter", "could not be read (not-json 2)", "Nothing this run asked for"),
         ("pages readable", "image_type_filter", "Nothing this run asked for", "could not be read"),
@@ -94,6 +105,7 @@ def test_a_check_that_judged_nothing_names_the_cause_the_run_knows(
             stopped=Stopped(120, parts=((WALK, "stopped after 4 listing(s)"),)),
         ),
         "empty catalog": Facts((error_page,), walk=walked()),
+        "smaller pages broke": Facts((error_page,), walk=walked(broken_at=2)),
         "pages unreadable": Facts(
             (error_page, answer("image_type=public", unreadable="not-json"), answer("limit=5", unreadable="not-json"))
         ),

@@ -219,6 +219,13 @@ class Verdict:
                 f"The walk's listings at {spec.page_size()}={largest} broke off, so none was whole to relate to "
                 f"({'; '.join(broken)}): see pagination."
             )
+        elsewhere = [_how_it_broke(x) for x in walk.listings if not x.usable] if walk is not None else []
+        if elsewhere:
+            shown = "; ".join(elsewhere[:3]) + (f"; and {len(elsewhere) - 3} more" if len(elsewhere) > 3 else "")
+            return (
+                f"The walk's listings at the other page sizes broke off before they could be related ({shown}): "
+                "see pagination."
+            )
         counts = walking.images_per_selection(walk.listings if walk is not None else [])
         held = ", ".join(f"{selection} {n}" for selection, n in counts.items())
         return f"The walk's whole listings hold too few images to relate ({held})."
