@@ -186,10 +186,10 @@ def fuzzing_after_the_first_failure(v: Verdict) -> int:
 def test_shrinking_sends_no_more_requests_than_its_cap(cap: int) -> None:
     v = shrinking_run(cap)
     sent = fuzzing_after_the_first_failure(v)
-    cut = [n for n in v.notes if "shrinking was cut short" in n]
+    cut = [n for n in v.notes if "shrinking may have been cut short" in n]
     if cap < 500:
         assert sent == cap and cut and f"CPH_SHRINK_REQUESTS={cap}" in cut[0]
-        assert "cut short at CPH_SHRINK_REQUESTS=3" in failure(v).message
+        assert "within CPH_SHRINK_REQUESTS=3: perhaps cut short" in failure(v).message
     else:  # shrinking ends by itself, well within the cap
         assert cap > sent > 3 and cut == []
 

@@ -41,11 +41,13 @@ class Shrinking:
     def note(self) -> str | None:
         if not self.cut:
             return None
+        # spent counts from the first fuzzing case that broke any rule; the cap, from the first whose rule
+        # Hypothesis was told of (one a request without parameters shows is not): the cap may be what ended it.
         return (
-            f"shrinking was cut short: after a case of schemathesis' fuzzing broke a rule, it sent {self.spent} "
-            f"requests (CPH_SHRINK_REQUESTS={self.cap}) and stopped. The smallest reproduction of such a finding is "
-            "the smallest case found by then, perhaps not the smallest there is: raise CPH_SHRINK_REQUESTS to "
-            "shrink further."
+            f"shrinking may have been cut short: after the first case of schemathesis' fuzzing that broke a rule, "
+            f"the fuzzing phase sent {self.spent} more requests, and shrinking may send at most "
+            f"CPH_SHRINK_REQUESTS={self.cap}. The smallest reproduction of such a finding is the smallest case found "
+            "by then, perhaps not the smallest there is: raise CPH_SHRINK_REQUESTS to shrink further."
         )
 
 
@@ -106,7 +108,7 @@ def told(findings: Sequence[Finding], drifts: Sequence[Drift], shrinking: Shrink
     for f in findings:
         instances = shrunk.get((f.check, f.key), [])
         if instances and size(instances[0].exchanges[0])[0]:
-            cut = f" (cut short at CPH_SHRINK_REQUESTS={shrinking.cap})" if shrinking.cut else ""
+            cut = f" (within CPH_SHRINK_REQUESTS={shrinking.cap}: perhaps cut short)" if shrinking.cut else ""
             line = (
                 f"Shrunk by Hypothesis{cut}: the smallest reproduction is the smallest of {len(instances)} "
                 "request(s) of schemathesis' fuzzing that break this rule."
