@@ -20,13 +20,14 @@ from cph_conformance import spec
 from cph_conformance.run import checks
 from cph_conformance.run.checks.evidence import Case
 from cph_conformance.run.collect import cases
+from cph_conformance.run.report import shown
 from cph_conformance.run.report import summary as report
 from cph_conformance.run.report.changes import IMAGES, NEW_VALUE, Change, Changes
 from cph_conformance.run.report.result import Result
 from cph_conformance.run.transport.credential import VALID
 from cph_conformance.run.transport.exchange import Exchange
 from cph_conformance.run.verdict import replay
-from cph_conformance.run.verdict.findings import flaky
+from cph_conformance.run.verdict.findings import FAILURE, flaky
 from cph_conformance.run.verdict.judge import Facts
 from cph_conformance.run.verdict.verdict import CANNOT_RUN, DRIFT, PASSED, Blips, cannot_run
 from tests import inprocess
@@ -354,3 +355,20 @@ def test_the_blips_met_are_counted_and_listed(blips: Blips, said: str | None) ->
         assert ("Blips (502, 503, 504, lost connections)" in text) == (said is not None)
         assert said is None or said in text
         assert all(line in text for line in blips.listed)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "rests_on"),
+    [
+        (200, {"phone_images": [{"image_name": "x"}]}, "page"),  # a page's fields: the page's tables
+        (400, {"message": "bad"}, "huawei-docs"),  # an error's body: Huawei's Abnormal Response page, not the page
+    ],
+)
+def test_a_finding_rests_on_the_statements_it_quotes(status: int, body: dict[str, Any], rests_on: str) -> None:
+    """Where a cause cites statements of its own (not its check's), "Rests on" names their kind: never a page
+    above a quote of another source (the trial's X7)."""
+    url = "https://cph.example" + spec.OPERATION_PATH.format(project_id=inprocess.PROJECT) + "?limit=10"
+    v = inprocess.answers(Exchange("GET", url, VALID, status, {"content-type": "application/json"}, body, "", "walk"))
+    (group,) = [g for g in shown.groups(Result(v), FAILURE) if g.check == "response_schema_conformance"]
+    assert group.rests_on == rests_on
+    assert all(source.startswith(f"{rests_on}:") for source in group.sources)

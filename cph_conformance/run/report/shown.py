@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from cph_conformance import spec
 from cph_conformance.run import checks
 from cph_conformance.run.checks.registry import ASSUMPTION, THE_RUN
 from cph_conformance.run.report import causes, reproduce
@@ -108,6 +109,8 @@ def groups(r: Result, kind: str) -> list[Group]:
         mine = [f for f in found if f.check == name]
         sources = tuple(dict.fromkeys(line for f in mine for line in f.source.splitlines()))
         rests_on = every[name].kind if name in every else THE_RUN
+        own = {f.rests_on or rests_on for f in mine}  # a cause may rest on statements of its own (Drift.citations)
+        rests_on = next((k for k in spec.SOURCE_KINDS if k in own), rests_on)
         if all(f.source.startswith(ASSUMPTION) for f in mine):
             rests_on = ASSUMPTION
         role = rows[name].role if kind == FAILURE and name in rows else ""

@@ -20,7 +20,7 @@ from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
 from cph_conformance import spec
-from cph_conformance.run.checks.registry import Check, Drift
+from cph_conformance.run.checks.registry import ASSUMPTION, Check, Drift
 from cph_conformance.run.transport.exchange import Exchange, curl
 
 FAILURE, WARNING, ERROR, FLAKY = "failure", "warning", "error", "flaky"
@@ -76,6 +76,7 @@ class Finding:
     answers: tuple[str, ...] = ()  # a flaky finding's answers, each as seen, with its curl line
     instances: tuple[Instance, ...] = ()  # each drift of this cause, in the order found (up to MAX_INSTANCES)
     more: int = 0  # instances found beyond those kept
+    rests_on: str = ""  # the kind of source its own statements are, where they are not its check's; "": its check's
 
     @property
     def cause(self) -> str:
@@ -106,6 +107,12 @@ def source_of(cites: Iterable[str], assumed: str = "") -> str:
     return "\n".join(str(s) for s in statements)
 
 
+def kind_of(cites: Iterable[str]) -> str:
+    """The strongest kind of source among some statements (the page first), as a check's kind is."""
+    kinds = {spec.statements()[c].kind for c in cites}
+    return next((k for k in spec.SOURCE_KINDS if k in kinds), ASSUMPTION)
+
+
 def curls_of(exchanges: Iterable[Exchange]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ex.curl for ex in exchanges))[:MAX_CURLS]
 
@@ -125,7 +132,10 @@ def of_drift(check: Check, drift: Drift) -> Finding:
     source = source_of(cites, assumed)
     found = Instance(drift.selection, drift.instance, drift.message, sent_of(drift.exchanges))
     curls = curls_of(drift.exchanges)
-    return Finding(check.name, verdict, check.rule, source, drift.message, curls, drift.key, instances=(found,))
+    own = kind_of(cites) if drift.citations is not None and not assumed else ""
+    return Finding(
+        check.name, verdict, check.rule, source, drift.message, curls, drift.key, instances=(found,), rests_on=own
+    )
 
 
 def error(check: Check, message: str, curls: Sequence[str] = (), key: str = "") -> Finding:
