@@ -33,6 +33,9 @@ _LINKABLE = re.compile(r"(?i)(?:\b[a-z][a-z0-9+.-]*:/{1,3}|\bwww\.)[^\s<>`|\\]+|
 # Characters that are Markdown wherever they are (backslash-escaped), and those that are HTML (entities).
 _MARKDOWN_EVERYWHERE = re.compile(r"[\\`*\[\]!|~$]|(?<![^\W_])_|_(?![^\W_])")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# An & that Markdown would read as a character reference (&amp;, &#47;, &#x2F;); any other stays as it is, readable
+# in the plain text (image_type=public&limit=10).
+_REFERENCE = re.compile(r"&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)")
 # What makes a line a heading, a list item, a rule or a setext underline when it starts a line (a quote's > is
 # an entity already); and a numbered list item's number.
 _LINE_START = re.compile(r"(?m)^([ \t]*)([#+=\-])")
@@ -60,7 +63,7 @@ def xml(text: str) -> str:
 
 
 def _markdown_text(text: str) -> str:
-    text = "".join(_HTML.get(c, c) for c in text) if any(c in text for c in _HTML) else text
+    text = _REFERENCE.sub("&amp;", text).replace("<", _HTML["<"]).replace(">", _HTML[">"])
     text = _MARKDOWN_EVERYWHERE.sub(lambda m: "\\" + m.group(), text)
     return _LINE_START.sub(r"\1\\\2", text)
 
