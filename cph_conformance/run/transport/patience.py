@@ -42,6 +42,8 @@ SAMPLES = 3  # throttled answers kept, so that the run can judge what a throttle
 AGAIN = 2  # more tries of a request that met a blip (and of a failing request, cph_conformance.run.verdict.replay)
 REPLAY_PAUSE = 0.2  # seconds before a failing request (or a failing step of the walk) is sent again
 TRANSIENT_BACKOFF = 0.5  # seconds before the first new try after a blip
+# A silence took the whole time for one answer: waiting again within its request would triple a hung request's cost.
+NOT_ASKED_AGAIN = (lost.Lost.SILENT, lost.Lost.SLOW)
 DOWN_AFTER = 5  # requests in a row that met a blip at every try: then one try each, until one is answered
 LISTED = 30  # requests that met a blip, listed
 
@@ -105,8 +107,7 @@ class Patience:
                 response = self._throttled(send)
             except httpx.TransportError as exc:
                 kind = lost.of(exc)[0]
-                # A silence took the whole time for one answer: waiting again here would triple a hung request's cost.
-                last = attempt == tries - 1 or self.out_of_time or kind in (lost.Lost.SILENT, lost.Lost.SLOW)
+                last = attempt == tries - 1 or self.out_of_time or kind in NOT_ASKED_AGAIN
                 met.append(f"no answer ({kind})")
                 if last:
                     self._blips(label, met, answered=False)

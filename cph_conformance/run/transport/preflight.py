@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from cph_conformance import spec
 from cph_conformance.run.transport.exchange import Exchange
 from cph_conformance.run.transport.lost import Lost
+from cph_conformance.run.transport.patience import NOT_ASKED_AGAIN
 from cph_conformance.run.transport.sender import Sender
 from cph_conformance.run.transport.target import CannotRun, Target
 
@@ -26,7 +27,8 @@ def check(sender: Sender, target: Target) -> Exchange:
     smallest, _ = spec.limit_bounds()
     ex = sender.get({spec.page_size(): smallest}, phase="preflight")
     if ex.status is None:
-        raise CannotRun(_unreachable(ex, target, sender.deadline.passed, sender.patience.again + 1))
+        tries = 1 if ex.lost in NOT_ASKED_AGAIN else sender.patience.again + 1
+        raise CannotRun(_unreachable(ex, target, sender.deadline.passed, tries))
     why = _stopped(ex, ex.status, target, ex.url.split("?")[0], smallest)
     if why:
         raise CannotRun(why)
