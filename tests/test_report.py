@@ -372,3 +372,13 @@ def test_a_finding_rests_on_the_statements_it_quotes(status: int, body: dict[str
     (group,) = [g for g in shown.groups(Result(v), FAILURE) if g.check == "response_schema_conformance"]
     assert group.rests_on == rests_on
     assert all(source.startswith(f"{rests_on}:") for source in group.sources)
+
+
+@pytest.mark.parametrize(("query", "where"), [("", "no query parameters"), ("?limit=10", "limit=10")])
+def test_a_findings_places_name_a_request_without_parameters_too(query: str, where: str) -> None:
+    """The trial's X5 read "in , image_type=public...": a request without query parameters was an empty place."""
+    url = "https://cph.example" + spec.OPERATION_PATH.format(project_id=inprocess.PROJECT) + query
+    body = {"phone_images": [{"image_name": "x"}]}
+    v = inprocess.answers(Exchange("GET", url, VALID, 200, {"content-type": "application/json"}, body, "", "walk"))
+    (group,) = [g for g in shown.groups(Result(v), FAILURE) if g.check == "response_schema_conformance"]
+    assert group.findings[0].where == (where,)

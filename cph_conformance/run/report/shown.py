@@ -74,11 +74,14 @@ class Group:
     findings: tuple[Shown, ...]
 
 
+NO_QUERY = "no query parameters"  # where an instance is, when its request had none
+
+
 def _where(instance: Instance) -> str:
     if instance.instance:
         return instance.instance
     query = "&".join(f"{k}={v}" for k, v in instance.sent[0].query) if instance.sent else ""
-    return query or instance.selection
+    return query or instance.selection or NO_QUERY
 
 
 def shown(f: Finding, r: Result) -> Shown:
