@@ -281,6 +281,30 @@ def test_a_type_with_thousands_of_images_is_compared_at_a_small_page_size_too() 
     assert "public:order" in drifts("same_listing_at_any_limit", done)[1]
 
 
+@pytest.mark.parametrize("missing", [None, ""])  # every other image: without an image_id, or with an empty one
+def test_images_without_an_identity_take_their_place_in_pages_and_relate_to_nothing(missing: str | None) -> None:
+    """100 images paged faithfully, every other one without an image_id (the schema's finding): the walk sizes its
+    listings by images, not identities, so paging is never taken for endless, and no image without one is related
+    to another. With "" instead, the spec's schema allows it: one identity, repeated (unique_image_ids)."""
+    images = [{"image_id": f"i{n}"} if n % 2 else ({"image_id": missing} if missing is not None else {}) for n in
+              range(100)]  # fmt: skip
+
+    def fetch(query: dict[str, Any], project: str | None = None, auth: str = VALID) -> Exchange:
+        size, start = int(query.get("limit", LARGEST)), int(query.get("marker") or 0)
+        body: dict[str, Any] = {"phone_images": images[start : start + size]}
+        if start + size < len(images):
+            body["page_info"] = {"next_marker": str(start + size)}
+        return Exchange("GET", f"{URL}?{sorted(query.items())}", auth, 200, {}, body)
+
+    done = walk.run(Service(fetch))
+    found = {d.check for d in judge(Facts(tuple(done.exchanges), walk=done), strict=True).drifts}
+    if missing is None:
+        assert not found & {"pagination", "same_listing_at_any_limit", "unique_image_ids"}  # (it lists one set
+        # of images for every image_type: the type checks' findings, not these)
+    else:
+        assert "unique_image_ids" in found
+
+
 def test_a_project_with_a_single_image_leaves_no_relation_unjudged() -> None:
     """One public image and nothing else: a faithful project, whose run must not be inconclusive for want of a
     listing to compare."""

@@ -184,7 +184,7 @@ class Walk:
 
     def edges(self, parts: Sequence[str]) -> list[int]:
         """Where each part of a union ends in it (the images of the parts before it, and its own), as listed."""
-        counts = [len(r.ids) if (r := reference(self.listings, part)) else 0 for part in parts]
+        counts = [len(r.images) if (r := reference(self.listings, part)) else 0 for part in parts]
         return sorted({sum(counts[: n + 1]) for n in range(len(counts) - 1)} - {0})
 
     def gather(self, only: Collection[str] = ()) -> None:
@@ -198,7 +198,7 @@ class Walk:
             whole = self.listing(selection, largest, REFERENCE_PAGES)
             if not whole.complete:
                 continue
-            count = len(whole.ids)
+            count = len(whole.images)  # every image takes its place in a page, with an identity or without
             # A small page size, below the largest even for a type with thousands of images: the whole listing when
             # it takes about SMALL_PAGES pages, else its first SMALL_PAGES pages.
             small = max(smallest, min(largest // 2, math.ceil(count / SMALL_PAGES)))
@@ -250,7 +250,7 @@ def images_per_selection(listings: Sequence[Listing]) -> dict[str, int]:
     """How many images each selector value (image_type) lists: its complete listing at the largest page size walked;
     a selection whose listing broke off is not counted."""
     counted = {selection: reference(listings, selection) for selection in spec.image_type_selects()}
-    return {selection: len(found.ids) for selection, found in counted.items() if found is not None}
+    return {selection: len(found.images) for selection, found in counted.items() if found is not None}
 
 
 def run(

@@ -40,10 +40,11 @@ class Outgoing:
 
 
 def identity(image: dict[str, Any]) -> str | None:
-    """An image's identity: its image_id, when that is a string with something in it. An image without one relates
-    to no other (which page, listing or type holds it); what is wrong with it is its answer's schema's to say."""
+    """An image's identity: its image_id, when that is a string (the spec allows an empty one: two images that
+    both have "" are one image listed twice). An image without one relates to no other (which page, listing or type
+    holds it); what is wrong with it is its answer's schema's to say."""
     found = image.get("image_id")
-    return found if isinstance(found, str) and found else None
+    return found if isinstance(found, str) else None
 
 
 @dataclass(frozen=True)
