@@ -32,6 +32,8 @@ HOSTILE = {
     "table break": "a | b | c",
     "html comment": "<!-- hidden -->",
     "entity": "&lt;script&gt; &#60;b&#62;",
+    # Longer than CommonMark's references, as GitHub's cmark-gfm reads them: a bidi override, a mail link, markup.
+    "entity, 8 digits": "error: &#x0000202E;gnp.exe victim&#00000064;evil.com &#00000060;script&#00000062;",
     "OSC 8 link": "\x1b]8;;http://evil.example\x1b\\click\x1b]8;;\x1b\\",
     "clear screen": "\x1b[2J\x1b[H",
     "NUL": "a\x00b",
@@ -90,6 +92,8 @@ def test_markdown_shows_what_it_escaped_as_typed() -> None:
     assert html.strip() == "<p># &lt;b&gt;a&lt;/b&gt; &amp; ![x](y) *z* _w_ | 1. `c`</p>"
     # A character reference in the text is shown as typed, not as the character it names.
     assert render(escape.markdown("a &amp; b &#47; c&d")).strip() == "<p>a &amp;amp; b &amp;#47; c&amp;d</p>"
+    # Any &#, however many digits follow (cmark-gfm reads 8: U+202E, @), is shown as typed.
+    assert escape.markdown("&#x0000202E; a&#00000064;b") == "&amp;#x0000202E; a&amp;#00000064;b"
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))

@@ -33,9 +33,10 @@ _LINKABLE = re.compile(r"(?i)(?:\b[a-z][a-z0-9+.-]*:/{1,3}|\bwww\.)[^\s<>`|\\]+|
 # Characters that are Markdown wherever they are (backslash-escaped), and those that are HTML (entities).
 _MARKDOWN_EVERYWHERE = re.compile(r"[\\`*\[\]!|~$]|(?<![^\W_])_|_(?![^\W_])")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-# An & that Markdown would read as a character reference (&amp;, &#47;, &#x2F;); any other stays as it is, readable
-# in the plain text (image_type=public&limit=10).
-_REFERENCE = re.compile(r"&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)")
+# An & that a Markdown renderer may read as a character reference: &# with anything after it (GitHub's cmark-gfm
+# reads up to 8 digits where CommonMark says 7), or a name and ;. Any other & stays as it is, readable in the plain
+# text (image_type=public&limit=10).
+_REFERENCE = re.compile(r"&(?=#|[A-Za-z][A-Za-z0-9]*;)")
 # What makes a line a heading, a list item, a rule or a setext underline when it starts a line (a quote's > is
 # an entity already); and a numbered list item's number.
 _LINE_START = re.compile(r"(?m)^([ \t]*)([#+=\-])")
