@@ -260,7 +260,8 @@ def test_each_fault_fails_the_run_and_names_its_check(runs: dict[str, Run], faul
         said = "```sh\n# The requests again, from a shell where CPH_AUTH_TOKEN holds a token of the project:\n"
         assert said + 'curl -X GET -H "X-Auth-Token: $CPH_AUTH_TOKEN"' in run.summary
     else:
-        assert re.search(r"^\.venv/bin/python -m cph_conformance\.run\.resend \S+ GET 'http", run.summary, re.M)
+        resend = r"^PYTHONPATH=generated \.venv/bin/python -m cph_conformance\.run\.resend \S+ GET 'http"
+        assert re.search(resend, run.summary, re.M)
         assert "curl -X GET" not in run.summary.split("Smallest reproduction", 1)[1].split("```", 2)[1]
 
 

@@ -19,6 +19,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
+import httpx
+
 from cph_conformance import spec
 from cph_conformance.run.report import escape
 from cph_conformance.run.transport import credential, target
@@ -33,22 +35,39 @@ AUTHS += tuple(credential.MISPLACED)
 
 
 def resend(auth: str, method: str, url: str, env: Mapping[str, str]) -> Exchange:
-    """The request sent again to url's endpoint, with env's credential; CannotRun names what env lacks."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise target.CannotRun(f"{url!r} is not a request's URL")
-    endpoint = f"{parts.scheme}://{parts.netloc}"
-    t = target.live({"CPH_BASE_URL": endpoint, **env} if not env.get("CPH_REGION") else env)
+    """The request sent again to url's endpoint, with env's credential; CannotRun says what stops it: a URL that is
+    not a request's, an endpoint other than the one env names (the credential goes to no other), a credential env
+    lacks, or one that cannot be placed as AUTH says."""
+    endpoint, raw_path = _parts(url)
+    named = target.named_endpoint(env)
+    if named is not None and named.lower() != endpoint.lower():
+        raise target.CannotRun(
+            f"the URL's endpoint {endpoint} is not the one CPH_BASE_URL or CPH_REGION names ({named}): the credential "
+            "goes only to that one; unset them, or set the endpoint the run tested"
+        )
+    t = target.live({**env, "CPH_BASE_URL": endpoint})
+    if auth in credential.MISPLACED and auth not in t.credential.misplaced:
+        raise target.CannotRun(f"{auth} misplaces a credential of another kind than {t.credential_variable}")
     deadline = Deadline(SECONDS)
     patience = Patience(
         0, spec.statuses_when("throttled"), transient=spec.statuses_when("transient"), again=0, deadline=deadline
     )
     sender = Sender(endpoint, t.project_id, t.credential, t.secrets, patience, deadline)
-    raw_path = parts.path + (f"?{parts.query}" if parts.query else "")
     try:
-        return sender.send(Outgoing(method, raw_path.encode("ascii"), auth, "replay"))
+        return sender.send(Outgoing(method, raw_path, auth, "replay"))
     finally:
         sender.close()
+
+
+def _parts(url: str) -> tuple[str, bytes]:
+    """(scheme://host[:port], the path and query as they go on the wire) of a request's URL, as the reports write
+    it (percent-encoded); CannotRun for anything else."""
+    try:
+        parts = urlsplit(url)
+        endpoint = target.check_base_url(f"{parts.scheme}://{parts.netloc}", "the URL's endpoint")
+        return endpoint, (parts.path + (f"?{parts.query}" if parts.query else "")).encode("ascii")
+    except (ValueError, target.CannotRun):  # UnicodeEncodeError too: the reports write URLs percent-encoded
+        raise target.CannotRun(f"{url!r} is not a request's URL as the reports write it") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         ex = resend(args.auth, args.method.upper(), args.url, os.environ)
-    except target.CannotRun as exc:
+    except (target.CannotRun, httpx.InvalidURL) as exc:
         print(f"error: {escape.console(str(exc))}", file=sys.stderr)
         return 2
     if ex.status is None:

@@ -60,7 +60,7 @@ def mock_command(mock: Mock, port: int = PORT) -> str:
     return shlex.join([*PYTHON, *options]) + " & mock=$!"
 
 
-RESEND = (".venv/bin/python", "-m", "cph_conformance.run.resend")
+RESEND = (*PYTHON[:2], "-m", "cph_conformance.run.resend")  # the signer is the generated client's
 
 
 def block(
@@ -70,8 +70,8 @@ def block(
     run's credential was a token in CPH_AUTH_TOKEN (else an access key's signature, or IAM's token)."""
     if mock is None and not by_token:
         return [
-            "# The requests again, from this project's folder, with the credential variables the run had (CPH_AK and",
-            "# CPH_SK, or CPH_IAM_*) and CPH_PROJECT_ID set; each signed or placed as the run did:",
+            "# The requests again, from this project's folder after make setup, with the variables the run had set",
+            "# (CPH_AK and CPH_SK, or CPH_IAM_* and CPH_REGION; CPH_PROJECT_ID); each signed or placed as the run did:",
             *(shlex.join([*RESEND, sent.auth, sent.method, sent.url]) for sent in instance.sent),
         ]
     if mock is None:

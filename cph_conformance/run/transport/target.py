@@ -114,6 +114,14 @@ def _base_url(env: Mapping[str, str]) -> str:
     raise CannotRun(f"set CPH_REGION (one of {', '.join(spec.regions())}) or CPH_BASE_URL to name the endpoint.")
 
 
+def named_endpoint(env: Mapping[str, str]) -> str | None:
+    """The endpoint CPH_BASE_URL or CPH_REGION names (CPH_BASE_URL first), as scheme://host[:port]; None when
+    neither is set."""
+    if not (env.get("CPH_BASE_URL", "").strip() or env.get("CPH_REGION", "").strip()):
+        return None
+    return _base_url(env)
+
+
 def _credential_kind(env: Mapping[str, str]) -> str:
     kinds = {
         "token": [TOKEN] if env.get(TOKEN) else [],
