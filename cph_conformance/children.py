@@ -13,7 +13,7 @@ started it:
 
 A session of its own is, on Linux, also a scheduling group of its own (an autogroup), which starts at nice 0 and
 shares the CPU evenly with every other group: a child would escape the priority its parent runs at (`nice make
-conformance`, a test suite's background work). priority_kept() gives the child's group its parent's nice.
+conformance`, a test suite's background work). keep_priority() gives the child's group its parent's nice.
 
 environment() is what a child gets instead of os.environ: every credential variable left out (the settings marked
 secret, Huawei's SDK's own, and any variable whose value holds one of the run's secret values); the gateway alone
@@ -29,6 +29,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -40,17 +41,11 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 SDK_CREDENTIALS = ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_SECURITY_TOKEN")
 CREDENTIALS = (*(s.name for s in settings.SETTINGS if s.kind.secret), *SDK_CREDENTIALS)
 
-# argv: the pipe's read end, the grace in seconds, the nice of its scheduling group, the command. Ends the command
-# when the pipe closes (SIGTERM, SIGKILL after the grace); passes SIGTERM and SIGINT on; exits as the command did
-# (128 + N for a signal N).
+# argv: the pipe's read end, the grace in seconds, the command. Ends the command when the pipe closes (SIGTERM,
+# SIGKILL after the grace); passes SIGTERM and SIGINT on; exits as the command did (128 + N for a signal N).
 GUARD = """
 import os, signal, subprocess, sys, threading, time
-watched, grace, nice, command = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.argv[4:]
-try:
-    with open("/proc/self/autogroup", "w") as group:
-        group.write(nice)
-except OSError:
-    pass
+watched, grace, command = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3:]
 child = subprocess.Popen(command)
 def watch():
     while os.read(watched, 64):
@@ -83,46 +78,47 @@ def environment(env: Mapping[str, str] | None = None, secrets: Iterable[str] = (
     }
 
 
-AUTOGROUP = "/proc/self/autogroup"  # Linux: this process's scheduling group, "/autogroup-N nice K"
+AUTOGROUP = "/proc/{}/autogroup"  # Linux: a process's scheduling group, "/autogroup-N nice K"
+AUTOGROUP_TRIES = 4  # the kernel takes one change of a group's nice per 100 ms from a process without CAP_SYS_ADMIN
 
 
 def _nice() -> int:
-    """The priority a child of the calling thread should keep: the thread's nice or its group's, the lower one."""
+    """The priority a child of the calling thread should keep: the thread's nice or its group's, the higher."""
     if sys.platform != "linux":
         return 0
     try:
-        with open(AUTOGROUP, encoding="ascii") as group:
+        with open(AUTOGROUP.format("self"), encoding="ascii") as group:
             grouped = int(group.read().split()[-1])
     except (OSError, ValueError, IndexError):
         grouped = 0
     return max(grouped, os.getpriority(os.PRIO_PROCESS, 0))
 
 
-def priority_kept() -> Callable[[], None]:
-    """For Popen(start_new_session=True, preexec_fn=...): the new session's scheduling group gets the nice of the
-    thread that starts it (measured: a test suite's background runs, each in a session of its own, took the CPU from
-    the suite's main thread as if they had not been niced)."""
-    nice = str(_nice()).encode()
-
-    def keep() -> None:  # in the child, after setsid, before exec: system calls only
-        with contextlib.suppress(OSError):
-            group = os.open(AUTOGROUP, os.O_WRONLY)
-            try:
-                os.write(group, nice)
-            finally:
-                os.close(group)
-
-    return keep
+def keep_priority(pid: int, nice: int | None = None) -> None:
+    """Give the scheduling group of pid, which leads a session of its own, the nice of the calling thread (or nice):
+    a new session is a new group at nice 0, where the thread's nice no longer counts (measured: a test suite's
+    background runs took the CPU from its main thread as if they had not been niced). Nothing to do at nice 0 or
+    elsewhere than Linux; a group the kernel will not change now (EAGAIN) is asked again a few times, then left as
+    it is: a priority, never a reason to fail."""
+    nice = _nice() if nice is None else nice
+    if nice <= 0 or sys.platform != "linux":
+        return
+    for _ in range(AUTOGROUP_TRIES):
+        try:
+            with open(AUTOGROUP.format(pid), "w", encoding="ascii") as group:
+                group.write(str(nice))
+            return
+        except BlockingIOError:
+            time.sleep(0.11)
+        except OSError:
+            return
 
 
 def _dies_with_parent(parent: int) -> Callable[[], None]:
-    keep_priority = priority_kept()
-
     def set_signal() -> None:  # in the child, between fork and exec: no allocation, no lock
         _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if os.getppid() != parent:  # the parent ended before the signal was set
             os._exit(1)
-        keep_priority()
 
     return set_signal
 
@@ -140,14 +136,17 @@ def start(
     process (tests)."""
     if popen.keys() & {"start_new_session", "process_group", "preexec_fn", "pass_fds"}:
         raise ValueError("start() sets the child's session and inherited files itself")
+    nice = _nice()
     if not (uses_guard() if guard is None else guard):
-        return subprocess.Popen(
+        child = subprocess.Popen(
             list(args), env=dict(env), start_new_session=True, preexec_fn=_dies_with_parent(os.getpid()), **popen
         )
+        keep_priority(child.pid, nice)
+        return child
     read_end, write_end = os.pipe()  # both not inheritable: the guard gets the read end by pass_fds only
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", GUARD, str(read_end), str(GRACE), str(_nice()), *args],
+            [sys.executable, "-I", "-S", "-c", GUARD, str(read_end), str(GRACE), *args],
             env=dict(env),
             start_new_session=True,
             pass_fds=(read_end,),
@@ -159,6 +158,7 @@ def start(
     finally:
         os.close(read_end)
     _HELD[proc.pid] = write_end  # closed by stop(), or by the system when this process ends
+    keep_priority(proc.pid, nice)  # the guard's group: the command's too
     return proc
 
 

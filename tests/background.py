@@ -50,7 +50,7 @@ def _yield_to_the_tests() -> None:
     runs here 19 beat 10 in 5 (medians 22.3 and 24.0 s). Only on Linux, where nice() applies to the calling thread
     and what it starts; elsewhere it would lower the whole session, for good. A child in a session of its own is in
     a scheduling group of its own, where this nice would not count: such children are started with
-    children.priority_kept() (python() below does), which gives their group this thread's nice."""
+    children.keep_priority() (python() below does), which gives their group this thread's nice."""
     if sys.platform == "linux":
         os.nice(19)
 
@@ -151,9 +151,9 @@ class Ended(Exception):
 def _in_a_session(args: Sequence[str], env: Mapping[str, str], **popen: Any) -> subprocess.Popen[str]:
     """A child in a session of its own (a kill of its group ends what it started), at the priority of the thread
     that starts it, its output read as text."""
-    return subprocess.Popen(
-        list(args), env=dict(env), text=True, start_new_session=True, preexec_fn=children.priority_kept(), **popen
-    )
+    proc = subprocess.Popen(list(args), env=dict(env), text=True, start_new_session=True, **popen)
+    children.keep_priority(proc.pid)
+    return proc
 
 
 def python(code: str, *args: str) -> subprocess.Popen[str]:

@@ -201,7 +201,8 @@ NICED_PARENT = """
 import os, subprocess, sys
 from cph_conformance import children
 os.nice(7)  # as `nice` or a test suite's background thread leaves it
-show = [sys.executable, "-c", "print(open('/proc/self/autogroup').read().split()[-1])"]
+# After a moment: the parent sets the group's nice once the child is started.
+show = [sys.executable, "-c", "import time; time.sleep(0.6); print(open('/proc/self/autogroup').read().split()[-1])"]
 with children.running(show, children.environment(), guard=sys.argv[1] == "guard", stdout=subprocess.PIPE) as child:
     print(child.communicate()[0].decode().strip())
 """

@@ -169,9 +169,9 @@ def conformance(
             stderr=stderr,
             cwd=folder,
             start_new_session=True,
-            preexec_fn=children.priority_kept(),
             text=True,
         )
+        children.keep_priority(proc.pid)
         peak, why, seen = 0, "", dict[int, str]()
         with background.tracked(proc):
             while proc.poll() is None:
