@@ -120,17 +120,10 @@ def weigh(
     findings = shrunk.told(findings, judgement.drifts, shrinking)
     walked = facts.walk
     recovered = [ex for step in walked.retried for ex in step.tries if not ex.judged] if walked else []
-    replays = None
     if resender is None and sender is not None:
         resender = replay.Resender(sender, plan.again, plan.walk_budget, plan.pause)
-    if plan.again and resender is not None:
-        plan.say("==> the failures sent again: drift only if it comes back every time")
-        lost = [ex for ex in facts.answers if ex.transient and ex not in recovered]
-        cost = len(walked.exchanges) if walked else 0
-        findings, replays = replay.confirm(
-            findings, judgement.drifts, lost, resender, cost, plan.replays, plan.again, plan.pause
-        )
-        recovered += replays.answered
+    findings, replays = _sent_again(findings, judgement.drifts, facts, plan, resender, recovered)
+    recovered += replays.answered if replays else []
     stopped = _replays_cut(facts.stopped, replays, sender)
     if stopped is not None and stopped.parts:  # the cause first: what it cut short follows from it
         findings = [stopped_finding(stopped), *findings]
@@ -153,6 +146,23 @@ def weigh(
         tuple(recovered),
         stopped,
     )
+
+
+def _sent_again(
+    findings: list[Finding],
+    drifts: Sequence[Drift],
+    facts: Facts,
+    plan: Plan,
+    resender: replay.Replaying | None,
+    recovered: Sequence[Exchange],
+) -> tuple[list[Finding], replay.Replays | None]:
+    """Every failure sent again (when the plan sends again and something can): drift only if it comes back."""
+    if not plan.again or resender is None:
+        return findings, None
+    plan.say("==> the failures sent again: drift only if it comes back every time")
+    lost = [ex for ex in facts.answers if ex.transient and ex not in recovered]
+    cost = len(facts.walk.exchanges) if facts.walk else 0
+    return replay.confirm(findings, drifts, lost, resender, cost, plan.replays, plan.again, plan.pause)
 
 
 def _replays_cut(stopped: Stopped | None, replays: replay.Replays | None, sender: Sender | None) -> Stopped | None:
