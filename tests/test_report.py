@@ -372,6 +372,8 @@ def test_a_finding_rests_on_the_statements_it_quotes(status: int, body: dict[str
     (group,) = [g for g in shown.groups(Result(v), FAILURE) if g.check == "response_schema_conformance"]
     assert group.rests_on == rests_on
     assert all(source.startswith(f"{rests_on}:") for source in group.sources)
+    # The table of checks says the same of it (the trial's re-check: the table said page, the finding huawei-docs).
+    assert ("response_schema_conformance", rests_on) in [row[:2] for row in report.checks_rows(v)]
 
 
 @pytest.mark.parametrize(("query", "where"), [("", "no query parameters"), ("?limit=10", "limit=10")])

@@ -5,6 +5,7 @@ each check's rule and statements once, failures in the order of what broke (caus
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cph_conformance import spec
@@ -106,16 +107,21 @@ def groups(r: Result, kind: str) -> list[Group]:
     if kind == FAILURE:
         order = [row for row in rows if row in names]
         names = order + [n for n in names if n not in order]
-    every = checks.every()
     made = []
     for name in names:
         mine = [f for f in found if f.check == name]
         sources = tuple(dict.fromkeys(line for f in mine for line in f.source.splitlines()))
-        rests_on = every[name].kind if name in every else THE_RUN
-        own = {f.rests_on or rests_on for f in mine}  # a cause may rest on statements of its own (Drift.citations)
-        rests_on = next((k for k in spec.SOURCE_KINDS if k in own), rests_on)
-        if all(f.source.startswith(ASSUMPTION) for f in mine):
-            rests_on = ASSUMPTION
         role = rows[name].role if kind == FAILURE and name in rows else ""
-        made.append(Group(name, mine[0].rule, rests_on, sources, role, tuple(shown(f, r) for f in mine)))
+        made.append(Group(name, mine[0].rule, rests_on(name, mine), sources, role, tuple(shown(f, r) for f in mine)))
     return made
+
+
+def rests_on(name: str, findings: Sequence[Finding] = ()) -> str:
+    """What a check's findings rest on: the strongest kind of the statements they quote (a cause may cite its own,
+    Drift.citations), else the check's; an assumption when every one is; with no findings, the check's kind."""
+    every = checks.every()
+    kind = every[name].kind if name in every else THE_RUN
+    if findings and all(f.source.startswith(ASSUMPTION) for f in findings):
+        return ASSUMPTION
+    own = {f.rests_on or kind for f in findings}
+    return next((k for k in spec.SOURCE_KINDS if k in own), kind)

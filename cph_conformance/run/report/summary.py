@@ -27,10 +27,9 @@ import jinja2
 from cph_conformance.run import checks
 from cph_conformance.run.checks import coverage
 from cph_conformance.run.checks import run as run_checks
-from cph_conformance.run.checks.registry import THE_RUN
 from cph_conformance.run.report import causes, escape, history
 from cph_conformance.run.report.result import Result
-from cph_conformance.run.report.shown import MAX_LISTED, RESTS_ON, Group, groups, reproduced, shown
+from cph_conformance.run.report.shown import MAX_LISTED, RESTS_ON, Group, groups, reproduced, rests_on, shown
 from cph_conformance.run.verdict.findings import ERROR, FAILURE, FLAKY, RUN_SOURCE, WARNING, Finding
 from cph_conformance.run.verdict.verdict import PASSED, Verdict
 
@@ -352,9 +351,9 @@ def result(v: Verdict, name: str) -> str:
 def checks_rows(v: Verdict) -> list[tuple[str, str, int, str]]:
     """Every check the run ran, from the registry (whose rules.table() is the README's): (name, what it rests on,
     how much it judged, what became of it)."""
-    every = checks.every()
     names = sorted({*v.expected_to_judge, *(n for n in v.judged if v.judged[n])})
-    return [(n, every[n].kind if n in every else THE_RUN, v.judged.get(n, 0), result(v, n)) for n in names]
+    failed = {n: [f for f in v.failures if f.check == n] for n in names}  # as their findings say what they rest on
+    return [(n, rests_on(n, failed[n]), v.judged.get(n, 0), result(v, n)) for n in names]
 
 
 def checks_table(v: Verdict) -> list[str]:
