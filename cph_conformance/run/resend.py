@@ -2,7 +2,7 @@
 run placed it: the reproduction of a run that signed its requests (CPH_AK and CPH_SK) or got its token from IAM,
 which curl cannot send with a shell variable.
 
-    .venv/bin/python -m cph_conformance.run.resend AUTH METHOD URL
+    PYTHONPATH=generated .venv/bin/python -m cph_conformance.run.resend AUTH METHOD URL
 
 AUTH is how the run authenticated it: valid, missing, empty, wrong, or a near miss's or a misplacement's name (the
 reports write it). The credential comes from the environment as the run reads it (CPH_AUTH_TOKEN; CPH_AK, CPH_SK and

@@ -86,6 +86,12 @@ class Evidence(Protocol):
         ...
 
 
+def kind_of(cites: Iterable[str]) -> str:
+    """The strongest kind of source among some statements (the page first); an assumption when none is cited."""
+    kinds = {spec.statements()[c].kind for c in cites}
+    return next((k for k in spec.SOURCE_KINDS if k in kinds), ASSUMPTION)
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
@@ -126,8 +132,7 @@ class Check:
         """The kind of source the rule rests on: page, huawei-docs, sdk, assumption, or the run itself."""
         if self.by == RUN:
             return THE_RUN
-        kinds = [s.kind for s in self.statements]
-        return next((k for k in spec.SOURCE_KINDS if k in kinds), ASSUMPTION)
+        return kind_of(self.cites)
 
     def judging(self, evidence: Evidence) -> bool:
         return self.applies is None or self.applies(evidence)

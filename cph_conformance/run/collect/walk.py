@@ -165,10 +165,11 @@ class Walk:
             images = page.images
             if images is None:
                 return ended(NO_PAGE, tries=len(tries))
-            repeated = [found for found in page.image_ids if found in seen_ids]
+            ids = page.image_ids
+            repeated = [found for found in ids if found in seen_ids]
             if repeated:
                 return ended(IMAGE_REPEATED, seen_ids[repeated[0]])
-            seen_ids.update((found, n) for found in page.image_ids)
+            seen_ids.update((found, n) for found in ids)
             marker = page.continuation
             if marker is None:
                 return ended(LAST)

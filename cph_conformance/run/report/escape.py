@@ -32,7 +32,7 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _LINKABLE = re.compile(r"(?i)(?:\b[a-z][a-z0-9+.-]*:/{1,3}|\bwww\.)[^\s<>`|\\]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Characters that are Markdown wherever they are (backslash-escaped), and those that are HTML (entities).
 _MARKDOWN_EVERYWHERE = re.compile(r"[\\`*\[\]!|~$]|(?<![^\W_])_|_(?![^\W_])")
-_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_HTML = {"<": "&lt;", ">": "&gt;"}
 # An & that a Markdown renderer may read as a character reference: &# with anything after it (GitHub's cmark-gfm
 # reads up to 8 digits where CommonMark says 7), or a name and ;. Any other & stays as it is, readable in the plain
 # text (image_type=public&limit=10).
@@ -64,7 +64,8 @@ def xml(text: str) -> str:
 
 
 def _markdown_text(text: str) -> str:
-    text = _REFERENCE.sub("&amp;", text).replace("<", _HTML["<"]).replace(">", _HTML[">"])
+    text = _REFERENCE.sub("&amp;", text)
+    text = "".join(_HTML.get(c, c) for c in text) if any(c in text for c in _HTML) else text
     text = _MARKDOWN_EVERYWHERE.sub(lambda m: "\\" + m.group(), text)
     return _LINE_START.sub(r"\1\\\2", text)
 

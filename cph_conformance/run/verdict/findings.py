@@ -20,7 +20,7 @@ from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
 from cph_conformance import spec
-from cph_conformance.run.checks.registry import ASSUMPTION, Check, Drift
+from cph_conformance.run.checks.registry import Check, Drift, kind_of
 from cph_conformance.run.transport.exchange import Exchange, curl
 
 FAILURE, WARNING, ERROR, FLAKY = "failure", "warning", "error", "flaky"
@@ -105,12 +105,6 @@ def source_of(cites: Iterable[str], assumed: str = "") -> str:
     if assumed or not statements:
         return f"assumption: {assumed or 'no Huawei source states it'}"
     return "\n".join(str(s) for s in statements)
-
-
-def kind_of(cites: Iterable[str]) -> str:
-    """The strongest kind of source among some statements (the page first), as a check's kind is."""
-    kinds = {spec.statements()[c].kind for c in cites}
-    return next((k for k in spec.SOURCE_KINDS if k in kinds), ASSUMPTION)
 
 
 def curls_of(exchanges: Iterable[Exchange]) -> tuple[str, ...]:
