@@ -46,7 +46,14 @@ CREDENTIALS = (*(s.name for s in settings.SETTINGS if s.kind.secret), *SDK_CREDE
 GUARD = """
 import os, signal, subprocess, sys, threading, time
 watched, grace, command = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3:]
+pending, child = [], None
+def forward(sig, _):  # installed before the command starts: a signal on the way is passed on, not fatal here
+    pending.append(sig) if child is None else child.send_signal(sig)
+signal.signal(signal.SIGTERM, forward)
+signal.signal(signal.SIGINT, forward)
 child = subprocess.Popen(command)
+for sig in pending:
+    child.send_signal(sig)
 def watch():
     while os.read(watched, 64):
         pass
@@ -54,8 +61,6 @@ def watch():
     time.sleep(grace)
     child.send_signal(signal.SIGKILL)
     os._exit(137)
-signal.signal(signal.SIGTERM, lambda *_: child.send_signal(signal.SIGTERM))
-signal.signal(signal.SIGINT, lambda *_: child.send_signal(signal.SIGINT))
 threading.Thread(target=watch, daemon=True).start()
 status = child.wait()
 sys.exit(128 - status if status < 0 else status)
