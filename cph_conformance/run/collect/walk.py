@@ -21,6 +21,7 @@ the walk (Walk.stopped): what was listed is still judged, nothing else is.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Collection, Sequence
@@ -74,11 +75,11 @@ class Listing:
         """Its pages are a listing's, whole or its beginning: paging did not break."""
         return self.ended in (LAST, FIRST_PAGES)
 
-    @property
+    @functools.cached_property  # pages is a tuple of frozen exchanges: read once, by every check of listings
     def images(self) -> list[dict[str, Any]]:
         return [image for page in self.pages for image in page.images or ()]
 
-    @property
+    @functools.cached_property
     def ids(self) -> list[str]:
         return [found for page in self.pages for found in page.image_ids]
 

@@ -123,7 +123,7 @@ class Exchange:
             return []
         return [i for i in images if isinstance(i, dict)] if isinstance(images, list) else None
 
-    @property
+    @functools.cached_property  # every relation between listings reads them, page after page
     def image_ids(self) -> list[str]:
         """The identities of the page's images, in order: those without one left out (image_id)."""
         return [found for found in map(identity, self.images or ()) if found is not None]
