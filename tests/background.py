@@ -12,6 +12,13 @@ Each job gets a folder of its own, removed with the rest at the end of the sessi
 take ENVIRONMENT: tests in the main thread change os.environ for a moment (HOME, a proxy, CPH_*). A job of several
 steps calls stop_if_ended() between them, so that a session that ends first (Ctrl-C, -x) does not wait for them.
 
+A test whose time is waiting (on a child process, a timeout, a server's drip) and that takes no fixture, only its
+parameters, is marked `waits`: tests/conftest.py starts it in a thread of its own as the session starts, at the
+session's priority, and reports what it did (passed, or what it raised) in its turn. Such a test reads nothing of
+os.environ and changes nothing of the process: the main thread's tests run meanwhile. It waits for a time to pass,
+never for a thread of this process to act within one: the main thread holds the interpreter for as long as a call
+into C takes (measured: a loopback server in a thread missed a 0.3 s bound).
+
 Why not pytest-xdist: measured on this 2-core machine (2026-12-03, pytest-xdist 3.8.0, the same 790 tests), `-n 2`
 took 52 s and 64 s where this module's one process took 35 s: each worker imports schemathesis and starts its own
 mocks, and the subprocess work waits in a worker's queue instead of going on beside every test.
@@ -66,6 +73,38 @@ _GROUPS: set[int] = set()  # process groups of tracked() children still running
 # start() is called from the main thread and from jobs (one job's result() starting another's): one at a time, or
 # two callers make the same job's folder (FileExistsError) and submit it twice.
 _STARTING = threading.Lock()
+
+
+# The `waits` tests: one thread each, at the session's priority (they sleep and wait; what they time must not wait
+# for the CPU behind the background work).
+_WAITS = 16
+_WAITING = ThreadPoolExecutor(_WAITS, thread_name_prefix="tests-waits")
+_WAITED: dict[str, Future[None]] = {}
+
+
+def arguments(item: pytest.Function) -> dict[str, Any]:
+    """A `waits` test's arguments: its parameters. UsageError for one that takes a fixture, which only pytest's own
+    turn of the test can give it."""
+    params = getattr(item, "callspec", None)
+    given = params.params if params is not None else {}
+    fixtures = [name for name in item._fixtureinfo.argnames if name not in given]
+    if fixtures:
+        raise pytest.UsageError(f"{item.nodeid} is marked waits but takes fixtures {fixtures}: only parameters")
+    return {name: given[name] for name in item._fixtureinfo.argnames}
+
+
+def start_waiting(items: Sequence[pytest.Function]) -> None:
+    """Start each `waits` test among items, unless a mark may skip it (pytest decides that in its turn)."""
+    if len(items) > _WAITS:
+        raise RuntimeError(f"{len(items)} tests are marked waits, for {_WAITS} threads: raise _WAITS in {__file__}")
+    for item in items:
+        if not any(item.iter_markers("skip")) and not any(item.iter_markers("skipif")):
+            _WAITED[item.nodeid] = _WAITING.submit(item.obj, **arguments(item))
+
+
+def waited(item: pytest.Item) -> Future[None] | None:
+    """The run of a `waits` test started with the session, if it was."""
+    return _WAITED.get(item.nodeid)
 
 
 class Results(Mapping[str, Any]):
@@ -193,6 +232,7 @@ def finish() -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(group, signal.SIGKILL)
     try:
+        _WAITING.shutdown(wait=True, cancel_futures=True)
         _POOL.shutdown(wait=True, cancel_futures=True)
     finally:
         for folder in _FOLDERS:

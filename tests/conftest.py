@@ -58,9 +58,17 @@ def _background(item: pytest.Item) -> list[str]:
     return [name for name in background.work_of(module.__name__) if name in fixtures] if module else []
 
 
+def _waits(items: list[pytest.Item]) -> list[pytest.Function]:
+    """The selected tests marked `waits` (tests/background.py)."""
+    return [item for item in items if isinstance(item, pytest.Function) and item.get_closest_marker("waits")]
+
+
 @pytest.hookimpl(trylast=True)  # after -k and -m have deselected what they will
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests that read background work run last, when it is most likely done."""
+    """The tests that read background work run last, when it is most likely done. A `waits` test takes only its
+    parameters (said now, not when its thread starts)."""
+    for item in _waits(items):
+        background.arguments(item)
     waiting = [item for item in items if _background(item)]
     items[:] = [item for item in items if item not in waiting] + waiting
 
@@ -85,6 +93,17 @@ def pytest_runtestloop(session: pytest.Session) -> None:
             pass
     for module, name in needed:
         background.start(module, name)
+    background.start_waiting(_waits(session.items))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """A `waits` test started with the session: what it did, in its turn (what it raised, raised here)."""
+    started = background.waited(pyfuncitem)
+    if started is None:
+        return None
+    started.result()
+    return True
 
 
 def pytest_sessionfinish() -> None:

@@ -368,6 +368,8 @@ def _connection_handler(
                 await asyncio.wait_for(handler(service, request, reader, writer), HOLD_AT_MOST)
         except (ConnectionError, TimeoutError):
             pass
+        except asyncio.CancelledError:  # stopped mid-answer: ended here, or asyncio (3.11) logs the cancelled task
+            pass
         finally:
             service.open_connections -= 1
             writer.close()

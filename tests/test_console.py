@@ -47,6 +47,7 @@ def test_a_reader_that_goes_away_changes_nothing() -> None:
     stream.close()  # what was buffered goes nowhere, without an error
 
 
+@pytest.mark.waits
 def test_a_quiet_phase_says_how_far_it_has_gone() -> None:
     out = io.StringIO()
     console = Console(out, io.StringIO())

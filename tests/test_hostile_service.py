@@ -140,8 +140,10 @@ def test_the_endless_body_goes_on_until_the_client_leaves(client: httpx.Client) 
         assert service.open_connections == 0  # the server stopped when the client left
 
 
-def test_the_huge_page_is_30_mb_of_more_images_than_a_page_holds(client: httpx.Client) -> None:
+@pytest.mark.waits
+def test_the_huge_page_is_30_mb_of_more_images_than_a_page_holds() -> None:
     with (
+        httpx.Client(timeout=TIMEOUT, trust_env=False) as client,
         hostile_service.serving("huge") as service,
         client.stream("GET", images_url(service), headers=headers(service)) as answer,
     ):
@@ -158,8 +160,10 @@ def test_the_deep_answer_nests_100000_deep(client: httpx.Client) -> None:
     assert body.count(b"[") >= hostile_service.DEPTH and b"[" * hostile_service.DEPTH in body
 
 
-def test_the_drip_sends_a_byte_at_a_time(client: httpx.Client) -> None:
+@pytest.mark.waits
+def test_the_drip_sends_a_byte_at_a_time() -> None:
     with (
+        httpx.Client(timeout=TIMEOUT, trust_env=False) as client,
         hostile_service.serving("drip") as service,
         client.stream("GET", images_url(service), headers=headers(service)) as answer,
     ):
