@@ -66,6 +66,11 @@ def _yield_to_the_tests() -> None:
 # under way at once; start() says when a new job would have to wait.
 _WORKERS = 24  # every job of the suite, each its own thread: they mostly wait on child processes
 _POOL = ThreadPoolExecutor(_WORKERS, thread_name_prefix="tests-background", initializer=_yield_to_the_tests)
+# Jobs whose time is mostly waiting and longer than the suite's in-process tests (a run that waits out a service's
+# throttling): at nice 19 each of their few steps waits for a core behind the other jobs, and the session waits for
+# them at its end. They run at the session's priority, on threads of their own.
+_PROMPT_POOL = ThreadPoolExecutor(2, thread_name_prefix="tests-prompt")
+_PROMPT: set[Work] = set()
 _ENDED = threading.Event()  # set by finish()
 _STARTED: dict[tuple[str, str, str], Future[Any]] = {}
 _FOLDERS: list[Path] = []  # made on the first start(): importing this module (pytest --help does) makes nothing
@@ -126,6 +131,12 @@ class Results(Mapping[str, Any]):
         return job in self._futures
 
 
+def prompt(work: Work) -> Work:
+    """work, as a job of the session's priority (_PROMPT_POOL): one that mostly waits, and waits longest."""
+    _PROMPT.add(work)
+    return work
+
+
 def work_of(module: str) -> dict[str, Work | dict[str, Work]]:
     works: dict[str, Work | dict[str, Work]] = getattr(sys.modules[module], "BACKGROUND", {})
     return works
@@ -151,7 +162,7 @@ def _start(module: str, name: str) -> None:
                 _FOLDERS.append(Path(tempfile.mkdtemp(prefix="cph-tests-background-")))
             folder = _FOLDERS[0] / ".".join(filter(None, (module, name, job)))
             folder.mkdir()
-            _STARTED[(module, name, job)] = _POOL.submit(work, folder)
+            _STARTED[(module, name, job)] = (_PROMPT_POOL if work in _PROMPT else _POOL).submit(work, folder)
 
 
 def result(module: str, name: str) -> Any:
@@ -233,6 +244,7 @@ def finish() -> None:
             os.killpg(group, signal.SIGKILL)
     try:
         _WAITING.shutdown(wait=True, cancel_futures=True)
+        _PROMPT_POOL.shutdown(wait=True, cancel_futures=True)
         _POOL.shutdown(wait=True, cancel_futures=True)
     finally:
         for folder in _FOLDERS:
