@@ -10,22 +10,26 @@ import tempfile
 from pathlib import Path
 
 
-def write_bytes(path: Path, data: bytes) -> None:
-    """Put data at path atomically; OSError (ENOSPC for a full disk) leaves path as it was."""
+def write_bytes(path: Path, data: bytes, flushed: bool = True) -> None:
+    """Put data at path atomically; OSError (ENOSPC for a full disk) leaves path as it was. flushed=False: the
+    caller flushes the file and its folder to the disk itself, once its last file is written (a report set, as it
+    is published)."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         try:
             view = memoryview(data)
             while view:
                 view = view[os.write(handle, view) :]
-            os.fsync(handle)
+            if flushed:
+                os.fsync(handle)
         finally:
             os.close(handle)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    sync_folder(path.parent)
+    if flushed:
+        sync_folder(path.parent)
 
 
 def write_text(path: Path, text: str) -> None:

@@ -187,7 +187,7 @@ class ReportSet:
         """A file of the set, written whole or not at all; ReportsError (one line) when it cannot be."""
         target = self.path / name
         try:
-            atomic.write_bytes(target, data)
+            atomic.write_bytes(target, data, flushed=False)  # publish() flushes every file of the set, and the set
         except OSError as exc:
             raise ReportsError(
                 f"the reports could not be written in {self.path}: {_reason(exc)}; "
