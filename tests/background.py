@@ -14,10 +14,11 @@ steps calls stop_if_ended() between them, so that a session that ends first (Ctr
 
 A test whose time is waiting (on a child process, a timeout, a server's drip) and that takes no fixture, only its
 parameters, is marked `waits`: tests/conftest.py starts it in a thread of its own as the session starts, at the
-session's priority, and reports what it did (passed, or what it raised) in its turn. Such a test reads nothing of
-os.environ and changes nothing of the process: the main thread's tests run meanwhile. It waits for a time to pass,
-never for a thread of this process to act within one: the main thread holds the interpreter for as long as a call
-into C takes (measured: a loopback server in a thread missed a 0.3 s bound).
+session's priority, and reports what it did (passed, or what it raised) in its turn. The main thread's tests run
+meanwhile, and change os.environ or patch a module's functions (os.write, os.fsync) for a moment: such a test
+reads no setting from os.environ and calls nothing that a test of its module patches. What it waits for is time to
+pass, not a thread of this process acting within a short bound: the main thread holds the interpreter for as long
+as a call into C takes (measured: a loopback server in a thread missed a 0.3 s bound).
 
 Why not pytest-xdist: measured on this 2-core machine (2026-12-03, pytest-xdist 3.8.0, the same 790 tests), `-n 2`
 took 52 s and 64 s where this module's one process took 35 s: each worker imports schemathesis and starts its own
@@ -27,6 +28,7 @@ mocks, and the subprocess work waits in a worker's queue instead of going on bes
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 import shutil
 import signal
@@ -69,7 +71,8 @@ _POOL = ThreadPoolExecutor(_WORKERS, thread_name_prefix="tests-background", init
 # Jobs whose time is mostly waiting and longer than the suite's in-process tests (a run that waits out a service's
 # throttling): at nice 19 each of their few steps waits for a core behind the other jobs, and the session waits for
 # them at its end. They run at the session's priority, on threads of their own.
-_PROMPT_POOL = ThreadPoolExecutor(2, thread_name_prefix="tests-prompt")
+_PROMPTS = 2
+_PROMPT_POOL = ThreadPoolExecutor(_PROMPTS, thread_name_prefix="tests-prompt")
 _PROMPT: set[Work] = set()
 _ENDED = threading.Event()  # set by finish()
 _STARTED: dict[tuple[str, str, str], Future[Any]] = {}
@@ -92,18 +95,21 @@ def arguments(item: pytest.Function) -> dict[str, Any]:
     turn of the test can give it."""
     params = getattr(item, "callspec", None)
     given = params.params if params is not None else {}
-    fixtures = [name for name in item._fixtureinfo.argnames if name not in given]
+    fixtures = [name for name in item.fixturenames if name not in given]  # autouse ones too
     if fixtures:
         raise pytest.UsageError(f"{item.nodeid} is marked waits but takes fixtures {fixtures}: only parameters")
+    if inspect.iscoroutinefunction(item.obj) or inspect.isgeneratorfunction(item.obj):
+        raise pytest.UsageError(f"{item.nodeid} is marked waits but is not a plain function: nothing would run it")
     return {name: given[name] for name in item._fixtureinfo.argnames}
 
 
 def start_waiting(items: Sequence[pytest.Function]) -> None:
-    """Start each `waits` test among items, unless a mark may skip it (pytest decides that in its turn)."""
+    """Start each `waits` test among items, unless a mark may skip it or keep it from running (pytest decides that
+    in its turn)."""
     if len(items) > _WAITS:
         raise RuntimeError(f"{len(items)} tests are marked waits, for {_WAITS} threads: raise _WAITS in {__file__}")
     for item in items:
-        if not any(item.iter_markers("skip")) and not any(item.iter_markers("skipif")):
+        if not any(any(item.iter_markers(mark)) for mark in ("skip", "skipif", "xfail")):
             _WAITED[item.nodeid] = _WAITING.submit(item.obj, **arguments(item))
 
 
@@ -133,6 +139,8 @@ class Results(Mapping[str, Any]):
 
 def prompt(work: Work) -> Work:
     """work, as a job of the session's priority (_PROMPT_POOL): one that mostly waits, and waits longest."""
+    if len(_PROMPT) == _PROMPTS:
+        raise RuntimeError(f"a prompt job beyond {_PROMPTS} would wait for a thread: raise _PROMPTS in {__file__}")
     _PROMPT.add(work)
     return work
 

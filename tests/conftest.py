@@ -17,8 +17,8 @@ from cph_conformance.mock.server import RunningMock
 from tests import background
 
 # At its exit the interpreter collects the whole heap a few times (about 400,000 objects: 1.0 to 1.5 s of every
-# session, measured), for objects that the exit frees anyway: they are kept out of the collector's way. Registered
-# first, so run last of the exit handlers, after pytest has looked for unraisable exceptions in the garbage.
+# session, measured), for objects that the exit frees anyway: they are kept out of the collector's way. Exit handlers
+# run after pytest_unconfigure, where pytest has looked for unraisable exceptions in the garbage already.
 atexit.register(gc.freeze)
 
 # Huawei's SDK writes ~/.huaweicloud/ on its first import (cph_conformance/sdk_home.py). Tests import it directly

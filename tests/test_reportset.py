@@ -7,7 +7,6 @@ from __future__ import annotations
 import errno
 import os
 import signal
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -180,21 +179,19 @@ def test_a_full_disk_leaves_the_history_and_the_shown_set_as_they_were(
     assert shown(reports) == dict.fromkeys(REQUIRED, "earlier")
 
 
-@pytest.mark.waits  # for the lock, 0.2 s
-def test_a_run_that_holds_the_lock_too_long_is_named() -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        reports = Path(folder) / "reports"
-        complete_set(reports, "earlier")
-        with ReportSet.open(reports, ARTIFACTS) as rs:
-            for name in REQUIRED:
-                rs.write_text(name, "new")
-            with (
-                reportset.locked(reportset.sets_folder(reports) / reportset.LOCK, "holds it"),
-                pytest.raises(ReportsError, match=f"another run \\(pid {os.getpid()}\\)"),
-            ):
-                rs.publish(wait=0.2)
-            rs.publish()
-        assert shown(reports) == dict.fromkeys(REQUIRED, "new")
+def test_a_run_that_holds_the_lock_too_long_is_named(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    complete_set(reports, "earlier")
+    with ReportSet.open(reports, ARTIFACTS) as rs:
+        for name in REQUIRED:
+            rs.write_text(name, "new")
+        with (
+            reportset.locked(reportset.sets_folder(reports) / reportset.LOCK, "holds it"),
+            pytest.raises(ReportsError, match=f"another run \\(pid {os.getpid()}\\)"),
+        ):
+            rs.publish(wait=0.2)
+        rs.publish()
+    assert shown(reports) == dict.fromkeys(REQUIRED, "new")
 
 
 def test_the_history_is_read_changed_and_written_under_its_lock(tmp_path: Path) -> None:

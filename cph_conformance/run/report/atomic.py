@@ -1,7 +1,8 @@
 """A file written whole or not at all: written to a temporary file beside it, flushed to the disk (fsync), renamed
-over it, and the rename flushed too; as databases and package managers write theirs. A crash, a kill or a full disk
-leaves the file as it was before (and no temporary file, unless the process was killed mid-write: a hidden
-.<name>.<random>.tmp beside it, never read)."""
+over it, and the rename flushed too; as databases and package managers write theirs. (Or flushed by the caller,
+once for a set of files: reportset.py flushes a set's files and folder as it publishes the set.) A crash, a kill or
+a full disk leaves the file as it was before (and no temporary file, unless the process was killed mid-write: a
+hidden .<name>.<random>.tmp beside it, never read)."""
 
 from __future__ import annotations
 
