@@ -211,11 +211,11 @@ def decode(content: bytes, depth: int = MAX_DEPTH) -> tuple[Any, str]:
 
 def _deeper(value: Any, depth: int) -> bool:
     """Whether value nests containers deeper than depth (without recursion: a deep value is what it guards from)."""
-    stack = [(value, 1)]
+    stack = [(value, 1)] if isinstance(value, dict | list) else []
     while stack:
         node, level = stack.pop()
-        if isinstance(node, dict | list):
-            if level > depth:
-                return True
-            stack.extend((child, level + 1) for child in (node.values() if isinstance(node, dict) else node))
+        if level > depth:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))  # containers only
     return False
