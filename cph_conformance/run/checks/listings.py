@@ -26,7 +26,7 @@ and a listing of the union that differs at a page size differs from its parts th
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,6 +40,7 @@ from cph_conformance.run.collect.walk import (
     MARKER_REPEATED,
     NO_PAGE,
     Listing,
+    ids_of,
     listed,
     query_of,
     reference,
@@ -159,8 +160,8 @@ def _broken(listing: Listing, continues: str) -> Iterator[Drift]:
         said = f"expected 200 with phone_images; got {page.status} {page.shown(160)!r}{every}"
         yield Drift("refused", f"{where}, {what}: {said}", pages[-2:], listing.selection)
     elif listing.ended == IMAGE_REPEATED:
-        seen = set(_ids(pages[: n - 1]))
-        repeated = [i for i in _ids(pages[-1:]) if i in seen]
+        seen = set(ids_of(pages[: n - 1]))
+        repeated = [i for i in ids_of(pages[-1:]) if i in seen]
         yield Drift(
             "image-repeated",
             f"{where}: page {n} repeats {len(repeated)} image(s) of page {listing.earlier}: {', '.join(repeated[:3])}",
@@ -186,10 +187,6 @@ def _broken(listing: Listing, continues: str) -> Iterator[Drift]:
             (pages[0], *pages[-2:]),  # the first page, and the last: the page with a marker, and the next one's
             listing.selection,
         )
-
-
-def _ids(pages: Sequence[Exchange]) -> list[str]:
-    return [found for page in pages for found in page.image_ids]
 
 
 def _comparable(walked: Walked) -> bool:
@@ -256,7 +253,7 @@ def omitted_is_default(walked: Walked) -> Iterator[Drift]:
         after = omitted.start is not None
         where = f"the page after a {spec.continuation()[0]} the service gave" if after else "the first page"
         names = (f"{where} at {_size(with_default)}", f"{where} without")
-        differs = _compare(_ids(with_default.pages[:1]), _ids(omitted.pages[:1]), False, names)
+        differs = _compare(ids_of(with_default.pages[:1]), ids_of(omitted.pages[:1]), False, names)
         if differs:
             cause, what = differs
             yield Drift(

@@ -81,12 +81,17 @@ class Listing:
 
     @functools.cached_property
     def ids(self) -> list[str]:
-        return [found for page in self.pages for found in page.image_ids]
+        return ids_of(self.pages)
 
     @property
     def query(self) -> str:
         after = f" after a {spec.continuation()[0]} the service gave" if self.start is not None else ""
         return query_of(self.selection, self.size) + after
+
+
+def ids_of(pages: Sequence[Exchange]) -> list[str]:
+    """The identities of the images of some pages, in order (Exchange.image_ids)."""
+    return [found for page in pages for found in page.image_ids]
 
 
 @dataclass(frozen=True)
