@@ -189,10 +189,12 @@ def test_a_kill_9_of_the_runner_ends_its_mock_and_frees_its_port(process_trees: 
 
 @pytest.mark.parametrize("how", ["direct", "guard"])
 def test_stop_ends_a_child_that_ignores_sigterm(process_trees: dict[str, Any], how: str) -> None:
-    assert process_trees["stopped"][f"{how} status"] in (-signal.SIGKILL, 128 + signal.SIGKILL)
-    gone = process_trees["stopped"][f"{how} gone after"]
-    assert gone is not None and gone < 1.0  # the SIGKILL's doing, not the guard's fallback (3 s after the pipe closes)
-    assert process_trees["stopped"][f"{how} seconds"] < 0.3 + 1.0  # SIGKILL after the grace, not later
+    # Killed by stop()'s SIGKILL to the group: a guard that ended the command itself (its fallback, once the pipe
+    # closes) would exit with 137, not be killed; a stop() that never sent it would wait out the child's 60 s sleep.
+    # No bound in tenths of a second: a loaded CI machine takes a second or more to reap a killed Python.
+    assert process_trees["stopped"][f"{how} status"] == -signal.SIGKILL
+    assert process_trees["stopped"][f"{how} gone after"] is not None
+    assert process_trees["stopped"][f"{how} seconds"] < 0.3 + ENDS_WITHIN
 
 
 def test_the_guard_passes_the_childs_output_and_exit_status_through(process_trees: dict[str, Any]) -> None:
