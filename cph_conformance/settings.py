@@ -365,10 +365,15 @@ def closest(name: str) -> Setting | None:
     bare = name.removeprefix(PREFIX)
     prefixed = name.startswith(PREFIX)
     allowed = max(1, len(bare) // 3) if prefixed else 0 if len(bare) < 4 else 1 if len(bare) < 9 else 2
+    # A name whose length is off by more than allowed is that many edits away at least: not measured.
     scored = [
-        (min(_distance(bare, known.removeprefix(PREFIX)) for known in (s.name, s.old) if known), index, s)
+        (_distance(bare, known), index, s)
         for index, s in enumerate(SETTINGS)
+        for known in (s.name.removeprefix(PREFIX), s.old.removeprefix(PREFIX) if s.old else "")
+        if known and abs(len(known) - len(bare)) <= allowed
     ]
+    if not scored:
+        return None
     distance, _, nearest = min(scored, key=lambda scored: scored[:2])
     return nearest if distance <= allowed else None
 
