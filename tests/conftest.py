@@ -57,6 +57,17 @@ def _one_default_tls_context() -> None:
 _one_default_tls_context()
 
 
+def _no_wait_for_the_disk() -> None:
+    """os.fsync does nothing in this process. The in-process runs publish their report sets into throwaway folders, and
+    each fsync there waited for the disk: 251 calls and 0.8 s of the main thread, measured. Nothing in this process
+    tests durability. The crash tests of tests/test_reportset.py kill other processes, and the runs end to end are other
+    processes: both still fsync for real."""
+    os.fsync = lambda fd: None
+
+
+_no_wait_for_the_disk()
+
+
 def _background(item: pytest.Item) -> list[str]:
     """The background work (tests/background.py) a test reads through its fixtures."""
     module = getattr(item, "module", None)

@@ -115,9 +115,8 @@ def test_a_set_without_its_required_files_is_not_published(tmp_path: Path) -> No
     assert (rs.path / INCOMPLETE).exists()
 
 
-def test_readers_always_see_one_complete_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_readers_always_see_one_complete_set(tmp_path: Path) -> None:
     """While sets are published one after the other, reports/ always opens as one set, with every file of it."""
-    monkeypatch.setattr(os, "fsync", lambda handle: None)  # what reaches the disk is not what this is about
     reports = tmp_path / "reports"
     complete_set(reports, "0")
     done, seen, broken = threading.Event(), set(), list[object]()
