@@ -4,6 +4,7 @@ the credential and what comes back: tests/test_sender.py."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections import Counter
 from urllib.parse import quote
@@ -11,7 +12,14 @@ from urllib.parse import quote
 import pytest
 
 from cph_conformance.run.transport import target
-from cph_conformance.run.transport.secrets import MASK, MalformedCredential, Secrets, check_credential
+from cph_conformance.run.transport.secrets import (
+    LONG_ENCODED,
+    MASK,
+    STRIDE,
+    MalformedCredential,
+    Secrets,
+    check_credential,
+)
 from tests import leaks
 
 TOKEN = "MIIT/a~?>bc+d~?>ef=ghi_~?>jkl-0123456789"  # noqa: S105  (a test token)
@@ -74,6 +82,59 @@ def test_an_echoed_authorization_header_loses_its_access_key_and_signature_every
     later = secrets.mask(f"sig {SIGNATURE} and {base64.b64encode(SIGNATURE.encode()).decode()}")
     assert later == f"sig {MASK} and {MASK}"
     assert secrets.masked == Counter({"Authorization signature": 2, "Authorization access key": 1, "base64": 1})
+
+
+def signed(requests: int) -> tuple[Secrets, str]:
+    """Secrets that learnt one signature a request, as the gateway signs them; and the last signature."""
+    secrets, signature = Secrets([TOKEN]), ""
+    for n in range(requests):
+        signature = hashlib.sha256(str(n).encode()).hexdigest()
+        secrets.add_authorization(f"SDK-HMAC-SHA256 Access={AK}, SignedHeaders=host;x-sdk-date, Signature={signature}")
+    return secrets, signature
+
+
+def within_base64(signature: str) -> list[str]:
+    """The signature inside a longer base64 and base64url string, at each of the three alignments."""
+    data = [b"-" * align + signature.encode() + b"=?>" for align in range(3)]
+    return [encode(d).decode() for d in data for encode in (base64.b64encode, base64.urlsafe_b64encode)]
+
+
+# One request: its signature's few forms are looked for one by one. 200: thousands, looked up by their grams.
+@pytest.mark.parametrize("requests", [1, 200])
+@pytest.mark.parametrize("encoding", list(leaks.ENCODINGS))
+def test_every_form_of_a_learnt_signature_is_masked_however_many_were_learnt(encoding: str, requests: int) -> None:
+    secrets, signature = signed(requests)
+    encode, _ = leaks.ENCODINGS[encoding]
+    for text in (f"before {encode(signature)} after", encode(signature), f"Q{'Z' * 50}{encode(signature)}7/+"):
+        assert leaks.copies(text, signature)
+        shown = secrets.mask(text)
+        assert MASK in shown and leaks.copies(shown, signature) == [], shown
+
+
+@pytest.mark.parametrize("requests", [1, 200])
+def test_a_learnt_signature_inside_a_longer_encoded_string_is_masked(requests: int) -> None:
+    secrets, signature = signed(requests)
+    for text in within_base64(signature):
+        assert leaks.copies(text, signature)
+        assert leaks.copies(secrets.mask(text), signature) == [], text
+
+
+@pytest.mark.parametrize("length", [LONG_ENCODED, LONG_ENCODED + 1, LONG_ENCODED + STRIDE])
+def test_a_value_just_long_enough_to_be_looked_up_by_its_grams_is_masked_anywhere_in_a_run(length: int) -> None:
+    secrets, _ = signed(200)
+    value = base64.b64encode(hashlib.sha512(b"a token").digest()).decode()[:length]
+    secrets.add(value)
+    for before in range(STRIDE + 1):
+        text = f"{'Q' * before}{value}Z"
+        assert secrets.mask(text) == f"{'Q' * before}{MASK}Z", before
+
+
+@pytest.mark.parametrize("requests", [1, 200])
+def test_what_only_looks_like_a_learnt_signature_is_left_alone(requests: int) -> None:
+    secrets, _ = signed(requests)
+    other = hashlib.sha256(b"another request").hexdigest()
+    for text in (other, "ab" * 200, other.encode().hex(), *within_base64(other)):
+        assert secrets.mask(text) == text
 
 
 def test_the_gateway_can_name_the_header_it_signed() -> None:

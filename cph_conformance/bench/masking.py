@@ -2,7 +2,8 @@
 run holds them (a token, an AK/SK and a security token, and the four near misses of the token the probes send), in a
 page of about BODY_MB of JSON with image names \\u-escaped (as a JSON encoder that escapes non-ASCII writes them):
 one that holds no secret, one that echoes the token in a few forms, and the first with every slash escaped (the
-escapes the masker must decode, at their densest)."""
+escapes the masker must decode, at their densest). And an AK/SK run's: the secret key and SIGNED signatures, one a
+request, learnt one after the other as the gateway signs (each adds its forms), then the page that holds none."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from cph_conformance.run.transport.secrets import Secrets
 
 BODY_MB = 5
 ROUNDS = 7
+SIGNED = 600  # requests of a long AK/SK run, each with its own signature
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Result:
     values: int  # secret values masked
     build: Stats  # Secrets(...) with every value: compiling its patterns
     stats: dict[str, Stats]  # by case
+    learn: Stats  # an AK/SK run's SIGNED signatures learnt one by one
 
 
 def _body(echo: str | None) -> str:
@@ -58,9 +61,24 @@ def measure(rounds: int = ROUNDS) -> Result:
     masker = Secrets(values)
     clean, echoing = _body(None), _body(token)
     slashed = clean.replace("/", "\\/")  # as PHP's json_encode writes every slash: an escape every few bytes
+    access_key = secrets.token_hex(10).upper()  # the run's one access key
+    headers = [
+        f"SDK-HMAC-SHA256 Access={access_key}, SignedHeaders=host;x-sdk-date, Signature={secrets.token_hex(32)}"
+        for _ in range(SIGNED)
+    ]
+
+    def learnt() -> Secrets:
+        signed = Secrets([secrets.token_urlsafe(30)])
+        for header in headers:
+            signed.add_authorization(header)
+        return signed
+
+    learn = interleaved({"learn": learnt}, rounds)["learn"]
+    signed = learnt()
     stats = interleaved(
         {
             "mask, no secret in it": lambda: masker.mask(clean),
+            f"mask, no secret in it, {SIGNED} signatures learnt": lambda: signed.mask(clean),
             "mask, 9 echoes in it": lambda: masker.mask(echoing),
             "mask_bytes, no secret in it": lambda: masker.mask_bytes(clean.encode()),
             "mask_bytes, 9 echoes in it": lambda: masker.mask_bytes(echoing.encode()),
@@ -68,7 +86,7 @@ def measure(rounds: int = ROUNDS) -> Result:
         },
         rounds,
     )
-    return Result(len(clean.encode()), len(values), build, stats)
+    return Result(len(clean.encode()), len(values), build, stats, learn)
 
 
 def table(result: Result) -> list[str]:
@@ -76,6 +94,7 @@ def table(result: Result) -> list[str]:
     rows.append(
         f"| build the patterns of {result.values} values | {ms(result.build.median)} | {result.build.spread:.0%} |"
     )
+    rows.append(f"| learn {SIGNED} signatures, one by one | {ms(result.learn.median)} | {result.learn.spread:.0%} |")
     rows += [f"| {name} | {ms(s.median)} | {s.spread:.0%} |" for name, s in result.stats.items()]
     return rows
 
