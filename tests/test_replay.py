@@ -5,6 +5,7 @@ keep to their budget and never send a throttled answer again."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from xml.etree import ElementTree
 
@@ -196,6 +197,11 @@ def pages(count: int) -> list[Exchange]:
     ]
 
 
+@functools.cache  # the same walk for each test below: weighing reads a walk, never changes it
+def first_walk_of_pages_skip() -> walk.Walk:
+    return walk.run(inprocess.sender("pages-skip"))
+
+
 @pytest.mark.parametrize(
     ("found", "verdict", "reproduced"),
     [((True, True), FAILURE, f"{AGAIN + 1}/{AGAIN + 1}"), ((False, True), FLAKY, f"2/{AGAIN + 1}")],
@@ -205,7 +211,7 @@ def test_a_failure_of_the_walk_is_judged_again_on_new_walks(
 ) -> None:
     """Walks of a service whose image shared with the project is missing from its pages of one image, in turn:
     found[n], the nth new walk lists share as the first did (the image missing), else whole."""
-    first = walk.run(inprocess.sender("pages-skip"))
+    first = first_walk_of_pages_skip()
     turns = tuple("pages-skip" if f else None for f in found)
     v = confirmed(list(first.exchanges), done=first, scripted=Scripted(PAGE, walks=turns))
     assert {(f.verdict, f.reproduced) for f in v.findings if f.check == "same_listing_at_any_limit"} == {
@@ -214,7 +220,7 @@ def test_a_failure_of_the_walk_is_judged_again_on_new_walks(
 
 
 def test_a_new_walk_lists_only_the_image_types_the_failures_concern() -> None:
-    first = walk.run(inprocess.sender("pages-skip"))
+    first = first_walk_of_pages_skip()
     scripted = Scripted(PAGE)
     v = confirmed(list(first.exchanges), done=first, scripted=scripted)
     named = {f.key[0] for f in v.findings if f.check == "same_listing_at_any_limit"}
