@@ -239,18 +239,3 @@ class Signed:
             request.headers["X-Sdk-Date"] = other.headers["X-Sdk-Date"]
         else:
             raise ValueError(f"no misplacement {name!r} of a signature")
-
-
-def headers_for(auth: str, credential: str) -> dict[str, str]:
-    """The credential header of a request made with `auth`, where credential is the run's (in process) or the
-    gateway's placeholder for it (the gateway turns a near miss of its placeholder into the same near miss of the
-    real credential)."""
-    if auth == MISSING:
-        return {}
-    if auth == EMPTY:
-        return {spec.auth_header(): ""}
-    if auth == VALID:
-        return {spec.auth_header(): credential}
-    if auth == WRONG:
-        return {spec.auth_header(): WRONG_TOKEN}
-    return {spec.auth_header(): NEAR_MISSES[auth].make(credential)}
