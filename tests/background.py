@@ -53,6 +53,12 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD_ENVIRONMENT = {**ENVIRONMENT, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'generated'}"}
 
 
+# The session starts some twenty children at once, each to get its group this thread's nice. Where tests do not run
+# as root (CI), the kernel takes one change of a group's nice per 100 ms from all processes: with a run's few tries a
+# child could be left at nice 0, beside the main thread. A background thread can wait its turn.
+children.AUTOGROUP_TRIES = 30
+
+
 def _yield_to_the_tests() -> None:
     """Lower this worker thread's priority: the in-process tests in the main thread come first, the background work
     takes the rest of the cores. The lowest priority (19): the main thread sets the suite's pace, and in 6 paired warm

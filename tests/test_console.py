@@ -52,7 +52,9 @@ def test_a_quiet_phase_says_how_far_it_has_gone() -> None:
     out = io.StringIO()
     console = Console(out, io.StringIO())
     with console.progress(lambda: "3 request(s) sent", every=0.1):
-        time.sleep(0.35)
+        deadline = time.monotonic() + 10  # until the progress thread has written, however held up it is
+        while not out.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.05)
     lines = out.getvalue().splitlines()
     assert lines and all(line == "... 3 request(s) sent" for line in lines)
     out.truncate(0)

@@ -145,7 +145,9 @@ def test_readers_always_see_one_complete_set(tmp_path: Path) -> None:
     reader = threading.Thread(target=read)
     reader.start()
     try:
-        for n in range(1, 20):
+        n, deadline = 0, time.monotonic() + 10  # and on, until the reader has seen a swap (a held-up reader may not)
+        while n < 19 or (len(seen) < 2 and time.monotonic() < deadline):
+            n += 1
             complete_set(reports, str(n))
     finally:
         done.set()
@@ -255,9 +257,13 @@ def _killed(folder: Path) -> dict[str, Any]:
         child.wait(10)
     after_kill = shown(reports)
     states = []
-    for delay in (0.4, 0.55, 0.7, 0.85, 1.0):
+    # Each kill lands in the loop: after its first set is published (however long a loaded machine took to start
+    # it), at five moments of the publishing that follows.
+    for delay in (0.0, 0.02, 0.05, 0.1, 0.2):
         background.stop_if_ended()
         with background.python(PUBLISHES_IN_A_LOOP, str(reports)) as child, background.tracked(child):
+            assert child.stdout is not None
+            child.stdout.readline()
             time.sleep(delay)
             os.killpg(child.pid, signal.SIGKILL)
             child.wait(10)
