@@ -64,9 +64,14 @@ class Scripted:
     def walk(self, only: Collection[str]) -> walk.Walk:
         self.walked.append(set(only))
         service = self._walks[self.attempt - 1] if self.attempt <= len(self._walks) else None
-        done = walk.run(inprocess.sender(service), only=only)
+        done = walk_of(service, frozenset(only))
         self._walked_requests += len(done.exchanges)
         return done
+
+
+@functools.cache  # a service in process walks the same way each time; weighing reads a walk, never changes it
+def walk_of(service: str | None, only: frozenset[str]) -> walk.Walk:
+    return walk.run(inprocess.sender(service), only=only)
 
 
 def confirmed(
@@ -197,9 +202,8 @@ def pages(count: int) -> list[Exchange]:
     ]
 
 
-@functools.cache  # the same walk for each test below: weighing reads a walk, never changes it
 def first_walk_of_pages_skip() -> walk.Walk:
-    return walk.run(inprocess.sender("pages-skip"))
+    return walk_of("pages-skip", frozenset())
 
 
 @pytest.mark.parametrize(
