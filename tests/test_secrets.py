@@ -7,6 +7,7 @@ import base64
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
@@ -127,6 +128,30 @@ def test_a_value_just_long_enough_to_be_looked_up_by_its_grams_is_masked_anywher
     for before in range(STRIDE + 1):
         text = f"{'Q' * before}{value}Z"
         assert secrets.mask(text) == f"{'Q' * before}{MASK}Z", before
+
+
+# A value that is another's form, added after it: its own forms are masked too. Its bare copies are named by its own
+# name, unless it is the other as is (the other's UTF-8 read as Latin-1 is how mask_bytes sees the other as is).
+FIRST = "pässwörd-0123456789"
+DERIVED = [
+    ("base64", lambda: base64.b64encode(FIRST.encode()).decode(), "Authorization signature"),
+    ("hex", lambda: FIRST.encode().hex(), "Authorization signature"),
+    ("utf-8-as-latin-1", lambda: FIRST.encode().decode("latin-1"), "as is"),
+]
+
+
+@pytest.mark.parametrize(("derive", "named"), [d[1:] for d in DERIVED], ids=[d[0] for d in DERIVED])
+def test_a_value_that_is_another_values_form_has_forms_of_its_own(derive: Callable[[], str], named: str) -> None:
+    second = derive()
+    secrets = Secrets([FIRST])
+    secrets.add(second, "Authorization signature")
+    for form in (base64.b64encode(second.encode()).decode(), second.encode().hex(), second):
+        assert secrets.mask(f"x {form} y") == f"x {MASK} y"
+        assert secrets.mask_bytes(f"x {form} y".encode()) == f"x {MASK} y".encode()
+    named_by = Secrets([FIRST])
+    named_by.add(second, "Authorization signature")
+    named_by.mask(f"x {second} y")
+    assert named_by.masked == Counter({named: 1})
 
 
 @pytest.mark.parametrize("requests", [1, 200])
