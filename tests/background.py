@@ -15,7 +15,7 @@ steps calls stop_if_ended() between them, so that a session that ends first (Ctr
 A test whose time is waiting (on a child process, a timeout, a server's drip) and that takes no fixture, only its
 parameters, is marked `waits`: tests/conftest.py starts it in a thread of its own as the session starts, at the
 session's priority, and reports what it did (passed, or what it raised) in its turn. The main thread's tests run
-meanwhile, and change os.environ or patch a module's functions (os.write, os.fsync) for a moment: such a test
+meanwhile, and change os.environ or patch a module's functions (os.write) for a moment: such a test
 reads no setting from os.environ and calls nothing that a test of its module patches. What it waits for is time to
 pass, not a thread of this process acting within a short bound: the main thread holds the interpreter for as long
 as a call into C takes (measured: a loopback server in a thread missed a 0.3 s bound).

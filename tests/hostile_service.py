@@ -84,6 +84,7 @@ class Service:
     base_url: str = ""
     requests: int = 0  # requests read
     open_connections: int = 0
+    dripped: list[tuple[float, int]] = field(default_factory=list)  # the drip's body writes: when (monotonic), bytes
     credentials_seen: set[str] = field(default_factory=set, repr=False)  # X-Auth-Token and Authorization values
 
 
@@ -269,7 +270,9 @@ async def drip(service: Service, request: Request, reader: Any, writer: asyncio.
     writer.write(_head(status, [("Content-Type", "application/json"), ("Content-Length", str(len(content)))]))
     with contextlib.suppress(ConnectionError):
         for n in range(len(content)):
-            writer.write(content[n : n + 1])
+            byte = content[n : n + 1]
+            writer.write(byte)
+            service.dripped.append((time.monotonic(), len(byte)))
             await writer.drain()
             await asyncio.sleep(DRIP_EVERY)
 

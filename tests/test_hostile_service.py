@@ -176,6 +176,9 @@ def test_the_drip_sends_a_byte_at_a_time() -> None:
         took = time.monotonic() - started
     assert answer.status_code == 200
     assert len(got) == 2 < length and took >= hostile_service.DRIP_EVERY * 0.8
+    # And the server wrote a byte at a time, DRIP_EVERY apart by its own clock (load only makes that longer).
+    (first, one), (second, other) = service.dripped[:2]
+    assert one == other == 1 and second - first >= hostile_service.DRIP_EVERY * 0.8
 
 
 def test_the_short_body_is_held_open_short_of_its_length() -> None:
