@@ -115,8 +115,20 @@ def start_waiting(items: Sequence[pytest.Function]) -> None:
     if len(items) > _WAITS:
         raise RuntimeError(f"{len(items)} tests are marked waits, for {_WAITS} threads: raise _WAITS in {__file__}")
     for item in items:
-        if not any(any(item.iter_markers(mark)) for mark in ("skip", "skipif", "xfail")):
+        if not _may_not_run(item):
             _WAITED[item.nodeid] = _WAITING.submit(item.obj, **arguments(item))
+
+
+def _may_not_run(item: pytest.Function) -> bool:
+    """Whether a mark may skip the test or keep it from running: skip, xfail, or a skipif whose condition is anything
+    but False (a module's `skipif(sys.platform != "linux")` on Linux lets its tests run)."""
+    for mark in item.iter_markers():
+        if mark.name in ("skip", "xfail"):
+            return True
+        conditions = [*mark.args, *([mark.kwargs["condition"]] if "condition" in mark.kwargs else [])]
+        if mark.name == "skipif" and (not conditions or any(condition is not False for condition in conditions)):
+            return True
+    return False
 
 
 def waited(item: pytest.Item) -> Future[None] | None:

@@ -224,12 +224,14 @@ with children.running(show, children.environment(), guard=sys.argv[1] == "guard"
 """
 
 
-@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="no scheduling groups (autogroups) here")
+@pytest.mark.waits  # on two Pythons, at the session's nice 0, beside the other tests
 @pytest.mark.parametrize("how", ["direct", "guard"])
 def test_a_child_in_a_session_of_its_own_keeps_its_parents_priority(how: str) -> None:
     """A new session is a new scheduling group, at nice 0 unless start() says otherwise: then a niced run's mock and
-    schemathesis would take the CPU from everything else as if the run had not been niced. (In the main thread, at
-    nice 0: the background's children, started at once, take the kernel's few changes of a group's nice a second.)"""
+    schemathesis would take the CPU from everything else as if the run had not been niced. (The parent tries for
+    its turn at the kernel's few changes of a group's nice a second, which the background's children take too.)"""
+    if not Path("/proc/self/autogroup").exists():
+        pytest.skip("no scheduling groups (autogroups) here")
     shown = subprocess.run(
         [sys.executable, "-c", NICED_PARENT, how, SHOWS_ITS_NICE],
         env=background.CHILD_ENVIRONMENT,

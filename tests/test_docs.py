@@ -157,7 +157,7 @@ def _json_problems(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("block", RUN, ids=str)
-def test_every_block_runs(block: Block, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+def test_every_block_runs(block: Block, shell_blocks: dict[str, Ran], request: pytest.FixtureRequest) -> None:
     if block.skip:
         pytest.skip(block.skip)
     if block.lang == "python":
@@ -165,7 +165,7 @@ def test_every_block_runs(block: Block, tmp_path: Path, request: pytest.FixtureR
 
         run(block.code, request.getfixturevalue("mock"))
         return
-    calls = run_sh(block.code, tmp_path)
+    calls = shell_blocks[block.code].calls()
     assert calls, "the block calls none of the commands it is meant to show"
     assert [p for call in calls for p in problems(call)] == []
 
@@ -186,8 +186,8 @@ WRONG = [
 
 
 @pytest.mark.parametrize(("code", "says"), WRONG)
-def test_a_wrong_call_in_a_block_is_caught(code: str, says: str, tmp_path: Path) -> None:
-    found = [p for call in run_sh(code, tmp_path) for p in problems(call)]
+def test_a_wrong_call_in_a_block_is_caught(code: str, says: str, shell_blocks: dict[str, Ran]) -> None:
+    found = [p for call in shell_blocks[code].calls() for p in problems(call)]
     assert any(p.startswith(says) for p in found), found
 
 
@@ -245,8 +245,35 @@ def _build_site(folder: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
-BACKGROUND = {"site": _build_site}
+@dataclass(frozen=True)
+class Ran:
+    """What run_sh made of a block: its calls, or the AssertionError it raised (raised again where it is read)."""
+
+    made: list[dict[str, Any]] | AssertionError
+
+    def calls(self) -> list[dict[str, Any]]:
+        if isinstance(self.made, AssertionError):
+            raise self.made
+        return self.made
+
+
+def _run_shell_blocks(folder: Path) -> dict[str, Ran]:
+    """Every shell block of the pages, and each of WRONG, run by run_sh: a bash each, which waits on its stand-ins."""
+    codes = {block.code for block in RUN if block.lang == "sh" and not block.skip} | {code for code, _ in WRONG}
+    ran = {}
+    for n, code in enumerate(sorted(codes)):
+        background.stop_if_ended()
+        (folder / str(n)).mkdir()
+        try:
+            ran[code] = Ran(run_sh(code, folder / str(n)))
+        except AssertionError as failed:
+            ran[code] = Ran(failed)
+    return ran
+
+
+BACKGROUND = {"site": _build_site, "shell_blocks": _run_shell_blocks}
 site = background.fixture(__name__, "site")
+shell_blocks = background.fixture(__name__, "shell_blocks")
 
 
 def test_the_site_builds_strict(site: subprocess.CompletedProcess[str]) -> None:
