@@ -15,8 +15,10 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,14 +90,29 @@ def sandbox(folder: Path) -> Path:
     return work
 
 
+BUSY_TRIES = 5  # runs of a block that met "Text file busy"
+
+
 def run_sh(code: str, folder: Path) -> list[dict[str, Any]]:
-    """The calls a block made, run in a sandbox; AssertionError with its output when it fails."""
+    """The calls a block made, run in a sandbox; AssertionError with its output when it fails. A stand-in just written
+    may be held open for writing by a child another thread forked meanwhile, until that child execs: running it then
+    fails with ETXTBSY ("Text file busy"), and the block is run again, from the start."""
     work, record = sandbox(folder), folder / "record"
-    record.mkdir()
     env = {"PATH": f"{work / 'bin'}:/usr/bin:/bin", "HOME": str(folder), "RECORD": str(record), "LANG": "C.UTF-8"}
-    done = subprocess.run(
-        ["bash", "--noprofile", "--norc", "-c", code], cwd=work, env=env, input=TYPED, capture_output=True, text=True
-    )
+    for _ in range(BUSY_TRIES):
+        shutil.rmtree(record, ignore_errors=True)
+        record.mkdir()
+        done = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-c", code],
+            cwd=work,
+            env=env,
+            input=TYPED,
+            capture_output=True,
+            text=True,
+        )
+        if "Text file busy" not in done.stderr:
+            break
+        time.sleep(0.1)
     assert done.returncode == 0, done.stdout + done.stderr
     calls = []
     for n in range(1, int((record / "count").read_text()) + 1 if (record / "count").exists() else 1):
