@@ -259,10 +259,18 @@ def main(argv: list[str]) -> None:
     """python -m tests.faithful_service FLAVOUR: serve that flavour on a free loopback port, for the project and token
     of CPH_MOCK_PROJECT_ID and CPH_MOCK_TOKEN, as cph_conformance.mock.server.child() starts a server: the first
     stdout line is the base URL."""
+    import logging
     import os
 
     from cph_conformance.mock import server
 
+    class NoResets(logging.Filter):
+        """uvicorn logs each Reset as an error with its traceback: it is the flavour's doing, and says nothing."""
+
+        def filter(self, record: logging.LogRecord) -> bool:
+            return not (record.exc_info and isinstance(record.exc_info[1], Reset))
+
+    logging.getLogger("uvicorn.error").addFilter(NoResets())
     sock = server.listen(0)
     print(f"http://{server.HOST}:{sock.getsockname()[1]}", flush=True)
     asgi = app(os.environ["CPH_MOCK_PROJECT_ID"], os.environ["CPH_MOCK_TOKEN"], argv[0] if argv else "huawei")
