@@ -11,6 +11,7 @@ import pytest
 
 from cph_conformance.run.report.console import Console
 from cph_conformance.run.transport.secrets import MASK, Secrets
+from tests import polling
 
 TOKEN = "MIIT-console-token-0123456789abcdef"  # noqa: S105  (a test token)
 
@@ -52,9 +53,7 @@ def test_a_quiet_phase_says_how_far_it_has_gone() -> None:
     out = io.StringIO()
     console = Console(out, io.StringIO())
     with console.progress(lambda: "3 request(s) sent", every=0.1):
-        deadline = time.monotonic() + 10  # until the progress thread has written, however held up it is
-        while not out.getvalue() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        polling.until(out.getvalue, 10)  # the progress thread writes in its time, however held up it is
     lines = out.getvalue().splitlines()
     assert lines and all(line == "... 3 request(s) sent" for line in lines)
 

@@ -14,7 +14,6 @@ import shlex
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -33,7 +32,7 @@ from cph_conformance.run.report.result import Result
 from cph_conformance.run.verdict.findings import Finding
 from cph_conformance.run.verdict.verdict import Verdict
 from cph_conformance.spec import ROOT
-from tests import background, golden, inprocess
+from tests import background, golden, inprocess, polling
 from tests.test_fault_matrix import verdict_of
 
 SCREEN = 25  # lines of summary.md a person reads first
@@ -209,6 +208,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _refused(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
 def _first_block(text: str) -> str:
     found = re.search(r"^```sh\n(.*?)^```$", text, re.MULTILINE | re.DOTALL)
     assert found is not None, "no reproduction block"
@@ -228,13 +232,7 @@ def _pasted(folder: Path) -> dict[str, Any]:
     env = {k: v for k, v in background.ENVIRONMENT.items() if not k.startswith("CPH_")}
     ran = background.completed(["bash", str(folder / "block.sh")], env, timeout=90, cwd=ROOT)
     # The block's trap sends the mock SIGTERM as the block ends: it stops in its own time (longer on a loaded machine).
-    deadline = time.monotonic() + 20
-    while True:
-        with socket.socket() as sock:
-            freed = sock.connect_ex(("127.0.0.1", port)) != 0
-        if freed or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
+    freed = polling.until(lambda: _refused(port), 20, every=0.1)
     return {"status": ran.returncode, "out": ran.stdout, "err": ran.stderr, "freed": freed, "script": script}
 
 

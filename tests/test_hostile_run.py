@@ -29,7 +29,7 @@ from markdown_it import MarkdownIt
 from cph_conformance import children
 from cph_conformance.run.transport.credential import NEAR_MISSES
 from cph_conformance.spec import ROOT
-from tests import background, hostile_service, leaks
+from tests import background, hostile_service, leaks, polling
 
 ENABLED = os.environ.get("CPH_TEST_HOSTILE") == "1"
 pytestmark = [
@@ -196,13 +196,8 @@ def conformance(
             seconds = time.monotonic() - started
             # What the run started has its time to end: a guard's grace is 3 s after its parent dies; a loaded
             # machine takes longer. Looked at until none is left, within a bound a healthy end never nears.
-            deadline = time.monotonic() + LEFT_WITHIN
-            while True:
-                table = _processes()
-                left = sorted(pid for pid, start in seen.items() if pid in table and table[pid][1] == start)
-                if not left or time.monotonic() > deadline:
-                    break
-                time.sleep(0.2)
+            polling.until(lambda: not _alive(seen), LEFT_WITHIN, every=0.2)
+            left = _alive(seen)
             _kill(proc.pid, {pid: seen[pid] for pid in left}, the_tree=True)
     return Run(
         service.flavour,
@@ -216,6 +211,12 @@ def conformance(
         secrets_of(service),
         left,
     )
+
+
+def _alive(seen: dict[int, str]) -> list[int]:
+    """The processes seen (by pid and start time) that are still running."""
+    table = _processes()
+    return sorted(pid for pid, start in seen.items() if pid in table and table[pid][1] == start)
 
 
 def _kill(root: int, seen: dict[int, str], the_tree: bool) -> None:
