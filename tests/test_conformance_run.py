@@ -120,6 +120,12 @@ def conformance(env: dict[str, str], reports: Path) -> subprocess.CompletedProce
     )
 
 
+# A passing run's generation settings (tests/test_fake_wheel.py's run at the fake takes them too). Fuzzing only: the
+# coverage phase's boundary cases are held to every check in process (the fault matrix); enough of it that the run's
+# requests depend on the seed (3 do not).
+WHOLE_RUN = {"CPH_PHASES": "fuzzing", "CPH_MAX_EXAMPLES": "10"}
+
+
 BASELINE_DATE = "2026-11-25T05:17:00+00:00"
 EARLIER = [
     {"date": f"2026-11-2{n}T05:17:00+00:00", "verdict": "passed", "exit_status": 0, "p95_ms": 5.0} for n in (4, 5)
@@ -163,11 +169,10 @@ def against(name: str, route: str, folder: Path) -> Run:
             secrets = (live.token, IAM_PASSWORD)
         if name == FAITHFUL or (fault is not None and faults.FAULTS[fault].strict_only):
             env["CPH_STRICT"] = "1"
-        # Fuzzing only: the coverage phase's boundary cases are held to every check in process (the fault matrix).
-        env["CPH_PHASES"] = "fuzzing"
-        if fault is None:  # the whole run, with enough fuzzing that its requests depend on the seed (3 do not)
-            env["CPH_MAX_EXAMPLES"] = "10"
-        else:  # a fault needs only its check
+        if fault is None:
+            env |= WHOLE_RUN
+        else:  # a fault needs only its check, in the fuzzing phase
+            env["CPH_PHASES"] = WHOLE_RUN["CPH_PHASES"]
             if CAUGHT[fault].check.by not in (LISTINGS, PROBE):
                 env["CPH_WALK"] = "0"
             if fault == SHRUNK:  # enough fuzzing to meet it (its third case does)

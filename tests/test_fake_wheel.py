@@ -2,8 +2,9 @@
 virtual environment.
 
 - `.ci/conformance`, pointed at the fake (its ASGI app, served by uvicorn from a thread of this process on 127.0.0.1)
-  with a token, passes, and its summary's checks and answers are those of the same run against the mock (a child
-  process) with the same catalog: only the runner's command line, exit status and reports/summary.md are read.
+  with an AK/SK pair, passes, and its summary's checks and requests are those of tests/test_conformance_run.py's run
+  against the clean mock (a child process; the same catalog, credential route and settings): only the runner's
+  command line, exit status and reports/summary.md are read.
 - A fresh virtual environment with the pinned wheel, installed by its hash, and pytest: the README's test files (the
   cph_fake fixture, a throttling fault, the client's paging) pass; the plugin comes from the wheel's entry point (with
   plugins not auto-loaded, the fixture is missing).
@@ -27,11 +28,10 @@ from cph_conformance.mock import catalog, server
 from cph_conformance.settings import BY_OLD_NAME
 from cph_conformance.spec import ROOT
 from tests import background
+from tests.test_conformance_run import CLEAN, WHOLE_RUN, settings
 from tests.test_fake_readme import FILES
 from tests.test_wheel import _requirement, _run
 
-# The runner's settings for both runs: few cases (the run is a check of the fake, not of the run), no throttle.
-RUN = {"CPH_MAX_EXAMPLES": "10", "CPH_RATE_LIMIT": "1000/s"}
 # None of the session's own CPH_* variables or run settings reaches a run.
 USERS = {k: v for k, v in background.ENVIRONMENT.items() if not k.startswith("CPH_") and k not in BY_OLD_NAME}
 
@@ -42,41 +42,31 @@ class Run:
     output: str
     summary: str
 
-    def checks(self) -> dict[str, tuple[str, str]]:
-        """The summary's table of checks: what each rests on, and its result."""
-        table = self.summary.split("## Checks\n", 1)[1].split("\n## ", 1)[0]
-        rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in table.splitlines() if "|" in line]
-        return {check: (rests_on, result) for check, rests_on, _judged, result in rows[2:]}
 
-    def requests(self) -> str:
-        """The summary's count of requests, by part of the run."""
-        found = re.search(r"^(\d+ requests \(.*?\));", self.summary, flags=re.MULTILINE)
-        return found.group(1) if found else ""
+def checks(summary: str) -> dict[str, tuple[str, str]]:
+    """A summary's table of checks: what each rests on, and its result."""
+    table = summary.split("## Checks\n", 1)[1].split("\n## ", 1)[0]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in table.splitlines() if "|" in line]
+    return {check: (rests_on, result) for check, rests_on, _judged, result in rows[2:]}
 
 
-def _conformance(base_url: str, project_id: str, token: str, reports: Path) -> Run:
-    env = {
-        **USERS,
-        **RUN,
-        "CPH_BASE_URL": base_url,
-        "CPH_PROJECT_ID": project_id,
-        "CPH_AUTH_TOKEN": token,
-        "CPH_REPORTS_DIR": str(reports),
-    }
-    ran = background.completed([str(ROOT / ".ci" / "conformance")], env, timeout=300, stderr=subprocess.STDOUT)
-    summary = reports / "summary.md"
-    return Run(ran.returncode, ran.stdout, summary.read_text() if summary.exists() else "")
+def requests(summary: str) -> str:
+    """A summary's count of requests, by part of the run."""
+    found = re.search(r"^(\d+ requests \(.*?\));", summary, flags=re.MULTILINE)
+    return found.group(1) if found else ""
 
 
 def _against_the_fake(folder: Path) -> Run:
+    """`.ci/conformance` at the fake, as tests/test_conformance_run.py points the runner at the clean mock: the same
+    settings and credential route, so that the two summaries can be compared."""
     fake = FakeCph(Catalog.generated(catalog.DEFAULT_SIZE))
+    reports = folder / "reports"
     with server.serving_in_thread(asgi_app(fake)) as base_url:
-        return _conformance(base_url, fake.project_id, fake.token, folder / "reports")
-
-
-def _against_the_mock(folder: Path) -> Run:
-    with server.running(catalog.DEFAULT_SIZE, env=background.ENVIRONMENT) as mock:
-        return _conformance(mock.base_url, mock.project_id, mock.token, folder / "reports")
+        given = {"CPH_BASE_URL": base_url, "CPH_PROJECT_ID": fake.project_id, "CPH_AK": fake.ak, "CPH_SK": fake.sk}
+        env = {**USERS, **settings({**given, **WHOLE_RUN}, reports)}
+        ran = background.completed([str(ROOT / ".ci" / "conformance")], env, timeout=300, stderr=subprocess.STDOUT)
+    summary = reports / "summary.md"
+    return Run(ran.returncode, ran.stdout, summary.read_text() if summary.exists() else "")
 
 
 # --- a user's virtual environment -----------------------------------------------------------------------------------
@@ -142,32 +132,25 @@ def _user(folder: Path) -> User:
     return User(installed, tested, without_plugins)
 
 
-BACKGROUND = {
-    "runs": {"fake": _against_the_fake, "mock": _against_the_mock},
-    "user": _user,
-}
-runs = background.fixture(__name__, "runs")
+BACKGROUND = {"fake": _against_the_fake, "user": _user}
+fake = background.fixture(__name__, "fake")
 user = background.fixture(__name__, "user")
 TESTS = sum(len(re.findall(r"^def test_", code, flags=re.MULTILINE)) for code in FILES.values())
 
 
-def test_the_conformance_run_against_the_fake_passes(runs: dict[str, Run]) -> None:
-    fake = runs["fake"]
+def test_the_conformance_run_against_the_fake_passes(fake: Run) -> None:
     assert fake.status == 0, fake.output[-3000:]
     assert "**Verdict: passed**" in fake.summary
-    results = {result for _rests_on, result in fake.checks().values()}
-    assert len(fake.checks()) > 10 and results == {"passed"}, fake.checks()
+    results = {result for _rests_on, result in checks(fake.summary).values()}
+    assert len(checks(fake.summary)) > 10 and results == {"passed"}, checks(fake.summary)
 
 
-def test_the_fake_passes_every_check_the_mock_passes(runs: dict[str, Run]) -> None:
-    """The same requests (one seed, one catalog), the same checks, each with the same result. (How many answers each
-    check judged may differ by one: connexion refuses a GET whose Content-Type is multipart/form-data without a
-    boundary, a case of schemathesis' coverage phase, where the fake, like any service that reads no body of a GET,
-    lists the images.)"""
-    fake, mock = runs["fake"], runs["mock"]
-    assert mock.status == 0, mock.output[-3000:]
-    assert fake.checks() == mock.checks()
-    assert fake.requests() == mock.requests() != ""
+def test_the_fake_passes_every_check_the_mock_passes(fake: Run) -> None:
+    """The same requests (one seed, one catalog, one route), the same checks, each with the same result."""
+    mock = background.result("tests.test_conformance_run", "runs")[CLEAN]
+    assert mock.status == 0, repr(mock.output)
+    assert checks(fake.summary) == checks(mock.summary)
+    assert requests(fake.summary) == requests(mock.summary) != ""
 
 
 def test_a_user_tests_their_code_with_the_fixture_of_the_pinned_wheel(user: User) -> None:
