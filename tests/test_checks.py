@@ -144,6 +144,9 @@ ONE: list[tuple[str, Exchange, str | None, str]] = [
     ("page_within_limit", answer("limit=2", body=page(image(0), image(1), image(2))), "over", FAILURE),
     ("page_within_limit", answer(body=page(*(image(n) for n in range(spec.limit_bounds()[1] + 1)))), "over", FAILURE),
     ("page_within_limit", answer("limit=ten", body=page(image(0), image(1))), None, FAILURE),
+    # Digits of another script: no source says a service reads them as a number (one that ignores them pages by the
+    # default), so no size is asked for.
+    ("page_within_limit", answer("limit=%D9%A1", body=page(image(0), image(1))), None, FAILURE),
     # Out of range: accepting it is negative_data_rejection's to judge, not how many the page holds.
     ("page_within_limit", answer("limit=0", body=page(image(0))), None, FAILURE),
     ("unique_image_ids", answer(), None, FAILURE),

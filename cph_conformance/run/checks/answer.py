@@ -299,12 +299,13 @@ def image_type_filter(ex: Exchange) -> Iterator[Drift]:
 
 def effective_page_size(ex: Exchange) -> int | None:
     """The page size the request asks for, or the spec's default when it names none; None when it asks for none the
-    spec allows (a request negative_data_rejection judges)."""
+    spec allows (a request negative_data_rejection judges), or in digits other than ASCII's (Python's int() reads
+    any script's; no source says a service does)."""
     raw = ex.param(spec.page_size())
     if raw is None:
         return int(spec.parameter_default(spec.page_size()))
     smallest, largest = spec.limit_bounds()
-    return int(raw) if re.fullmatch(r"\d+", raw) and smallest <= int(raw) <= largest else None
+    return int(raw) if re.fullmatch(r"[0-9]+", raw) and smallest <= int(raw) <= largest else None
 
 
 @check("never more images than limit, or its default (500) when absent", ("sdk.limit",), PAGES, ANSWER, applies=is_page)
