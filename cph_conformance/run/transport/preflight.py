@@ -1,6 +1,7 @@
 """One documented GET before the run, so that a setup problem stops it with a reason instead of a wall of failures:
-an unreachable endpoint, a wrong base URL (404), a redirect, a refused credential (401), a project the
-credential may not read (403). It goes through the sender, so what it quotes of an answer is bounded and masked."""
+an unreachable endpoint, a wrong base URL (the gateway's 404), a project the service does not know (its own 404), a
+redirect, a refused credential (401), a project the credential may not read (403). It goes through the sender, so
+what it quotes of an answer is bounded and masked."""
 
 from __future__ import annotations
 
@@ -86,6 +87,14 @@ def _stopped(ex: Exchange, status: int, target: Target, where: str, smallest: in
             "My Credentials > API Credentials page lists it (32 hexadecimal characters)."
         )
     if status == 404:
+        said = ex.body.get("error_code") if isinstance(ex.body, dict) else None
+        gateways, _ = spec.error_codes(404) or (frozenset(), ())
+        if isinstance(said, str) and said not in gateways:  # the API answered: its service, not the gateway, says 404
+            return (
+                f"{where} answered 404 ({_said(ex)}): the API is there (the error code is not the gateway's "
+                f"{' or '.join(sorted(gateways))}), and it says the project is not: CPH_PROJECT_ID must be a "
+                "project of CPH_BASE_URL's region."
+            )
         return (
             f"{where} answered 404 ({_said(ex)}): no such API there. CPH_BASE_URL is wrong: it must be the "
             f"CPH endpoint of the project's region, e.g. https://cph.<region>.myhuaweicloud.com, without a path."
