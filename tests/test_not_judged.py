@@ -34,15 +34,18 @@ def answer(query: str, status: int = 200, body: Any = None, unreadable: str = ""
     return Exchange("GET", f"{URL}?{query}", VALID, status, JSON, body, text, "walk", unreadable=unreadable)
 
 
-def empty_page(selection: str, n: int) -> Exchange:
-    body = {"request_id": f"{n:032x}", "phone_images": []}
+def empty_page(selection: str, n: int, unlisted: bool = False) -> Exchange:
+    body = {"request_id": f"{n:032x}", **({} if unlisted else {"phone_images": []})}
     return answer(f"image_type={selection}&limit={LARGEST}", body=body)
 
 
-def walked(broken: str = "", unreadable: str = "not-json", stopped: str = "", broken_at: int = 0) -> walk.Walk:
+def walked(
+    broken: str = "", unreadable: str = "not-json", stopped: str = "", broken_at: int = 0, unlisted: bool = False
+) -> walk.Walk:
     """A walk of an empty catalog: each type's listing at the largest page size, whole (its one page empty), but the
     broken type's, whose first page got a 200 that could not be read (or a 302: unreadable ""); broken_at: and a
-    listing of public images at that page size whose page 2 repeats an image of page 1."""
+    listing of public images at that page size whose page 2 repeats an image of page 1; unlisted: pages without
+    phone_images at all."""
     listings = []
     for n, selection in enumerate(TYPES):
         if selection == broken:
@@ -50,7 +53,7 @@ def walked(broken: str = "", unreadable: str = "not-json", stopped: str = "", br
             page = answer(query, 200, None, unreadable, n) if unreadable else answer(query, 302, {}, n=n)
             listings.append(Listing(selection, LARGEST, (page,), NO_PAGE, tries=3))
         else:
-            listings.append(Listing(selection, LARGEST, (empty_page(selection, n),), LAST))
+            listings.append(Listing(selection, LARGEST, (empty_page(selection, n, unlisted),), LAST))
     if broken_at:
         pages = tuple(answer(f"image_type=public&limit={broken_at}&n={n}", n=n) for n in range(2))
         listings.append(Listing("public", broken_at, pages, walk.IMAGE_REPEATED, earlier=1))
@@ -78,7 +81,14 @@ def why(v: Verdict, check: str) -> str:
         ("walk stopped", "image_type_partition", "The walk stopped early", "broke off"),
         ("walk stopped by the deadline", "image_type_partition", "deadline of 120 s (CPH_DEADLINE) passed", "broke"),
         # ... or the listings were whole, and too small to compare at two page sizes.
-        ("empty catalog", "same_listing_at_any_limit", "too few images to relate (public 0,", "broke off"),
+        ("empty catalog", "same_listing_at_any_limit", "too few images to relate (public 0,", "phone_images"),
+        # ... and when its pages list nothing at all, not even an empty list, the reason says so.
+        (
+            "pages without a list",
+            "same_listing_at_any_limit",
+            "all 0; 4 of their 4 page(s) have no phone_images",
+            "broke",
+        ),
         # ... or whole, and every listing at another page size broke off (the trial's X1: pagination's finding).
         (
             "smaller pages broke",
@@ -105,6 +115,7 @@ def test_a_check_that_judged_nothing_names_the_cause_the_run_knows(
             stopped=Stopped(120, parts=((WALK, "stopped after 4 listing(s)"),)),
         ),
         "empty catalog": Facts((error_page,), walk=walked()),
+        "pages without a list": Facts((error_page,), walk=walked(unlisted=True)),
         "smaller pages broke": Facts((error_page,), walk=walked(broken_at=2)),
         "pages unreadable": Facts(
             (error_page, answer("image_type=public", unreadable="not-json"), answer("limit=5", unreadable="not-json"))

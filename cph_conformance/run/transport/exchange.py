@@ -123,6 +123,11 @@ class Exchange:
             return []
         return [i for i in images if isinstance(i, dict)] if isinstance(images, list) else None
 
+    @property
+    def unlisted(self) -> bool:
+        """A 200 JSON object with no phone_images (or null): a page that lists nothing, not even an empty list."""
+        return self.images == [] and isinstance(self.body, dict) and self.body.get("phone_images") is None
+
     @functools.cached_property  # every relation between listings reads them, page after page
     def image_ids(self) -> list[str]:
         """The identities of the page's images, in order: those without one left out (image_id)."""

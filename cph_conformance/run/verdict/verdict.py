@@ -226,8 +226,13 @@ class Verdict:
                 f"The walk's listings at the other page sizes broke off before they could be related ({shown}): "
                 "see pagination."
             )
-        counts = walking.images_per_selection(walk.listings if walk is not None else [])
+        listings = walk.listings if walk is not None else []
+        counts = walking.images_per_selection(listings)
         held = ", ".join(f"{selection} {n}" for selection, n in counts.items())
+        pages = [page for listing in listings for page in listing.pages]
+        unlisted = sum(page.unlisted for page in pages)
+        if unlisted:  # not an empty account's answer: no list at all
+            held += f"; {unlisted} of their {len(pages)} page(s) have no phone_images"
         return f"The walk's whole listings hold too few images to relate ({held})."
 
     def of(self, verdict: str) -> list[Finding]:
