@@ -31,6 +31,7 @@ class StandIn:
     requests: list[dict[str, Any]] = field(default_factory=list)
     echo: bool = False  # a careless server that quotes the password back in its error message
     tokenless: bool = False  # a 201 without X-Subject-Token
+    padding: int = 0  # bytes of padding in a 201's body
 
     def __repr__(self) -> str:  # the password and token stay out of test reports
         return f"StandIn({self.url!r}, {len(self.requests)} request(s))"
@@ -67,7 +68,11 @@ def stand_in() -> Iterator[StandIn]:
             if name not in PROJECTS:
                 self._answer(400, {"error_code": "IAM.0007", "error_msg": "Request parameter project is invalid."})
                 return
-            issued = {"token": {"project": {"id": PROJECTS[name], "name": name}, "expires_at": "2026-11-28T10:00:00Z"}}
+            issued: dict[str, Any] = {
+                "token": {"project": {"id": PROJECTS[name], "name": name}, "expires_at": "2026-11-28T10:00:00Z"}
+            }
+            if state.padding:
+                issued["padding"] = "x" * state.padding
             self._answer(201, issued, {} if state.tokenless else {"X-Subject-Token": state.token})
 
     with loopback.serving(Handler) as state.url:
@@ -120,6 +125,18 @@ def test_a_201_without_a_token_is_an_error(stand_in: StandIn) -> None:
     stand_in.tokenless = True
     with pytest.raises(iam.IamError, match="without an X-Subject-Token header"):
         _fetch(stand_in)
+
+
+def test_an_answer_larger_than_its_bound_is_read_no_further_and_is_an_error(
+    stand_in: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """IAM's URL may be any endpoint (CPH_IAM_URL): its answer is read within bounds, as every answer of the run."""
+    monkeypatch.setattr(iam, "MAX_BODY", 1000)
+    stand_in.padding = 5000
+    with pytest.raises(iam.IamError, match=r"answered 201 with too-large: more than 1,000 bytes"):
+        _fetch(stand_in)
+    stand_in.padding = 500
+    assert _fetch(stand_in).token == stand_in.token
 
 
 def test_an_unknown_project_says_which_variables_name_it(stand_in: StandIn) -> None:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from urllib.parse import quote
 
+import httpcore
 import httpx
 import pytest
 
@@ -293,6 +294,57 @@ def test_a_body_that_keeps_coming_is_no_answer_after_its_time() -> None:
         took = time.monotonic() - started
     assert ex.status is None and ex.lost is Lost.SLOW and "its body was still coming" in (ex.error or "")
     assert took < 8  # its bound, not the 10 s the drip would take
+
+
+@pytest.mark.waits  # 2 s of waiting, beside the other tests
+def test_an_answer_whose_status_line_and_headers_drip_is_no_answer_after_its_time() -> None:
+    """httpx's timeout bounds each read: a byte every 50 ms never trips it. The sender's bounds the whole answer."""
+
+    class DrippingHead(loopback.Quiet):
+        def do_GET(self) -> None:  # http.server's name
+            head = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n" + b"X-Drip: " + b"x" * 400 + b"\r\n\r\n{}"
+            with contextlib.suppress(OSError):  # the sender hangs up, as it must
+                for byte in head:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.05)  # 22 s in all
+
+    with loopback.serving(DrippingHead) as url:
+        started = time.monotonic()
+        ex = sender(url, limits=Bounds(1 << 20, seconds=2)).send(get())
+        took = time.monotonic() - started
+    assert ex.status is None and ex.lost is Lost.SILENT and "no answer came within 2 s" in (ex.error or "")
+    assert took < 8  # its bound, not the 22 s the drip would take
+
+
+@pytest.mark.parametrize(
+    ("until", "timeout", "left"),
+    [
+        (None, 5.0, 5.0),  # no answer being read: httpx's own timeout
+        (None, None, None),
+        (100.0, 5.0, 5.0),  # more time left than the timeout
+        (3.0, 5.0, 3.0),  # less: what is left
+        (3.0, None, 3.0),
+        (-1.0, 5.0, "late"),  # none left
+    ],
+)
+def test_each_read_of_an_answer_waits_for_what_is_left_of_its_time(
+    until: float | None, timeout: float | None, left: float | str | None
+) -> None:
+    now = time.monotonic()
+    token = bounds._UNTIL.set(None if until is None else now + until)
+    try:
+        if left == "late":
+            with pytest.raises(httpcore.ReadTimeout):
+                bounds._left(timeout, httpcore.ReadTimeout)
+        else:
+            got = bounds._left(timeout, httpcore.ReadTimeout)
+            if left is None:
+                assert got is None
+            else:
+                assert got is not None and float(left) - 0.5 < got <= float(left)
+    finally:
+        bounds._UNTIL.reset(token)
 
 
 def test_past_the_deadline_nothing_is_sent() -> None:

@@ -5,21 +5,26 @@ hang, bloat or crash the run (curl's --max-filesize and --max-time, for every re
   of a string escaped as JSON can escape it, plus the envelope), times MARGIN. No documented answer is larger: a
   larger one is read no further, and judged as drift. CPH_MAX_BODY changes it.
 - Time: one answer, from sending the request to its last byte, takes at most `seconds`; a body still coming then is
-  no answer (a blip, asked again like a lost connection).
+  no answer (a blip, asked again like a lost connection). httpx's timeouts bound each read, not their sum: an
+  endpoint that sends a byte a second would never time out. The connections of client() bound every read, write
+  and connect by what is left of the answer's time.
 - Nesting: a JSON value nested deeper than MAX_DEPTH is not decoded: no answer the spec documents is deeper than a
   few levels, and the checks walk what they are given.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 import functools
 import json
+import ssl
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import httpcore
 import httpx
 
 from cph_conformance import spec
@@ -104,6 +109,87 @@ class CutShort(httpx.ReadError):
         self.status, self.received = status, received
 
 
+# When the answer being read must be whole (time.monotonic()), for the connections of client(): a context variable,
+# as each request is sent and read in one thread.
+_UNTIL: contextvars.ContextVar[float | None] = contextvars.ContextVar("answer_until", default=None)
+
+
+def _left(timeout: float | None, late: type[httpcore.TimeoutException]) -> float | None:
+    """timeout, shortened to what is left of the answer's time; `late` raised when none is left."""
+    until = _UNTIL.get()
+    if until is None:
+        return timeout
+    left = until - time.monotonic()
+    if left <= 0:
+        raise late("the answer's time is up")
+    return left if timeout is None else min(timeout, left)
+
+
+class _Timed(httpcore.NetworkStream):
+    """A connection whose reads and writes wait at most for what is left of the answer's time."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        return _Timed(self._stream.start_tls(ssl_context, server_hostname, _left(timeout, httpcore.ConnectTimeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _TimedBackend(httpcore.NetworkBackend):
+    """httpcore's network backend, its connections _Timed."""
+
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        return _Timed(self._backend.connect_tcp(host, port, left, local_address, socket_options))
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        return _Timed(self._backend.connect_unix_socket(path, left, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def client(**options: Any) -> httpx.Client:
+    """An httpx.Client (options as httpx's) whose connections read() bounds by each answer's whole time. A transport
+    given in options (an app in this process) is used as it is."""
+    made = httpx.Client(**options)
+    if "transport" not in options or options["transport"] is None:
+        # httpx makes its transports (the direct one, one per proxy the environment names) without a way to pass
+        # httpcore a network backend: each pool's is wrapped (httpx 0.28, httpcore 1.0, pinned in the locks).
+        for transport in [made._transport, *made._mounts.values()]:
+            pool = getattr(transport, "_pool", None)
+            if pool is not None:
+                pool._network_backend = _TimedBackend(pool._network_backend)
+    return made
+
+
 DECODED_STEP = 4096  # bytes of an encoded body decoded at a time: a small one that expands hugely stops at the bound
 
 
@@ -115,6 +201,16 @@ def read(client: httpx.Client, request: httpx.Request, bounds: Bounds, seconds: 
     in time; TooSlow or CutShort for a body that did not come whole; any other TransportError as httpx raised it."""
     started = time.monotonic()
     request.extensions["timeout"] = httpx.Timeout(seconds).as_dict()
+    until = _UNTIL.set(started + seconds)
+    try:
+        return _read(client, request, bounds, seconds, started)
+    finally:
+        _UNTIL.reset(until)
+
+
+def _read(
+    client: httpx.Client, request: httpx.Request, bounds: Bounds, seconds: float, started: float
+) -> httpx.Response:
     try:
         response = client.send(request, stream=True)
     except httpx.ReadTimeout as exc:

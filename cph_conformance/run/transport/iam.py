@@ -22,11 +22,14 @@ from typing import Any
 import httpx
 
 from cph_conformance import spec
+from cph_conformance.run.transport import bounds
+from cph_conformance.run.transport.bounds import Bounds
 from cph_conformance.run.transport.secrets import Secrets
 
 IAM_VARIABLES = ("CPH_IAM_USER", "CPH_IAM_PASSWORD", "CPH_IAM_DOMAIN")
 TOKENS_PATH = "/v3/auth/tokens"
 TIMEOUT = 10.0
+MAX_BODY = 4 << 20  # bytes of IAM's answer read at most: a token's body, its catalog included, is far smaller
 
 
 class IamError(Exception):
@@ -116,13 +119,17 @@ def fetch_token(
     name = None if project_id else (project_name or region)
     body = request_body(user, password, domain, project_id, name)
     secrets = Secrets([password])
-    try:
-        response = httpx.post(url, json=body, timeout=timeout, follow_redirects=False)
+    try:  # bounded as every answer of the run is: IAM's URL may be any endpoint (CPH_IAM_URL)
+        with bounds.client(follow_redirects=False) as client:
+            request = client.build_request("POST", url, json=body)
+            response = bounds.read(client, request, Bounds(MAX_BODY, timeout), timeout)
     except httpx.HTTPError as exc:
         reason = secrets.mask(f"{type(exc).__name__}: {exc}")
         raise IamError(f"cannot reach IAM at {url}: {reason}. Check CPH_REGION (or CPH_IAM_URL).") from None
     token = response.headers.get("X-Subject-Token", "")
     secrets.add(token)
+    if bounds.refused(response):
+        raise IamError(f"IAM at {url} answered {response.status_code} with {bounds.refused(response)[:120]}.")
     if response.status_code != 201:
         said = secrets.mask(_what_iam_said(response))
         raise IamError(f"IAM at {url} answered {response.status_code} ({said}): {_advice(response.status_code)}")

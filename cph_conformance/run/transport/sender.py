@@ -57,7 +57,7 @@ class Sender:
         # The one client that may leave this machine: for a remote endpoint it honours HTTPS_PROXY and SSL_CERT_FILE,
         # as CI networks need; a loopback endpoint (the mock, a stand-in) or an app in this process never is proxied.
         remote = httpx.URL(self.endpoint).host not in LOOPBACK and transport is None
-        self.client = httpx.Client(follow_redirects=False, trust_env=remote, transport=transport)
+        self.client = bounds.client(follow_redirects=False, trust_env=remote, transport=transport)
         self._log: list[Exchange] = []
         self._lock = threading.Lock()
         self.cut: Counter[str] = Counter()  # requests the deadline kept from being sent or cut short, by phase
