@@ -158,6 +158,9 @@ ONE: list[tuple[str, Exchange, str | None, str]] = [
     ("length_in_bytes", answer(body=page(image(0, image_name="云" * 42))), None, FAILURE),  # 126 bytes
     ("length_in_bytes", answer(body=page(image(0, image_name="云手机镜像" * 10))), "image_name", FAILURE),
     ("length_in_bytes", answer(body=page(image(0, os_type="ä" * 9))), "os_type", FAILURE),
+    # A lone surrogate (a JSON escape UTF-8 cannot carry) is counted, never an error of the check: client_reads's.
+    ("length_in_bytes", answer(body=page(image(0, os_type="a" * 13 + "\ud800"))), None, FAILURE),  # 16 bytes
+    ("length_in_bytes", answer(body=page(image(0, os_type="a" * 14 + "\ud800"))), "os_type", FAILURE),
     ("request_id_header", answer(headers={**JSON, "x-request-id": EXAMPLE["request_id"]}), None, FAILURE),
     # That the header is the body's request_id is the spec's assumption: a warning.
     ("request_id_header", answer(headers={**JSON, "x-request-id": "0" * 32}), "differs", WARNING),
@@ -183,6 +186,10 @@ ONE: list[tuple[str, Exchange, str | None, str]] = [
     ("client_reads", answer(body={"phone_images": None, "page_info": None, "extra": [1]}), None, FAILURE),
     ("client_reads", answer(status=401, body={**ERROR, "request_id": None}), None, FAILURE),
     ("client_reads", answer(body=page(image(0), score=float("nan"))), "not-json", FAILURE),  # Python reads NaN
+    # ... and a lone surrogate's escape, in a value or a name, which UTF-8 cannot carry.
+    ("client_reads", answer(body=page(image(0, image_name="\ud800AOSP"))), "not-json", FAILURE),
+    ("client_reads", answer(body={**page(image(0)), "\udfff": 1}), "not-json", FAILURE),
+    ("client_reads", answer(body=page(image(0, image_name="\U0001f600"))), None, FAILURE),  # a pair: one character
     (
         "client_reads",
         answer(body=page(image(0, is_public=3))),

@@ -79,6 +79,14 @@ def test_latency_is_taken_over_the_answers_that_have_a_time() -> None:
     assert observed.latency([lost]) == {"answers": 0}
 
 
+@pytest.mark.parametrize(("name", "longest"), [("é" * 3, 6), ("a\ud800", 4), ("\U0001f600", 4)])
+def test_the_longest_value_is_counted_in_utf8_bytes_a_lone_surrogate_too(name: str, longest: int) -> None:
+    """A lone surrogate (a JSON escape UTF-8 cannot carry; client_reads judges it) is counted, never a crash."""
+    shapes = observed._Shapes()
+    shapes.add({"phone_images": [{"image_name": name}]}, "ListCloudPhoneImagesResponse")
+    assert shapes.longest["PhoneImage.image_name"] == longest
+
+
 def test_a_run_observes_the_shape_of_every_answer_by_the_specs_schemas() -> None:
     v = inprocess.quick_run(None)
     seen = observed.of(v, "2026-11-26T05:17:00+00:00")

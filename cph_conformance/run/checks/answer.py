@@ -28,7 +28,7 @@ import orjson
 from cph_conformance import spec
 from cph_conformance.run.checks.registry import ANSWER, Drift, check
 from cph_conformance.run.transport.bounds import NOT_JSON, TOO_LARGE, largest_page
-from cph_conformance.run.transport.exchange import Exchange
+from cph_conformance.run.transport.exchange import Exchange, utf8_bytes
 
 EVERY_ANSWER, PAGES = "every answer", "every page (a 200 with phone_images)"
 DRAFT4 = "http://json-schema.org/draft-04/schema#"
@@ -362,12 +362,12 @@ def length_in_bytes(ex: Exchange) -> Iterator[Drift]:
         return
     properties = spec.schema("PhoneImage")["properties"]
     for name, limit in spec.max_bytes().items():
-        over = [i for i in images if isinstance(i.get(name), str) and len(i[name].encode()) > limit]
+        over = [i for i in images if isinstance(i.get(name), str) and utf8_bytes(i[name]) > limit]
         if over:
             value = over[0][name]
             yield Drift(
                 name,
-                f"{name} may hold at most {limit} bytes; image {over[0].get('image_id')} has {len(value.encode())} "
+                f"{name} may hold at most {limit} bytes; image {over[0].get('image_id')} has {utf8_bytes(value)} "
                 f"bytes ({len(value)} characters)",
                 (ex,),
                 citations=spec.cites(properties[name]),
@@ -475,30 +475,47 @@ def _model(status: int) -> Any:
     return getattr(cph_client.models, name) if name is not None else None
 
 
-def _numbers_json_refuses(value: Any) -> bool:
-    """NaN or an infinity anywhere in a value: Python's JSON reader takes them, JSON (RFC 8259) has no such number."""
-    if isinstance(value, float):
-        return value != value or value in (float("inf"), float("-inf"))
-    if isinstance(value, dict):
-        return any(_numbers_json_refuses(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_numbers_json_refuses(v) for v in value)
-    return False
+_NAN = "NaN or Infinity, which JSON has no number for"
+_SURROGATE = "a lone surrogate (an unpaired \\ud800-\\udfff escape), which UTF-8, JSON's encoding, cannot carry"
 
 
-def _unreadable(ex: Exchange) -> str:
-    """Why the pinned client cannot read an answer's body, as it reads it (orjson, then the model); "" when it can."""
-    if _numbers_json_refuses(ex.body):
-        return "NaN or Infinity, which JSON has no number for: the client's JSON parser refuses the body"
+def _not_json(value: Any) -> str:
+    """What a decoded value holds that JSON (RFC 8259) has no text for, though Python's reader takes it: NaN or an
+    infinity, a lone surrogate in a string or a name; "" when nothing. Without recursion: a value may be deep."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, float) and (node != node or node in (float("inf"), float("-inf"))):
+            return _NAN
+        if isinstance(node, str):
+            if _LONE_SURROGATE.search(node):
+                return _SURROGATE
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return ""
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # a str from JSON holds a pair as one character, never as two
+
+
+def _unreadable(ex: Exchange) -> tuple[str, bool]:
+    """Why the pinned client cannot read an answer's body, as it reads it (orjson, then the model), and whether it is
+    because the body is no JSON text; ("", False) when it can."""
+    not_json = _not_json(ex.body)
+    if not_json:
+        return f"{not_json}: the client's JSON parser refuses the body", True
     try:
-        orjson.dumps(ex.body)  # what orjson cannot write, it cannot read either: integers past 64 bits, lone surrogates
+        orjson.dumps(ex.body)  # what orjson cannot write, it cannot read either: integers past 64 bits
     except orjson.JSONEncodeError as exc:
-        return f"the client's JSON parser (orjson) cannot read it: {str(exc)[:120]}"
+        return f"the client's JSON parser (orjson) cannot read it: {str(exc)[:120]}", False
     try:
         _model(cast(int, ex.status)).from_dict(ex.body)
     except Exception as exc:  # whatever the generated code raises on what it cannot read
-        return f"{_model(cast(int, ex.status)).__name__}.from_dict raises {type(exc).__name__}: {str(exc)[:120]}"
-    return ""
+        return f"{_model(cast(int, ex.status)).__name__}.from_dict raises {type(exc).__name__}: {str(exc)[:120]}", False
+    return "", False
 
 
 @check(
@@ -511,14 +528,14 @@ def _unreadable(ex: Exchange) -> str:
     also_cites=_answers_cite(),
 )
 def client_reads(ex: Exchange) -> Iterator[Drift]:
-    why = _unreadable(ex)
+    why, not_json = _unreadable(ex)
     if not why:
         return
     assert ex.status is not None
     said = f"{ex.status}: the pinned client cannot read this answer: {why}"
     cause = why.split(":")[0][:60]
     response_cites = spec.cites(spec.response_node(ex.status))
-    if "JSON has no number" in why:  # not JSON at all: what the spec documents is JSON
+    if not_json:  # not JSON at all: what the spec documents is JSON
         yield Drift("not-json", said, (ex,), citations=response_cites or None)
         return
     # Breaks Huawei's sources too (a compiled check first: most pages hold): drift, citing the node the client was

@@ -24,7 +24,7 @@ from typing import Any
 
 from cph_conformance import spec
 from cph_conformance.run.collect import walk
-from cph_conformance.run.transport.exchange import Exchange
+from cph_conformance.run.transport.exchange import Exchange, utf8_bytes
 from cph_conformance.run.verdict.verdict import Verdict
 from cph_conformance.spec import SPEC_PATH
 
@@ -127,7 +127,7 @@ class _Shapes:
             if key in self.enumerated and not isinstance(value, (dict, list)):
                 self.values[key][json_type(value), json.dumps(value)] = value
             if key in self.limited and isinstance(value, str):
-                self.longest[key] = max(self.longest[key], len(value.encode("utf-8")))
+                self.longest[key] = max(self.longest[key], utf8_bytes(value))
             inner = spec.component_name(properties.get(field))
             if inner is None or inner not in spec.object_schemas():
                 continue

@@ -39,6 +39,12 @@ class Outgoing:
     case_id: str = ""  # schemathesis' case, for its requests
 
 
+def utf8_bytes(text: str) -> int:
+    """Bytes a string from an answer takes in UTF-8, as the page counts its limits. A lone surrogate, which a JSON
+    escape can make and UTF-8 cannot carry, counts as the 3 bytes of its code point (client_reads judges it)."""
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
 def identity(image: dict[str, Any]) -> str | None:
     """An image's identity: its image_id, when that is a string (the spec allows an empty one: two images that
     both have "" are one image listed twice). An image without one relates to no other (which page, listing or type
