@@ -26,7 +26,8 @@ _CONSOLE = "\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud
 _CONSOLE_UNSAFE = re.compile(f"[\x00-\x08\x0a-\x1f{_CONSOLE}]")
 _CONSOLE_UNSAFE_BUT_NEWLINE = re.compile(f"[\x00-\x08\x0b-\x1f{_CONSOLE}]")
 # What XML 1.0 forbids (its Char production), and the C1 controls it discourages.
-_XML_UNSAFE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# A carriage return XML 1.0 allows, but its readers turn into a line feed, and `cat` shows it overwriting its line.
+_XML_UNSAFE = re.compile("[^\x09\x0a\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # Autolinks in GitHub's Markdown: a scheme's URL, www., an e-mail address. They go in code spans.
 _LINKABLE = re.compile(r"(?i)(?:\b[a-z][a-z0-9+.-]*:/{1,3}|\bwww\.)[^\s<>`|\\]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -59,7 +60,7 @@ def console(text: str, keep_newlines: bool = False) -> str:
 
 def xml(text: str) -> str:
     """text that ElementTree can write into a well-formed document: what XML 1.0 forbids or discourages shown as
-    escapes (a lone surrogate, U+FFFE, NUL, ESC, the C1 controls)."""
+    escapes (a lone surrogate, U+FFFE, NUL, ESC, a carriage return, the C1 controls)."""
     return _XML_UNSAFE.sub(lambda m: _shown(m.group()), text)
 
 
