@@ -120,6 +120,22 @@ def test_the_gateway_is_the_senders_http_face_for_the_placeholder_and_its_near_m
     assert not any(miss.make(TOKEN) in secrets.mask(f"x {miss.make(TOKEN)} y") for miss in NEAR_MISSES.values())
 
 
+@pytest.mark.parametrize(
+    ("raised", "shown"), [(BrokenPipeError, False), (ConnectionResetError, False), (KeyError, True)]
+)
+def test_a_client_that_hung_up_on_the_gateway_leaves_no_traceback(
+    raised: type[Exception], shown: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """schemathesis' child, stopped at the deadline, hangs up while the gateway still relays its answer: nobody is
+    left to tell. Any other error of the gateway's is a traceback on stderr."""
+    with through_gateway("http://127.0.0.1:9") as gw:
+        try:
+            raise raised("the client hung up")
+        except Exception:  # as socketserver calls handle_error: within the except clause
+            gw.server.handle_error(None, ("127.0.0.1", 1))
+    assert ("Traceback" in capsys.readouterr().err) == shown
+
+
 def test_throttling_is_waited_out_for_every_request() -> None:
     class Throttling(loopback.Quiet):
         sent = 0

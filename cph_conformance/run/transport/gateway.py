@@ -16,6 +16,7 @@ project's rules (cph_conformance.run.collect.shrinking) reads the answer as the 
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -62,11 +63,21 @@ def auth_of(sent: str | None) -> str:
     return _NEAR_MISSES.get(sent, WRONG)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Quiet when the client hung up (schemathesis' child, stopped at the run's deadline): its answer was still
+        being relayed, and nobody is left to read it. Anything else is a traceback on stderr, as socketserver does."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 class Gateway:
     def __init__(self, sender: Sender) -> None:
         self.sender = sender
-        self.server = ThreadingHTTPServer((HOST, 0), self._handler())
-        self.server.daemon_threads = True
+        self.server = _Server((HOST, 0), self._handler())
         self.base_url = f"http://{HOST}:{self.server.server_address[1]}"
 
     def outgoing(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> Outgoing:
