@@ -176,3 +176,21 @@ def test_blips_are_listed_by_request_and_a_down_endpoint_gets_one_try_each() -> 
     got = iter([httpx.Response(503), httpx.Response(200)])
     assert p.send(lambda: next(got), label="GET /z").status_code == 200
     assert p.listed[-1] == "GET /z: 503, then answered"
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        (None, None),
+        ("120", 120.0),
+        (" 5 ", 5.0),
+        ("9" * 5000, patience.LONGEST_ASKED),  # a number no float holds: a year, past any deadline
+        ("\u00b2", None),  # a digit to str.isdigit(), not to float()
+        ("\u0661\u0660", None),  # Arabic-Indic digits: not RFC 9110's delay-seconds
+        ("-5", None),
+        ("soon", None),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),  # a date past: no wait
+    ],
+)
+def test_a_retry_after_is_read_as_rfc_9110_writes_it(value: str | None, seconds: float | None) -> None:
+    assert patience.retry_after(value) == seconds

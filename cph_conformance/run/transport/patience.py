@@ -23,6 +23,7 @@ gets one try until one is answered. again=0 (CPH_REPLAY=0): no request is sent t
 from __future__ import annotations
 
 import email.utils
+import re
 import threading
 import time
 from collections.abc import Callable, Collection
@@ -44,6 +45,7 @@ REPLAY_PAUSE = 0.2  # seconds before a failing request (or a failing step of the
 TRANSIENT_BACKOFF = 0.5  # seconds before the first new try after a blip
 # A silence took the whole time for one answer: waiting again within its request would triple a hung request's cost.
 NOT_ASKED_AGAIN = (lost.Lost.SILENT, lost.Lost.SLOW)
+LONGEST_ASKED = 366 * 86400.0  # seconds: a Retry-After that asks for more is read as a year, past any run's deadline
 DOWN_AFTER = 5  # requests in a row that met a blip at every try: then one try each, until one is answered
 LISTED = 30  # requests that met a blip, listed
 
@@ -187,11 +189,12 @@ class Patience:
 
 
 def retry_after(value: str | None) -> float | None:
-    """Seconds a Retry-After header asks for (a number, or an HTTP date); None when absent or unreadable."""
+    """Seconds a Retry-After header asks for (a number, or an HTTP date), a year at most; None when absent or
+    unreadable. A number is RFC 9110's delay-seconds, in ASCII digits (str.isdigit() takes '²', float() not)."""
     if not value:
         return None
-    if value.strip().isdigit():
-        return float(value.strip())
+    if re.fullmatch(r"[0-9]+", value.strip()):
+        return min(float(value.strip()), LONGEST_ASKED)  # 5,000 digits: inf, and a message "above inf s"
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
