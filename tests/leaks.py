@@ -1,7 +1,7 @@
 """Where a secret shows in text, found by decoding, not by the masker's patterns: an independent check of what the
 run writes. Each encoding that secrets.py masks is undone here (and their combinations, to three levels), and the
 secret's core (all but two characters at each end, so that a masked copy's partial bits never count) looked for in
-what comes out."""
+what comes out, as it is, in any case, and backwards."""
 
 from __future__ import annotations
 
@@ -93,6 +93,10 @@ def copies(data: str | bytes, secret: str) -> list[str]:
     for current, how in seen.items():
         if needle in current:
             found.append(how)
+        elif needle.lower() in current.lower():
+            found.append(f"in another case ({how})" if how != "as is" else "in another case")
+        if needle[::-1] in current:
+            found.append(f"reversed ({how})" if how != "as is" else "reversed")
         found += [
             f"{binary} ({how})" if how != "as is" else binary for binary in _binary_copies(current, needle.encode())
         ]
@@ -165,4 +169,8 @@ ENCODINGS: dict[str, tuple[Callable[[str], str], str]] = {
     "hex": (lambda s: s.encode().hex(), "hex"),
     "hex, upper case": (lambda s: s.encode().hex().upper(), "hex"),
     "hex inside": (lambda s: (b"\x01" + s.encode() + b"\x02").hex(), "hex"),
+    # What a careless server does to a whole value (its message, rather): backwards, or in one case.
+    "reversed": (lambda s: s[::-1], "reversed"),
+    "upper case": (str.upper, "in another case"),
+    "lower case": (str.lower, "in another case"),
 }

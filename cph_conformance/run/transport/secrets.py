@@ -64,9 +64,11 @@ HTML_ENTITIES = "HTML entities"
 BASE64 = "base64"
 BASE64URL = "base64url"
 HEX = "hex"
+REVERSED = "reversed"
+OTHER_CASE = "in another case"
 SIGNATURE = "Authorization signature"
 ACCESS_KEY = "Authorization access key"
-_ENCODINGS = (BASE64, BASE64URL, HEX)
+_ENCODINGS = (BASE64, BASE64URL, HEX, REVERSED, OTHER_CASE)  # forms made of a value: another value as is renames them
 
 # An AK/SK Authorization header as Huawei's SDKs write it (SDK-HMAC-SHA256, and the other algorithms' names).
 _AUTHORIZATION = re.compile(
@@ -228,6 +230,10 @@ class Secrets:
             hexed = value.encode().hex()
             if len(hexed) >= MIN_ENCODED:
                 encoded |= {hexed: HEX, hexed.upper(): HEX}
+            if len(value) >= MIN_ENCODED:
+                # What a careless server does to a whole value: writes it backwards, or upper- or lower-cases its
+                # message (a copy in one case still gives away most of the value).
+                encoded = {value[::-1]: REVERSED, value.upper(): OTHER_CASE, value.lower(): OTHER_CASE} | encoded
             for form, name in encoded.items():
                 if form not in forms:
                     forms[form] = name
