@@ -11,7 +11,8 @@ without the credential, 403 for another project), and misbehaves in one way, its
 - endless: an endless chunked body;
 - huge: a 30 MB page (of more images than any page may hold);
 - deep: JSON nested 100,000 deep;
-- drip: a valid page, one byte every 0.5 s;
+- drip: a valid page, one byte every 0.5 s; drip-head: its status line and headers so;
+- lone-surrogate: a page's first image_name begins with the JSON escape of a lone surrogate (\\ud800);
 - short-body: Content-Length larger than what is sent, the connection held open;
 - redirect-loop: 302 to the same URL, every time;
 - throttle-forever: 429 with Retry-After: 3600, every time;
@@ -277,6 +278,28 @@ async def drip(service: Service, request: Request, reader: Any, writer: asyncio.
             await asyncio.sleep(DRIP_EVERY)
 
 
+async def drip_head(service: Service, request: Request, reader: Any, writer: asyncio.StreamWriter) -> None:
+    """Each answer's status line and headers a byte at a time: httpx's timeout, per read, never runs out."""
+    status, body, headers = valid(service, request)
+    content = _json(body)
+    answer = _head(status, [*headers, ("Content-Type", "application/json"), ("Content-Length", str(len(content)))])
+    with contextlib.suppress(ConnectionError):
+        for n in range(len(answer)):
+            writer.write(answer[n : n + 1])
+            await writer.drain()
+            await asyncio.sleep(DRIP_EVERY)
+        writer.write(content)
+        await writer.drain()
+
+
+async def lone_surrogate(service: Service, request: Request, reader: Any, writer: asyncio.StreamWriter) -> None:
+    """Valid answers, but a page's first image_name begins with the JSON escape of a lone surrogate."""
+    status, body, headers = valid(service, request)
+    content = json.dumps(body).encode()  # \u-escaped: the escape stays as the service wrote it
+    content = content.replace(b'"image_name": "', b'"image_name": "\\ud800', 1)
+    await _send(writer, status, content, headers)
+
+
 async def short_body(service: Service, request: Request, reader: asyncio.StreamReader, writer: Any) -> None:
     status, body, _ = valid(service, request)
     content = _json(body)
@@ -327,6 +350,8 @@ FLAVOURS: dict[str, Handler] = {
     "huge": huge,
     "deep": deep,
     "drip": drip,
+    "drip-head": drip_head,
+    "lone-surrogate": lone_surrogate,
     "short-body": short_body,
     "redirect-loop": redirect_loop,
     "throttle-forever": throttle_forever,
