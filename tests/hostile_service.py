@@ -279,10 +279,12 @@ async def drip(service: Service, request: Request, reader: Any, writer: asyncio.
 
 
 async def drip_head(service: Service, request: Request, reader: Any, writer: asyncio.StreamWriter) -> None:
-    """Each answer's status line and headers a byte at a time: httpx's timeout, per read, never runs out."""
+    """Each answer's status line and headers a byte at a time (longer in all than any run's deadline): httpx's
+    timeout, per read, never runs out."""
     status, body, headers = valid(service, request)
     content = _json(body)
-    answer = _head(status, [*headers, ("Content-Type", "application/json"), ("Content-Length", str(len(content)))])
+    padded = [*headers, ("X-Padding", "." * 400), ("Content-Type", "application/json")]
+    answer = _head(status, [*padded, ("Content-Length", str(len(content)))])
     with contextlib.suppress(ConnectionError):
         for n in range(len(answer)):
             writer.write(answer[n : n + 1])
