@@ -477,18 +477,20 @@ def _model(status: int) -> Any:
 
 _NAN = "NaN or Infinity, which JSON has no number for"
 _SURROGATE = "a lone surrogate (an unpaired \\ud800-\\udfff escape), which UTF-8, JSON's encoding, cannot carry"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # a str from JSON holds a pair as one character, never as two
 
 
-def _not_json(value: Any) -> str:
+def _not_json(value: Any, strings: bool = False) -> str:
     """What a decoded value holds that JSON (RFC 8259) has no text for, though Python's reader takes it: NaN or an
-    infinity, a lone surrogate in a string or a name; "" when nothing. Without recursion: a value may be deep."""
+    infinity; with strings, a lone surrogate in a string or a name too; "" when nothing. Without recursion: a value
+    may be deep."""
     stack = [value]
     while stack:
         node = stack.pop()
         if isinstance(node, float) and (node != node or node in (float("inf"), float("-inf"))):
             return _NAN
         if isinstance(node, str):
-            if _LONE_SURROGATE.search(node):
+            if strings and _LONE_SURROGATE.search(node):
                 return _SURROGATE
         elif isinstance(node, dict):
             stack.extend(node.keys())
@@ -498,19 +500,19 @@ def _not_json(value: Any) -> str:
     return ""
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # a str from JSON holds a pair as one character, never as two
-
-
 def _unreadable(ex: Exchange) -> tuple[str, bool]:
     """Why the pinned client cannot read an answer's body, as it reads it (orjson, then the model), and whether it is
     because the body is no JSON text; ("", False) when it can."""
     not_json = _not_json(ex.body)
+    if not not_json:
+        try:
+            orjson.dumps(ex.body)  # what orjson cannot write, it cannot read either: integers past 64 bits
+        except orjson.JSONEncodeError as exc:
+            not_json = _not_json(ex.body, strings=True)  # and lone surrogates, which only a failure looks for
+            if not not_json:
+                return f"the client's JSON parser (orjson) cannot read it: {str(exc)[:120]}", False
     if not_json:
         return f"{not_json}: the client's JSON parser refuses the body", True
-    try:
-        orjson.dumps(ex.body)  # what orjson cannot write, it cannot read either: integers past 64 bits
-    except orjson.JSONEncodeError as exc:
-        return f"the client's JSON parser (orjson) cannot read it: {str(exc)[:120]}", False
     try:
         _model(cast(int, ex.status)).from_dict(ex.body)
     except Exception as exc:  # whatever the generated code raises on what it cannot read
