@@ -4,6 +4,7 @@ the credential and what comes back: tests/test_sender.py."""
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 from collections import Counter
@@ -100,11 +101,16 @@ def within_base64(signature: str) -> list[str]:
     return [encode(d).decode() for d in data for encode in (base64.b64encode, base64.urlsafe_b64encode)]
 
 
+@functools.cache  # for a test that only masks with them (masking counts, and learns no value from these texts)
+def learnt(requests: int) -> tuple[Secrets, str]:
+    return signed(requests)
+
+
 # One request: its signature's few forms are looked for one by one. 200: thousands, looked up by their grams.
 @pytest.mark.parametrize("requests", [1, 200])
 @pytest.mark.parametrize("encoding", list(leaks.ENCODINGS))
 def test_every_form_of_a_learnt_signature_is_masked_however_many_were_learnt(encoding: str, requests: int) -> None:
-    secrets, signature = signed(requests)
+    secrets, signature = learnt(requests)
     encode, _ = leaks.ENCODINGS[encoding]
     for text in (f"before {encode(signature)} after", encode(signature), f"Q{'Z' * 50}{encode(signature)}7/+"):
         assert leaks.copies(text, signature)
