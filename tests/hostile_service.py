@@ -12,7 +12,8 @@ without the credential, 403 for another project), and misbehaves in one way, its
 - huge: a 30 MB page (of more images than any page may hold);
 - deep: JSON nested 100,000 deep;
 - drip: a valid page, one byte every 0.5 s; drip-head: its status line and headers so;
-- lone-surrogate: a page's first image_name begins with the JSON escape of a lone surrogate (\\ud800);
+- lone-surrogate: a page's first image has a field named with the JSON escape of a lone surrogate, and its
+  image_name begins with one (\\ud800);
 - short-body: Content-Length larger than what is sent, the connection held open;
 - redirect-loop: 302 to the same URL, every time;
 - throttle-forever: 429 with Retry-After: 3600, every time;
@@ -295,10 +296,11 @@ async def drip_head(service: Service, request: Request, reader: Any, writer: asy
 
 
 async def lone_surrogate(service: Service, request: Request, reader: Any, writer: asyncio.StreamWriter) -> None:
-    """Valid answers, but a page's first image_name begins with the JSON escape of a lone surrogate."""
+    """Valid answers, but a page's first image has a field named with the JSON escape of a lone surrogate, and its
+    image_name begins with one."""
     status, body, headers = valid(service, request)
     content = json.dumps(body).encode()  # \u-escaped: the escape stays as the service wrote it
-    content = content.replace(b'"image_name": "', b'"image_name": "\\ud800', 1)
+    content = content.replace(b'"image_name": "', b'"\\udc00": 1, "image_name": "\\ud800', 1)
     await _send(writer, status, content, headers)
 
 

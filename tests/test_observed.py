@@ -6,13 +6,14 @@ against the mock's app; tables both ways."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 
 from cph_conformance.run.collect import walk
-from cph_conformance.run.report import observed
+from cph_conformance.run.report import atomic, observed
 from cph_conformance.run.transport.exchange import Exchange
 from tests import inprocess
 
@@ -85,6 +86,16 @@ def test_the_longest_value_is_counted_in_utf8_bytes_a_lone_surrogate_too(name: s
     shapes = observed._Shapes()
     shapes.add({"phone_images": [{"image_name": name}]}, "ListCloudPhoneImagesResponse")
     assert shapes.longest["PhoneImage.image_name"] == longest
+
+
+def test_a_lone_surrogate_in_what_the_endpoint_named_is_written_as_its_escape(tmp_path: Path) -> None:
+    """A field's name, an error_code: observed.json keeps them as they came, and UTF-8 cannot carry a lone surrogate:
+    written as its JSON escape, the same character to a JSON reader, never an error of the run's."""
+    seen = {"schemas": {"PhoneImage": {"\ud800": ["integer"]}}, "error_codes": {"walk/valid": {"\udc00x": 1}}}
+    text = observed.document(seen, "drift found", 1)
+    path = tmp_path / "observed.json"
+    atomic.write_text(path, text)
+    assert b"\\ud800" in path.read_bytes() and json.loads(path.read_bytes()) == json.loads(text)
 
 
 def test_a_run_observes_the_shape_of_every_answer_by_the_specs_schemas() -> None:

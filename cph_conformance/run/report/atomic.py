@@ -33,8 +33,14 @@ def write_bytes(path: Path, data: bytes, flushed: bool = True) -> None:
         sync_folder(path.parent)
 
 
+def utf8(text: str) -> bytes:
+    """text in UTF-8, what UTF-8 cannot carry (a lone surrogate an endpoint's JSON escape made: in a field's name,
+    an error_code) written as its escape, \\ud800: the same character in JSON and YAML, and readable elsewhere."""
+    return text.encode("utf-8", "backslashreplace")
+
+
 def write_text(path: Path, text: str) -> None:
-    write_bytes(path, text.encode("utf-8"))
+    write_bytes(path, utf8(text))
 
 
 def sync_folder(folder: Path) -> None:

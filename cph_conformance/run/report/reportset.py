@@ -196,7 +196,7 @@ class ReportSet:
         return target
 
     def write_text(self, name: str, text: str) -> Path:
-        return self.write_bytes(name, text.encode("utf-8"))
+        return self.write_bytes(name, atomic.utf8(text))
 
     def publish(self, wait: float = LOCK_WAIT) -> None:
         """Make this set what `reports` shows, in one atomic rename; ReportsError when a required file is missing

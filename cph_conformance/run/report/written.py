@@ -80,7 +80,7 @@ def write(rs: ReportSet, r: Result, secrets: Secrets, env: Mapping[str, str], me
     step_summary = env.get("GITHUB_STEP_SUMMARY")
     if step_summary:  # GitHub Actions shows it on the job's page
         try:
-            with open(step_summary, "a", encoding="utf-8") as f:
+            with open(step_summary, "a", encoding="utf-8", errors="backslashreplace") as f:
                 f.write(text)
         except OSError as exc:
             raise ReportsError(f"GITHUB_STEP_SUMMARY={step_summary!r} could not be written: {exc.strerror}") from None
