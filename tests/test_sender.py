@@ -318,12 +318,10 @@ def test_an_answer_that_drips_is_no_answer_after_its_time(
                     time.sleep(0.05)
 
     with loopback.serving(Dripping) as url:
-        started = time.monotonic()
-        # 2 s: the server's thread, held up by a loaded machine, still begins its answer within it.
+        # 2 s: the server's thread, held up by a loaded machine, still begins its answer within it. Unbounded, the
+        # sender would wait the drip out and get its 200.
         ex = sender(url, limits=Bounds(1 << 20, seconds=2)).send(get())
-        took = time.monotonic() - started
     assert ex.status is None and ex.lost is lost and said in (ex.error or "") and "2 s" in (ex.error or "")
-    assert took < 8  # its bound, not the 10 s and more the drip would take
 
 
 @pytest.mark.parametrize(
@@ -340,18 +338,13 @@ def test_an_answer_that_drips_is_no_answer_after_its_time(
 def test_each_read_of_an_answer_waits_for_what_is_left_of_its_time(
     until: float | None, timeout: float | None, left: float | str | None
 ) -> None:
-    now = time.monotonic()
-    token = bounds._UNTIL.set(None if until is None else now + until)
+    token = bounds._UNTIL.set(None if until is None else 1000.0 + until)
     try:
         if left == "late":
             with pytest.raises(httpcore.ReadTimeout):
-                bounds._left(timeout, httpcore.ReadTimeout)
+                bounds._left(timeout, httpcore.ReadTimeout, clock=lambda: 1000.0)
         else:
-            got = bounds._left(timeout, httpcore.ReadTimeout)
-            if left is None:
-                assert got is None
-            else:
-                assert got is not None and float(left) - 0.5 < got <= float(left)
+            assert bounds._left(timeout, httpcore.ReadTimeout, clock=lambda: 1000.0) == left
     finally:
         bounds._UNTIL.reset(token)
 

@@ -7,7 +7,9 @@ hang, bloat or crash the run (curl's --max-filesize and --max-time, for every re
 - Time: one answer, from sending the request to its last byte, takes at most `seconds`; a body still coming then is
   no answer (a blip, asked again like a lost connection). httpx's timeouts bound each read, not their sum: an
   endpoint that sends a byte a second would never time out. The connections of client() bound every read, write
-  and connect by what is left of the answer's time.
+  and connect by what is left of the answer's time. Not bounded: the name's resolution (the system's resolver
+  takes no timeout), and a name of several addresses gets what is left at each, as socket.create_connection tries
+  them.
 - Nesting: a JSON value nested deeper than MAX_DEPTH is not decoded: no answer the spec documents is deeper than a
   few levels, and the checks walk what they are given.
 """
@@ -20,7 +22,7 @@ import functools
 import json
 import ssl
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,12 +116,14 @@ class CutShort(httpx.ReadError):
 _UNTIL: contextvars.ContextVar[float | None] = contextvars.ContextVar("answer_until", default=None)
 
 
-def _left(timeout: float | None, late: type[httpcore.TimeoutException]) -> float | None:
+def _left(
+    timeout: float | None, late: type[httpcore.TimeoutException], clock: Callable[[], float] = time.monotonic
+) -> float | None:
     """timeout, shortened to what is left of the answer's time; `late` raised when none is left."""
     until = _UNTIL.get()
     if until is None:
         return timeout
-    left = until - time.monotonic()
+    left = until - clock()
     if left <= 0:
         raise late("the answer's time is up")
     return left if timeout is None else min(timeout, left)
