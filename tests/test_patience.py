@@ -190,6 +190,7 @@ def test_blips_are_listed_by_request_and_a_down_endpoint_gets_one_try_each() -> 
         ("-5", None),
         ("soon", None),
         ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),  # a date past: no wait
+        ("Fri, 31 Dec 9999 23:59:59 GMT", patience.LONGEST_ASKED),  # a date centuries on: a year
     ],
 )
 def test_a_retry_after_is_read_as_rfc_9110_writes_it(value: str | None, seconds: float | None) -> None:
