@@ -101,6 +101,21 @@ def within_base64(signature: str) -> list[str]:
     return [encode(d).decode() for d in data for encode in (base64.b64encode, base64.urlsafe_b64encode)]
 
 
+@pytest.mark.parametrize(
+    ("value", "text", "masked"),
+    [
+        ("MIIT-token-0123", "x 3210-nekot-TIIM y", True),  # backwards
+        ("MIIT-token-0123", "x miit-token-0123 y", True),  # in one case
+        ("Password", "The password is wrong; PASSWORD field", False),  # letters only: its case forms are words
+        ("12345678", "id 87654321", False),  # digits only: backwards, another number
+    ],
+)
+def test_a_value_backwards_or_in_one_case_is_masked_unless_it_could_be_the_answers_own(
+    value: str, text: str, masked: bool
+) -> None:
+    assert (MASK in Secrets([value]).mask(text)) == masked
+
+
 @functools.cache  # for a test that only masks with them (masking counts, and learns no value from these texts)
 def learnt(requests: int) -> tuple[Secrets, str]:
     return signed(requests)

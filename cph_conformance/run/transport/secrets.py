@@ -118,6 +118,10 @@ def _any_case(hex_digits: str) -> str:
     return "".join(f"[{d.lower()}{d.upper()}]" if d.isalpha() else d for d in hex_digits)
 
 
+def _letters_and_digits(value: str) -> bool:
+    return any(c.isalpha() for c in value) and any(c.isdigit() for c in value)
+
+
 def _base64_forms(value: str) -> dict[str, str]:
     """The base64 and base64url forms of value: whole (with and without padding), and the run each of the three
     alignments of value inside a longer string leaves unchanged whatever surrounds it."""
@@ -230,9 +234,10 @@ class Secrets:
             hexed = value.encode().hex()
             if len(hexed) >= MIN_ENCODED:
                 encoded |= {hexed: HEX, hexed.upper(): HEX}
-            if len(value) >= MIN_ENCODED:
+            if len(value) >= MIN_ENCODED and _letters_and_digits(value):
                 # What a careless server does to a whole value: writes it backwards, or upper- or lower-cases its
-                # message (a copy in one case still gives away most of the value).
+                # message (a copy in one case still gives away most of the value). Not of a value of letters only,
+                # or digits only: its reversed or other-case copy could be a word or a number of the answer's.
                 encoded = {value[::-1]: REVERSED, value.upper(): OTHER_CASE, value.lower(): OTHER_CASE} | encoded
             for form, name in encoded.items():
                 if form not in forms:
