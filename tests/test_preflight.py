@@ -90,8 +90,8 @@ def test_a_400_for_the_one_valid_request_says_the_project_id_is_refused(token: s
     [
         (b"<h1>Not Found</h1>", r"answered 404 .*CPH_BASE_URL is wrong"),
         (b'{"error_code": "APIGW.0101", "error_msg": "The API does not exist"}', r"CPH_BASE_URL is wrong"),
-        # The service's own code, not the gateway's: the API is there, the project is not.
-        (b'{"error_code": "CPS.0404", "error_msg": "The project does not exist."}', r"CPS.0404 .*CPH_PROJECT_ID must"),
+        # Not the gateway's code: likely the service's own, for the project.
+        (b'{"error_code": "CPS.0404", "error_msg": "The project does not exist."}', r"CPS.0404 .*check CPH_PROJECT_ID"),
     ],
 )
 def test_a_404_says_whether_the_base_url_or_the_project_is_wrong(token: str, body: bytes, says: str) -> None:

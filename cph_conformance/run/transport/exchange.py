@@ -132,7 +132,7 @@ class Exchange:
     @property
     def unlisted(self) -> bool:
         """A 200 JSON object with no phone_images (or null): a page that lists nothing, not even an empty list."""
-        return self.images == [] and isinstance(self.body, dict) and self.body.get("phone_images") is None
+        return self.images == [] and self.body.get("phone_images") is None  # images: [] only of a dict
 
     @functools.cached_property  # every relation between listings reads them, page after page
     def image_ids(self) -> list[str]:

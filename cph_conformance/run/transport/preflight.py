@@ -89,11 +89,11 @@ def _stopped(ex: Exchange, status: int, target: Target, where: str, smallest: in
     if status == 404:
         said = ex.body.get("error_code") if isinstance(ex.body, dict) else None
         gateways, _ = spec.error_codes(404) or (frozenset(), ())
-        if isinstance(said, str) and said not in gateways:  # the API answered: its service, not the gateway, says 404
+        if isinstance(said, str) and said not in gateways:  # likely the service's own 404: for its project
             return (
-                f"{where} answered 404 ({_said(ex)}): the API is there (the error code is not the gateway's "
-                f"{' or '.join(sorted(gateways))}), and it says the project is not: CPH_PROJECT_ID must be a "
-                "project of CPH_BASE_URL's region."
+                f"{where} answered 404 ({_said(ex)}), with an error code that is not the gateway's for an API it "
+                f"does not have ({' or '.join(sorted(gateways))}): check CPH_PROJECT_ID (a project of CPH_BASE_URL's "
+                "region), then that CPH_BASE_URL is the CPH endpoint."
             )
         return (
             f"{where} answered 404 ({_said(ex)}): no such API there. CPH_BASE_URL is wrong: it must be the "
