@@ -10,7 +10,8 @@ import gzip
 import json
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import quote
 
 import httpcore
@@ -347,6 +348,69 @@ def test_each_read_of_an_answer_waits_for_what_is_left_of_its_time(
             assert bounds._left(timeout, httpcore.ReadTimeout, clock=lambda: 1000.0) == left
     finally:
         bounds._UNTIL.reset(token)
+
+
+class _Recorded(httpcore.NetworkStream, httpcore.NetworkBackend):
+    """A network backend and stream that connect nothing and record the timeouts they were given."""
+
+    def __init__(self) -> None:
+        self.timeouts: list[float | None] = []
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, *args: Any) -> httpcore.NetworkStream:
+        self.timeouts.append(timeout)
+        return self
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None, *args: Any) -> httpcore.NetworkStream:
+        self.timeouts.append(timeout)
+        return self
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        self.timeouts.append(timeout)
+        return b""
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.timeouts.append(timeout)
+
+    def start_tls(
+        self, context: Any, hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        self.timeouts.append(timeout)
+        return self
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        lambda b: b.connect_tcp("cph.example", 443, 5.0),
+        lambda b: b.connect_unix_socket("/x", 5.0),
+        lambda b: b.connect_tcp("cph.example", 443, 5.0).read(10, 5.0),
+        lambda b: b.connect_tcp("cph.example", 443, 5.0).write(b"x", 5.0),
+        # TLS, as every Huawei endpoint is: the stream start_tls gives back is bounded too.
+        lambda b: b.connect_tcp("cph.example", 443, 5.0).start_tls(None, "cph.example", timeout=5.0).read(10, 5.0),
+    ],
+    ids=["connect", "connect-unix", "read", "write", "tls-read"],
+)
+def test_every_step_of_a_connection_waits_at_most_for_what_is_left_of_the_answers_time(
+    step: Callable[[httpcore.NetworkBackend], object],
+) -> None:
+    recorded = _Recorded()
+    token = bounds._UNTIL.set(time.monotonic() + 1.0)  # 1 s left, less than the 5 s each step is given
+    try:
+        step(bounds._TimedBackend(recorded))
+    finally:
+        bounds._UNTIL.reset(token)
+    assert recorded.timeouts and all(t is not None and t <= 1.0 for t in recorded.timeouts), recorded.timeouts
+
+
+def test_the_client_bounds_the_connections_of_every_transport_it_makes() -> None:
+    """The direct one and each mount (a proxy the environment names gets one); an app's transport is left alone."""
+    proxied = {"https://": httpx.HTTPTransport(proxy="http://127.0.0.1:9"), "all://other.example": None}
+    with bounds.client(mounts=proxied) as made:
+        pools = [t._pool for t in [made._transport, *made._mounts.values()] if t is not None]  # type: ignore[attr-defined]
+        assert len(pools) == 2 and all(isinstance(p._network_backend, bounds._TimedBackend) for p in pools)
+    app = httpx.MockTransport(lambda request: httpx.Response(200))
+    with bounds.client(transport=app) as made:
+        assert made._transport is app
 
 
 def test_past_the_deadline_nothing_is_sent() -> None:
