@@ -9,6 +9,7 @@ import contextlib
 import gzip
 import json
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -381,12 +382,12 @@ class _Recorded(httpcore.NetworkStream, httpcore.NetworkBackend):
 @pytest.mark.parametrize(
     "step",
     [
-        lambda b: b.connect_tcp("cph.example", 443, 5.0),
+        lambda b: b.connect_tcp("127.0.0.1", 443, 5.0),
         lambda b: b.connect_unix_socket("/x", 5.0),
-        lambda b: b.connect_tcp("cph.example", 443, 5.0).read(10, 5.0),
-        lambda b: b.connect_tcp("cph.example", 443, 5.0).write(b"x", 5.0),
+        lambda b: b.connect_tcp("127.0.0.1", 443, 5.0).read(10, 5.0),
+        lambda b: b.connect_tcp("127.0.0.1", 443, 5.0).write(b"x", 5.0),
         # TLS, as every Huawei endpoint is: the stream start_tls gives back is bounded too.
-        lambda b: b.connect_tcp("cph.example", 443, 5.0).start_tls(None, "cph.example", timeout=5.0).read(10, 5.0),
+        lambda b: b.connect_tcp("127.0.0.1", 443, 5.0).start_tls(None, "cph.example", timeout=5.0).read(10, 5.0),
     ],
     ids=["connect", "connect-unix", "read", "write", "tls-read"],
 )
@@ -400,6 +401,36 @@ def test_every_step_of_a_connection_waits_at_most_for_what_is_left_of_the_answer
     finally:
         bounds._UNTIL.reset(token)
     assert recorded.timeouts and all(t is not None and t <= 1.0 for t in recorded.timeouts), recorded.timeouts
+
+
+class _Refusing(_Recorded):
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, *args: Any) -> httpcore.NetworkStream:
+        self.timeouts.append(timeout)
+        raise httpcore.ConnectError(f"{host} refused")
+
+
+def test_a_name_of_several_addresses_gets_what_is_left_at_each_and_its_resolution_is_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """socket.create_connection gives each address the whole timeout; a name of several took it several times."""
+    addresses = ["192.0.2.1", "192.0.2.2", "2001:db8::1"]
+    infos = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, 443)) for a in addresses]
+    monkeypatch.setattr(bounds, "_getaddrinfo", lambda *args, **kwargs: infos)
+    refusing = _Refusing()
+    token = bounds._UNTIL.set(time.monotonic() + 1.0)
+    try:
+        with pytest.raises(httpcore.ConnectError, match="2001:db8::1 refused"):  # the last address's
+            bounds._TimedBackend(refusing).connect_tcp("cph.example", 443, 5.0)
+        assert len(refusing.timeouts) == 3 and all(t is not None and t <= 1.0 for t in refusing.timeouts)
+        # A resolver that does not answer: the connection is no answer once the time left is up.
+        stuck = threading.Event()
+        monkeypatch.setattr(bounds, "_getaddrinfo", lambda *args, **kwargs: stuck.wait(30) and infos)
+        bounds._UNTIL.set(time.monotonic() + 0.2)
+        with pytest.raises(httpcore.ConnectTimeout, match=r"cph\.example was not resolved"):
+            bounds._TimedBackend(refusing).connect_tcp("cph.example", 443, 5.0)
+        stuck.set()
+    finally:
+        bounds._UNTIL.reset(token)
 
 
 def test_the_client_bounds_the_connections_of_every_transport_it_makes() -> None:

@@ -7,9 +7,8 @@ hang, bloat or crash the run (curl's --max-filesize and --max-time, for every re
 - Time: one answer, from sending the request to its last byte, takes at most `seconds`; a body still coming then is
   no answer (a blip, asked again like a lost connection). httpx's timeouts bound each read, not their sum: an
   endpoint that sends a byte a second would never time out. The connections of client() bound every read, write
-  and connect by what is left of the answer's time. Not bounded: the name's resolution (the system's resolver
-  takes no timeout), and a name of several addresses gets what is left at each, as socket.create_connection tries
-  them.
+  and connect by what is left of the answer's time: the name's resolution, and all the addresses it gives, tried in
+  turn, within it too.
 - Nesting: a JSON value nested deeper than MAX_DEPTH is not decoded: no answer the spec documents is deeper than a
   few levels, and the checks walk what they are given.
 """
@@ -19,8 +18,11 @@ from __future__ import annotations
 import contextvars
 import datetime
 import functools
+import ipaddress
 import json
+import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -153,6 +155,34 @@ class _Timed(httpcore.NetworkStream):
         return self._stream.get_extra_info(info)
 
 
+_getaddrinfo = socket.getaddrinfo  # the system's resolver (tests put a stand-in here, not in socket)
+
+
+def _addresses(host: str, port: int, seconds: float | None) -> list[str]:
+    """host's addresses, in the resolver's order (an address: itself), resolved within seconds: the resolver takes no
+    timeout, so a thread asks it and is left to finish on its own."""
+    try:
+        return [str(ipaddress.ip_address(host.strip("[]")))]
+    except ValueError:
+        pass
+    found: list[Any] = []
+
+    def ask() -> None:
+        try:
+            found.append(_getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except OSError as exc:
+            found.append(exc)
+
+    asking = threading.Thread(target=ask, name="cph-resolve", daemon=True)
+    asking.start()
+    asking.join(seconds)
+    if not found:
+        raise httpcore.ConnectTimeout(f"{host} was not resolved within {seconds or 0:.0f} s")
+    if isinstance(found[0], OSError):
+        raise httpcore.ConnectError(f"{host}: {found[0]}") from found[0]
+    return list(dict.fromkeys(str(info[4][0]) for info in found[0]))
+
+
 class _TimedBackend(httpcore.NetworkBackend):
     """httpcore's network backend, its connections _Timed."""
 
@@ -167,8 +197,16 @@ class _TimedBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        left = _left(timeout, httpcore.ConnectTimeout)
-        return _Timed(self._backend.connect_tcp(host, port, left, local_address, socket_options))
+        """A connection to the first of host's addresses that takes one, each tried with what is left of the answer's
+        time (socket.create_connection gives each the whole timeout), the name resolved within it too."""
+        failed: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
+        for address in _addresses(host, port, _left(timeout, httpcore.ConnectTimeout)):
+            left = _left(timeout, httpcore.ConnectTimeout)
+            try:
+                return _Timed(self._backend.connect_tcp(address, port, left, local_address, socket_options))
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failed = exc
+        raise failed or httpcore.ConnectError(f"{host} resolves to no address")
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
