@@ -40,6 +40,10 @@ def _wire_errors(values: list[str], schema: dict[str, Any]) -> list[tuple[str, s
     for raw in values:
         value: Any = raw
         if schema.get("type") == "integer":
+            # Any script's digits (\d), on purpose: a Java service reads Arabic-Indic digits as a number, so a
+            # request in them need not be refused (edges.py's verdict makes refusing them an assumption). The size a
+            # page was asked for is read from ASCII digits only (answer.effective_page_size): a service that ignores
+            # other digits pages by the default.
             if not re.fullmatch(r"[+-]?\d+", raw):
                 errors.append(("type", f"{raw!r} is not an integer"))
                 continue
