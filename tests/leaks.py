@@ -49,6 +49,11 @@ def _chunks(run: str) -> Iterator[str]:
         yield run[start : start + _CHUNK]
 
 
+def _holds(data: bytes, needle: bytes) -> bool:
+    """needle in data: as it is, backwards, or in any case."""
+    return needle in data or needle[::-1] in data or needle.lower() in data.lower()
+
+
 def _binary_copies(text: str, needle: bytes) -> list[str]:
     found = []
     for run in _BASE64_RUN.findall(text):
@@ -58,7 +63,7 @@ def _binary_copies(text: str, needle: bytes) -> list[str]:
                 usable = standard[offset:]
                 usable = usable[: len(usable) // 4 * 4]
                 try:
-                    if needle in base64.b64decode(usable):
+                    if _holds(base64.b64decode(usable), needle):
                         found.append("base64")
                 except (binascii.Error, ValueError):
                     pass
@@ -66,7 +71,7 @@ def _binary_copies(text: str, needle: bytes) -> list[str]:
         for chunk in _chunks(run):
             for offset in range(2):
                 usable = chunk[offset:]
-                if needle in bytes.fromhex(usable[: len(usable) // 2 * 2]):
+                if _holds(bytes.fromhex(usable[: len(usable) // 2 * 2]), needle):
                     found.append("hex")
     return found
 

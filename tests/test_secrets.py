@@ -116,6 +116,19 @@ def test_a_value_backwards_or_in_one_case_is_masked_unless_it_could_be_the_answe
     assert (MASK in Secrets([value]).mask(text)) == masked
 
 
+@pytest.mark.parametrize("derive", [lambda s: s[::-1], str.upper, str.lower], ids=["backwards", "upper", "lower"])
+@pytest.mark.parametrize(
+    "encoding", ["URL-encoded", "\\u-escaped", "HTML decimal entities", "JSON-escaped slash", "base64", "hex"]
+)
+def test_a_credential_backwards_or_in_one_case_is_masked_in_every_form_too(
+    encoding: str, derive: Callable[[str], str]
+) -> None:
+    encode, _ = leaks.ENCODINGS[encoding]
+    text = f"before {encode(derive(TOKEN))} after"
+    assert leaks.copies(text, TOKEN)  # the detector sees the secret in this form
+    assert leaks.copies(Secrets([TOKEN]).mask(text), TOKEN) == []
+
+
 @functools.cache  # for a test that only masks with them (masking counts, and learns no value from these texts)
 def learnt(requests: int) -> tuple[Secrets, str]:
     return signed(requests)

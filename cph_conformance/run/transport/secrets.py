@@ -118,8 +118,17 @@ def _any_case(hex_digits: str) -> str:
     return "".join(f"[{d.lower()}{d.upper()}]" if d.isalpha() else d for d in hex_digits)
 
 
-def _letters_and_digits(value: str) -> bool:
-    return any(c.isalpha() for c in value) and any(c.isdigit() for c in value)
+def _derived(value: str) -> dict[str, str]:
+    """What a careless server does to a whole value: writes it backwards, or upper- or lower-cases its message (a copy
+    in one case still gives away most of the value); each with its form's name. None of a short value, or of one of
+    letters only or digits only: its reversed or other-case copy could be a word or a number of the answer's."""
+    if len(value) < MIN_ENCODED or not (any(c.isalpha() for c in value) and any(c.isdigit() for c in value)):
+        return {}
+    return {
+        d: name
+        for d, name in ((value[::-1], REVERSED), (value.upper(), OTHER_CASE), (value.lower(), OTHER_CASE))
+        if d != value
+    }
 
 
 def _base64_forms(value: str) -> dict[str, str]:
@@ -204,11 +213,14 @@ class Secrets:
         if not value:
             return
         with self._lock:
-            new = [v for v in {value, value.strip()} if len(v) >= MIN_LENGTH and v not in self._values]
+            named = {v: form for v in (value, value.strip()) if len(v) >= MIN_LENGTH}
+            if form == AS_IS:  # a credential given: its backwards and other-case copies are values too, in every form
+                named |= {d: n for v in list(named) for d, n in _derived(v).items() if d not in named}
+            new = [v for v in named if v not in self._values]
             if not new:
                 return
             for v in new:
-                self._values[v] = form
+                self._values[v] = named[v]
             self._compile(new)
 
     def add_authorization(self, header: str) -> None:
@@ -234,11 +246,7 @@ class Secrets:
             hexed = value.encode().hex()
             if len(hexed) >= MIN_ENCODED:
                 encoded |= {hexed: HEX, hexed.upper(): HEX}
-            if len(value) >= MIN_ENCODED and _letters_and_digits(value):
-                # What a careless server does to a whole value: writes it backwards, or upper- or lower-cases its
-                # message (a copy in one case still gives away most of the value). Not of a value of letters only,
-                # or digits only: its reversed or other-case copy could be a word or a number of the answer's.
-                encoded = {value[::-1]: REVERSED, value.upper(): OTHER_CASE, value.lower(): OTHER_CASE} | encoded
+            encoded = _derived(value) | encoded  # a learnt value's, as is only (a given one's are values)
             for form, name in encoded.items():
                 if form not in forms:
                     forms[form] = name
