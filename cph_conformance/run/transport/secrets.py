@@ -68,6 +68,7 @@ REVERSED = "reversed"
 OTHER_CASE = "in another case"
 SIGNATURE = "Authorization signature"
 ACCESS_KEY = "Authorization access key"
+_LEARNT = (SIGNATURE, ACCESS_KEY)  # the values an AK/SK run learns, one a request
 _ENCODINGS = (BASE64, BASE64URL, HEX, REVERSED, OTHER_CASE)  # forms made of a value: another value as is renames them
 
 # An AK/SK Authorization header as Huawei's SDKs write it (SDK-HMAC-SHA256, and the other algorithms' names).
@@ -246,7 +247,8 @@ class Secrets:
             hexed = value.encode().hex()
             if len(hexed) >= MIN_ENCODED:
                 encoded |= {hexed: HEX, hexed.upper(): HEX}
-            encoded = _derived(value) | encoded  # a learnt value's, as is only (a given one's are values)
+            if self._values[value] in _LEARNT:  # its derived copies as is only: a given value's are values of their own
+                encoded = _derived(value) | encoded
             for form, name in encoded.items():
                 if form not in forms:
                     forms[form] = name
