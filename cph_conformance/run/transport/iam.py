@@ -128,8 +128,9 @@ def fetch_token(
         raise IamError(f"cannot reach IAM at {url}: {reason}. Check CPH_REGION (or CPH_IAM_URL).") from None
     token = response.headers.get("X-Subject-Token", "")
     secrets.add(token)
-    if bounds.refused(response):
-        raise IamError(f"IAM at {url} answered {response.status_code} with {bounds.refused(response)[:120]}.")
+    unread = bounds.refused(response)
+    if unread:
+        raise IamError(f"IAM at {url} answered {response.status_code} with {unread[:120]}.")
     if response.status_code != 201:
         said = secrets.mask(_what_iam_said(response))
         raise IamError(f"IAM at {url} answered {response.status_code} ({said}): {_advice(response.status_code)}")
